@@ -1,0 +1,16 @@
+/**
+ * The `initkit` command: one sub-command per area, each registered from its own file under areas/.
+ */
+import { Command } from 'commander';
+import { registerUimage } from './areas/uimage.js';
+import { runProgram } from './run.js';
+import { VERSION } from './version.js';
+
+const program = new Command('initkit')
+  .description('Files and system calls that boot Linux: uImages, cpio, compression, modules, initrds, TFTP')
+  .version(VERSION, '-V, --version')
+  .showHelpAfterError('(add --help for usage)');
+
+registerUimage(program);
+
+await runProgram(program, process.argv);

@@ -1,0 +1,48 @@
+/**
+ * Parse and run the command line with initkit's exit codes: 0 ok, 1 failure (one line on stderr
+ * naming the problem), 2 usage error. Known failures print no stack trace; unexpected ones do.
+ */
+import { type Command, CommanderError } from 'commander';
+import { InitkitError } from '@initkit/core';
+import { UsageError } from './usage-error.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (or the help / version text).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+    if (error.code === 'commander.help') return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`initkit: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof InitkitError) {
+    process.stderr.write(`initkit: ${error.message} [${error.code}]\n`);
+    return EXIT_FAILURE;
+  }
+  if (isSystemError(error)) {
+    process.stderr.write(`initkit: ${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  process.stderr.write(`initkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT_FAILURE;
+}
+
+/** Errors from the operating system (ENOENT, EACCES, ...) are the user's to fix, not a bug. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error;
+}

@@ -1,0 +1,53 @@
+/**
+ * The one error type every initkit package throws for bad input or a refused operation.
+ * `code` is stable and machine-readable (UIMAGE_BAD_HCRC, CPIO_TRUNCATED, ...); `offset` is the byte
+ * position in the input where the problem was found, when there is one.
+ */
+export interface InitkitErrorOptions {
+  /** Byte offset in the input where the problem was found. */
+  offset?: number;
+  /** What was being read (a file name, a member, a module path), for the message prefix. */
+  source?: string;
+  cause?: unknown;
+}
+
+export class InitkitError extends Error {
+  override readonly name = 'InitkitError';
+  readonly code: string;
+  readonly offset: number | undefined;
+  readonly source: string | undefined;
+
+  constructor(code: string, message: string, options: InitkitErrorOptions = {}) {
+    super(formatMessage(message, options), options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.offset = options.offset;
+    this.source = options.source;
+  }
+
+  /** The same error with a source (file name) prepended, for layers that know where the bytes came from. */
+  withSource(source: string): InitkitError {
+    if (this.source !== undefined) return this;
+    const copy = new InitkitError(this.code, this.message, { source, cause: this.cause });
+    (copy as { offset: number | undefined }).offset = this.offset;
+    return copy;
+  }
+}
+
+function formatMessage(message: string, { offset, source }: InitkitErrorOptions): string {
+  const where = offset === undefined ? '' : ` (at offset ${formatOffset(offset)})`;
+  return `${source === undefined ? '' : `${source}: `}${message}${where}`;
+}
+
+/** Offsets print in decimal and hex, as people read them in hexdumps. */
+export function formatOffset(offset: number): string {
+  return `${offset} (0x${offset.toString(16)})`;
+}
+
+/** Formats a 32-bit value as 0x%08x, the way CRCs and magics are printed in messages. */
+export function hex32(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+export function isInitkitError(error: unknown, code?: string): error is InitkitError {
+  return error instanceof InitkitError && (code === undefined || error.code === code);
+}

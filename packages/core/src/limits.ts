@@ -1,0 +1,34 @@
+/**
+ * Size limits every parser and decoder honours, so hostile input cannot make initkit allocate without
+ * bound. Each is an option with a safe default; exceeding one is an InitkitError, never an OOM crash.
+ */
+import { InitkitError } from './errors.js';
+
+export interface Limits {
+  /** Largest output a decoder or reader may produce, in bytes. */
+  maxOutputBytes: number;
+  /** Largest output/input ratio a decompressor accepts before it suspects a bomb. */
+  maxRatio: number;
+  /** Most entries an archive may hold. */
+  maxEntries: number;
+  /** Longest path name, in bytes. */
+  maxNameBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxOutputBytes: 2 * 1024 * 1024 * 1024,
+  maxRatio: 1000,
+  maxEntries: 1_000_000,
+  maxNameBytes: 4096,
+});
+
+export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}
+
+/** Throws `code` when `value` exceeds `limit`; `what` names the quantity in the message. */
+export function checkLimit(value: number, limit: number, code: string, what: string, offset?: number): void {
+  if (value > limit) {
+    throw new InitkitError(code, `${what} (${value}) is over the limit of ${limit}`, { offset });
+  }
+}

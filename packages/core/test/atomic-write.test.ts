@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../../test/harness/temp.js';
+import { readFileLimited, writeFileAtomic } from '../src/node.js';
+
+const tempDir = useTempDir();
+
+describe('writeFileAtomic', () => {
+  it('replaces a file, keeps its mode and leaves no temporary behind', async () => {
+    const path = join(tempDir(), 'boot.img');
+    writeFileSync(path, 'old', { mode: 0o600 });
+    await writeFileAtomic(path, new TextEncoder().encode('new content'));
+    expect(readFileSync(path, 'utf8')).toBe('new content');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readdirSync(tempDir())).toEqual(['boot.img']);
+  });
+
+  it('leaves the old file when writing fails', async () => {
+    const path = join(tempDir(), 'keep.img');
+    writeFileSync(path, 'precious');
+    const failing = {
+      *[Symbol.iterator]() {
+        yield new TextEncoder().encode('partial');
+        throw new Error('disk on fire');
+      },
+    };
+    await expect(writeFileAtomic(path, failing)).rejects.toThrow('disk on fire');
+    expect(readFileSync(path, 'utf8')).toBe('precious');
+    expect(readdirSync(tempDir()).filter((name) => name.includes('keep'))).toEqual(['keep.img']);
+  });
+});
+
+describe('readFileLimited', () => {
+  it('refuses a file over the limit before reading it', async () => {
+    const path = join(tempDir(), 'big');
+    writeFileSync(path, new Uint8Array(100));
+    expect((await readFileLimited(path, 100)).length).toBe(100);
+    await expect(readFileLimited(path, 99)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
+  });
+});

@@ -1,0 +1,4 @@
+/**
+ * @initkit/cpio/node: Node-only helpers.
+ */
+export {};

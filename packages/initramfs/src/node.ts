@@ -1,0 +1,4 @@
+/**
+ * @initkit/initramfs/node: Node-only helpers.
+ */
+export {};

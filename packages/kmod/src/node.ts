@@ -1,0 +1,4 @@
+/**
+ * @initkit/kmod/node: Node-only helpers.
+ */
+export {};

@@ -1,0 +1,24 @@
+/**
+ * One vitest run over every package, app and the cross-package tests. Imports of @initkit/* resolve to
+ * the packages' TypeScript sources (src/index.ts, or src/node.ts for the ./node subpath), so tests
+ * see edits without a rebuild; CLI tests run the built bin, which `pnpm test` builds first.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@initkit\/([a-z0-9-]+)\/node$/, replacement: `${packages}$1/src/node.ts` },
+      { find: /^@initkit\/([a-z0-9-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
