@@ -11,12 +11,18 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride();
+  overrideExits(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = report(error);
   }
+}
+
+/** Commander calls process.exit itself unless every command, sub-commands included, overrides it. */
+function overrideExits(command: Command): void {
+  command.exitOverride();
+  for (const subcommand of command.commands) overrideExits(subcommand);
 }
 
 function report(error: unknown): number {
