@@ -1,0 +1,272 @@
+/**
+ * A minimal ELF reader for kernel modules (relocatable objects): 32 and 64-bit, little and big endian.
+ * It reads the header and section table, finds sections by name, and walks the symbol table; every
+ * offset is checked against the input, so a truncated or corrupt module throws KMOD_ELF_* errors.
+ */
+import { InitkitError } from '@initkit/core';
+
+export type ElfClass = 32 | 64;
+
+export interface ElfSection {
+  index: number;
+  name: string;
+  type: number;
+  flags: number;
+  offset: number;
+  size: number;
+  link: number;
+  entrySize: number;
+}
+
+export interface ElfSymbol {
+  name: string;
+  value: number;
+  /** The section index the symbol is defined in; 0 (SHN_UNDEF) for undefined symbols. */
+  sectionIndex: number;
+  /** STB_LOCAL 0, STB_GLOBAL 1, STB_WEAK 2. */
+  bind: number;
+  /** STT_NOTYPE 0, STT_OBJECT 1, STT_FUNC 2, ... */
+  type: number;
+}
+
+export const SHT_NOBITS = 8;
+export const SHN_UNDEF = 0;
+export const SHN_ABS = 0xfff1;
+const SHN_XINDEX = 0xffff;
+const EM_SPARC = 2;
+const EM_SPARCV9 = 43;
+const STT_REGISTER = 13;
+
+const latin1 = new TextDecoder('latin1');
+
+/** Latin-1 text of bytes[start..end); short strings (symbol names) skip TextDecoder's call overhead. */
+export function decodeShortLatin1(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 256) return latin1.decode(bytes.subarray(start, end));
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
+export class ElfFile {
+  readonly bytes: Uint8Array;
+  readonly elfClass: ElfClass;
+  readonly littleEndian: boolean;
+  /** e_machine: 3 x86, 40 ARM, 62 x86-64, 183 AArch64, ... */
+  readonly machine: number;
+  readonly sections: ElfSection[];
+  private readonly view: DataView;
+  private readonly byName = new Map<string, ElfSection>();
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+      const found = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      throw new InitkitError('KMOD_ELF_BAD_MAGIC', `expected ELF magic 7f 45 4c 46, found ${found || 'nothing'}`, {
+        offset: 0,
+      });
+    }
+    const classByte = bytes[4];
+    if (classByte !== 1 && classByte !== 2) {
+      throw new InitkitError('KMOD_ELF_BAD_HEADER', `ELF class ${classByte} is neither 1 (32-bit) nor 2 (64-bit)`, {
+        offset: 4,
+      });
+    }
+    const dataByte = bytes[5];
+    if (dataByte !== 1 && dataByte !== 2) {
+      throw new InitkitError('KMOD_ELF_BAD_HEADER', `ELF data encoding ${dataByte} is neither 1 (LSB) nor 2 (MSB)`, {
+        offset: 5,
+      });
+    }
+    this.elfClass = classByte === 1 ? 32 : 64;
+    this.littleEndian = dataByte === 1;
+    const is64 = this.elfClass === 64;
+    const headerSize = is64 ? 64 : 52;
+    this.need(0, headerSize, 'ELF header');
+    this.machine = this.u16(18);
+    const sectionTableOffset = is64 ? this.u64(40, 'e_shoff') : this.u32(32);
+    const sectionHeaderSize = this.u16(is64 ? 58 : 46);
+    let sectionCount = this.u16(is64 ? 60 : 48);
+    let namesIndex = this.u16(is64 ? 62 : 50);
+    const expectedHeaderSize = is64 ? 64 : 40;
+    if (sectionTableOffset === 0) {
+      throw new InitkitError('KMOD_ELF_BAD_HEADER', 'the ELF file has no section table (e_shoff is 0)', {
+        offset: is64 ? 40 : 32,
+      });
+    }
+    if (sectionHeaderSize !== expectedHeaderSize) {
+      throw new InitkitError(
+        'KMOD_ELF_BAD_HEADER',
+        `section header size is ${sectionHeaderSize}, expected ${expectedHeaderSize}`,
+        { offset: is64 ? 58 : 46 },
+      );
+    }
+    // Extended numbering: counts too large for 16 bits live in section 0.
+    this.need(sectionTableOffset, sectionHeaderSize, 'section header 0');
+    if (sectionCount === 0) sectionCount = is64 ? this.u64(sectionTableOffset + 32, 'sh_size') : this.u32(sectionTableOffset + 20);
+    if (namesIndex === SHN_XINDEX) namesIndex = this.u32(sectionTableOffset + (is64 ? 40 : 24));
+    this.need(sectionTableOffset, sectionCount * sectionHeaderSize, `section table of ${sectionCount} entries`);
+
+    const raw: Omit<ElfSection, 'name'>[] & { nameOffset: number }[] = [];
+    for (let index = 0; index < sectionCount; index++) {
+      const at = sectionTableOffset + index * sectionHeaderSize;
+      const section = is64
+        ? {
+            index,
+            nameOffset: this.u32(at),
+            type: this.u32(at + 4),
+            flags: this.u64(at + 8, 'sh_flags'),
+            offset: this.u64(at + 24, 'sh_offset'),
+            size: this.u64(at + 32, 'sh_size'),
+            link: this.u32(at + 40),
+            entrySize: this.u64(at + 56, 'sh_entsize'),
+          }
+        : {
+            index,
+            nameOffset: this.u32(at),
+            type: this.u32(at + 4),
+            flags: this.u32(at + 8),
+            offset: this.u32(at + 16),
+            size: this.u32(at + 20),
+            link: this.u32(at + 24),
+            entrySize: this.u32(at + 36),
+          };
+      if (section.type !== SHT_NOBITS && index !== 0) {
+        this.need(section.offset, section.size, `section ${index} contents`, at);
+      }
+      raw.push(section);
+    }
+    const names = raw[namesIndex];
+    if (!names) {
+      throw new InitkitError(
+        'KMOD_ELF_BAD_HEADER',
+        `section name table index ${namesIndex} is out of range (${sectionCount} sections)`,
+        { offset: is64 ? 62 : 50 },
+      );
+    }
+    this.sections = raw.map(({ nameOffset, ...section }) => ({
+      ...section,
+      name: this.cString(names.offset, names.size, nameOffset, 'section name'),
+    }));
+    for (const section of this.sections) if (!this.byName.has(section.name)) this.byName.set(section.name, section);
+  }
+
+  section(name: string): ElfSection | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The bytes of a section (empty for SHT_NOBITS), as a zero-copy view. */
+  sectionBytes(section: ElfSection): Uint8Array {
+    if (section.type === SHT_NOBITS) return new Uint8Array(0);
+    return this.bytes.subarray(section.offset, section.offset + section.size);
+  }
+
+  /** The bytes of the named section, or undefined when the module has no such section. */
+  sectionData(name: string): Uint8Array | undefined {
+    const section = this.byName.get(name);
+    return section ? this.sectionBytes(section) : undefined;
+  }
+
+  /** Reads an unsigned integer of `size` bytes (1, 2, 4 or 8) from the file in its byte order. */
+  readUint(offset: number, size: number): number {
+    this.need(offset, size, 'value');
+    switch (size) {
+      case 1:
+        return this.bytes[offset]!;
+      case 2:
+        return this.u16(offset);
+      case 4:
+        return this.u32(offset);
+      default:
+        return this.u64(offset, 'value');
+    }
+  }
+
+  /**
+   * The .symtab entries (without the null entry 0), with names from its linked string table. Returns
+   * undefined when the module has no .symtab. Entries past the end or names outside the table throw.
+   */
+  symbols(): ElfSymbol[] | undefined {
+    const symtab = this.byName.get('.symtab');
+    if (!symtab) return undefined;
+    const strtab = this.sections[symtab.link] ?? this.byName.get('.strtab');
+    if (!strtab) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
+    }
+    const is64 = this.elfClass === 64;
+    const entrySize = is64 ? 24 : 16;
+    if (symtab.size % entrySize !== 0) {
+      throw new InitkitError(
+        'KMOD_ELF_BAD_SECTION',
+        `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
+        { offset: symtab.offset },
+      );
+    }
+    const count = symtab.size / entrySize;
+    const symbols: ElfSymbol[] = [];
+    for (let i = 1; i < count; i++) {
+      const at = symtab.offset + i * entrySize;
+      const nameOffset = this.u32(at);
+      const info = this.bytes[at + (is64 ? 4 : 12)]!;
+      const sectionIndex = this.u16(at + (is64 ? 6 : 14));
+      const value = is64 ? this.u64(at + 8, 'st_value') : this.u32(at + 4);
+      symbols.push({
+        name: this.cString(strtab.offset, strtab.size, nameOffset, `symbol ${i} name`),
+        value,
+        sectionIndex,
+        bind: info >> 4,
+        type: info & 0xf,
+      });
+    }
+    return symbols;
+  }
+
+  /** Whether undefined STT_REGISTER symbols must be skipped (SPARC global register declarations). */
+  get hasRegisterSymbols(): boolean {
+    return this.machine === EM_SPARC || this.machine === EM_SPARCV9;
+  }
+
+  static readonly STT_REGISTER = STT_REGISTER;
+
+  private u16(offset: number): number {
+    return this.view.getUint16(offset, this.littleEndian);
+  }
+
+  private u32(offset: number): number {
+    return this.view.getUint32(offset, this.littleEndian);
+  }
+
+  private u64(offset: number, what: string): number {
+    const value = this.view.getBigUint64(offset, this.littleEndian);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new InitkitError('KMOD_ELF_BAD_HEADER', `${what} ${value} is too large`, { offset });
+    }
+    return Number(value);
+  }
+
+  private need(offset: number, count: number, what: string, reportAt = offset): void {
+    if (offset < 0 || count < 0 || offset + count > this.bytes.length) {
+      throw new InitkitError(
+        'KMOD_ELF_TRUNCATED',
+        `${what}: needs bytes ${offset}..${offset + count} but the file is ${this.bytes.length} bytes`,
+        { offset: reportAt },
+      );
+    }
+  }
+
+  /** A NUL-terminated string at `start + index` inside a table of `size` bytes at `start`. */
+  private cString(start: number, size: number, index: number, what: string): string {
+    if (index >= size) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} is outside its ${size}-byte table`, {
+        offset: start,
+      });
+    }
+    const end = this.bytes.indexOf(0, start + index);
+    if (end < 0 || end >= start + size) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} has no terminating NUL in its table`, {
+        offset: start + index,
+      });
+    }
+    return decodeShortLatin1(this.bytes, start + index, end);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The symbols depmod links modules by, read as libkmod reads them: a module exports the names of its
+ * `__crc_*` symbols (modversions) or, without those, the strings of `__ksymtab_strings`; it needs its
+ * undefined .symtab symbols in table order, then the __versions entries no symbol used (module_layout).
+ */
+import { InitkitError } from '@initkit/core';
+import { decodeShortLatin1, type ElfFile, SHN_UNDEF } from './elf.js';
+
+export interface ModuleSymbols {
+  /** Exported symbol names, in .symtab order (or __ksymtab_strings order). */
+  exports: string[];
+  /** Needed symbol names: undefined symbols in .symtab order, then unused __versions entries. */
+  imports: string[];
+  /** Of `imports`, those bound weakly (STB_WEAK): an unresolved weak symbol is not an error. */
+  weakImports: Set<string>;
+}
+
+const CRC_PREFIX = '__crc_';
+const STB_WEAK = 2;
+const STT_REGISTER = 13;
+
+export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
+  const symbols = elf.symbols();
+  const exports: string[] = [];
+  const imports: string[] = [];
+  const weakImports = new Set<string>();
+  if (symbols) {
+    for (const symbol of symbols) {
+      if (symbol.sectionIndex === SHN_UNDEF) {
+        if (symbol.name === '') continue;
+        if (elf.hasRegisterSymbols && symbol.type === STT_REGISTER) continue;
+        imports.push(symbol.name);
+        if (symbol.bind === STB_WEAK) weakImports.add(symbol.name);
+      } else if (symbol.name.startsWith(CRC_PREFIX)) {
+        exports.push(symbol.name.slice(CRC_PREFIX.length));
+      }
+    }
+  }
+  if (exports.length === 0) exports.push(...ksymtabStrings(elf));
+  const versions = versionNames(elf);
+  if (versions.length > 0) {
+    const used = new Set(imports);
+    for (const name of versions) if (!used.has(name)) imports.push(name);
+  }
+  return { exports, imports, weakImports };
+}
+
+/** The NUL-separated names in __ksymtab_strings (kernels and modules built without modversions). */
+function ksymtabStrings(elf: ElfFile): string[] {
+  const data = elf.sectionData('__ksymtab_strings');
+  if (!data) return [];
+  const names: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= data.length; i++) {
+    if (i === data.length || data[i] === 0) {
+      if (i > start) names.push(decodeShortLatin1(data, start, i));
+      start = i + 1;
+    }
+  }
+  return names;
+}
+
+/**
+ * The symbol names of the __versions section: 64-byte entries of a CRC (4 bytes on 32-bit, 8 on
+ * 64-bit) and a NUL-padded name filling the rest. A section whose size is not a whole number of entries is ignored, as libkmod does.
+ */
+function versionNames(elf: ElfFile): string[] {
+  const section = elf.section('__versions');
+  if (!section) return [];
+  const data = elf.sectionBytes(section);
+  const crcSize = elf.elfClass === 64 ? 8 : 4;
+  const entrySize = 64;
+  if (data.length % entrySize !== 0) return [];
+  const names: string[] = [];
+  for (let at = 0; at < data.length; at += entrySize) {
+    const nameStart = at + crcSize;
+    const end = data.indexOf(0, nameStart);
+    if (end < 0 || end >= at + entrySize) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `__versions entry ${at / entrySize} has an unterminated name`, {
+        offset: section.offset + nameStart,
+      });
+    }
+    names.push(decodeShortLatin1(data, nameStart, end));
+  }
+  return names;
+}
