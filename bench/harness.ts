@@ -125,7 +125,10 @@ export const initkitCommand = `${JSON.stringify(process.execPath)} ${JSON.string
 
 /** Peak resident set size of a command line, in KiB, measured by GNU time. */
 export async function peakRssKiB(commandLine: string, options: ShellOptions = {}): Promise<number> {
-  const stderr = await runShell(`/usr/bin/time -f 'PEAK_RSS_KIB=%M' bash -o pipefail -c ${JSON.stringify(commandLine)}`, options);
+  const stderr = await runShell(
+    `/usr/bin/time -f 'PEAK_RSS_KIB=%M' bash -o pipefail -c ${JSON.stringify(commandLine)}`,
+    options,
+  );
   const match = /PEAK_RSS_KIB=(\d+)/.exec(stderr);
   if (!match) throw new Error(`no peak RSS reported for ${commandLine}`);
   return Number(match[1]);
@@ -140,7 +143,9 @@ export function ensureWorkDir(area: string): string {
 /** Prints the table and replaces this area's section of bench/RESULTS.md. */
 export function report(area: string, rows: Row[], notes: string[] = []): void {
   const header = '| benchmark | initkit | native | ratio | goal | met |\n|---|---|---|---|---|---|';
-  const lines = rows.map((r) => `| ${r.name} | ${r.ours} | ${r.native} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`);
+  const lines = rows.map(
+    (r) => `| ${r.name} | ${r.ours} | ${r.native} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`,
+  );
   const stamp = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${process.platform}/${process.arch}, Node ${process.version}.`;
   const section = [`## ${area}`, '', stamp, '', header, ...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
   console.log(`\n${section}\n`);

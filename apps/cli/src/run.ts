@@ -2,8 +2,9 @@
  * Parse and run the command line with initkit's exit codes: 0 ok, 1 failure (one line on stderr
  * naming the problem), 2 usage error. Known failures print no stack trace; unexpected ones do.
  */
-import { type Command, CommanderError } from 'commander';
+
 import { InitkitError } from '@initkit/core';
+import { type Command, CommanderError } from 'commander';
 import { UsageError } from './usage-error.js';
 
 export const EXIT_OK = 0;
@@ -44,7 +45,9 @@ function report(error: unknown): number {
     process.stderr.write(`initkit: ${error.message}\n`);
     return EXIT_FAILURE;
   }
-  process.stderr.write(`initkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `initkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT_FAILURE;
 }
 

@@ -31,18 +31,21 @@ describe('ByteReader', () => {
 describe('ByteWriter', () => {
   it('writes what ByteReader reads back, growing as needed', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.uint8Array({ maxLength: 40 }))), (items) => {
-        const writer = new ByteWriter(1);
-        for (const [value, data] of items) writer.u32be(value).u32le(value).bytes(data).align(4);
-        const reader = new ByteReader(writer.finish());
-        for (const [value, data] of items) {
-          expect(reader.u32be()).toBe(value);
-          expect(reader.u32le()).toBe(value);
-          expect([...reader.bytesView(data.length)]).toEqual([...data]);
-          reader.align(4);
-        }
-        expect(reader.remaining).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.uint8Array({ maxLength: 40 }))),
+        (items) => {
+          const writer = new ByteWriter(1);
+          for (const [value, data] of items) writer.u32be(value).u32le(value).bytes(data).align(4);
+          const reader = new ByteReader(writer.finish());
+          for (const [value, data] of items) {
+            expect(reader.u32be()).toBe(value);
+            expect(reader.u32le()).toBe(value);
+            expect([...reader.bytesView(data.length)]).toEqual([...data]);
+            reader.align(4);
+          }
+          expect(reader.remaining).toBe(0);
+        },
+      ),
     );
   });
 });

@@ -128,9 +128,17 @@ export const COMP_CODES: readonly CodeName[] = [
 ];
 
 /** Well-known codes, for readable code. */
-export const UIMAGE_OS = { linux: 5, uBoot: 17 } as const;
+export const UIMAGE_OS = { linux: 5, uBoot: 17, tee: 26 } as const;
 export const UIMAGE_ARCH = { arm: 2, x86: 3, powerpc: 7, arm64: 22, x86_64: 24, riscv: 26 } as const;
-export const UIMAGE_TYPE = { standalone: 1, kernel: 2, ramdisk: 3, multi: 4, firmware: 5, script: 6, flatDt: 8 } as const;
+export const UIMAGE_TYPE = {
+  standalone: 1,
+  kernel: 2,
+  ramdisk: 3,
+  multi: 4,
+  firmware: 5,
+  script: 6,
+  flatDt: 8,
+} as const;
 export const UIMAGE_COMP = { none: 0, gzip: 1, bzip2: 2, lzma: 3, lzo: 4, lz4: 5, zstd: 6 } as const;
 
 const TABLES: Record<CodeCategory, readonly CodeName[]> = {

@@ -64,9 +64,13 @@ export function parseHeader(bytes: Uint8Array): UImageHeader {
   });
   const magic = reader.u32be();
   if (magic !== UIMAGE_MAGIC) {
-    throw new InitkitError('UIMAGE_BAD_MAGIC', `not a uImage: magic is ${hex32(magic)}, expected ${hex32(UIMAGE_MAGIC)}`, {
-      offset: 0,
-    });
+    throw new InitkitError(
+      'UIMAGE_BAD_MAGIC',
+      `not a uImage: magic is ${hex32(magic)}, expected ${hex32(UIMAGE_MAGIC)}`,
+      {
+        offset: 0,
+      },
+    );
   }
   const headerCrc = reader.u32be();
   const computed = computeHeaderCrc(bytes);

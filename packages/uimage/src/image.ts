@@ -3,7 +3,7 @@
  * byte-identical to mkimage for the same inputs.
  */
 import { crc32, encodeUtf8, hex32, InitkitError } from '@initkit/core';
-import { type CodeCategory, codeFromName, UIMAGE_TYPE } from './codes.js';
+import { type CodeCategory, codeFromName, UIMAGE_OS, UIMAGE_TYPE } from './codes.js';
 import { encodeHeader, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from './header.js';
 import { buildMultiPayload, splitMultiPayload } from './multi.js';
 
@@ -68,7 +68,7 @@ export interface CreateOptions {
   type?: CodeOrName;
   /** Default 'gzip', as mkimage (it only sets the header field; the data is stored as given). */
   compression?: CodeOrName;
-  /** Load address, default 0. */
+  /** Load address, default 0 (for OS "tee" mkimage takes it from the OP-TEE header instead). */
   load?: number;
   /** Entry point; default the load address (plus the header size for XIP images). */
   entry?: number;
@@ -87,27 +87,26 @@ export type CreateInput = CreateOptions & ({ data: Uint8Array } | { files: reado
 export function createUImage(input: CreateInput): Uint8Array {
   const type = resolveCode('type', input.type ?? 'kernel');
   const load = (input.load ?? 0) >>> 0;
-  let payload: Uint8Array;
-  if ('files' in input) {
-    if (input.executeInPlace) {
-      throw new InitkitError('UIMAGE_BAD_OPTION', 'execute-in-place images hold a single data file');
-    }
-    if (!hasFileTable(type) && input.files.length !== 1) {
-      throw new InitkitError('UIMAGE_BAD_OPTION', `only multi and script images hold several files, got ${input.files.length}`);
-    }
-    payload = hasFileTable(type) ? buildMultiPayload(input.files) : (input.files[0] as Uint8Array);
-  } else {
-    payload = input.executeInPlace ? stripXipReservation(input.data) : input.data;
-    if (hasFileTable(type)) payload = buildMultiPayload([payload]);
+  const files = 'files' in input ? input.files : [input.data];
+  if (files.length === 0) throw new InitkitError('UIMAGE_BAD_OPTION', 'an image needs at least one data file');
+  if (files.length > 1 && !hasFileTable(type)) {
+    throw new InitkitError('UIMAGE_BAD_OPTION', `only multi and script images hold several files, got ${files.length}`);
   }
+  if (input.executeInPlace && files.length > 1) {
+    throw new InitkitError('UIMAGE_BAD_OPTION', 'execute-in-place images hold a single data file');
+  }
+  const data = input.executeInPlace ? files.map(stripXipReservation) : files;
+  const payload = hasFileTable(type) ? buildMultiPayload(data) : (data[0] as Uint8Array);
+  const os = resolveCode('os', input.os ?? 'linux');
   const defaultEntry = input.executeInPlace ? load + UIMAGE_HEADER_SIZE : load;
+  const addresses =
+    os === UIMAGE_OS.tee ? opteeAddresses(payload) : { load, entry: (input.entry ?? defaultEntry) >>> 0 };
   const header = encodeHeader({
     time: (input.time ?? defaultTimestamp()) >>> 0,
     size: payload.length,
-    load,
-    entry: (input.entry ?? defaultEntry) >>> 0,
+    ...addresses,
     dataCrc: crc32(payload),
-    os: resolveCode('os', input.os ?? 'linux'),
+    os,
     arch: resolveCode('arch', input.arch ?? 'ppc'),
     type,
     compression: resolveCode('comp', input.compression ?? 'gzip'),
@@ -131,6 +130,19 @@ function resolveCode(category: CodeCategory, value: CodeOrName): number {
   return code;
 }
 
+/**
+ * mkimage ignores -a and -e for OS "tee": it takes the entry point from the OP-TEE header at the start
+ * of the payload (init_load_addr_lo, little-endian, at offset 16; missing bytes read as zero) and puts
+ * the load address 28 bytes (that header's size) before it.
+ */
+function opteeAddresses(payload: Uint8Array): { load: number; entry: number } {
+  let entry = 0;
+  for (let i = 3; i >= 0; i--) entry = (entry * 256 + (payload[16 + i] ?? 0)) >>> 0;
+  return { load: (entry - OPTEE_HEADER_SIZE) >>> 0, entry };
+}
+
+const OPTEE_HEADER_SIZE = 28;
+
 function stripXipReservation(data: Uint8Array): Uint8Array {
   if (data.length < UIMAGE_HEADER_SIZE) {
     throw new InitkitError('UIMAGE_BAD_XIP', `execute-in-place data must be at least ${UIMAGE_HEADER_SIZE} bytes`);
@@ -151,7 +163,9 @@ function stripXipReservation(data: Uint8Array): Uint8Array {
  * mkimage's timestamp: SOURCE_DATE_EPOCH parsed as base-10 leading digits (anything else counts as 0)
  * when the variable is set, otherwise the current time.
  */
-export function defaultTimestamp(environment: Record<string, string | undefined> | undefined = processEnvironment()): number {
+export function defaultTimestamp(
+  environment: Record<string, string | undefined> | undefined = processEnvironment(),
+): number {
   const epoch = environment?.SOURCE_DATE_EPOCH;
   if (epoch === undefined) return Math.floor(Date.now() / 1000);
   const digits = /^\s*\d+/.exec(epoch)?.[0] ?? '0';

@@ -5,9 +5,9 @@
  */
 export {
   ARCH_CODES,
+  COMP_CODES,
   type CodeCategory,
   type CodeName,
-  COMP_CODES,
   codeFromName,
   codeTable,
   findCode,

@@ -1,9 +1,11 @@
 /**
  * The text `mkimage -l` (and `dumpimage -l`) prints for a legacy image, reproduced exactly: ctime-style
  * creation time in the local time zone, sizes as "%d Bytes = %.2f KiB = %.2f MiB" with C's rounding,
- * and a Contents section for multi and script images.
+ * and a Contents section for multi and script images. One line differs by necessity: for the second and
+ * later files of a script image mkimage prints a memory address, initkit the file's offset.
  */
-import { longName } from './codes.js';
+import { longName, UIMAGE_TYPE } from './codes.js';
+import { UIMAGE_HEADER_SIZE } from './header.js';
 import { hasFileTable, type UImage } from './image.js';
 
 export interface ListingOptions {
@@ -24,7 +26,14 @@ export function formatListing(image: UImage, options: ListingOptions = {}): stri
   ];
   if (hasFileTable(header.type)) {
     lines.push('Contents:');
-    image.files.forEach((file, index) => lines.push(`   Image ${index}: ${formatSize(file.length)}`));
+    image.files.forEach((file, index) => {
+      lines.push(`   Image ${index}: ${formatSize(file.length)}`);
+      // U-Boot prints where each later script file sits in memory; mkimage prints its own mmap address
+      // there, which nothing can reproduce, so initkit prints the file's offset in the image instead.
+      if (header.type === UIMAGE_TYPE.script && index > 0) {
+        lines.push(`    Offset = 0x${hex8(file.byteOffset - image.payload.byteOffset + UIMAGE_HEADER_SIZE)}`);
+      }
+    });
   }
   return `${lines.join('\n')}\n`;
 }

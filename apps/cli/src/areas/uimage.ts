@@ -12,9 +12,9 @@ import {
   longName,
   parseUImage,
   shortName,
-  type UImage,
   UIMAGE_HEADER_SIZE,
   UIMAGE_TYPE,
+  type UImage,
 } from '@initkit/uimage';
 import { type Command, Option } from 'commander';
 import { parseCount, parseHexAddress, readInput } from '../input.js';
@@ -137,7 +137,9 @@ function extractFile(image: UImage, position: number, path: string): Uint8Array 
   if (image.header.type !== UIMAGE_TYPE.multi) return image.payload;
   const file = image.files[position];
   if (file === undefined) {
-    throw new UsageError(`no file ${position} in ${path}: it holds ${image.files.length} (positions 0..${image.files.length - 1})`);
+    throw new UsageError(
+      `no file ${position} in ${path}: it holds ${image.files.length} (positions 0..${image.files.length - 1})`,
+    );
   }
   return file;
 }
