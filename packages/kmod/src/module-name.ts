@@ -29,3 +29,23 @@ export function uncompressedModulePath(path: string): string {
   const at = path.lastIndexOf('.ko');
   return at < 0 ? path : path.slice(0, at + 3);
 }
+
+/**
+ * An alias pattern as depmod indexes it: '-' becomes '_' except inside [...] character classes.
+ * Returns undefined for an unmatched bracket (depmod skips such aliases with a warning).
+ */
+export function normalizeAlias(alias: string): string | undefined {
+  let result = '';
+  for (let i = 0; i < alias.length; i++) {
+    const c = alias[i]!;
+    if (c === '-') result += '_';
+    else if (c === ']') return undefined;
+    else if (c === '[') {
+      const close = alias.indexOf(']', i);
+      if (close < 0) return undefined;
+      result += alias.slice(i, close + 1);
+      i = close;
+    } else result += c;
+  }
+  return result;
+}

@@ -1,4 +1,10 @@
 /**
- * @initkit/kmod/node: Node-only helpers.
+ * @initkit/kmod/node: module trees on disk. Run depmod over a directory and write its files
+ * atomically, load a tree's indexes into a resolver, read modules from files, and find the kernel
+ * release of an installed system (Arch's pkgbase and mkinitcpio presets included).
  */
-export {};
+export { type DepmodDirectoryOptions, depmodDirectory, moduleDirectory } from './node/depmod-directory.js';
+export { loadModuleDatabase, type LoadModuleDatabaseOptions } from './node/load-database.js';
+export { readKernelModuleFile } from './node/read-module.js';
+export { kernelReleasesFromSystem, type SystemKernelRelease } from './node/system-release.js';
+export { listModuleFiles, readDepmodModule, readDepmodModules } from './module-tree.js';

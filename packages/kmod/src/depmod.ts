@@ -1,0 +1,274 @@
+/**
+ * depmod: from the modules of a tree (their paths, .modinfo and symbols), compute what kmod's
+ * `depmod` writes: modules.dep in load order, modules.alias, modules.softdep, modules.symbols,
+ * modules.devname, and the binary indexes. Modules link by symbols exactly as kmod links them (the last
+ * module in modules.order exporting a symbol owns it; needed symbols in symbol-table order), and the
+ * dependency lists are sorted by the same topological order, so the text files match `depmod -b`
+ * line for line. Pure: bytes in, file contents out.
+ */
+import { InitkitError } from '@initkit/core';
+import { KmodIndexBuilder } from './index-file.js';
+import { moduleNameFromPath, normalizeAlias, uncompressedModulePath } from './module-name.js';
+import type { ModinfoEntry } from './modinfo.js';
+import { parseBuiltin, parseBuiltinModinfo } from './text-files.js';
+
+/** What depmod needs to know about one module. */
+export interface DepmodModule {
+  /** Path relative to the module directory, e.g. "kernel/drivers/block/nbd.ko.xz". */
+  path: string;
+  info: readonly ModinfoEntry[];
+  /** Exported symbol names. */
+  exports: readonly string[];
+  /** Needed symbol names, in the order the module's symbol table lists them. */
+  imports: readonly string[];
+}
+
+export interface DepmodOptions {
+  /** Contents of modules.order: paths with plain .ko, one a line; fixes the module order. */
+  order?: string;
+  /** Contents of modules.builtin (for modules.builtin.bin). */
+  builtin?: string;
+  /** Contents of modules.builtin.modinfo (for modules.builtin.alias.bin). */
+  builtinModinfo?: Uint8Array;
+  /** A character the architecture prefixes to symbol names (depmod -P), e.g. '_' on some. */
+  symbolPrefix?: string;
+}
+
+/** One module after depmod: its place in the order and its full dependency list in load order. */
+export interface DepmodEntry {
+  name: string;
+  path: string;
+  /** Every module it needs, directly or not, nearest users first: load them last to first. */
+  dependencies: string[];
+}
+
+export interface DepmodResult {
+  /** Modules in depmod's output order (modules.order first, then the rest in input order). */
+  modules: DepmodEntry[];
+  /** File name (modules.dep, modules.dep.bin, ...) to contents, in the order depmod writes them. */
+  files: Map<string, Uint8Array>;
+}
+
+interface Node {
+  name: string;
+  path: string;
+  source: DepmodModule;
+  index: number;
+  deps: Node[];
+  users: number;
+  sortIndex: number;
+}
+
+const encoder = new TextEncoder();
+
+export function depmod(modules: readonly DepmodModule[], options: DepmodOptions = {}): DepmodResult {
+  const nodes = orderModules(pickModules(modules), options.order);
+  linkBySymbols(nodes, options.symbolPrefix ?? '');
+  topologicalSort(nodes);
+
+  const entries: DepmodEntry[] = nodes.map((node) => ({
+    name: node.name,
+    path: node.path,
+    dependencies: allDependencies(node).map((dep) => dep.path),
+  }));
+
+  const files = new Map<string, Uint8Array>();
+  let dep = '';
+  const depIndex = new KmodIndexBuilder();
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const line = entry.dependencies.length ? `${entry.path}: ${entry.dependencies.join(' ')}` : `${entry.path}:`;
+    dep += `${line}\n`;
+    depIndex.insert(entry.name, line, i);
+  }
+  files.set('modules.dep', encoder.encode(dep));
+  files.set('modules.dep.bin', depIndex.serialize());
+
+  let alias = '# Aliases extracted from modules themselves.\n';
+  const aliasIndex = new KmodIndexBuilder();
+  for (const node of nodes) {
+    for (const { key, value } of node.source.info) {
+      if (key !== 'alias') continue;
+      alias += `alias ${value} ${node.name}\n`;
+      const normalized = normalizeAlias(value);
+      if (normalized !== undefined) aliasIndex.insert(normalized, node.name, node.index);
+    }
+  }
+  files.set('modules.alias', encoder.encode(alias));
+  files.set('modules.alias.bin', aliasIndex.serialize());
+
+  let softdep = '# Soft dependencies extracted from modules themselves.\n';
+  for (const node of nodes) {
+    for (const { key, value } of node.source.info) if (key === 'softdep') softdep += `softdep ${node.name} ${value}\n`;
+  }
+  files.set('modules.softdep', encoder.encode(softdep));
+
+  let symbols = '# Aliases for symbols, used by symbol_request().\n';
+  const symbolIndex = new KmodIndexBuilder();
+  for (const [symbol, owner] of exportedSymbols(nodes, options.symbolPrefix ?? '')) {
+    symbols += `alias symbol:${symbol} ${owner.name}\n`;
+    symbolIndex.insert(`symbol:${symbol}`, owner.name, owner.index);
+  }
+  files.set('modules.symbols', encoder.encode(symbols));
+  files.set('modules.symbols.bin', symbolIndex.serialize());
+
+  if (options.builtin !== undefined) {
+    const builtinIndex = new KmodIndexBuilder();
+    for (const path of parseBuiltin(options.builtin)) builtinIndex.insert(moduleNameFromPath(path), '', 0);
+    files.set('modules.builtin.bin', builtinIndex.serialize());
+  }
+  if (options.builtinModinfo !== undefined) {
+    const builtinAliasIndex = new KmodIndexBuilder();
+    for (const { module, key, value } of parseBuiltinModinfo(options.builtinModinfo)) {
+      if (key !== 'alias' || value === '') continue;
+      const normalized = normalizeAlias(value);
+      if (normalized !== undefined) builtinAliasIndex.insert(normalized, module, 0);
+    }
+    files.set('modules.builtin.alias.bin', builtinAliasIndex.serialize());
+  }
+  files.set('modules.devname', encoder.encode(devnames(nodes)));
+  return { modules: entries, files };
+}
+
+/**
+ * One module per name. A name found twice keeps the copy under updates/ (depmod's default search
+ * order: updates, then the built-in tree), else the first in path order.
+ */
+function pickModules(modules: readonly DepmodModule[]): Node[] {
+  const byName = new Map<string, Node>();
+  const sorted = [...modules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const source of sorted) {
+    const name = moduleNameFromPath(source.path);
+    const existing = byName.get(name);
+    if (existing && !(source.path.startsWith('updates/') && !existing.path.startsWith('updates/'))) continue;
+    byName.set(name, { name, path: source.path, source, index: 0, deps: [], users: 0, sortIndex: 0 });
+  }
+  return [...byName.values()];
+}
+
+/** modules.order first (a later line wins for a module listed twice), then the others in input order. */
+function orderModules(nodes: Node[], order: string | undefined): Node[] {
+  nodes.forEach((node, i) => {
+    node.sortIndex = i + 1;
+  });
+  if (order !== undefined) {
+    const byUncompressedPath = new Map(nodes.map((node) => [uncompressedModulePath(node.path), node]));
+    const lines = order.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const total = lines.length + 1;
+    lines.forEach((line, i) => {
+      const node = byUncompressedPath.get(line);
+      if (node) node.sortIndex = i + 1 - total;
+    });
+  }
+  const sorted = [...nodes].sort((a, b) => a.sortIndex - b.sortIndex);
+  sorted.forEach((node, i) => {
+    node.index = i;
+  });
+  return sorted;
+}
+
+function stripPrefix(name: string, prefix: string): string {
+  return prefix !== '' && name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+/** Symbol name to owner: the last module in order that exports it wins, as in depmod's hash. */
+function exportedSymbols(nodes: readonly Node[], prefix: string): Map<string, Node> {
+  const owners = new Map<string, Node>();
+  for (const node of nodes) for (const symbol of node.source.exports) owners.set(stripPrefix(symbol, prefix), node);
+  return owners;
+}
+
+function linkBySymbols(nodes: readonly Node[], prefix: string): void {
+  const owners = exportedSymbols(nodes, prefix);
+  for (const node of nodes) {
+    const seen = new Set<Node>();
+    for (const wanted of node.source.imports) {
+      const owner = owners.get(stripPrefix(wanted.startsWith('.') ? wanted.slice(1) : wanted, prefix));
+      if (!owner || seen.has(owner)) continue;
+      seen.add(owner);
+      node.deps.push(owner);
+      owner.users++;
+    }
+  }
+}
+
+/**
+ * Kahn's algorithm with a stack, modules without users first, as depmod orders them; a module left
+ * over sits on a cycle: KMOD_DEPMOD_CYCLE names one.
+ */
+function topologicalSort(nodes: readonly Node[]): void {
+  const users = nodes.map((node) => node.users);
+  const stack: number[] = [];
+  for (let i = 0; i < nodes.length; i++) if (users[i] === 0) stack.push(i);
+  let sorted = 0;
+  while (stack.length > 0) {
+    const node = nodes[stack.pop()!]!;
+    node.sortIndex = sorted++;
+    for (const dep of node.deps) {
+      if (--users[dep.index]! === 0) stack.push(dep.index);
+    }
+  }
+  if (sorted < nodes.length) {
+    const left = nodes.filter((_, i) => users[i]! > 0);
+    throw new InitkitError(
+      'KMOD_DEPMOD_CYCLE',
+      `modules depend on each other in a cycle: ${describeCycle(left)} (${left.length} modules are on or behind cycles)`,
+    );
+  }
+  for (const node of nodes) if (node.deps.length > 1) node.deps.sort((a, b) => a.sortIndex - b.sortIndex);
+}
+
+/** Follows dependencies among the left-over modules until one repeats: that loop is a cycle. */
+function describeCycle(left: readonly Node[]): string {
+  const inLeft = new Set(left);
+  const path: Node[] = [];
+  const position = new Map<Node, number>();
+  let node: Node | undefined = left[0];
+  while (node && !position.has(node)) {
+    position.set(node, path.length);
+    path.push(node);
+    node = node.deps.find((dep) => inLeft.has(dep));
+  }
+  if (!node) return left.map((n) => n.name).join(', ');
+  const cycle = path.slice(position.get(node));
+  return [...cycle, node].map((n) => n.name).join(' -> ');
+}
+
+/** The module's dependencies and theirs, each once, sorted by the topological index. */
+function allDependencies(node: Node): Node[] {
+  if (node.deps.length === 0) return [];
+  const found = new Set<Node>();
+  const visit = (current: Node): void => {
+    for (const dep of current.deps) {
+      if (found.has(dep)) continue;
+      found.add(dep);
+      visit(dep);
+    }
+  };
+  visit(node);
+  return [...found].sort((a, b) => a.sortIndex - b.sortIndex);
+}
+
+/** modules.devname: modules with a devname: alias and a char-/block-major-M-N alias. */
+function devnames(nodes: readonly Node[]): string {
+  let text = '';
+  for (const node of nodes) {
+    let devname: string | undefined;
+    let device: string | undefined;
+    for (const { key, value } of node.source.info) {
+      if (key !== 'alias') continue;
+      if (value.startsWith('devname:')) devname = value.slice('devname:'.length);
+      else {
+        const match = /^(char|block)-major-(\d+)-(\d+)/.exec(value);
+        if (match) device = `${match[1] === 'char' ? 'c' : 'b'}${Number(match[2])}:${Number(match[3])}`;
+      }
+      if (device !== undefined && devname !== undefined) break;
+    }
+    if (devname !== undefined && device !== undefined) {
+      if (text === '') text = '# Device nodes to trigger on-demand module loading.\n';
+      text += `${node.name} ${devname} ${device}\n`;
+    }
+  }
+  return text;
+}

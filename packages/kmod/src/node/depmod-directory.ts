@@ -1,0 +1,53 @@
+/**
+ * `depmod -b BASE KVER` on a directory: read the modules of BASE/lib/modules/KVER (and its
+ * modules.order, modules.builtin, modules.builtin.modinfo), compute the files with depmod(), and
+ * replace each one atomically.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@initkit/core/node';
+import { type DepmodResult, depmod } from '../depmod.js';
+import { readDepmodModules } from '../module-tree.js';
+
+export interface DepmodDirectoryOptions {
+  /** Compute without writing (depmod -n prints instead). */
+  dryRun?: boolean;
+  /** depmod -P: symbol prefix of the architecture. */
+  symbolPrefix?: string;
+}
+
+/** The module directory of a kernel release under a root: ROOT/lib/modules/KVER, else ROOT/usr/lib/modules/KVER. */
+export function moduleDirectory(root: string, release: string): string {
+  const classic = join(root, 'lib', 'modules', release);
+  const merged = join(root, 'usr', 'lib', 'modules', release);
+  return existsSync(classic) || !existsSync(merged) ? classic : merged;
+}
+
+function readOptional(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Runs depmod over `directory` (a lib/modules/KVER directory) and writes its files there. */
+export async function depmodDirectory(directory: string, options: DepmodDirectoryOptions = {}): Promise<DepmodResult> {
+  const modules = readDepmodModules(directory);
+  const order = readOptional(join(directory, 'modules.order'));
+  const builtin = readOptional(join(directory, 'modules.builtin'));
+  const builtinModinfo = readOptional(join(directory, 'modules.builtin.modinfo'));
+  const result = depmod(modules, {
+    order: order?.toString('utf8'),
+    builtin: builtin?.toString('utf8'),
+    builtinModinfo: builtinModinfo ? new Uint8Array(builtinModinfo) : undefined,
+    symbolPrefix: options.symbolPrefix,
+  });
+  if (!options.dryRun) {
+    await Promise.all(
+      [...result.files].map(([name, contents]) => writeFileAtomic(join(directory, name), contents, { mode: 0o644 })),
+    );
+  }
+  return result;
+}
