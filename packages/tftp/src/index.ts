@@ -1,4 +1,55 @@
 /**
- * @initkit/tftp: TFTP client and server for Node (RFC 1350, 2347, 2348, 2349, 7440).
+ * @initkit/tftp: TFTP client and server for Node (RFC 1350, 2347, 2348, 2349, 7440), over node:dgram.
  */
-export {};
+export { type HostPort, parseHostPort, type ResolvedHost, resolveHost, TFTP_PORT } from './address.js';
+export type { Endpoint } from './channel.js';
+export {
+  type TftpClientOptions,
+  type TftpProgress,
+  type TftpPutData,
+  type TftpTransferResult,
+  tftpGet,
+  tftpGetToFile,
+  tftpGetToStream,
+  tftpPut,
+  tftpRead,
+} from './client.js';
+export { errorCodeName, TftpError, TftpErrorCode, type TftpErrorOptions } from './errors.js';
+export { ETHERNET_BLKSIZE, linkBlksize } from './link-blksize.js';
+export { decodeNetascii, encodeNetascii, NetasciiDecoder } from './netascii.js';
+export {
+  acceptOack,
+  clientOptions,
+  DEFAULT_BLKSIZE,
+  MAX_BLKSIZE,
+  MAX_WINDOWSIZE,
+  MIN_BLKSIZE,
+  negotiateServerOptions,
+  type ServerLimits,
+  type TransferParameters,
+} from './options.js';
+export {
+  type AckPacket,
+  type DataPacket,
+  decodePacket,
+  encodeAck,
+  encodeData,
+  encodeError,
+  encodeOack,
+  encodeRequest,
+  type ErrorPacket,
+  type OackPacket,
+  Opcode,
+  type OptionMap,
+  type Packet,
+  type RequestPacket,
+  type TransferMode,
+} from './packets.js';
+export { DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit.js';
+export {
+  startTftpServer,
+  type TftpServer,
+  type TftpServerOptions,
+  type TftpTransferEvent,
+} from './server.js';
+export type { BlockSink } from './sink.js';
