@@ -110,19 +110,9 @@ export function parseHeader(bytes: Uint8Array): UImageHeader {
   };
 }
 
-export interface HeaderFields {
-  time: number;
-  size: number;
-  load: number;
-  entry: number;
-  dataCrc: number;
-  os: number;
-  arch: number;
-  type: number;
-  compression: number;
-  /** Name bytes; cut at 32 bytes and NUL-padded, as mkimage's strncpy does. */
-  nameBytes: Uint8Array;
-}
+/** What encodeHeader needs: every field but the magic and header CRC it fills in. The name bytes are
+ * cut at 32 and NUL-padded, as mkimage's strncpy does. */
+export type HeaderFields = Omit<UImageHeader, 'magic' | 'headerCrc' | 'name'>;
 
 /** Encodes a header and fills in its header CRC. */
 export function encodeHeader(fields: HeaderFields): Uint8Array {
