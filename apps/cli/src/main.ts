@@ -2,6 +2,7 @@
  * The `initkit` command: one sub-command per area, each registered from its own file under areas/.
  */
 import { Command } from 'commander';
+import { registerCpio } from './areas/cpio.js';
 import { registerUimage } from './areas/uimage.js';
 import { runProgram } from './run.js';
 import { VERSION } from './version.js';
@@ -11,6 +12,7 @@ const program = new Command('initkit')
   .version(VERSION, '-V, --version')
   .showHelpAfterError('(add --help for usage)');
 
+registerCpio(program);
 registerUimage(program);
 
 await runProgram(program, process.argv);

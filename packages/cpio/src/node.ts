@@ -1,4 +1,20 @@
 /**
- * @initkit/cpio/node: Node-only helpers.
+ * @initkit/cpio/node: Node-only helpers: pack a directory tree into an archive, extract an archive
+ * safely with a report of what was left out, and read archives from files as streams.
  */
-export {};
+export { deviceMajor, deviceMinor } from './node/device-numbers.js';
+export {
+  type ExtractOptions,
+  type ExtractReport,
+  extractCpio,
+  type SkippedEntry,
+  safeRelativePath,
+} from './node/extract.js';
+export {
+  collectTree,
+  type PackInput,
+  type PackOptions,
+  type PackSummary,
+  packDirectory,
+  packDirectoryToFile,
+} from './node/pack.js';

@@ -1,0 +1,209 @@
+/**
+ * `initkit cpio`: list archives like `cpio -t` / `cpio -tv`, extract them safely, and create them
+ * from a directory (like `find . | cpio -o -H newc`) or from a gen_init_cpio list.
+ */
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import {
+  archiveFromList,
+  type CpioStreamEntry,
+  CpioStreamReader,
+  entryToJson,
+  formatLongListing,
+  S_IFLNK,
+  S_IFMT,
+  symlinkTarget,
+} from '@initkit/cpio';
+import { extractCpio, packDirectory, packDirectoryToFile } from '@initkit/cpio/node';
+import { type Command, Option } from 'commander';
+import { printJson, writeOutput } from '../output.js';
+import { UsageError } from '../usage-error.js';
+
+/** Reads the archive from a file or stdin ('-') in large chunks, never all at once. */
+function openArchive(file: string): AsyncIterable<Uint8Array> {
+  if (file === '-') return process.stdin;
+  return createReadStream(file, { highWaterMark: 1 << 20 });
+}
+
+/** Buffers output lines and writes them in large blocks. */
+class LineOutput {
+  private lines: string[] = [];
+  private size = 0;
+  push(line: string): void {
+    this.lines.push(line);
+    this.size += line.length;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.lines.length === 0) return;
+    process.stdout.write(`${this.lines.join('\n')}\n`);
+    this.lines = [];
+    this.size = 0;
+  }
+}
+
+/** Names from /etc/passwd or /etc/group (cpio -tv shows names where the system has them). */
+function nameTable(path: string): (id: number) => string | undefined {
+  const names = new Map<number, string>();
+  try {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && id && /^\d+$/.test(id) && !names.has(Number(id))) names.set(Number(id), name);
+    }
+  } catch {
+    // No database: numbers are printed, as cpio does for unknown ids.
+  }
+  return (id) => names.get(id);
+}
+
+async function linkTargetOf(entry: CpioStreamEntry): Promise<string | undefined> {
+  if ((entry.mode & S_IFMT) !== S_IFLNK) return undefined;
+  return symlinkTarget({ data: await entry.bytes(1 << 16) });
+}
+
+function sourceDateEpoch(): number | undefined {
+  const value = process.env.SOURCE_DATE_EPOCH;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH=${value} is not a number of seconds`);
+  return Number(value);
+}
+
+function parseFormat(value: string): 'newc' | 'crc' {
+  if (value !== 'newc' && value !== 'crc') throw new UsageError(`invalid format ${value}: expected newc or crc`);
+  return value;
+}
+
+interface ListFlags {
+  verbose?: boolean;
+  numericUidGid?: boolean;
+  json?: boolean;
+  all?: boolean;
+  verify: boolean;
+}
+
+interface ExtractFlags {
+  directory: string;
+  devices?: boolean;
+  sameOwner?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+  verify: boolean;
+}
+
+interface CreateFlags {
+  directory?: string;
+  fromList?: string;
+  output: string;
+  format: 'newc' | 'crc';
+  reproducible?: boolean;
+  mtime?: string;
+}
+
+export function registerCpio(program: Command): void {
+  const cpio = program.command('cpio').description('cpio newc/crc archives (initramfs): list, extract, create');
+
+  cpio
+    .command('list')
+    .description('list the entries: names like `cpio -t`, with -v lines like `cpio -tv`')
+    .argument('<file>', "archive file ('-' for stdin)")
+    .option('-v, --verbose', 'ls -l style lines, as cpio -tv prints them')
+    .option('-n, --numeric-uid-gid', 'with -v, show uid and gid numbers instead of names')
+    .option('--json', 'print every header field of every entry as JSON')
+    .option('--all', 'go on after TRAILER!!! through NUL padding into following archives')
+    .option('--no-verify', 'do not check crc-format data sums')
+    .action(async (file: string, flags: ListFlags) => {
+      const reader = new CpioStreamReader(openArchive(file), {
+        concatenated: flags.all,
+        verifyChecksums: flags.verify,
+      });
+      const out = new LineOutput();
+      const json: Record<string, unknown>[] = [];
+      const userName = flags.numericUidGid ? undefined : nameTable('/etc/passwd');
+      const groupName = flags.numericUidGid ? undefined : nameTable('/etc/group');
+      const now = Math.floor(Date.now() / 1000);
+      for await (const entry of reader) {
+        if (flags.json) json.push(entryToJson({ ...entry, linkTarget: await linkTargetOf(entry) }));
+        else if (flags.verbose) {
+          out.push(
+            formatLongListing({ ...entry, linkTarget: await linkTargetOf(entry) }, { now, userName, groupName }),
+          );
+        } else out.push(entry.name);
+      }
+      out.flush();
+      if (flags.json) printJson({ ...reader.info(), entries: json });
+    });
+
+  cpio
+    .command('extract')
+    .description('extract safely into a directory: nothing is written outside it')
+    .requiredOption('-C, --directory <dir>', 'target directory (created if missing)')
+    .argument('<file>', "archive file ('-' for stdin)")
+    .option('--devices', 'create device nodes (needs root)')
+    .option('--no-same-owner', 'do not restore owners (default as root: restore them)')
+    .option('-v, --verbose', 'print each name as it is extracted')
+    .option('--json', 'print the extraction report as JSON')
+    .option('--no-verify', 'do not check crc-format data sums')
+    .action(async (file: string, flags: ExtractFlags) => {
+      const out = new LineOutput();
+      const report = await extractCpio(openArchive(file), flags.directory, {
+        devices: flags.devices,
+        preserveOwners: flags.sameOwner === false ? false : undefined,
+        verifyChecksums: flags.verify,
+        onEntry: flags.verbose ? (path) => out.push(path) : undefined,
+      });
+      out.flush();
+      if (flags.json) printJson(report);
+      for (const skipped of report.skipped) {
+        process.stderr.write(`initkit: skipped ${JSON.stringify(skipped.name)}: ${skipped.reason}\n`);
+      }
+    });
+
+  cpio
+    .command('create')
+    .description('create an archive from a directory (like find . | cpio -o -H newc) or a gen_init_cpio list')
+    .option('-C, --directory <dir>', 'directory to pack; with --from-list, where relative locations start')
+    .option('--from-list <list>', 'build from a gen_init_cpio list file instead of a directory')
+    .requiredOption('-o, --output <file>', "archive to write ('-' for stdout)")
+    .addOption(
+      new Option('--format <format>', 'header format').choices(['newc', 'crc']).default('newc').argParser(parseFormat),
+    )
+    .option('--reproducible', 'sorted names, inodes from 1, owner 0:0, mtime SOURCE_DATE_EPOCH (else 0)')
+    .option(
+      '-t, --mtime <seconds>',
+      'with --from-list: mtime of non-file entries (default SOURCE_DATE_EPOCH, else now)',
+    )
+    .action(async (flags: CreateFlags) => {
+      if (flags.fromList !== undefined) {
+        const base = flags.directory ?? process.cwd();
+        const mtime =
+          flags.mtime !== undefined ? parseSeconds(flags.mtime) : (sourceDateEpoch() ?? Math.floor(Date.now() / 1000));
+        const archive = archiveFromList(readFileSync(flags.fromList, 'utf8'), {
+          format: flags.format,
+          mtime,
+          env: process.env,
+          readFile: (location) => {
+            const path = isAbsolute(location) ? location : join(base, location);
+            return { data: readFileSync(path), mtime: Math.floor(statSync(path).mtimeMs / 1000) };
+          },
+        });
+        await writeOutput(flags.output, archive);
+        return;
+      }
+      if (flags.directory === undefined) throw new UsageError('create needs -C DIR or --from-list LIST');
+      if (flags.mtime !== undefined) throw new UsageError('-t/--mtime applies to --from-list only');
+      const options = {
+        format: flags.format,
+        reproducible: flags.reproducible === true,
+        mtime: flags.reproducible ? sourceDateEpoch() : undefined,
+      };
+      if (flags.output === '-') await writeOutput('-', packDirectory(flags.directory, options));
+      else await packDirectoryToFile(flags.directory, flags.output, options);
+    });
+}
+
+function parseSeconds(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) {
+    throw new UsageError(`invalid mtime ${text}: expected seconds since the epoch (32 bits)`);
+  }
+  return Number(text);
+}
