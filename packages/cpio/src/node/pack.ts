@@ -75,7 +75,10 @@ export function collectTree(root: string): PackInput[] {
     for (const entry of entries) {
       const key = `${entry.devMajor}:${entry.devMinor}:${entry.ino}`;
       let number = numbers.get(key);
-      if (number === undefined) numbers.set(key, (number = numbers.size + 1));
+      if (number === undefined) {
+        number = numbers.size + 1;
+        numbers.set(key, number);
+      }
       entry.ino = number;
     }
   }
