@@ -107,7 +107,7 @@ export class ElfFile {
     if (namesIndex === SHN_XINDEX) namesIndex = this.u32(sectionTableOffset + (is64 ? 40 : 24));
     this.need(sectionTableOffset, sectionCount * sectionHeaderSize, `section table of ${sectionCount} entries`);
 
-    const raw: Omit<ElfSection, 'name'>[] & { nameOffset: number }[] = [];
+    const raw: (Omit<ElfSection, 'name'> & { nameOffset: number })[] = [];
     for (let index = 0; index < sectionCount; index++) {
       const at = sectionTableOffset + index * sectionHeaderSize;
       const section = is64

@@ -6,5 +6,5 @@
 export { type DepmodDirectoryOptions, depmodDirectory, moduleDirectory } from './node/depmod-directory.js';
 export { loadModuleDatabase, type LoadModuleDatabaseOptions } from './node/load-database.js';
 export { readKernelModuleFile } from './node/read-module.js';
-export { kernelReleasesFromSystem, type SystemKernelRelease } from './node/system-release.js';
+export { kernelReleaseForPkgbase, kernelReleasesFromSystem, type SystemKernelRelease } from './node/system-release.js';
 export { listModuleFiles, readDepmodModule, readDepmodModules } from './module-tree.js';

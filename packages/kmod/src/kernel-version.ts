@@ -1,0 +1,196 @@
+/**
+ * Which kernel an image file holds, without running it: x86 bzImage (the version string its setup
+ * header points to), ARM zImage (find and decode the compressed kernel, then read its banner), arm64
+ * Image and Image.gz, a vmlinux, and any of these wrapped in a U-Boot uImage. The release is the word
+ * after "Linux version " in the banner, as `uname -r` prints it.
+ */
+import { type CompressionFormat, decode, detect } from '@initkit/compress';
+import { InitkitError } from '@initkit/core';
+import { isUImage, parseUImage } from '@initkit/uimage';
+
+export type KernelImageKind = 'bzImage' | 'zImage' | 'arm64-Image' | 'compressed' | 'uImage' | 'raw';
+
+export interface KernelVersion {
+  /** "6.1.0-56-amd64". */
+  release: string;
+  /** The whole banner or version string: "6.1.0-56-amd64 (debian-kernel@lists.debian.org) ... #1 SMP ...". */
+  banner: string;
+  /** The outermost container, then each one inside it: ["uImage", "zImage"], ["bzImage"]. */
+  layers: KernelImageKind[];
+  /** The compression the kernel itself was found in, when it was compressed ("xz", "gzip", ...). */
+  compression: CompressionFormat | undefined;
+}
+
+export interface KernelVersionOptions {
+  /** Largest decompressed kernel accepted (default 256 MiB). */
+  maxOutputBytes?: number;
+}
+
+const BANNER = new TextEncoder().encode('Linux version ');
+const ZIMAGE_MAGIC = 0x016f2818;
+const ARM64_MAGIC = 0x644d5241; // "ARM\x64" little-endian
+const latin1 = new TextDecoder('latin1');
+
+/** Compressed payload magics an ARM zImage may carry (the kernel's piggy formats). */
+const PAYLOAD_MAGICS: { format: CompressionFormat; bytes: number[] }[] = [
+  { format: 'xz', bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { format: 'gzip', bytes: [0x1f, 0x8b, 0x08] },
+  { format: 'lzo', bytes: [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { format: 'lz4', bytes: [0x02, 0x21, 0x4c, 0x18] },
+  { format: 'zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
+  { format: 'lzma', bytes: [0x5d, 0x00, 0x00] },
+];
+
+/** The kernel release of an image file; KMOD_NO_KERNEL_VERSION when none can be found. */
+export function kernelVersion(image: Uint8Array, options: KernelVersionOptions = {}): KernelVersion {
+  return probe(image, options, [], 0);
+}
+
+/** Just the release string ("6.1.0-56-amd64"). */
+export function kernelRelease(image: Uint8Array, options: KernelVersionOptions = {}): string {
+  return kernelVersion(image, options).release;
+}
+
+function probe(bytes: Uint8Array, options: KernelVersionOptions, layers: KernelImageKind[], depth: number): KernelVersion {
+  if (depth > 4) throw noVersion('images nest more than four levels deep');
+  const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  if (isUImage(bytes)) {
+    const image = parseUImage(bytes, { verifyDataCrc: false });
+    let payload = image.files[0] ?? image.payload;
+    let compression: CompressionFormat | undefined;
+    const declared = UIMAGE_COMPRESSIONS[image.header.compression];
+    if (declared) {
+      payload = decode(payload, { format: declared, maxOutputBytes }).output;
+      compression = declared;
+    }
+    const inner = probe(payload, options, [...layers, 'uImage'], depth + 1);
+    return compression && !inner.compression ? { ...inner, compression } : inner;
+  }
+
+  if (bytes.length >= 0x210 && latin1.decode(bytes.subarray(0x202, 0x206)) === 'HdrS') {
+    const pointer = view.getUint16(0x20e, true);
+    const at = pointer + 0x200;
+    if (pointer !== 0 && at < bytes.length) {
+      const end = bytes.indexOf(0, at);
+      const banner = latin1.decode(bytes.subarray(at, end < 0 ? Math.min(bytes.length, at + 512) : end));
+      const release = banner.split(' ')[0] ?? '';
+      if (/^\d+\.\d+/.test(release)) return { release, banner, layers: [...layers, 'bzImage'], compression: undefined };
+    }
+  }
+
+  if (bytes.length >= 0x30 && view.getUint32(0x24, true) === ZIMAGE_MAGIC) {
+    const start = view.getUint32(0x28, true);
+    const end = view.getUint32(0x2c, true);
+    // end - start is the zImage's own length; anything after it is an appended device tree.
+    const zImage = end > start && end - start <= bytes.length ? bytes.subarray(0, end - start) : bytes;
+    return fromCompressedPayload(zImage, options, [...layers, 'zImage']);
+  }
+
+  if (bytes.length >= 0x40 && view.getUint32(0x38, true) === ARM64_MAGIC) {
+    return fromBanner(bytes, [...layers, 'arm64-Image'], undefined);
+  }
+
+  const { format } = detect(bytes);
+  if (format !== 'unknown' && format !== 'cpio' && format !== 'none' && format !== 'lz4-frame') {
+    const output = decode(bytes, { format, maxOutputBytes }).output;
+    const inner = probe(output, options, [...layers, 'compressed'], depth + 1);
+    return inner.compression ? inner : { ...inner, compression: format };
+  }
+  return fromBanner(bytes, [...layers, 'raw'], undefined);
+}
+
+/** uImage compression codes to formats: 1 gzip, 2 bzip2, 3 lzma, 4 lzo, 5 lz4, 6 zstd. */
+const UIMAGE_COMPRESSIONS: Record<number, CompressionFormat> = {
+  1: 'gzip',
+  2: 'bzip2',
+  3: 'lzma',
+  4: 'lzo',
+  5: 'lz4',
+  6: 'zstd',
+};
+
+/**
+ * The zImage does not record where its compressed kernel starts. Try each place a payload magic
+ * appears (xz last-first, since the decompressor itself contains the xz magic; then the others in
+ * file order) until one decodes to something with a banner.
+ */
+function fromCompressedPayload(zImage: Uint8Array, options: KernelVersionOptions, layers: KernelImageKind[]): KernelVersion {
+  const candidates: { format: CompressionFormat; offset: number }[] = [];
+  for (const { format, bytes: magic } of PAYLOAD_MAGICS) {
+    const offsets = findAll(zImage, magic);
+    if (format === 'xz') offsets.reverse();
+    for (const offset of offsets) if (format !== 'lzma' || plausibleLzmaHeader(zImage, offset)) candidates.push({ format, offset });
+  }
+  const failures: string[] = [];
+  for (const { format, offset } of candidates) {
+    let output: Uint8Array;
+    try {
+      output = decode(zImage.subarray(offset), { format, maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024 }).output;
+    } catch (error) {
+      failures.push(`${format} at ${offset}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const found = findBanner(output);
+    if (found) return { ...found, layers, compression: format };
+    failures.push(`${format} at ${offset}: decoded ${output.length} bytes without a Linux version banner`);
+  }
+  throw noVersion(
+    candidates.length === 0
+      ? 'the zImage holds no gzip, xz, lzma, lzo, lz4 or zstd payload magic'
+      : `no payload of the zImage decoded to a kernel (${failures.slice(0, 3).join('; ')})`,
+  );
+}
+
+/** "5d 00 00" is common in code; an LZMA-alone header also has a sane dictionary and size. */
+function plausibleLzmaHeader(bytes: Uint8Array, offset: number): boolean {
+  if (offset + 13 > bytes.length) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 13);
+  const dictionary = view.getUint32(1, true);
+  const sizeLow = view.getUint32(5, true);
+  const sizeHigh = view.getUint32(9, true);
+  const unknownSize = sizeLow === 0xffffffff && sizeHigh === 0xffffffff;
+  return dictionary >= 4096 && dictionary <= 1 << 30 && (unknownSize || (sizeHigh === 0 && sizeLow > 0));
+}
+
+function fromBanner(bytes: Uint8Array, layers: KernelImageKind[], compression: CompressionFormat | undefined): KernelVersion {
+  const found = findBanner(bytes);
+  if (!found) throw noVersion(`no "Linux version" banner in ${bytes.length} bytes (${layers.join(' > ')})`);
+  return { ...found, layers, compression };
+}
+
+/** The first "Linux version <release> " whose release starts with digits.digits. */
+export function findBanner(bytes: Uint8Array): { release: string; banner: string } | undefined {
+  for (const at of findAll(bytes, [...BANNER])) {
+    const start = at + BANNER.length;
+    let end = start;
+    while (end < bytes.length && end - start < 512 && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
+    const banner = latin1.decode(bytes.subarray(start, end));
+    const release = banner.split(' ')[0] ?? '';
+    if (/^\d+\.\d+/.test(release) && banner.length > release.length) return { release, banner };
+  }
+  return undefined;
+}
+
+function findAll(bytes: Uint8Array, magic: readonly number[]): number[] {
+  const offsets: number[] = [];
+  const first = magic[0]!;
+  let at = bytes.indexOf(first);
+  while (at >= 0 && at + magic.length <= bytes.length) {
+    let match = true;
+    for (let i = 1; i < magic.length; i++) {
+      if (bytes[at + i] !== magic[i]) {
+        match = false;
+        break;
+      }
+    }
+    if (match) offsets.push(at);
+    at = bytes.indexOf(first, at + 1);
+  }
+  return offsets;
+}
+
+function noVersion(message: string): InitkitError {
+  return new InitkitError('KMOD_NO_KERNEL_VERSION', `cannot tell the kernel version: ${message}`);
+}
