@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { expectCode, expectCodeAsync } from './helpers.js';
+
+const small = () =>
+  writeCpio([{ name: 'hello', mode: 0o100644, data: new TextEncoder().encode('hi there\n') }], { format: 'crc' }).slice();
+
+/** `hello` entry layout: header 0..109, name 110..115 (6 bytes with NUL), data at 116. */
+const put = (bytes: Uint8Array, offset: number, ascii: string) => {
+  for (let i = 0; i < ascii.length; i++) bytes[offset + i] = ascii.charCodeAt(i);
+  return bytes;
+};
+
+async function streamAll(bytes: Uint8Array): Promise<void> {
+  for await (const entry of readCpioStream([bytes])) await entry.bytes();
+}
+
+const cases: { name: string; bytes: () => Uint8Array; code: string; offset: number }[] = [
+  { name: 'truncated header', bytes: () => small().subarray(0, 50), code: 'CPIO_TRUNCATED', offset: 0 },
+  { name: 'truncated magic', bytes: () => small().subarray(0, 3), code: 'CPIO_TRUNCATED', offset: 0 },
+  { name: 'bad magic', bytes: () => put(small(), 0, 'XYZ123'), code: 'CPIO_BAD_MAGIC', offset: 0 },
+  { name: 'non-hex digit in mode', bytes: () => put(small(), 6 + 8 + 3, 'g'), code: 'CPIO_BAD_HEX', offset: 17 },
+  { name: 'non-hex digit in filesize', bytes: () => put(small(), 6 + 6 * 8, ' '), code: 'CPIO_BAD_HEX', offset: 54 },
+  { name: 'namesize 0', bytes: () => put(small(), 94, '00000000'), code: 'CPIO_BAD_NAMESIZE', offset: 94 },
+  { name: 'namesize past the end', bytes: () => put(small(), 94, '00100000'), code: 'CPIO_NAME_TOO_LONG', offset: 94 },
+  { name: 'name cut off by the end of input', bytes: () => small().subarray(0, 113), code: 'CPIO_TRUNCATED', offset: 110 },
+  { name: 'filesize past the end', bytes: () => put(small(), 54, '00FFFFFF'), code: 'CPIO_TRUNCATED', offset: 116 },
+  { name: 'data cut off', bytes: () => small().subarray(0, 120), code: 'CPIO_TRUNCATED', offset: 116 },
+  { name: 'name without its NUL', bytes: () => put(small(), 115, 'X'), code: 'CPIO_NAME_NOT_TERMINATED', offset: 115 },
+  { name: 'wrong crc checksum', bytes: () => put(small(), 116, 'H'), code: 'CPIO_BAD_CHECKSUM', offset: 102 },
+  { name: 'no trailer', bytes: () => small().subarray(0, 128), code: 'CPIO_TRUNCATED', offset: 128 },
+  { name: 'garbage where the next header belongs', bytes: () => put(small(), 128, '0707X1'), code: 'CPIO_BAD_MAGIC', offset: 128 },
+];
+
+describe('bad input: a typed error with the offset of the problem', () => {
+  it('the test archive is sound', async () => {
+    expect(readCpio(small()).entries.map((entry) => entry.name)).toEqual(['hello']);
+    await streamAll(small());
+  });
+  for (const testCase of cases) {
+    it(`${testCase.name}: ${testCase.code} at ${testCase.offset} (in memory and streaming)`, async () => {
+      const error = expectCode(() => readCpio(testCase.bytes()), testCase.code, testCase.offset);
+      expect(error.message).toMatch(/offset/);
+      await expectCodeAsync(() => streamAll(testCase.bytes()), testCase.code, testCase.offset);
+    });
+  }
+
+  it('a name of 4097 bytes is refused by default; limits are options', () => {
+    const long = writeCpio([{ name: 'x'.repeat(4097), mode: 0o100644 }]);
+    expectCode(() => readCpio(long), 'CPIO_NAME_TOO_LONG', 94);
+    expect(readCpio(long, { maxNameBytes: 5000 }).entries[0]!.name.length).toBe(4097);
+    const many = writeCpio(Array.from({ length: 5 }, (_, i) => ({ name: `f${i}`, mode: 0o100644 })));
+    expectCode(() => readCpio(many, { maxEntries: 4 }), 'CPIO_TOO_MANY_ENTRIES');
+  });
+
+  it('errors in an archive at an offset carry absolute offsets', () => {
+    const buffer = new Uint8Array(1100);
+    buffer.set(put(small(), 6 + 8 + 3, 'g'), 512);
+    expectCode(() => readCpio(buffer, { offset: 512 }), 'CPIO_BAD_HEX', 512 + 17);
+  });
+
+  it('the writer refuses values that do not fit and conflicting hard links', () => {
+    expectCode(() => writeCpio([{ name: 'a', mode: 0o100644, uid: 2 ** 32 }]), 'CPIO_BAD_FIELD');
+    expectCode(
+      () =>
+        writeCpio([
+          { name: 'a', mode: 0o100644, ino: 9, nlink: 2, data: new Uint8Array([1]) },
+          { name: 'b', mode: 0o100644, ino: 9, nlink: 2, data: new Uint8Array([2]) },
+        ]),
+      'CPIO_HARDLINK_CONFLICT',
+    );
+  });
+});
