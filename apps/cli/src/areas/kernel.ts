@@ -1,0 +1,23 @@
+/**
+ * `initkit kernel version FILE`: the release of the kernel inside an image (bzImage, zImage, arm64
+ * Image or Image.gz, vmlinux, any of them in a uImage), read without running it.
+ */
+import { kernelVersion } from '@initkit/kmod';
+import type { Command } from 'commander';
+import { readInput } from '../input.js';
+import { printJson } from '../output.js';
+
+export function registerKernel(program: Command): void {
+  const kernel = program.command('kernel').description('kernel images');
+
+  kernel
+    .command('version')
+    .description('print the kernel release inside an image, as `uname -r` would print it once booted')
+    .argument('<file>', 'kernel image (vmlinuz, zImage, Image, Image.gz, uImage, vmlinux)')
+    .option('--json', 'print the release, banner, image layers and compression as JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const version = kernelVersion(await readInput(file));
+      if (options.json) printJson(version);
+      else process.stdout.write(`${version.release}\n`);
+    });
+}

@@ -1,0 +1,95 @@
+/**
+ * `initkit kmod`: kernel modules as modprobe, modinfo and depmod see them: `deps` (the closure in load
+ * order, or modprobe --show-depends lines), `info` (modinfo's output and -F), `depmod -b DIR KVER`.
+ */
+import { release as runningRelease } from 'node:os';
+import { join } from 'node:path';
+import { formatModinfo, formatShowDepends, type LoadStep, modinfoEntries, probeList, resolveModules } from '@initkit/kmod';
+import { depmodDirectory, loadModuleDatabase, moduleDirectory, readKernelModuleFile } from '@initkit/kmod/node';
+import type { Command } from 'commander';
+import { printJson } from '../output.js';
+import { UsageError } from '../usage-error.js';
+
+const DEPMOD_TEXT_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules.symbols', 'modules.devname'];
+
+interface DepsFlags {
+  root: string;
+  kver?: string;
+  showDepends?: boolean;
+  json?: boolean;
+}
+
+export function registerKmod(program: Command): void {
+  const kmod = program
+    .command('kmod')
+    .description('kernel modules: dependency closure, modinfo, depmod (kmod-compatible)');
+
+  kmod
+    .command('deps')
+    .description('the modules to load for MODULE... (names or aliases) in load order, one file path a line')
+    .argument('<module...>', 'module names or aliases (- and _ are the same)')
+    .option('-b, --root <dir>', 'root directory holding lib/modules/KVER', '/')
+    .option('-k, --kver <release>', 'kernel release (default: the running kernel)')
+    .option('--show-depends', 'print exactly what `modprobe --show-depends` prints (insmod/builtin lines)')
+    .option('--json', 'print the load steps as JSON')
+    .action(async (modules: string[], options: DepsFlags) => {
+      const release = options.kver ?? runningRelease();
+      const directory = moduleDirectory(options.root, release);
+      const database = await loadModuleDatabase(directory, { depmodIfMissing: true });
+      if (options.showDepends) {
+        if (modules.length !== 1) throw new UsageError('--show-depends takes one module, as modprobe does');
+        process.stdout.write(formatShowDepends(probeList(database, modules[0]!), directory));
+        return;
+      }
+      const steps = resolveModules(database, modules);
+      if (options.json) printJson(steps.map((step) => describeStep(step, directory)));
+      else for (const step of steps) if (step.kind === 'insmod') process.stdout.write(`${join(directory, step.path)}\n`);
+    });
+
+  kmod
+    .command('info')
+    .description('show a module file\'s .modinfo and signature, as `modinfo FILE` prints them')
+    .argument('<file>', 'module file (.ko, .ko.gz, .ko.xz, .ko.zst)')
+    .option('-F, --field <field>', 'print only this field\'s values (modinfo -F)')
+    .option('-0, --null', 'end each value with NUL instead of a newline')
+    .option('--json', 'print the fields as JSON')
+    .action(async (file: string, options: { field?: string; null?: boolean; json?: boolean }) => {
+      const module = await readKernelModuleFile(file);
+      if (options.json) {
+        printJson({
+          filename: file,
+          name: module.name,
+          compression: module.compression ?? null,
+          elf: { class: module.elf.elfClass, littleEndian: module.elf.littleEndian, machine: module.elf.machine },
+          signed: module.signature !== undefined,
+          fields: modinfoEntries(module).filter((entry) => options.field === undefined || entry.key === options.field),
+        });
+        return;
+      }
+      process.stdout.write(formatModinfo(module, { field: options.field, filename: file, separator: options.null ? '\0' : '\n' }));
+    });
+
+  kmod
+    .command('depmod')
+    .description('write modules.dep, modules.alias, ... and the binary indexes for DIR/lib/modules/KVER, as `depmod -b` does')
+    .argument('<kver>', 'kernel release')
+    .option('-b, --basedir <dir>', 'root directory holding lib/modules/KVER', '/')
+    .option('-n, --dry-run', 'print the text files to stdout instead of writing them')
+    .option('-P, --symbol-prefix <char>', 'architecture symbol prefix')
+    .action(async (release: string, options: { basedir: string; dryRun?: boolean; symbolPrefix?: string }) => {
+      const directory = moduleDirectory(options.basedir, release);
+      const result = await depmodDirectory(directory, { dryRun: options.dryRun, symbolPrefix: options.symbolPrefix });
+      if (options.dryRun) {
+        for (const name of DEPMOD_TEXT_FILES) {
+          const contents = result.files.get(name);
+          if (contents) process.stdout.write(contents);
+        }
+      }
+    });
+}
+
+function describeStep(step: LoadStep, directory: string): Record<string, string> {
+  return step.kind === 'insmod'
+    ? { kind: 'insmod', name: step.name, path: join(directory, step.path) }
+    : { kind: 'builtin', name: step.name };
+}
