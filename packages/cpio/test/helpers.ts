@@ -26,7 +26,7 @@ export interface TreeNode {
   linkGroup?: string;
 }
 
-/** Every path under `root` (relative, sorted) with what it is. Directory mtimes are left out. */
+/** Every path under `root` (relative, sorted) with what it is. Directory and symlink mtimes are left out. */
 export function describeTree(root: string, options: { mtimes?: boolean } = {}): Record<string, TreeNode & { mtime?: number }> {
   const paths: string[] = [];
   const walk = (relative: string) => {
@@ -56,7 +56,8 @@ export function describeTree(root: string, options: { mtimes?: boolean } = {}): 
     if (stats.isCharacterDevice() || stats.isBlockDevice()) node.rdev = `${Math.floor(stats.rdev / 256)}:${stats.rdev % 256}`;
     const group = stats.isFile() ? groups.get(stats.ino) : undefined;
     if (group && group.length > 1) node.linkGroup = group[0];
-    if (options.mtimes && !stats.isDirectory()) node.mtime = Math.floor(stats.mtimeMs / 1000);
+    // GNU cpio does not restore the times of symlinks; compare those of everything else.
+    if (options.mtimes && !stats.isDirectory() && !stats.isSymbolicLink()) node.mtime = Math.floor(stats.mtimeMs / 1000);
     tree[path] = node;
   }
   return tree;
