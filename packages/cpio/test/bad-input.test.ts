@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
 import { readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { describe, expect, it } from 'vitest';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
 const small = () =>
-  writeCpio([{ name: 'hello', mode: 0o100644, data: new TextEncoder().encode('hi there\n') }], { format: 'crc' }).slice();
+  writeCpio([{ name: 'hello', mode: 0o100644, data: new TextEncoder().encode('hi there\n') }], {
+    format: 'crc',
+  }).slice();
 
 /** `hello` entry layout: header 0..109, name 110..115 (6 bytes with NUL), data at 116. */
 const put = (bytes: Uint8Array, offset: number, ascii: string) => {
@@ -23,13 +25,23 @@ const cases: { name: string; bytes: () => Uint8Array; code: string; offset: numb
   { name: 'non-hex digit in filesize', bytes: () => put(small(), 6 + 6 * 8, ' '), code: 'CPIO_BAD_HEX', offset: 54 },
   { name: 'namesize 0', bytes: () => put(small(), 94, '00000000'), code: 'CPIO_BAD_NAMESIZE', offset: 94 },
   { name: 'namesize past the end', bytes: () => put(small(), 94, '00100000'), code: 'CPIO_NAME_TOO_LONG', offset: 94 },
-  { name: 'name cut off by the end of input', bytes: () => small().subarray(0, 113), code: 'CPIO_TRUNCATED', offset: 110 },
+  {
+    name: 'name cut off by the end of input',
+    bytes: () => small().subarray(0, 113),
+    code: 'CPIO_TRUNCATED',
+    offset: 110,
+  },
   { name: 'filesize past the end', bytes: () => put(small(), 54, '00FFFFFF'), code: 'CPIO_TRUNCATED', offset: 116 },
   { name: 'data cut off', bytes: () => small().subarray(0, 120), code: 'CPIO_TRUNCATED', offset: 116 },
   { name: 'name without its NUL', bytes: () => put(small(), 115, 'X'), code: 'CPIO_NAME_NOT_TERMINATED', offset: 115 },
   { name: 'wrong crc checksum', bytes: () => put(small(), 116, 'H'), code: 'CPIO_BAD_CHECKSUM', offset: 102 },
   { name: 'no trailer', bytes: () => small().subarray(0, 128), code: 'CPIO_TRUNCATED', offset: 128 },
-  { name: 'garbage where the next header belongs', bytes: () => put(small(), 128, '0707X1'), code: 'CPIO_BAD_MAGIC', offset: 128 },
+  {
+    name: 'garbage where the next header belongs',
+    bytes: () => put(small(), 128, '0707X1'),
+    code: 'CPIO_BAD_MAGIC',
+    offset: 128,
+  },
 ];
 
 describe('bad input: a typed error with the offset of the problem', () => {

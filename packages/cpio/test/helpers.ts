@@ -27,7 +27,10 @@ export interface TreeNode {
 }
 
 /** Every path under `root` (relative, sorted) with what it is. Directory and symlink mtimes are left out. */
-export function describeTree(root: string, options: { mtimes?: boolean } = {}): Record<string, TreeNode & { mtime?: number }> {
+export function describeTree(
+  root: string,
+  options: { mtimes?: boolean } = {},
+): Record<string, TreeNode & { mtime?: number }> {
   const paths: string[] = [];
   const walk = (relative: string) => {
     for (const name of readdirSync(join(root, relative)).sort()) {
@@ -53,11 +56,13 @@ export function describeTree(root: string, options: { mtimes?: boolean } = {}): 
       node.target = readlinkSync(full);
       delete (node as { mode?: number }).mode;
     }
-    if (stats.isCharacterDevice() || stats.isBlockDevice()) node.rdev = `${Math.floor(stats.rdev / 256)}:${stats.rdev % 256}`;
+    if (stats.isCharacterDevice() || stats.isBlockDevice())
+      node.rdev = `${Math.floor(stats.rdev / 256)}:${stats.rdev % 256}`;
     const group = stats.isFile() ? groups.get(stats.ino) : undefined;
     if (group && group.length > 1) node.linkGroup = group[0];
     // GNU cpio does not restore the times of symlinks; compare those of everything else.
-    if (options.mtimes && !stats.isDirectory() && !stats.isSymbolicLink()) node.mtime = Math.floor(stats.mtimeMs / 1000);
+    if (options.mtimes && !stats.isDirectory() && !stats.isSymbolicLink())
+      node.mtime = Math.floor(stats.mtimeMs / 1000);
     tree[path] = node;
   }
   return tree;
@@ -89,7 +94,11 @@ export function expectCode(action: () => unknown, code: string, offset?: number)
   return error;
 }
 
-export async function expectCodeAsync(action: () => Promise<unknown>, code: string, offset?: number): Promise<InitkitError> {
+export async function expectCodeAsync(
+  action: () => Promise<unknown>,
+  code: string,
+  offset?: number,
+): Promise<InitkitError> {
   let caught: unknown;
   try {
     await action();

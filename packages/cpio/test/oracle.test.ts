@@ -4,7 +4,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import {
   type CpioEntryInput,
   deviceEntry,
@@ -19,6 +18,7 @@ import {
   writeCpio,
 } from '@initkit/cpio';
 import { extractCpio } from '@initkit/cpio/node';
+import { describe, expect, it } from 'vitest';
 import { runOk } from '../../../test/harness/run.js';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools, isRoot } from '../../../test/harness/tools.js';
@@ -39,7 +39,12 @@ function sampleEntries(): CpioEntryInput[] {
     fileEntry('etc/ünïcödé', 'utf-8 name\n', 0o644, options),
     fileEntry('etc/setuid', 'x', 0o4755, options),
     directoryEntry('dev', 0o755, options),
-    ...(root ? [deviceEntry('dev/console', 'char', 5, 1, 0o600, options), deviceEntry('dev/sda', 'block', 8, 0, 0o660, options)] : []),
+    ...(root
+      ? [
+          deviceEntry('dev/console', 'char', 5, 1, 0o600, options),
+          deviceEntry('dev/sda', 'block', 8, 0, 0o660, options),
+        ]
+      : []),
     fifoEntry('dev/initctl', 0o600, options),
     ...hardLinkEntries(['lib/a', 'lib/b', 'c'], 'shared by three links\n', 1234, 0o644, options),
     directoryEntry('lib', 0o700, options),
@@ -87,7 +92,9 @@ describe.runIf(hasTools('cpio', 'bsdtar'))('GNU cpio and bsdtar read what we wri
         const listed = runOk('cpio', ['-tv', '--quiet', '-n', '-F', file], { env: { TZ: 'UTC' } }).stdout;
         const ours = readCpio(archive).entries.map((entry) => formatLongListing(entry));
         expect(listed.trimEnd().split('\n')).toEqual(ours);
-        expect(runOk('bsdtar', ['-tf', file]).stdout.trimEnd().split('\n')).toEqual(sampleEntries().map((entry) => entry.name));
+        expect(runOk('bsdtar', ['-tf', file]).stdout.trimEnd().split('\n')).toEqual(
+          sampleEntries().map((entry) => entry.name),
+        );
 
         const byCpio = join(temp(), `cpio-${format}-${hardLinkData}`);
         mkdirSync(byCpio);

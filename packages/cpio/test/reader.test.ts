@@ -1,11 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import { CpioArchive, formatLongListing, normalizeCpioPath, readCpio, skipZeroPadding, symlinkTarget, writeCpio } from '@initkit/cpio';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  CpioArchive,
+  formatLongListing,
+  normalizeCpioPath,
+  readCpio,
+  skipZeroPadding,
+  symlinkTarget,
+  writeCpio,
+} from '@initkit/cpio';
+import { describe, expect, it } from 'vitest';
 import { fixture, fixtures, text } from './helpers.js';
 
 /** Entries by normalised name (bsdtar writes `./name`, GNU cpio `name`). */
-const byName = (bytes: Uint8Array) => new Map(readCpio(bytes).entries.map((entry) => [normalizeCpioPath(entry.name), entry]));
+const byName = (bytes: Uint8Array) =>
+  new Map(readCpio(bytes).entries.map((entry) => [normalizeCpioPath(entry.name), entry]));
 
 describe('reading what GNU cpio and bsdtar wrote', () => {
   for (const file of ['gnu-newc.cpio', 'gnu-crc.cpio', 'bsdtar-newc.cpio']) {
@@ -72,7 +81,10 @@ describe('reading what GNU cpio and bsdtar wrote', () => {
     try {
       const expected = readFileSync(join(fixtures, 'gnu-newc.tv.txt'), 'utf8');
       const lines = readCpio(fixture('gnu-newc.cpio')).entries.map((entry) =>
-        formatLongListing(entry, { userName: (id) => (id === 0 ? 'root' : undefined), groupName: (id) => (id === 0 ? 'root' : undefined) }),
+        formatLongListing(entry, {
+          userName: (id) => (id === 0 ? 'root' : undefined),
+          groupName: (id) => (id === 0 ? 'root' : undefined),
+        }),
       );
       expect(`${lines.join('\n')}\n`).toBe(expected);
     } finally {
@@ -82,9 +94,12 @@ describe('reading what GNU cpio and bsdtar wrote', () => {
 
   it('reads an archive at an offset inside a larger buffer and says where it ended', () => {
     const first = fixture('gnu-newc.cpio');
-    const second = writeCpio([{ name: 'kernel/x86/microcode/GenuineIntel.bin', mode: 0o100644, data: new Uint8Array([1, 2, 3]) }], {
-      blockSize: 4,
-    });
+    const second = writeCpio(
+      [{ name: 'kernel/x86/microcode/GenuineIntel.bin', mode: 0o100644, data: new Uint8Array([1, 2, 3]) }],
+      {
+        blockSize: 4,
+      },
+    );
     const prefix = 16;
     const buffer = new Uint8Array(prefix + first.length + 100 + second.length);
     buffer.set(first, prefix);

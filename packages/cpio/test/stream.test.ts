@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { type CpioStreamEntry, readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { describe, expect, it } from 'vitest';
 import { expectCodeAsync, fixture, text } from './helpers.js';
 
 async function collect(source: Parameters<typeof readCpioStream>[0], read = true, options = {}) {
   const reader = readCpioStream(source, options);
   const entries: { name: string; data: string; entry: CpioStreamEntry }[] = [];
-  for await (const entry of reader) entries.push({ name: entry.name, data: read ? text(await entry.bytes()) : '', entry });
+  for await (const entry of reader)
+    entries.push({ name: entry.name, data: read ? text(await entry.bytes()) : '', entry });
   return { entries, info: reader.info() };
 }
 
