@@ -1,0 +1,272 @@
+/**
+ * Environment and shell commands: setenv, env (set/delete/exists/default/print), printenv, showvar,
+ * run, echo, test, true, false, exit, setexpr (arithmetic). Each follows the U-Boot 2023.01 source:
+ * `setenv name` deletes, `setenv name a b` stores "a b", `test` with fewer than two arguments fails.
+ */
+import { decimalToNumber, formatEnvHex, hexToNumber, parseCNumber } from './address.js';
+import type { CommandContext, CommandHandler, Machine } from './machine.js';
+
+function setEnvironment(machine: Machine, args: string[]): number {
+  let index = 1;
+  while (index < args.length && args[index]?.startsWith('-')) {
+    if (!/^-f+$/.test(args[index] as string)) return 1;
+    index++;
+  }
+  const name = args[index];
+  if (name === undefined) return 1;
+  if (name.includes('=')) {
+    machine.print(`## Error: illegal character '='in variable name "${name}"`);
+    return 1;
+  }
+  const values = args.slice(index + 1);
+  if (values.length === 0) {
+    machine.env.delete(name);
+    return 0;
+  }
+  machine.env.set(name, values.join(' '));
+  return 0;
+}
+
+function printEnvironment(machine: Machine, names: string[]): number {
+  if (names.length === 0) {
+    for (const name of [...machine.env.keys()].sort()) machine.print(`${name}=${machine.env.get(name)}`);
+    return 0;
+  }
+  let failures = 0;
+  for (const name of names) {
+    const value = machine.env.get(name);
+    if (value === undefined) {
+      machine.print(`## Error: "${name}" not defined`);
+      failures++;
+    } else {
+      machine.print(`${name}=${value}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+const setenv: CommandHandler = ({ machine, args }) => setEnvironment(machine, args);
+
+const printenv: CommandHandler = ({ machine, args }) => printEnvironment(machine, args.slice(1));
+
+const env: CommandHandler = ({ machine, args }) => {
+  const sub = args[1];
+  const rest = args.slice(1);
+  switch (sub) {
+    case 'set':
+      return setEnvironment(machine, rest);
+    case 'print':
+      return printEnvironment(
+        machine,
+        rest.slice(1).filter((a) => !a.startsWith('-')),
+      );
+    case 'delete':
+      for (const name of rest.slice(1).filter((a) => !a.startsWith('-'))) machine.env.delete(name);
+      return 0;
+    case 'exists':
+      return rest[1] !== undefined && machine.env.has(rest[1]) ? 0 : 1;
+    case 'default':
+      if (rest.includes('-a')) {
+        machine.env.clear();
+        for (const [name, value] of Object.entries(machine.defaultEnv)) machine.env.set(name, value);
+        machine.print('## Resetting to default environment');
+        return 0;
+      }
+      for (const name of rest.slice(1).filter((a) => !a.startsWith('-'))) {
+        const value = machine.defaultEnv[name];
+        if (value === undefined) machine.env.delete(name);
+        else machine.env.set(name, value);
+      }
+      return 0;
+    default:
+      machine.warn(`env ${sub ?? ''}: subcommand not modelled, assumed to succeed`);
+      return 0;
+  }
+};
+
+const showvar: CommandHandler = ({ machine, args }) => {
+  const names = args.slice(1);
+  const all = [['HUSH_VERSION', '0.01'] as const, ...machine.locals.entries()];
+  let failures = 0;
+  for (const [name, value] of all) if (names.length === 0 || names.includes(name)) machine.print(`${name}=${value}`);
+  for (const name of names) {
+    if (name !== 'HUSH_VERSION' && !machine.locals.has(name)) {
+      machine.print(`## Error: "${name}" not defined`);
+      failures++;
+    }
+  }
+  return failures === 0 ? 0 : 1;
+};
+
+const run: CommandHandler = ({ machine, args, line }) => {
+  if (args.length < 2) return 1;
+  for (const name of args.slice(1)) {
+    const text = machine.env.get(name);
+    if (text === undefined) {
+      machine.print(`## Error: "${name}" not defined`);
+      return 1;
+    }
+    if (machine.runText(text, line) !== 0) return 1;
+  }
+  return 0;
+};
+
+const echo: CommandHandler = ({ machine, args }) => {
+  const noNewline = args[1] === '-n';
+  const text = args.slice(noNewline ? 2 : 1).join(' ');
+  machine.write(noNewline ? text : `${text}\n`);
+  return 0;
+};
+
+/** cmd/test.c: left-to-right, `!` toggles, `-a`/`-o` combine with the previous result. */
+const test: CommandHandler = ({ args }) => {
+  if (args.length < 3) return 1;
+  const operators: { at: number; text: string; op: string; advance: number }[] = [
+    { at: 1, text: '=', op: '=', advance: 3 },
+    { at: 1, text: '!=', op: '!=', advance: 3 },
+    { at: 1, text: '<', op: '<', advance: 3 },
+    { at: 1, text: '>', op: '>', advance: 3 },
+    { at: 1, text: '-eq', op: '-eq', advance: 3 },
+    { at: 1, text: '-ne', op: '-ne', advance: 3 },
+    { at: 1, text: '-lt', op: '-lt', advance: 3 },
+    { at: 1, text: '-le', op: '-le', advance: 3 },
+    { at: 1, text: '-gt', op: '-gt', advance: 3 },
+    { at: 1, text: '-ge', op: '-ge', advance: 3 },
+    { at: 0, text: '!', op: '!', advance: 1 },
+    { at: 0, text: '-o', op: '-o', advance: 1 },
+    { at: 0, text: '-a', op: '-a', advance: 1 },
+    { at: 0, text: '-z', op: '-z', advance: 2 },
+    { at: 0, text: '-n', op: '-n', advance: 2 },
+    { at: 0, text: '-e', op: '-e', advance: 4 },
+  ];
+  const ap = args.slice(1);
+  let position = 0;
+  let expr = false;
+  let lastExpr = false;
+  let lastUnaryNot = false;
+  let lastBinary: '-a' | '-o' | undefined;
+  while (ap.length - position > 0) {
+    const left = ap.length - position;
+    const found = operators.find((o) => left > o.at && ap[position + o.at] === o.text);
+    if (!found || left < found.advance) {
+      expr = true;
+      break;
+    }
+    const a = ap[position] ?? '';
+    const b = ap[position + 1] ?? '';
+    const c = ap[position + 2] ?? '';
+    switch (found.op) {
+      case '-z':
+        expr = b.length === 0;
+        break;
+      case '-n':
+        expr = b.length !== 0;
+        break;
+      case '=':
+        expr = a === c;
+        break;
+      case '!=':
+        expr = a !== c;
+        break;
+      case '<':
+        expr = a < c;
+        break;
+      case '>':
+        expr = a > c;
+        break;
+      case '-eq':
+        expr = parseCNumber(a) === parseCNumber(c);
+        break;
+      case '-ne':
+        expr = parseCNumber(a) !== parseCNumber(c);
+        break;
+      case '-lt':
+        expr = parseCNumber(a) < parseCNumber(c);
+        break;
+      case '-le':
+        expr = parseCNumber(a) <= parseCNumber(c);
+        break;
+      case '-gt':
+        expr = parseCNumber(a) > parseCNumber(c);
+        break;
+      case '-ge':
+        expr = parseCNumber(a) >= parseCNumber(c);
+        break;
+      case '-e':
+        // A file on a storage device: the evaluator cannot know; U-Boot without that device says no.
+        expr = false;
+        break;
+    }
+    switch (found.op) {
+      case '-o':
+      case '-a':
+        lastExpr = expr;
+        lastBinary = found.op;
+        break;
+      case '!':
+        lastUnaryNot = !lastUnaryNot;
+        break;
+      default:
+        if (lastUnaryNot) {
+          expr = !expr;
+          lastUnaryNot = false;
+        }
+        if (lastBinary === '-o') expr = lastExpr || expr;
+        else if (lastBinary === '-a') expr = lastExpr && expr;
+        lastBinary = undefined;
+    }
+    position += found.advance;
+  }
+  return expr ? 0 : 1;
+};
+
+const exit: CommandHandler = ({ machine, args }) =>
+  machine.exit(args.length > 1 ? decimalToNumber(args[1] as string) : 0);
+
+/** setexpr name value [op value]: hex arithmetic; also `setexpr name *addr` is not modelled. */
+const setexpr: CommandHandler = ({ machine, args }) => {
+  const [, name, left, op, right] = args;
+  if (name === undefined || left === undefined) return 1;
+  if (left.startsWith('*') || op === 'sub' || op === 'gsub' || left === 'sub' || left === 'gsub') {
+    machine.warn(`setexpr ${args.slice(2).join(' ')}: memory and regex forms are not modelled`);
+    return 0;
+  }
+  const a = hexToNumber(left);
+  if (op === undefined) {
+    machine.env.set(name, formatEnvHex(a));
+    return 0;
+  }
+  if (right === undefined) return 1;
+  const b = hexToNumber(right);
+  const results: Record<string, () => number | undefined> = {
+    '+': () => a + b,
+    '-': () => a - b,
+    '*': () => a * b,
+    '/': () => (b === 0 ? undefined : Math.floor(a / b)),
+    '%': () => (b === 0 ? undefined : a % b),
+    '&': () => Number(BigInt(a) & BigInt(b)),
+    '|': () => Number(BigInt(a) | BigInt(b)),
+    '^': () => Number(BigInt(a) ^ BigInt(b)),
+  };
+  const compute = results[op];
+  const value = compute?.();
+  if (value === undefined) return 1;
+  machine.env.set(name, formatEnvHex(value < 0 ? Number(BigInt.asUintN(32, BigInt(value))) : value));
+  return 0;
+};
+
+export const SHELL_COMMANDS: Record<string, CommandHandler> = {
+  setenv,
+  printenv,
+  env,
+  showvar,
+  run,
+  echo,
+  test,
+  true: () => 0,
+  false: () => 1,
+  exit,
+  setexpr,
+};
+
+export type { CommandContext };
