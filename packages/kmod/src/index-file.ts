@@ -92,7 +92,8 @@ export class KmodIndex {
 
   private readNode(offset: number): { prefix: string; first: number; last: number; children: number[]; values: IndexValue[] } {
     let position = offset & NODE_OFFSET_MASK;
-    if (position < 12 || position >= this.bytes.length) {
+    // A node without flags has no bytes (an empty index's root), so it may sit at the very end.
+    if (position < 12 || position > this.bytes.length) {
       throw new InitkitError('KMOD_INDEX_BAD_NODE', `index node offset ${position} is outside the file (${this.bytes.length} bytes)`, {
         offset: position,
       });
