@@ -1,4 +1,30 @@
 /**
- * @initkit/compress: Detect and decode gzip, xz/lzma, zstd, lz4, lzo, bzip2; encode gzip, lzma, lz4.
+ * @initkit/compress: detect and decode gzip, xz/lzma, zstd, lz4, lzo, bzip2; encode gzip, lzma, lz4.
+ * Isomorphic: Uint8Array in and out, nothing from `node:` (the `node` export condition adds node:zlib).
  */
-export {};
+export {
+  decode,
+  decodeBzip2,
+  decodeFormat,
+  decodeGzip,
+  decodeLz4,
+  decodeLz4Frame,
+  decodeLzma,
+  decodeLzo,
+  decodeXz,
+  decodeZstd,
+  type FormatDecodeResult,
+  resolveFormat,
+} from './decode.js';
+export { type DetectedFormat, type Detection, detect } from './detect.js';
+export { encode, encodeGzip, encodeLz4, encodeLzma } from './encode.js';
+export {
+  COMPRESSION_FORMATS,
+  type CompressionFormat,
+  type DecodeOptions,
+  type DecodeResult,
+  ENCODABLE_FORMATS,
+  type EncodeOptions,
+  isCompressionFormat,
+} from './format.js';
+export { RATIO_FLOOR_BYTES } from './limits.js';

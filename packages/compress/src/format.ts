@@ -1,0 +1,47 @@
+/**
+ * The names of the compressions initkit knows, and the options every decoder and encoder takes.
+ */
+
+/** A compression the kernel (or a module loader) may meet. `lz4` is the kernel's legacy lz4 format. */
+export type CompressionFormat = 'gzip' | 'bzip2' | 'lzma' | 'xz' | 'lzo' | 'lz4' | 'lz4-frame' | 'zstd' | 'none';
+
+/** Every compression format, in the order detect() tries their magics. */
+export const COMPRESSION_FORMATS: readonly CompressionFormat[] = [
+  'gzip',
+  'bzip2',
+  'lzma',
+  'xz',
+  'lzo',
+  'lz4',
+  'lz4-frame',
+  'zstd',
+  'none',
+];
+
+/** Formats encode() can write. */
+export const ENCODABLE_FORMATS: readonly CompressionFormat[] = ['gzip', 'lzma', 'lz4', 'none'];
+
+export interface DecodeOptions {
+  /** Decode as this format instead of detecting it. */
+  format?: CompressionFormat;
+  /** Largest output accepted, in bytes (default 2 GiB). */
+  maxOutputBytes?: number;
+  /** Largest output/input ratio accepted before the input is treated as a bomb (default 1000). */
+  maxRatio?: number;
+}
+
+export interface DecodeResult {
+  format: CompressionFormat;
+  output: Uint8Array;
+  /** How many input bytes the compressed stream (all its members or frames) used. */
+  consumed: number;
+}
+
+export interface EncodeOptions {
+  /** Compression level; gzip 1-9 (default 6), lzma 1-9 (default 6), lz4 ignored. */
+  level?: number;
+}
+
+export function isCompressionFormat(value: string): value is CompressionFormat {
+  return (COMPRESSION_FORMATS as readonly string[]).includes(value);
+}
