@@ -127,7 +127,7 @@ function fromCompressedPayload(zImage: Uint8Array, options: KernelVersionOptions
   for (const { format, offset } of candidates) {
     let output: Uint8Array;
     try {
-      output = decode(zImage.subarray(offset), { format, maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024 }).output;
+      output = decodePayload(zImage, offset, format, options.maxOutputBytes ?? 256 * 1024 * 1024);
     } catch (error) {
       failures.push(`${format} at ${offset}: ${error instanceof Error ? error.message : String(error)}`);
       continue;
@@ -141,6 +141,28 @@ function fromCompressedPayload(zImage: Uint8Array, options: KernelVersionOptions
       ? 'the zImage holds no gzip, xz, lzma, lzo, lz4 or zstd payload magic'
       : `no payload of the zImage decoded to a kernel (${failures.slice(0, 3).join('; ')})`,
   );
+}
+
+function decodePayload(zImage: Uint8Array, offset: number, format: CompressionFormat, maxOutputBytes: number): Uint8Array {
+  if (format !== 'lz4') return decode(zImage.subarray(offset), { format, maxOutputBytes }).output;
+  // Legacy lz4 has no end marker: the kernel knows the payload's length. Walk the chunk sizes; the
+  // payload ends where the next word equals the decoded length (the size the kernel build appends).
+  const view = new DataView(zImage.buffer, zImage.byteOffset, zImage.byteLength);
+  let position = offset + 4;
+  let last: Uint8Array | undefined;
+  for (let chunk = 0; chunk < 256 && position + 4 <= zImage.length; chunk++) {
+    const chunkSize = view.getUint32(position, true);
+    if (chunkSize === 0 || position + 4 + chunkSize > zImage.length) break;
+    position += 4 + chunkSize;
+    try {
+      last = decode(zImage.subarray(offset, position), { format, maxOutputBytes }).output;
+    } catch {
+      continue;
+    }
+    if (position + 4 > zImage.length || view.getUint32(position, true) === last.length) return last;
+  }
+  if (last) return last;
+  return decode(zImage.subarray(offset), { format, maxOutputBytes }).output;
 }
 
 /** "5d 00 00" is common in code; an LZMA-alone header also has a sane dictionary and size. */

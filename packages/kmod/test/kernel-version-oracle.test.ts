@@ -1,0 +1,96 @@
+/**
+ * The kernel release of each Debian 12 vmlinuz (an x86 bzImage, an ARM zImage with an xz payload)
+ * equals the package's release, also inside uImages made by mkimage, and for a gzip'd and a raw banner.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeGzip } from '@initkit/compress';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type DebianArch, type DebianKernel, debianKernel } from '../../../test/harness/debian-kernels.js';
+import { runOk } from '../../../test/harness/run.js';
+import { useTempDir } from '../../../test/harness/temp.js';
+import { hasTools } from '../../../test/harness/tools.js';
+import { kernelVersion } from '../src/kernel-version.js';
+
+describe('kernel version of Debian 12 images', () => {
+  const temp = useTempDir('initkit-kmod-kver-');
+  for (const arch of ['amd64', 'armhf'] as DebianArch[]) {
+    describe(arch, () => {
+      let kernel: DebianKernel;
+      let image: Uint8Array;
+      beforeAll(async () => {
+        kernel = await debianKernel(arch);
+        image = new Uint8Array(readFileSync(kernel.vmlinuz));
+      });
+
+      it('reads the package release from vmlinuz', () => {
+        const version = kernelVersion(image);
+        expect(version.release).toBe(kernel.release);
+        expect(version.layers).toEqual([arch === 'amd64' ? 'bzImage' : 'zImage']);
+        expect(version.banner).toContain(kernel.release);
+        if (arch === 'armhf') expect(version.compression).toBe('xz');
+      });
+
+      it.runIf(hasTools('mkimage'))('reads it through a uImage made by mkimage', () => {
+        const wrapped = join(temp(), `${arch}.uImage`);
+        runOk('mkimage', ['-A', arch === 'amd64' ? 'x86_64' : 'arm', '-O', 'linux', '-T', 'kernel', '-C', 'none', '-a', '0x8000', '-e', '0x8000', '-n', 'Linux', '-d', kernel.vmlinuz, wrapped]);
+        const version = kernelVersion(new Uint8Array(readFileSync(wrapped)));
+        expect(version.release).toBe(kernel.release);
+        expect(version.layers[0]).toBe('uImage');
+      });
+    });
+  }
+
+  it('reads a gzip-compressed raw kernel (arm64 Image.gz style) and an arm64 Image header', () => {
+    const banner = new TextEncoder().encode('\0\0Linux version 6.12.1-1-aarch64-ARCH (linux-aarch64@archlinuxarm) (gcc) #1 SMP\n\0');
+    const arm64 = new Uint8Array(4096);
+    new DataView(arm64.buffer).setUint32(0x38, 0x644d5241, true);
+    arm64.set(banner, 1000);
+    expect(kernelVersion(arm64)).toMatchObject({ release: '6.12.1-1-aarch64-ARCH', layers: ['arm64-Image'] });
+    const gz = encodeGzip(arm64);
+    writeFileSync(join(temp(), 'Image.gz'), gz);
+    expect(kernelVersion(gz)).toMatchObject({ release: '6.12.1-1-aarch64-ARCH', layers: ['compressed', 'arm64-Image'], compression: 'gzip' });
+  });
+
+  describe.runIf(hasTools('gzip', 'xz', 'lzma', 'lzop', 'lz4'))('ARM zImages with each payload compression', () => {
+    // A fake kernel: code-like bytes, the banner in the middle, more bytes after.
+    const fakeKernel = new Uint8Array(300_000);
+    for (let i = 0; i < fakeKernel.length; i++) fakeKernel[i] = (i * 7919) % 251;
+    fakeKernel.set(new TextEncoder().encode('Linux version 6.6.7-armv7 (builder@arch) (gcc 13) #1 SMP PREEMPT\n\0'), 150_000);
+    const compressors: [string, string, string[]][] = [
+      ['gzip', 'gzip', ['-9', '-n', '-c']],
+      ['xz', 'xz', ['--check=crc32', '--arm', '--lzma2=dict=1MiB', '-c']],
+      ['lzma', 'lzma', ['-9', '-c']],
+      ['lzo', 'lzop', ['-9', '-c']],
+      ['lz4', 'lz4', ['-l', '-9', '-c']],
+    ];
+    for (const [format, tool, args] of compressors) {
+      it(`${format} payload, after a decompressor holding decoy magics, with a DTB appended`, () => {
+        const raw = join(temp(), `kernel-${format}`);
+        writeFileSync(raw, fakeKernel);
+        const payload = runOk(tool, [...args, raw]).stdoutBytes;
+        // Decompressor stand-in: the zImage header, then decoy magics as real decompressor code holds them.
+        const head = new Uint8Array(0x4000);
+        head.set([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x1f, 0x8b, 0x08, 0x5d, 0x00, 0x00, 0x00], 0x1000);
+        const size = new Uint8Array(4);
+        new DataView(size.buffer).setUint32(0, fakeKernel.length, true);
+        const zImageLength = head.length + payload.length + size.length;
+        const dtb = new Uint8Array([0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 16, 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0]);
+        const image = new Uint8Array(zImageLength + dtb.length);
+        image.set(head);
+        image.set(payload, head.length);
+        image.set(size, head.length + payload.length);
+        image.set(dtb, zImageLength);
+        const view = new DataView(image.buffer);
+        view.setUint32(0x24, 0x016f2818, true);
+        view.setUint32(0x28, 0, true);
+        view.setUint32(0x2c, zImageLength, true);
+        expect(kernelVersion(image)).toMatchObject({ release: '6.6.7-armv7', layers: ['zImage'], compression: format });
+      });
+    }
+  });
+
+  it('fails with KMOD_NO_KERNEL_VERSION on something that is not a kernel', () => {
+    expect(() => kernelVersion(new Uint8Array(1000))).toThrow(expect.objectContaining({ code: 'KMOD_NO_KERNEL_VERSION' }));
+  });
+});
