@@ -3,7 +3,7 @@
  * content, link target, device numbers, hard-link groups) to compare extractions file by file, and
  * error assertions.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InitkitError } from '@initkit/core';
@@ -18,7 +18,8 @@ export function fixture(name: string): Uint8Array {
 
 export interface TreeNode {
   type: string;
-  mode: number;
+  /** Permission bits (left out for symlinks, whose mode means nothing). */
+  mode?: number;
   content?: string;
   target?: string;
   rdev?: string;
@@ -54,7 +55,7 @@ export function describeTree(
     if (stats.isFile()) node.content = readFileSync(full).toString('latin1');
     if (stats.isSymbolicLink()) {
       node.target = readlinkSync(full);
-      delete (node as { mode?: number }).mode;
+      delete node.mode;
     }
     if (stats.isCharacterDevice() || stats.isBlockDevice())
       node.rdev = `${Math.floor(stats.rdev / 256)}:${stats.rdev % 256}`;
@@ -68,7 +69,7 @@ export function describeTree(
   return tree;
 }
 
-function kind(stats: ReturnType<typeof lstatSync>): string {
+function kind(stats: Stats): string {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'directory';
   if (stats.isSymbolicLink()) return 'symlink';

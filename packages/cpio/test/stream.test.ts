@@ -42,7 +42,7 @@ describe('streaming reader', () => {
     expect(entries.map(({ name }) => name)).toEqual(expected.map(({ name }) => name));
     const broken = bytes.slice();
     const hello = readCpio(bytes).entries.find((entry) => entry.name === 'hello.txt')!;
-    broken[hello.dataOffset + 3] ^= 0x20;
+    broken[hello.dataOffset + 3] = broken[hello.dataOffset + 3]! ^ 0x20;
     await expectCodeAsync(() => collect([broken], false), 'CPIO_BAD_CHECKSUM', hello.offset + 102);
     await expectCodeAsync(() => collect([broken], true), 'CPIO_BAD_CHECKSUM', hello.offset + 102);
     expect((await collect([broken], true, { verifyChecksums: false })).entries.length).toBe(expected.length);
