@@ -9,7 +9,10 @@ import type { CompressionFormat, DecodeOptions, DecodeResult } from './format.js
 import { LinearGzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, runComplete } from './input-queue.js';
 import { OutputBuffer, outputLimits } from './limits.js';
+import { decodeBzip2Streams } from './bzip2/bzip2.js';
+import { decodeLz4Frames } from './lz4/frame.js';
 import { decodeLz4Legacy } from './lz4/legacy.js';
+import { decodeLzop } from './lzo/lzop.js';
 import { type LzmaAloneHeader, readLzmaAlone } from './xz/lzma-alone.js';
 import { LzmaDecoder } from './xz/lzma-decoder.js';
 import { LinearWindow } from './xz/window.js';
@@ -130,15 +133,21 @@ export function decodeLz4(bytes: Uint8Array, options: DecodeOptions = {}): Forma
 
 /** lz4 frame format (`lz4` default); block and content checksums verified when present. */
 export function decodeLz4Frame(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
-  throw new InitkitError('COMPRESS_UNSUPPORTED', `lz4 frame decoding lands next (${bytes.length}, ${options})`);
+  const output = new OutputBuffer(outputLimits(options), bytes.length, bytes.length * 3);
+  const consumed = decodeLz4Frames(bytes, output);
+  return { output: output.finish(), consumed };
 }
 
 /** lzo as lzop writes it; block checksums verified. */
 export function decodeLzo(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
-  throw new InitkitError('COMPRESS_UNSUPPORTED', `lzo decoding lands next (${bytes.length}, ${options})`);
+  const output = new OutputBuffer(outputLimits(options), bytes.length, bytes.length * 3);
+  const consumed = decodeLzop(bytes, output);
+  return { output: output.finish(), consumed };
 }
 
 /** bzip2, concatenated streams; block and stream CRCs verified. */
 export function decodeBzip2(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
-  throw new InitkitError('COMPRESS_UNSUPPORTED', `bzip2 decoding lands next (${bytes.length}, ${options})`);
+  const output = new OutputBuffer(outputLimits(options), bytes.length, bytes.length * 5);
+  const consumed = decodeBzip2Streams(bytes, output);
+  return { output: output.finish(), consumed };
 }
