@@ -3,6 +3,8 @@
  */
 import { Command } from 'commander';
 import { registerCpio } from './areas/cpio.js';
+import { registerKernel } from './areas/kernel.js';
+import { registerKmod } from './areas/kmod.js';
 import { registerUimage } from './areas/uimage.js';
 import { runProgram } from './run.js';
 import { VERSION } from './version.js';
@@ -13,6 +15,8 @@ const program = new Command('initkit')
   .showHelpAfterError('(add --help for usage)');
 
 registerCpio(program);
+registerKernel(program);
+registerKmod(program);
 registerUimage(program);
 
 await runProgram(program, process.argv);
