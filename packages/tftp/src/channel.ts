@@ -44,6 +44,7 @@ export class Channel {
   private failure: Error | undefined;
   private closed = false;
   private background = false;
+  private pendingSends = 0;
   private readonly onMessage = (message: Buffer, remote: RemoteInfo) => this.receive(message, remote);
   private readonly onError = (error: Error) => this.fail(socketError(error, this.options.label));
   private readonly onAbort = () =>
@@ -175,8 +176,11 @@ export class Channel {
 
   private sendTo(packet: Uint8Array, to: Endpoint): void {
     if (this.closed) return;
+    this.pendingSends++;
     this.socket.send(packet, to.port, to.address, (error) => {
+      this.pendingSends--;
       if (error) this.fail(socketError(error, this.options.label, to));
+      if (this.closed && this.pendingSends === 0) this.closeSocket();
     });
   }
 
@@ -185,19 +189,23 @@ export class Channel {
     if (this.peer) this.sendTo(encodeError(tftpCode, message.slice(0, 500)), this.peer);
   }
 
-  /** Stops listening and closes the socket (after pending sends are flushed by the OS). */
+  /** Stops listening and closes the socket once the datagrams already handed to it are sent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.socket.off('message', this.onMessage);
+    if (this.pendingSends === 0) this.closeSocket();
+  }
+
+  private closeSocket(): void {
+    this.socket.off('error', this.onError);
+    this.socket.on('error', () => {});
     try {
       this.socket.close();
     } catch {
       // Already closed.
     }
-    this.socket.off('error', this.onError);
-    this.socket.on('error', () => {});
   }
 }
 

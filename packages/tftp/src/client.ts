@@ -12,6 +12,7 @@ import { resolveHost, TFTP_PORT } from './address.js';
 import { Channel, type Endpoint, formatEndpoint } from './channel.js';
 import { errorForPeer, remoteError, TftpError, TftpErrorCode } from './errors.js';
 import { linkBlksize } from './link-blksize.js';
+import { fitWindowToBuffer } from './receive-buffer.js';
 import {
   acceptOack,
   clientOptions,
@@ -135,15 +136,7 @@ async function prepare(options: TftpClientOptions, verb: 'read' | 'write'): Prom
     });
   });
   // A window of big blocks must fit the receive buffer, or the kernel drops the end of every window.
-  const wantedWindow = options.windowsize ?? 16;
-  const perBlock = 2 * (blksize + 512);
-  try {
-    socket.setRecvBufferSize(Math.min(8 << 20, Math.max(256 << 10, wantedWindow * perBlock)));
-  } catch {
-    // The kernel keeps its default; the window is sized to what it gives.
-  }
-  const bufferSize = socket.getRecvBufferSize();
-  const windowsize = Math.max(1, Math.min(wantedWindow, Math.floor(bufferSize / perBlock)));
+  const windowsize = fitWindowToBuffer(socket, blksize, options.windowsize ?? 16);
   const policy: RetransmitPolicy = {
     timeoutMs: options.timeout ?? DEFAULT_RETRANSMIT.timeoutMs,
     maxTimeoutMs: (options.timeout ?? DEFAULT_RETRANSMIT.timeoutMs) * 8,

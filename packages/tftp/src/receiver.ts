@@ -65,6 +65,9 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
     backoff.reset();
     onProgress?.(received);
     const last = data.length < blksize;
+    // The final ACK goes out only once the sink holds everything (a file is in place), so the sender's
+    // success means the data is stored.
+    if (last) await sink.end();
     if (last || sinceAck >= windowsize) acknowledge();
     return last;
   };
@@ -80,7 +83,9 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
             `${channel.label}: no block ${expected} after ${options.policy.retries} retransmissions (${received} bytes received)`,
           );
         }
-        if (lastAck) channel.send(lastAck);
+        // Say where we are: the last block in order, or the invitation again if block 1 never came.
+        if (expected > 1) acknowledge();
+        else if (lastAck) channel.send(lastAck);
         lastAckAt = Date.now();
         continue;
       }
@@ -112,7 +117,6 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
         lastAckAt = Date.now();
       }
     }
-    await sink.end();
     return { bytes: received, lastBlock: (expected - 1) & 0xffff };
   } catch (error) {
     await sink.abort().catch(() => {});

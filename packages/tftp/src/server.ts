@@ -21,6 +21,7 @@ import {
   type RequestPacket,
   type TransferMode,
 } from './packets.js';
+import { fitWindowToBuffer } from './receive-buffer.js';
 import { dallyThenClose, receiveBlocks } from './receiver.js';
 import { DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit.js';
 import { pathToRead, pathToWrite } from './root-path.js';
@@ -185,6 +186,12 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
         }
         const agreed = negotiateServerOptions(request.options, mode, undefined, limits);
         parameters = agreed.parameters;
+        const fitted = fitWindowToBuffer(socket, agreed.parameters.blksize, agreed.parameters.windowsize);
+        if (fitted < agreed.parameters.windowsize) {
+          agreed.parameters.windowsize = fitted;
+          const entry = agreed.acknowledged.find(([name]) => name === 'windowsize');
+          if (entry) entry[1] = String(fitted);
+        }
         if (agreed.parameters.tsize !== undefined && agreed.parameters.tsize > maxWriteBytes) {
           throw new TftpError('TFTP_TOO_LARGE', `${agreed.parameters.tsize} bytes is over the limit of ${maxWriteBytes}`, {
             tftpCode: TftpErrorCode.DiskFull,
