@@ -189,11 +189,14 @@ export class UBootSession {
     const start = this.log.length;
     this.cursor = start;
     this.send(`${command}\n`);
-    const echoed = await this.waitFor('\n', { timeoutMs: options.timeoutMs ?? 60_000 });
-    const until = options.until ?? `\n${UBOOT_PROMPT}`;
-    const text = await this.waitFor(until, { timeoutMs: options.timeoutMs ?? 60_000, from: start + echoed.length });
-    if (options.until) return text;
-    return text.slice(0, text.length - UBOOT_PROMPT.length).replace(/\n$/, '');
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const echoed = await this.waitFor('\n', { timeoutMs });
+    const outputStart = start + echoed.length;
+    if (options.until) return (await this.waitFor(options.until, { timeoutMs, from: outputStart })).trimEnd();
+    const prompt = `\n${UBOOT_PROMPT}`;
+    // The echo's own newline may be the one before the prompt when the command prints nothing.
+    const text = await this.waitFor(prompt, { timeoutMs, from: outputStart - 1 });
+    return text.slice(1, text.length - prompt.length);
   }
 
   /** Ends QEMU: SIGTERM, then SIGKILL after two seconds. Safe to call more than once. */

@@ -2,6 +2,8 @@
  * The `initkit` command: one sub-command per area, each registered from its own file under areas/.
  */
 import { Command } from 'commander';
+import { registerBootscript } from './areas/bootscript.js';
+import { registerCompress } from './areas/compress.js';
 import { registerCpio } from './areas/cpio.js';
 import { registerKernel } from './areas/kernel.js';
 import { registerKmod } from './areas/kmod.js';
@@ -14,6 +16,8 @@ const program = new Command('initkit')
   .version(VERSION, '-V, --version')
   .showHelpAfterError('(add --help for usage)');
 
+registerBootscript(program);
+registerCompress(program);
 registerCpio(program);
 registerKernel(program);
 registerKmod(program);

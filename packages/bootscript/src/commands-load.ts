@@ -54,6 +54,7 @@ function finishLoad(
 
 /** tftpboot / dhcp / bootp: `[address] [[server:]file]`. */
 function networkLoad(machine: Machine, args: string[], command: string, line: number, viaDhcp: boolean): number {
+  if (machine.netDevice !== undefined && !machine.env.has('ethact')) machine.env.set('ethact', machine.netDevice);
   if (viaDhcp) for (const [name, value] of Object.entries(machine.network)) machine.env.set(name, value);
   const loadaddr = machine.env.get('loadaddr');
   let address = loadaddr === undefined ? machine.imageLoadAddress : hexToNumber(loadaddr);

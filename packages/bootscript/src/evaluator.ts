@@ -32,6 +32,8 @@ export interface EvaluateOptions {
   files?: Record<string, FileInfo> | FileResolver;
   /** Variables `dhcp` and `bootp` set (ipaddr, serverip, bootfile, ...). */
   network?: Record<string, string>;
+  /** The network device U-Boot names in `ethact` when a network command first runs (virtio-net#31 in QEMU). */
+  netDevice?: string;
   /** 'hush' (default) or 'simple' (U-Boot built without CONFIG_HUSH_PARSER). */
   dialect?: Dialect;
   /** U-Boot 2023.04 and later end the script at `exit`; 2023.01 (the default here) does not. */
@@ -94,6 +96,7 @@ class Evaluator implements Machine {
   readonly defaultEnv: Readonly<Record<string, string>>;
   readonly defaultLoadAddress: number;
   readonly network: Readonly<Record<string, string>>;
+  readonly netDevice: string | undefined;
   readonly loads: LoadRecord[] = [];
   imageLoadAddress: number;
   private console = '';
@@ -117,6 +120,7 @@ class Evaluator implements Machine {
     const loadaddr = this.env.get('loadaddr');
     this.imageLoadAddress = loadaddr === undefined ? this.defaultLoadAddress : hexToNumber(loadaddr);
     this.network = options.network ?? {};
+    this.netDevice = options.netDevice;
     this.handlers = { ...BUILTIN_COMMANDS, ...options.commands };
     const files = options.files;
     this.files =
@@ -189,7 +193,7 @@ class Evaluator implements Machine {
     this.sourceDepth++;
     try {
       if (this.dialect === 'simple') return this.runSimpleScript(parseSimple(text));
-      const { script, error } = parseHushPrefix(text);
+      const { script, error, endsWithEmptyLine } = parseHushPrefix(text);
       let status = 0;
       try {
         status = this.runList(script.body);
@@ -202,7 +206,7 @@ class Evaluator implements Machine {
         this.warn(`${error.message}; U-Boot stops the script here`);
         return 1;
       }
-      return status === 0 ? 0 : 1;
+      return status === 0 || endsWithEmptyLine ? 0 : 1;
     } finally {
       this.sourceDepth--;
     }

@@ -58,6 +58,18 @@ export interface HushParseResult {
   script: Script;
   /** The first syntax error; `script` then holds the complete top-level lines before it. */
   error?: InitkitError;
+  /**
+   * The last line U-Boot runs is empty, so `source` returns 0 whatever the commands did. U-Boot adds a
+   * newline to a script unless its only newline is the last character: every multi-line script ends
+   * with an empty line.
+   */
+  endsWithEmptyLine: boolean;
+}
+
+/** parse_string_outer(): a newline is added unless the text's only newline ends it. */
+export function withFinalNewline(text: string): string {
+  const first = text.indexOf('\n');
+  return first < 0 || first < text.length - 1 ? `${text}\n` : text;
 }
 
 /** Parses a whole script; throws BOOTSCRIPT_SYNTAX on the first syntax error. */
@@ -74,24 +86,24 @@ export function parseHushPrefix(text: string, options: LexOptions = {}): HushPar
   let tokens: Token[];
   try {
     // U-Boot appends a newline to a script that does not end with one.
-    tokens = new HushLexer(text.endsWith('\n') || text === '' ? text : `${text}\n`, options).tokenize();
+    tokens = new HushLexer(withFinalNewline(text), options).tokenize();
   } catch (error) {
     const lexError = error as InitkitError;
     // Lines that end before the bad character still run: parse the text up to that line.
     const cut = lastNewlineBefore(text, lexError.offset ?? 0);
     if (cut > 0) {
       const prefix = parseHushPrefix(text.slice(0, cut), options);
-      return { script: prefix.script, error: prefix.error ?? lexError };
+      return { script: prefix.script, error: prefix.error ?? lexError, endsWithEmptyLine: false };
     }
-    return { script, error: lexError };
+    return { script, error: lexError, endsWithEmptyLine: false };
   }
   const parser = new HushParser(tokens);
   try {
     parser.parseTopLevel(body);
-    return { script };
+    return { script, endsWithEmptyLine: parser.newlinesAfterLastItem > 1 || body.items.length === 0 };
   } catch (error) {
     body.items.length = parser.completeTopLevelItems;
-    return { script, error: error as InitkitError };
+    return { script, error: error as InitkitError, endsWithEmptyLine: false };
   }
 }
 
@@ -105,6 +117,8 @@ class HushParser {
   private index = 0;
   /** Top-level and-or lists that ended with a newline before the current position. */
   completeTopLevelItems = 0;
+  /** Newlines seen at the top level since the last and-or list. */
+  newlinesAfterLastItem = 0;
 
   constructor(tokens: Token[]) {
     this.tokens = tokens;
@@ -133,7 +147,10 @@ class HushParser {
       }
       if (token.kind === 'operator') {
         this.next();
-        if (token.value === '\n') this.completeTopLevelItems = body.items.length;
+        if (token.value === '\n') {
+          this.completeTopLevelItems = body.items.length;
+          this.newlinesAfterLastItem++;
+        }
         continue;
       }
       const reserved = this.reservedAt(token);
@@ -142,6 +159,7 @@ class HushParser {
       }
       const item = this.parseAndOr();
       if (item) body.items.push(item);
+      this.newlinesAfterLastItem = 0;
     }
   }
 

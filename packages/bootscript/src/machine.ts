@@ -36,6 +36,8 @@ export interface Machine {
   readonly defaultLoadAddress: number;
   /** Applied when `dhcp`/`bootp` run (ipaddr, serverip, bootfile, ...). */
   readonly network: Readonly<Record<string, string>>;
+  /** Set as `ethact` by the first network command when `ethact` is unset. */
+  readonly netDevice: string | undefined;
   readonly loads: LoadRecord[];
   /** Appends console output as is. */
   write(text: string): void;
