@@ -1,4 +1,68 @@
 /**
- * @initkit/initramfs: Open, inspect, edit and repack Linux initrds: members, merged tree, modules, /init wrapping, append mode.
+ * @initkit/initramfs: open, inspect, edit and repack Linux initrds. An initrd is read as the kernel
+ * reads it (an optional uImage wrapper, NUL padding, uncompressed and compressed cpio members) into
+ * members and the merged tree the kernel would unpack; edits (files, removals, kernel modules with their
+ * dependencies, a wrapper /init) are planned as data and written by appending one member or by a full
+ * rewrite. Isomorphic: Uint8Array in and out, nothing from `node:`.
  */
-export {};
+export {
+  analyzeInitrd,
+  describeInit,
+  formatAnalysis,
+  type InitrdAnalysis,
+  type InitSummary,
+  type MemberSummary,
+  type ModuleReleaseSummary,
+  moduleReleases,
+} from './analyze.js';
+export { type ChangeKind, diffTrees, formatDiff, type TreeDiff } from './diff.js';
+export {
+  type AddItem,
+  type ChangeEntry,
+  dataNeededForEdit,
+  type EditPlan,
+  type EditRequest,
+  planEdit,
+  type WrapInitOptions,
+} from './edit.js';
+export {
+  applyMember,
+  firstMainMember,
+  type Initrd,
+  mergeMembers,
+  type ReadInitrdOptions,
+  readInitrd,
+} from './initrd.js';
+export { listMember, listTree, memberEntriesToJson, treeToJson } from './listing.js';
+export type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from './member.js';
+export {
+  type ModulePlan,
+  type ModuleRequest,
+  type ModuleSource,
+  mergedModulesDep,
+  modulesDepIndex,
+  type PlannedModule,
+  planModules,
+} from './modules.js';
+export { compressionAt, isCpioMagic, readArchives, type ScanOptions, type ScanResult, scanInitrd } from './scan.js';
+export {
+  type DroppedEntry,
+  EDIT_MEMBER,
+  linkTargetOf,
+  MergedTree,
+  type Overwrite,
+  type TreeEntryInput,
+  type TreeInode,
+  type TreeNode,
+} from './tree.js';
+export { type Handover, isInitkitWrapper, isShellScript, WRAPPER_MARKER, wrapperScript } from './wrap-init.js';
+export { rewrapHeader, type UnwrapOptions, type Unwrapped, unwrapInitrd } from './wrapper.js';
+export {
+  appendCompression,
+  concatParts,
+  treeEntries,
+  type WriteMode,
+  type WriteOptions,
+  type WriteResult,
+  writeInitrd,
+} from './write.js';

@@ -1,4 +1,8 @@
 /**
- * @initkit/initramfs/node: Node-only helpers.
+ * @initkit/initramfs/node: Node-only helpers: open initrd files with gzip members inflated as streams
+ * by node:zlib (memory bounded by what is kept), module trees on disk as module sources, and safe
+ * extraction into a directory (merged, or laid out as unmkinitramfs does).
  */
-export {};
+export { type ExtractInitrdOptions, extractInitrd } from './node/extract.js';
+export { type ModuleSourceOptions, moduleSourceFromDirectory } from './node/module-source.js';
+export { type OpenInitrdOptions, openInitrd, openInitrdFile } from './node/read-initrd.js';

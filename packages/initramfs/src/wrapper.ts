@@ -1,0 +1,73 @@
+/**
+ * The optional U-Boot wrapper: an initrd inside a legacy uImage (Scaleway's uInitrd is a ramdisk image
+ * around a gzip'd newc archive). Unwrapping checks both CRCs; rewrapping keeps every header field of
+ * the original (name, time, addresses, os, arch, type, compression) with the new size and CRCs.
+ */
+import { crc32, InitkitError } from '@initkit/core';
+import {
+  encodeHeader,
+  hasFileTable,
+  isUImage,
+  parseUImage,
+  shortName,
+  UIMAGE_HEADER_SIZE,
+  type UImageHeader,
+} from '@initkit/uimage';
+
+export interface Unwrapped {
+  /** The uImage header, when the input had one. */
+  header: UImageHeader | undefined;
+  /** The initrd bytes (the uImage payload, or the whole input). */
+  payload: Uint8Array;
+  /** Offset of the payload in the input (64 with a header, else 0). */
+  payloadOffset: number;
+}
+
+export interface UnwrapOptions {
+  /** Verify the uImage data CRC (default true). */
+  verifyDataCrc?: boolean;
+}
+
+/** Detects and strips a uImage header. Bytes after the image's payload are refused. */
+export function unwrapInitrd(bytes: Uint8Array, options: UnwrapOptions = {}): Unwrapped {
+  if (!isUImage(bytes)) return { header: undefined, payload: bytes, payloadOffset: 0 };
+  const image = parseUImage(bytes, { verifyDataCrc: options.verifyDataCrc ?? true });
+  if (hasFileTable(image.header.type)) {
+    throw new InitkitError(
+      'INITRAMFS_NOT_A_RAMDISK',
+      `expected a ramdisk uImage around the initrd, found a ${shortName('type', image.header.type) ?? image.header.type} image`,
+      { offset: 30 },
+    );
+  }
+  if (image.trailing > 0) {
+    throw new InitkitError(
+      'INITRAMFS_TRAILING_DATA',
+      `${image.trailing} bytes follow the uImage payload (${image.header.size} bytes); U-Boot would not pass them to the kernel`,
+      { offset: UIMAGE_HEADER_SIZE + image.header.size },
+    );
+  }
+  return { header: image.header, payload: image.payload, payloadOffset: UIMAGE_HEADER_SIZE };
+}
+
+/**
+ * A header for a new payload, keeping the original's fields. `payloadCrc` may be passed when the
+ * caller already knows it (append mode continues the original CRC over the appended bytes).
+ */
+export function rewrapHeader(original: UImageHeader, payload: Uint8Array | number, payloadCrc?: number): Uint8Array {
+  const size = typeof payload === 'number' ? payload : payload.length;
+  const dataCrc = payloadCrc ?? (typeof payload === 'number' ? undefined : crc32(payload));
+  if (dataCrc === undefined)
+    throw new InitkitError('INITRAMFS_BAD_OPTION', 'rewrapHeader needs the payload or its CRC');
+  return encodeHeader({
+    time: original.time,
+    size,
+    load: original.load,
+    entry: original.entry,
+    dataCrc,
+    os: original.os,
+    arch: original.arch,
+    type: original.type,
+    compression: original.compression,
+    nameBytes: original.nameBytes,
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Writing an edited initrd, in two modes. Append keeps the original bytes untouched and adds one small
+ * member carrying only the change (the kernel's overwrite rules do the rest); full rewrites the merged
+ * tree into one member in a chosen compression, keeping the early uncompressed members (microcode,
+ * firmware) in front as they were. A wrapped input comes back in a uImage with the original's header
+ * fields. The result is a list of parts to write in order (no copy of the original is made).
+ */
+import { type CompressionFormat, ENCODABLE_FORMATS, encode } from '@initkit/compress';
+import { crc32, InitkitError } from '@initkit/core';
+import { type CpioEntryInput, ROOT_NAME, S_IFDIR, S_IFMT, S_IFREG, writeCpio } from '@initkit/cpio';
+import type { EditPlan } from './edit.js';
+import { firstMainMember, type Initrd } from './initrd.js';
+import type { InitrdMember } from './member.js';
+import type { MergedTree, TreeInode, TreeNode } from './tree.js';
+import { rewrapHeader } from './wrapper.js';
+
+export type WriteMode = 'append' | 'full';
+
+export interface WriteOptions {
+  /** 'append' (default) or 'full'. */
+  mode?: WriteMode;
+  /** Compression of the new member: default, the original's when initkit can encode it, else gzip. */
+  compression?: CompressionFormat;
+  /** Compression level (gzip and lzma 1-9). */
+  level?: number;
+}
+
+export interface WriteResult {
+  /** The output, as parts to write one after the other. */
+  parts: Uint8Array[];
+  /** Total bytes. */
+  length: number;
+  mode: WriteMode;
+  compression: CompressionFormat;
+  /** Bytes of the new (appended or rewritten) member, compressed. */
+  memberLength: number;
+}
+
+/** The compression an appended member takes: the last compressed member's, if encodable, else gzip. */
+export function appendCompression(members: readonly InitrdMember[]): CompressionFormat {
+  const compressed = members.filter((member) => member.compression !== 'none');
+  if (compressed.length === 0) return members.length > 0 ? 'none' : 'gzip';
+  const last = compressed[compressed.length - 1]!.compression;
+  return ENCODABLE_FORMATS.includes(last) ? last : 'gzip';
+}
+
+function checkEncodable(format: CompressionFormat): void {
+  if (!ENCODABLE_FORMATS.includes(format)) {
+    throw new InitkitError(
+      'INITRAMFS_CANNOT_ENCODE',
+      `cannot write ${format}: initkit encodes ${ENCODABLE_FORMATS.join(', ')}`,
+    );
+  }
+}
+
+/** Joins parts into one array. */
+export function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(length);
+  let position = 0;
+  for (const part of parts) {
+    out.set(part, position);
+    position += part.length;
+  }
+  return out;
+}
+
+/** Writes the edited initrd. */
+export function writeInitrd(initrd: Initrd, plan: EditPlan, options: WriteOptions = {}): WriteResult {
+  return (options.mode ?? 'append') === 'append'
+    ? writeAppend(initrd, plan, options)
+    : writeFull(initrd, plan, options);
+}
+
+function compressMember(archive: Uint8Array, format: CompressionFormat, level: number | undefined): Uint8Array {
+  checkEncodable(format);
+  return format === 'none' ? archive : encode(format, archive, level === undefined ? {} : { level });
+}
+
+function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {
+  if (plan.removed.length > 0) {
+    throw new InitkitError(
+      'INITRAMFS_APPEND_CANNOT_REMOVE',
+      `removing ${plan.removed[0]}${plan.removed.length > 1 ? ` (and ${plan.removed.length - 1} more)` : ''} cannot be expressed by appending a member: use full mode`,
+    );
+  }
+  const compression = options.compression ?? appendCompression(initrd.members);
+  const archive = writeCpio(
+    plan.entries.map((entry) => ({ ...entry, name: entry.path })),
+    { inodeStart: 1 },
+  );
+  const member = compressMember(archive, compression, options.level);
+  const padding = new Uint8Array((4 - (initrd.payload.length % 4)) % 4);
+  const payloadParts = [initrd.payload, padding, member];
+  return finish(initrd, payloadParts, 'append', compression, member.length);
+}
+
+function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {
+  const members = initrd.members;
+  const mainIndex = firstMainMember(members);
+  const removedEarly = plan.removed.some((path) => {
+    const node = initrd.tree.node(path);
+    return node !== undefined && node.inode.member >= 0 && node.inode.member < mainIndex;
+  });
+  const parts: Uint8Array[] = [];
+  const isEarly = (inode: TreeInode) => inode.member >= 0 && inode.member < mainIndex;
+  if (mainIndex > 0) {
+    if (!removedEarly) parts.push(initrd.payload.subarray(0, members[mainIndex]!.offset));
+    else {
+      const early = writeCpio(
+        treeEntries(plan.tree, (node) => isEarly(node.inode)),
+        { inodeStart: 1 },
+      );
+      parts.push(early, new Uint8Array((4 - (early.length % 4)) % 4));
+    }
+  }
+  const originalMain = members[mainIndex]?.compression;
+  const compression =
+    options.compression ?? (originalMain && ENCODABLE_FORMATS.includes(originalMain) ? originalMain : 'gzip');
+  const archive = writeCpio(
+    treeEntries(plan.tree, (node) => !isEarly(node.inode)),
+    { inodeStart: 1 },
+  );
+  const member = compressMember(archive, compression, options.level);
+  parts.push(member);
+  return finish(initrd, parts, 'full', compression, member.length);
+}
+
+/**
+ * The tree as archive entries, parents first: the nodes `wanted` selects and the directories above
+ * them. Hard links stay links (one inode number, data on the last link).
+ */
+export function treeEntries(tree: MergedTree, wanted: (node: TreeNode) => boolean = () => true): CpioEntryInput[] {
+  const nodes = tree.list();
+  const keep = new Set<string>();
+  for (const node of nodes) {
+    if (!wanted(node)) continue;
+    keep.add(node.path);
+    let path = node.path;
+    while (path !== ROOT_NAME) {
+      const slash = path.lastIndexOf('/');
+      path = slash < 0 ? ROOT_NAME : path.slice(0, slash);
+      if (keep.has(path)) break;
+      keep.add(path);
+    }
+  }
+  const linkCounts = new Map<TreeInode, number>();
+  for (const node of nodes) {
+    if (keep.has(node.path)) linkCounts.set(node.inode, (linkCounts.get(node.inode) ?? 0) + 1);
+  }
+  const inodeNumbers = new Map<TreeInode, number>();
+  const entries: CpioEntryInput[] = [];
+  for (const node of nodes) {
+    if (!keep.has(node.path)) continue;
+    const inode = node.inode;
+    const type = inode.mode & S_IFMT;
+    if (inode.data === undefined && inode.size > 0) {
+      throw new InitkitError(
+        'INITRAMFS_DATA_NOT_KEPT',
+        `the contents of ${node.path} were not read, cannot rewrite it`,
+      );
+    }
+    let ino = inodeNumbers.get(inode);
+    if (ino === undefined) {
+      ino = inodeNumbers.size + 1;
+      inodeNumbers.set(inode, ino);
+    }
+    const links = type === S_IFREG ? linkCounts.get(inode)! : type === S_IFDIR ? 2 : 1;
+    entries.push({
+      name: node.path,
+      mode: inode.mode,
+      uid: inode.uid,
+      gid: inode.gid,
+      mtime: inode.mtime,
+      nlink: links,
+      ino,
+      devMajor: 0,
+      devMinor: 0,
+      rdevMajor: inode.rdevMajor,
+      rdevMinor: inode.rdevMinor,
+      data: inode.data ?? new Uint8Array(0),
+    });
+  }
+  return entries;
+}
+
+function finish(
+  initrd: Initrd,
+  payloadParts: Uint8Array[],
+  mode: WriteMode,
+  compression: CompressionFormat,
+  memberLength: number,
+): WriteResult {
+  const parts = payloadParts.filter((part) => part.length > 0);
+  if (initrd.wrapper) {
+    let crc = 0;
+    for (const part of parts) crc = crc32(part, crc);
+    const size = parts.reduce((sum, part) => sum + part.length, 0);
+    parts.unshift(rewrapHeader(initrd.wrapper, size, crc));
+  }
+  return { parts, length: parts.reduce((sum, part) => sum + part.length, 0), mode, compression, memberLength };
+}
