@@ -3,7 +3,6 @@
  */
 import { Command } from 'commander';
 import { registerBootscript } from './areas/bootscript.js';
-import { registerCompress } from './areas/compress.js';
 import { registerCpio } from './areas/cpio.js';
 import { registerKernel } from './areas/kernel.js';
 import { registerKmod } from './areas/kmod.js';
@@ -17,7 +16,6 @@ const program = new Command('initkit')
   .showHelpAfterError('(add --help for usage)');
 
 registerBootscript(program);
-registerCompress(program);
 registerCpio(program);
 registerKernel(program);
 registerKmod(program);
