@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { registerBootscript } from './areas/bootscript.js';
+import { registerCompress } from './areas/compress.js';
 import { registerCpio } from './areas/cpio.js';
 import { registerKernel } from './areas/kernel.js';
 import { registerKmod } from './areas/kmod.js';
@@ -16,6 +17,7 @@ const program = new Command('initkit')
   .showHelpAfterError('(add --help for usage)');
 
 registerBootscript(program);
+registerCompress(program);
 registerCpio(program);
 registerKernel(program);
 registerKmod(program);

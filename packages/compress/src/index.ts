@@ -28,3 +28,4 @@ export {
   isCompressionFormat,
 } from './format.js';
 export { RATIO_FLOOR_BYTES } from './limits.js';
+export { type ByteSource, decodeChunks, decodeStream, decodeWebStream, STREAMING_FORMATS } from './stream.js';

@@ -63,7 +63,7 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
   for (let i = 0; i < 6; i++) {
     if (header[i] !== XZ_MAGIC[i]) throw new InitkitError('XZ_BAD_MAGIC', 'not an xz stream', { offset: headerOffset });
   }
-  const flags = header.subarray(6, 8);
+  const flags = header.slice(6, 8);
   if (crc32(flags) !== readU32le(header, 8)) {
     throw new InitkitError('XZ_BAD_HEADER_CRC', 'xz stream header CRC32 mismatch', { offset: headerOffset + 8 });
   }
