@@ -8,8 +8,8 @@
  */
 import { InitkitError } from '@initkit/core';
 import { KmodIndexBuilder } from './index-file.js';
-import { moduleNameFromPath, normalizeAlias, uncompressedModulePath } from './module-name.js';
 import type { ModinfoEntry } from './modinfo.js';
+import { moduleNameFromPath, normalizeAlias, uncompressedModulePath } from './module-name.js';
 import { parseBuiltin, parseBuiltinModinfo } from './text-files.js';
 
 /** What depmod needs to know about one module. */

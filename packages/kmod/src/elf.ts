@@ -103,7 +103,8 @@ export class ElfFile {
     }
     // Extended numbering: counts too large for 16 bits live in section 0.
     this.need(sectionTableOffset, sectionHeaderSize, 'section header 0');
-    if (sectionCount === 0) sectionCount = is64 ? this.u64(sectionTableOffset + 32, 'sh_size') : this.u32(sectionTableOffset + 20);
+    if (sectionCount === 0)
+      sectionCount = is64 ? this.u64(sectionTableOffset + 32, 'sh_size') : this.u32(sectionTableOffset + 20);
     if (namesIndex === SHN_XINDEX) namesIndex = this.u32(sectionTableOffset + (is64 ? 40 : 24));
     this.need(sectionTableOffset, sectionCount * sectionHeaderSize, `section table of ${sectionCount} entries`);
 

@@ -33,13 +33,19 @@ export class KmodIndex {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < 12) {
-      throw new InitkitError('KMOD_INDEX_TRUNCATED', `index header needs 12 bytes, found ${bytes.length}`, { offset: 0 });
+      throw new InitkitError('KMOD_INDEX_TRUNCATED', `index header needs 12 bytes, found ${bytes.length}`, {
+        offset: 0,
+      });
     }
     const magic = this.view.getUint32(0);
     if (magic !== INDEX_MAGIC) {
-      throw new InitkitError('KMOD_INDEX_BAD_MAGIC', `expected index magic ${hex32(INDEX_MAGIC)}, found ${hex32(magic)}`, {
-        offset: 0,
-      });
+      throw new InitkitError(
+        'KMOD_INDEX_BAD_MAGIC',
+        `expected index magic ${hex32(INDEX_MAGIC)}, found ${hex32(magic)}`,
+        {
+          offset: 0,
+        },
+      );
     }
     const version = this.view.getUint32(4);
     if (version >>> 16 !== INDEX_VERSION >>> 16) {
@@ -84,19 +90,30 @@ export class KmodIndex {
       const node = this.readNode(offset);
       const key = prefix + node.prefix;
       if (node.values.length > 0) result.set(key, node.values);
-      for (let ch = node.first; ch <= node.last; ch++) walk(node.children[ch - node.first]!, key + String.fromCharCode(ch));
+      for (let ch = node.first; ch <= node.last; ch++)
+        walk(node.children[ch - node.first]!, key + String.fromCharCode(ch));
     };
     walk(this.root, '');
     return result;
   }
 
-  private readNode(offset: number): { prefix: string; first: number; last: number; children: number[]; values: IndexValue[] } {
+  private readNode(offset: number): {
+    prefix: string;
+    first: number;
+    last: number;
+    children: number[];
+    values: IndexValue[];
+  } {
     let position = offset & NODE_OFFSET_MASK;
     // A node without flags has no bytes (an empty index's root), so it may sit at the very end.
     if (position < 12 || position > this.bytes.length) {
-      throw new InitkitError('KMOD_INDEX_BAD_NODE', `index node offset ${position} is outside the file (${this.bytes.length} bytes)`, {
-        offset: position,
-      });
+      throw new InitkitError(
+        'KMOD_INDEX_BAD_NODE',
+        `index node offset ${position} is outside the file (${this.bytes.length} bytes)`,
+        {
+          offset: position,
+        },
+      );
     }
     let prefix = '';
     if (offset & NODE_PREFIX) {
@@ -140,9 +157,13 @@ export class KmodIndex {
 
   private need(position: number, count: number, what: string): void {
     if (position + count > this.bytes.length) {
-      throw new InitkitError('KMOD_INDEX_TRUNCATED', `index ${what}: needs ${count} bytes, ${this.bytes.length - position} remain`, {
-        offset: position,
-      });
+      throw new InitkitError(
+        'KMOD_INDEX_TRUNCATED',
+        `index ${what}: needs ${count} bytes, ${this.bytes.length - position} remain`,
+        {
+          offset: position,
+        },
+      );
     }
   }
 
@@ -235,7 +256,10 @@ function addValue(values: IndexValue[], value: string, priority: number): boolea
 function checkAscii(text: string): void {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) >= CHILD_MAX) {
-      throw new InitkitError('KMOD_INDEX_BAD_KEY', `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${text.charCodeAt(i).toString(16)}`);
+      throw new InitkitError(
+        'KMOD_INDEX_BAD_KEY',
+        `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${text.charCodeAt(i).toString(16)}`,
+      );
     }
   }
 }

@@ -26,6 +26,8 @@ export {
   kernelRelease,
   kernelVersion,
 } from './kernel-version.js';
+export { type ModinfoEntry, modinfoDepends, modinfoValue, modinfoValues, parseModinfo } from './modinfo.js';
+export { formatModinfo, type ModinfoTextOptions, modinfoEntries } from './modinfo-format.js';
 export {
   type DatabaseModule,
   type LookupTarget,
@@ -42,8 +44,6 @@ export {
   uncompressedModulePath,
 } from './module-name.js';
 export { type ModuleSymbols, readModuleSymbols } from './module-symbols.js';
-export { type ModinfoEntry, modinfoDepends, modinfoValue, modinfoValues, parseModinfo } from './modinfo.js';
-export { formatModinfo, modinfoEntries, type ModinfoTextOptions } from './modinfo-format.js';
 export {
   checkDependencyCycles,
   formatShowDepends,

@@ -5,8 +5,8 @@
 import { InitkitError } from '@initkit/core';
 import { type DecompressModuleOptions, decompressModule } from './decompress.js';
 import { ElfFile } from './elf.js';
-import { moduleNameFromPath, normalizeModuleName } from './module-name.js';
 import { type ModinfoEntry, modinfoDepends, modinfoValue, modinfoValues, parseModinfo } from './modinfo.js';
+import { moduleNameFromPath, normalizeModuleName } from './module-name.js';
 import { type ModuleSignature, readModuleSignature } from './signature.js';
 
 export interface KernelModule {

@@ -51,7 +51,12 @@ export function kernelRelease(image: Uint8Array, options: KernelVersionOptions =
   return kernelVersion(image, options).release;
 }
 
-function probe(bytes: Uint8Array, options: KernelVersionOptions, layers: KernelImageKind[], depth: number): KernelVersion {
+function probe(
+  bytes: Uint8Array,
+  options: KernelVersionOptions,
+  layers: KernelImageKind[],
+  depth: number,
+): KernelVersion {
   if (depth > 4) throw noVersion('images nest more than four levels deep');
   const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -116,12 +121,17 @@ const UIMAGE_COMPRESSIONS: Record<number, CompressionFormat> = {
  * appears (xz last-first, since the decompressor itself contains the xz magic; then the others in
  * file order) until one decodes to something with a banner.
  */
-function fromCompressedPayload(zImage: Uint8Array, options: KernelVersionOptions, layers: KernelImageKind[]): KernelVersion {
+function fromCompressedPayload(
+  zImage: Uint8Array,
+  options: KernelVersionOptions,
+  layers: KernelImageKind[],
+): KernelVersion {
   const candidates: { format: CompressionFormat; offset: number }[] = [];
   for (const { format, bytes: magic } of PAYLOAD_MAGICS) {
     const offsets = findAll(zImage, magic);
     if (format === 'xz') offsets.reverse();
-    for (const offset of offsets) if (format !== 'lzma' || plausibleLzmaHeader(zImage, offset)) candidates.push({ format, offset });
+    for (const offset of offsets)
+      if (format !== 'lzma' || plausibleLzmaHeader(zImage, offset)) candidates.push({ format, offset });
   }
   const failures: string[] = [];
   for (const { format, offset } of candidates) {
@@ -143,7 +153,12 @@ function fromCompressedPayload(zImage: Uint8Array, options: KernelVersionOptions
   );
 }
 
-function decodePayload(zImage: Uint8Array, offset: number, format: CompressionFormat, maxOutputBytes: number): Uint8Array {
+function decodePayload(
+  zImage: Uint8Array,
+  offset: number,
+  format: CompressionFormat,
+  maxOutputBytes: number,
+): Uint8Array {
   if (format !== 'lz4') return decode(zImage.subarray(offset), { format, maxOutputBytes }).output;
   // Legacy lz4 has no end marker: the kernel knows the payload's length. Walk the chunk sizes; the
   // payload ends where the next word equals the decoded length (the size the kernel build appends).
@@ -176,7 +191,11 @@ function plausibleLzmaHeader(bytes: Uint8Array, offset: number): boolean {
   return dictionary >= 4096 && dictionary <= 1 << 30 && (unknownSize || (sizeHigh === 0 && sizeLow > 0));
 }
 
-function fromBanner(bytes: Uint8Array, layers: KernelImageKind[], compression: CompressionFormat | undefined): KernelVersion {
+function fromBanner(
+  bytes: Uint8Array,
+  layers: KernelImageKind[],
+  compression: CompressionFormat | undefined,
+): KernelVersion {
   const found = findBanner(bytes);
   if (!found) throw noVersion(`no "Linux version" banner in ${bytes.length} bytes (${layers.join(' > ')})`);
   return { ...found, layers, compression };

@@ -89,6 +89,7 @@ function collectParameters(entries: readonly ModinfoEntry[]): Parameter[] {
  * prints "name: (type)", as modinfo does.
  */
 function formatParameter(p: Parameter, mode: 'listing' | 'field'): string {
-  if (p.description === undefined) return mode === 'field' ? `${p.name}: (${p.type ?? ''})` : `${p.name}:${p.type ?? ''}`;
+  if (p.description === undefined)
+    return mode === 'field' ? `${p.name}: (${p.type ?? ''})` : `${p.name}:${p.type ?? ''}`;
   return p.type !== undefined ? `${p.name}:${p.description} (${p.type})` : `${p.name}:${p.description}`;
 }

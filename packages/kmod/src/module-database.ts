@@ -93,18 +93,28 @@ export class ModuleDatabase {
       }
     } else if (aliasBin !== undefined) {
       for (const [pattern, values] of new KmodIndex(bytes(aliasBin)).entries()) {
-        for (const value of values) this.aliasRules.push({ glob: compileGlob(pattern), module: value.value, priority: value.priority });
+        for (const value of values)
+          this.aliasRules.push({ glob: compileGlob(pattern), module: value.value, priority: value.priority });
       }
     }
 
     const softdep = files.get('modules.softdep');
-    const softdepLines = [...(options.softdeps ?? []), ...(softdep !== undefined ? parseModulesSoftdep(text(softdep)) : [])];
-    this.softdepRules = softdepLines.map((line) => ({ glob: compileGlob(line.module), pre: line.pre, post: line.post }));
+    const softdepLines = [
+      ...(options.softdeps ?? []),
+      ...(softdep !== undefined ? parseModulesSoftdep(text(softdep)) : []),
+    ];
+    this.softdepRules = softdepLines.map((line) => ({
+      glob: compileGlob(line.module),
+      pre: line.pre,
+      post: line.post,
+    }));
 
     const builtin = files.get('modules.builtin');
     const builtinBin = files.get('modules.builtin.bin');
-    if (builtin !== undefined) for (const path of parseBuiltin(text(builtin))) this.builtins.add(moduleNameFromPath(path));
-    else if (builtinBin !== undefined) for (const name of new KmodIndex(bytes(builtinBin)).entries().keys()) this.builtins.add(name);
+    if (builtin !== undefined)
+      for (const path of parseBuiltin(text(builtin))) this.builtins.add(moduleNameFromPath(path));
+    else if (builtinBin !== undefined)
+      for (const name of new KmodIndex(bytes(builtinBin)).entries().keys()) this.builtins.add(name);
 
     const builtinModinfo = files.get('modules.builtin.modinfo');
     const builtinAliasBin = files.get('modules.builtin.alias.bin');
@@ -115,7 +125,8 @@ export class ModuleDatabase {
       }
     } else if (builtinAliasBin !== undefined) {
       for (const [pattern, values] of new KmodIndex(bytes(builtinAliasBin)).entries()) {
-        for (const value of values) this.builtinAliasRules.push({ glob: compileGlob(pattern), module: value.value, priority: 0 });
+        for (const value of values)
+          this.builtinAliasRules.push({ glob: compileGlob(pattern), module: value.value, priority: 0 });
       }
     }
 

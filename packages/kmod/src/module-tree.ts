@@ -7,11 +7,11 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitkitError } from '@initkit/core';
-import type { DepmodModule } from './depmod.js';
 import { decompressModule, isElf } from './decompress.js';
+import type { DepmodModule } from './depmod.js';
 import { ElfFile } from './elf.js';
-import { isModuleFileName } from './module-name.js';
 import { parseModinfo } from './modinfo.js';
+import { isModuleFileName } from './module-name.js';
 import { readModuleSymbols } from './module-symbols.js';
 
 const DEPMOD_SECTIONS = ['.modinfo', '.symtab', '.strtab', '__versions', '__ksymtab_strings'];
@@ -49,7 +49,10 @@ export function readDepmodModule(directory: string, path: string): DepmodModule 
 }
 
 /** Every module of a directory, ready for depmod(). */
-export function readDepmodModules(directory: string, paths: readonly string[] = listModuleFiles(directory)): DepmodModule[] {
+export function readDepmodModules(
+  directory: string,
+  paths: readonly string[] = listModuleFiles(directory),
+): DepmodModule[] {
   return paths.map((path) => readDepmodModule(directory, path));
 }
 

@@ -3,8 +3,9 @@
  * atomically, load a tree's indexes into a resolver, read modules from files, and find the kernel
  * release of an installed system (Arch's pkgbase and mkinitcpio presets included).
  */
+
+export { listModuleFiles, readDepmodModule, readDepmodModules } from './module-tree.js';
 export { type DepmodDirectoryOptions, depmodDirectory, moduleDirectory } from './node/depmod-directory.js';
-export { loadModuleDatabase, type LoadModuleDatabaseOptions } from './node/load-database.js';
+export { type LoadModuleDatabaseOptions, loadModuleDatabase } from './node/load-database.js';
 export { readKernelModuleFile } from './node/read-module.js';
 export { kernelReleaseForPkgbase, kernelReleasesFromSystem, type SystemKernelRelease } from './node/system-release.js';
-export { listModuleFiles, readDepmodModule, readDepmodModules } from './module-tree.js';

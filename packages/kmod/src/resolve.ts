@@ -43,7 +43,9 @@ export function resolveModules(database: ModuleDatabase, queries: readonly strin
 /** The lines modprobe --show-depends prints: "insmod /dir/path.ko " or "builtin name". */
 export function formatShowDepends(steps: readonly LoadStep[], moduleDirectory: string): string {
   const base = moduleDirectory.endsWith('/') ? moduleDirectory : `${moduleDirectory}/`;
-  return steps.map((step) => (step.kind === 'insmod' ? `insmod ${base}${step.path} \n` : `builtin ${step.name}\n`)).join('');
+  return steps
+    .map((step) => (step.kind === 'insmod' ? `insmod ${base}${step.path} \n` : `builtin ${step.name}\n`))
+    .join('');
 }
 
 function probeTarget(database: ModuleDatabase, target: LookupTarget): LoadStep[] {
@@ -127,7 +129,10 @@ function notFound(database: ModuleDatabase, query: string): InitkitError {
   const names = [...database.modules.map((m) => m.name), ...database.builtinNames];
   const nearest = nearestNames(normalized, names, 3);
   const hint = nearest.length > 0 ? `; nearest names: ${nearest.join(', ')}` : '';
-  return new InitkitError('KMOD_MODULE_NOT_FOUND', `module ${query} not found (no module, alias or built-in by that name)${hint}`);
+  return new InitkitError(
+    'KMOD_MODULE_NOT_FOUND',
+    `module ${query} not found (no module, alias or built-in by that name)${hint}`,
+  );
 }
 
 /** Up to `count` names closest to `wanted` by edit distance (at most a third of its length, min 2). */
@@ -136,7 +141,9 @@ export function nearestNames(wanted: string, names: readonly string[], count: nu
   const scored: { name: string; distance: number }[] = [];
   for (const name of new Set(names)) {
     if (Math.abs(name.length - wanted.length) > limit && !name.includes(wanted)) continue;
-    const distance = name.includes(wanted) ? Math.min(limit, name.length - wanted.length) : editDistance(wanted, name, limit);
+    const distance = name.includes(wanted)
+      ? Math.min(limit, name.length - wanted.length)
+      : editDistance(wanted, name, limit);
     if (distance <= limit) scored.push({ name, distance });
   }
   scored.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));

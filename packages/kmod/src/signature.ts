@@ -75,7 +75,11 @@ export function readModuleSignature(bytes: Uint8Array): ModuleSignature | undefi
   const signatureStart = size - signatureLength;
   const moduleLength = signatureStart - keyIdLength - signerLength;
   if (idType === PKEY_ID_PKCS7) {
-    return { ...readPkcs7(bytes.subarray(signatureStart, size), signatureStart), moduleLength, keyAlgorithm: KEY_ALGORITHMS[algo]! };
+    return {
+      ...readPkcs7(bytes.subarray(signatureStart, size), signatureStart),
+      moduleLength,
+      keyAlgorithm: KEY_ALGORITHMS[algo]!,
+    };
   }
   const keyIdStart = signatureStart - keyIdLength;
   return {
@@ -95,15 +99,15 @@ function readPkcs7(der: Uint8Array, baseOffset: number): Omit<ModuleSignature, '
     throw new InitkitError('KMOD_SIGNATURE_BAD_DER', `PKCS#7 signature: ${message}`, { offset: at });
   };
   const [contentInfo] = derChildren(der, baseOffset);
-  if (!contentInfo || contentInfo.tag !== 0x30) return bad('expected a ContentInfo SEQUENCE', baseOffset);
+  if (contentInfo?.tag !== 0x30) return bad('expected a ContentInfo SEQUENCE', baseOffset);
   const explicit = derChildrenOf(contentInfo)[1];
-  if (!explicit || explicit.tag !== 0xa0) return bad('expected [0] SignedData', contentInfo.offset);
+  if (explicit?.tag !== 0xa0) return bad('expected [0] SignedData', contentInfo.offset);
   const signedData = derChildrenOf(explicit)[0];
-  if (!signedData || signedData.tag !== 0x30) return bad('expected a SignedData SEQUENCE', explicit.offset);
+  if (signedData?.tag !== 0x30) return bad('expected a SignedData SEQUENCE', explicit.offset);
   const signerInfos = derChildrenOf(signedData).at(-1);
-  if (!signerInfos || signerInfos.tag !== 0x31) return bad('expected the signerInfos SET last', signedData.offset);
+  if (signerInfos?.tag !== 0x31) return bad('expected the signerInfos SET last', signedData.offset);
   const signerInfo = derChildrenOf(signerInfos)[0];
-  if (!signerInfo || signerInfo.tag !== 0x30) return bad('expected a SignerInfo', signerInfos.offset);
+  if (signerInfo?.tag !== 0x30) return bad('expected a SignerInfo', signerInfos.offset);
   // SignerInfo { version, issuerAndSerialNumber, digestAlgorithm, [0] authenticatedAttributes?,
   //              digestEncryptionAlgorithm, encryptedDigest, [1] unauthenticatedAttributes? }
   const fields = derChildrenOf(signerInfo);

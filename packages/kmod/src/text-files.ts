@@ -76,7 +76,9 @@ export function parseModulesDep(text: string): ModuleDependencyLine[] {
 }
 
 export function formatModulesDep(lines: readonly ModuleDependencyLine[]): string {
-  return lines.map((l) => (l.dependencies.length ? `${l.path}: ${l.dependencies.join(' ')}\n` : `${l.path}:\n`)).join('');
+  return lines
+    .map((l) => (l.dependencies.length ? `${l.path}: ${l.dependencies.join(' ')}\n` : `${l.path}:\n`))
+    .join('');
 }
 
 /** modules.alias (and modprobe.d style "alias PATTERN MODULE" lines). */
@@ -92,7 +94,8 @@ export function parseModulesAlias(text: string): AliasLine[] {
 export function parseModulesSoftdep(text: string): SoftdepLine[] {
   return contentLines(text).map((line) => {
     const words = line.text.split(/\s+/);
-    if (words.length < 2 || words[0] !== 'softdep') badLine('modules.softdep', line, '"softdep MODULE pre: ... post: ..."');
+    if (words.length < 2 || words[0] !== 'softdep')
+      badLine('modules.softdep', line, '"softdep MODULE pre: ... post: ..."');
     return { module: words[1]!, ...parseSoftdepValue(words.slice(2).join(' ')) };
   });
 }
@@ -131,10 +134,14 @@ export function parseBuiltinModinfo(bytes: Uint8Array): BuiltinModinfoEntry[] {
       const dot = text.indexOf('.');
       const equals = text.indexOf('=', dot + 1);
       if (dot <= 0 || equals < 0) {
-        throw new InitkitError('KMOD_BAD_LINE', `modules.builtin.modinfo: expected "module.key=value", found "${text}"`, {
-          offset: start,
-          source: 'modules.builtin.modinfo',
-        });
+        throw new InitkitError(
+          'KMOD_BAD_LINE',
+          `modules.builtin.modinfo: expected "module.key=value", found "${text}"`,
+          {
+            offset: start,
+            source: 'modules.builtin.modinfo',
+          },
+        );
       }
       entries.push({ module: text.slice(0, dot), key: text.slice(dot + 1, equals), value: text.slice(equals + 1) });
     }

@@ -13,14 +13,25 @@ import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
 import { decompressModule } from '../src/decompress.js';
 import { readKernelModule } from '../src/kernel-module.js';
+import { formatModinfo } from '../src/modinfo-format.js';
 import { ModuleDatabase } from '../src/module-database.js';
 import { uncompressedModulePath } from '../src/module-name.js';
-import { formatModinfo } from '../src/modinfo-format.js';
 import { depmodDirectory } from '../src/node/depmod-directory.js';
 import { loadModuleDatabase } from '../src/node/load-database.js';
 import { formatShowDepends, probeList } from '../src/resolve.js';
 
-const QUERIES = ['nbd', 'virtio_net', 'virtio_blk', '9p', '9pnet_virtio', 'xen-blkfront', 'ena', 'nvme', 'ext4', 'dm-crypt'];
+const QUERIES = [
+  'nbd',
+  'virtio_net',
+  'virtio_blk',
+  '9p',
+  '9pnet_virtio',
+  'xen-blkfront',
+  'ena',
+  'nvme',
+  'ext4',
+  'dm-crypt',
+];
 const VARIANTS = [
   { suffix: '.gz', format: 'gzip', tool: 'gzip', args: ['-9', '-n'], kmodReads: false },
   { suffix: '.xz', format: 'xz', tool: 'xz', args: ['--check=crc32', '-T1'], kmodReads: true },
@@ -40,12 +51,18 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'depmod', 'modinfo', 'modprobe'))(
   beforeAll(async () => {
     kernel = await debianKernel('amd64');
     const full = await loadModuleDatabase(kernel.modulesDir, { depmodIfMissing: true });
-    subset = [...new Set(QUERIES.flatMap((query) => probeList(full, query)).flatMap((step) => (step.kind === 'insmod' ? [step.path] : [])))].sort();
+    subset = [
+      ...new Set(
+        QUERIES.flatMap((query) => probeList(full, query)).flatMap((step) =>
+          step.kind === 'insmod' ? [step.path] : [],
+        ),
+      ),
+    ].sort();
     const order = readFileSync(join(kernel.modulesDir, 'modules.order'), 'utf8')
       .split('\n')
       .filter((line) => subset.includes(line));
-    for (const variant of [{ suffix: '', tool: '', args: [] as readonly string[] }, ...VARIANTS]) {
-      const base = join(temp(), variant.suffix === '' ? 'plain' : variant.suffix.slice(1));
+    for (const variant of [{ suffix: '', format: 'plain', tool: '', args: [] as readonly string[] }, ...VARIANTS]) {
+      const base = join(temp(), variant.format);
       const dir = join(base, 'lib', 'modules', kernel.release);
       for (const path of subset) {
         mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -58,8 +75,9 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'depmod', 'modinfo', 'modprobe'))(
         runOk(variant.tool, [...variant.args, ...subset.map((path) => join(dir, path))]);
       }
       writeFileSync(join(dir, 'modules.order'), `${order.join('\n')}\n`);
-      for (const name of ['modules.builtin', 'modules.builtin.modinfo']) copyFileSync(join(kernel.modulesDir, name), join(dir, name));
-      trees[variant.suffix === '' ? 'plain' : variant.format] = { base, dir };
+      for (const name of ['modules.builtin', 'modules.builtin.modinfo'])
+        copyFileSync(join(kernel.modulesDir, name), join(dir, name));
+      trees[variant.format] = { base, dir };
     }
   });
 
@@ -75,7 +93,7 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'depmod', 'modinfo', 'modprobe'))(
         }
       });
 
-      it('depmod gives the plain tree\'s answers (and kmod\'s, where kmod reads the format)', async () => {
+      it("depmod gives the plain tree's answers (and kmod's, where kmod reads the format)", async () => {
         const { base, dir } = trees[variant.format]!;
         const ours = await depmodDirectory(dir, { dryRun: true });
         const plainResult = await depmodDirectory(trees.plain!.dir, { dryRun: true });
@@ -94,12 +112,14 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'depmod', 'modinfo', 'modprobe'))(
         }
       });
 
-      it('modinfo gives the same fields as on the plain module (and as kmod\'s modinfo)', () => {
+      it("modinfo gives the same fields as on the plain module (and as kmod's modinfo)", () => {
         const { dir } = trees[variant.format]!;
         for (const path of subset) {
           const file = join(dir, `${path}${variant.suffix}`);
           const ours = formatModinfo(readKernelModule(new Uint8Array(readFileSync(file)), { path: file }));
-          const plainText = formatModinfo(readKernelModule(new Uint8Array(readFileSync(join(kernel.modulesDir, path))), { path: file }));
+          const plainText = formatModinfo(
+            readKernelModule(new Uint8Array(readFileSync(join(kernel.modulesDir, path))), { path: file }),
+          );
           expect(ours).toBe(plainText);
           if (variant.kmodReads) expect(ours).toBe(runOk('modinfo', [file]).stdout);
         }
@@ -108,13 +128,20 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'depmod', 'modinfo', 'modprobe'))(
       it('resolves the same closures', async () => {
         const { dir, base } = trees[variant.format]!;
         const { files } = await depmodDirectory(dir, { dryRun: true });
-        const database = new ModuleDatabase(new Map([...files, ['modules.builtin', readFileSync(join(dir, 'modules.builtin'))]]));
+        const database = new ModuleDatabase(
+          new Map([...files, ['modules.builtin', readFileSync(join(dir, 'modules.builtin'))]]),
+        );
         const plainDatabase = new ModuleDatabase((await depmodDirectory(trees.plain!.dir, { dryRun: true })).files);
         for (const query of QUERIES) {
           const ours = formatShowDepends(probeList(database, query), dir);
-          expect(plain(ours).replaceAll(dir, trees.plain!.dir), query).toBe(formatShowDepends(probeList(plainDatabase, query), trees.plain!.dir));
+          expect(plain(ours).replaceAll(dir, trees.plain!.dir), query).toBe(
+            formatShowDepends(probeList(plainDatabase, query), trees.plain!.dir),
+          );
           if (variant.kmodReads) {
-            expect(ours, query).toBe(runOk('modprobe', ['-C', join(base, 'none'), '--show-depends', '-d', base, '-S', kernel.release, query]).stdout);
+            expect(ours, query).toBe(
+              runOk('modprobe', ['-C', join(base, 'none'), '--show-depends', '-d', base, '-S', kernel.release, query])
+                .stdout,
+            );
           }
         }
       });

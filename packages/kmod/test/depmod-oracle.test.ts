@@ -3,7 +3,7 @@
  * our depmod on the same modules: the text files equal line for line (as sets, since depmod writes
  * modules.symbols in hash order), the binary indexes byte for byte.
  */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DebianArch, type DebianKernel, debianKernel } from '../../../test/harness/debian-kernels.js';
@@ -55,7 +55,9 @@ describe.runIf(hasTools('depmod', 'cp'))('depmod oracle on Debian 12 kernels', (
       }
 
       it('modules.dep is in the same order as depmod writes it', () => {
-        expect(new TextDecoder().decode(ours.files.get('modules.dep'))).toBe(readFileSync(join(nativeDir, 'modules.dep'), 'utf8'));
+        expect(new TextDecoder().decode(ours.files.get('modules.dep'))).toBe(
+          readFileSync(join(nativeDir, 'modules.dep'), 'utf8'),
+        );
       });
 
       for (const name of INDEX_FILES) {

@@ -81,7 +81,9 @@ export function buildFakeModule(options: FakeModuleOptions = {}): Uint8Array {
   if (options.versions) {
     const crcSize = is64 ? 8 : 4;
     const data = new Uint8Array(64 * options.versions.length);
-    options.versions.forEach((name, i) => data.set(encoder.encode(name), i * 64 + crcSize));
+    options.versions.forEach((name, i) => {
+      data.set(encoder.encode(name), i * 64 + crcSize);
+    });
     sections.push({ name: '__versions', type: SHT_PROGBITS, data });
   }
   const symtabIndex = sections.length + 1;
@@ -160,7 +162,12 @@ class StringTable {
 }
 
 /** Appends a non-PKCS#7 signature block (id type X509) the way sign-file lays one out. */
-export function appendFakeSignature(module: Uint8Array, signer: string, keyId: Uint8Array, signature: Uint8Array): Uint8Array {
+export function appendFakeSignature(
+  module: Uint8Array,
+  signer: string,
+  keyId: Uint8Array,
+  signature: Uint8Array,
+): Uint8Array {
   const signerBytes = new TextEncoder().encode(signer);
   const magic = new TextEncoder().encode('~Module signature appended~\n');
   const info = new Uint8Array(12);

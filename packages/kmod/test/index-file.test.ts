@@ -40,7 +40,9 @@ describe('kmod binary index', () => {
   });
 
   it('rejects non-ASCII keys', () => {
-    expect(() => new KmodIndexBuilder().insert('é', 'x', 0)).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_BAD_KEY' }));
+    expect(() => new KmodIndexBuilder().insert('é', 'x', 0)).toThrow(
+      expect.objectContaining({ code: 'KMOD_INDEX_BAD_KEY' }),
+    );
   });
 
   it('bad magic, bad version, truncated and out-of-range nodes are typed errors', () => {
@@ -52,27 +54,33 @@ describe('kmod binary index', () => {
     expect(() => new KmodIndex(badMagic)).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_BAD_MAGIC', offset: 0 }));
     const badVersion = good.slice();
     badVersion[5] = 9;
-    expect(() => new KmodIndex(badVersion)).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_BAD_VERSION', offset: 4 }));
+    expect(() => new KmodIndex(badVersion)).toThrow(
+      expect.objectContaining({ code: 'KMOD_INDEX_BAD_VERSION', offset: 4 }),
+    );
     expect(() => new KmodIndex(good.subarray(0, 8))).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_TRUNCATED' }));
     expect(() => new KmodIndex(good.subarray(0, good.length - 3)).entries()).toThrow(InitkitError);
   });
 
   it('fuzz: mutated indexes return or throw InitkitError', () => {
     const builder = new KmodIndexBuilder();
-    for (const key of ['nbd', 'nvme', 'nvme_core', 'virtio', 'virtio_net', 'pci:v*d*']) builder.insert(key, `${key}.ko`, 1);
+    for (const key of ['nbd', 'nvme', 'nvme_core', 'virtio', 'virtio_net', 'pci:v*d*'])
+      builder.insert(key, `${key}.ko`, 1);
     const good = builder.serialize();
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), (edits) => {
-        const bytes = good.slice();
-        for (const [at, value] of edits) bytes[at] = value;
-        try {
-          const index = new KmodIndex(bytes);
-          index.entries();
-          index.lookup('nvme_core');
-        } catch (error) {
-          if (!(error instanceof InitkitError)) throw error;
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        (edits) => {
+          const bytes = good.slice();
+          for (const [at, value] of edits) bytes[at] = value;
+          try {
+            const index = new KmodIndex(bytes);
+            index.entries();
+            index.lookup('nvme_core');
+          } catch (error) {
+            if (!(error instanceof InitkitError)) throw error;
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

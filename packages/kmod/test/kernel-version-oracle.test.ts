@@ -33,7 +33,25 @@ describe('kernel version of Debian 12 images', () => {
 
       it.runIf(hasTools('mkimage'))('reads it through a uImage made by mkimage', () => {
         const wrapped = join(temp(), `${arch}.uImage`);
-        runOk('mkimage', ['-A', arch === 'amd64' ? 'x86_64' : 'arm', '-O', 'linux', '-T', 'kernel', '-C', 'none', '-a', '0x8000', '-e', '0x8000', '-n', 'Linux', '-d', kernel.vmlinuz, wrapped]);
+        runOk('mkimage', [
+          '-A',
+          arch === 'amd64' ? 'x86_64' : 'arm',
+          '-O',
+          'linux',
+          '-T',
+          'kernel',
+          '-C',
+          'none',
+          '-a',
+          '0x8000',
+          '-e',
+          '0x8000',
+          '-n',
+          'Linux',
+          '-d',
+          kernel.vmlinuz,
+          wrapped,
+        ]);
         const version = kernelVersion(new Uint8Array(readFileSync(wrapped)));
         expect(version.release).toBe(kernel.release);
         expect(version.layers[0]).toBe('uImage');
@@ -42,21 +60,30 @@ describe('kernel version of Debian 12 images', () => {
   }
 
   it('reads a gzip-compressed raw kernel (arm64 Image.gz style) and an arm64 Image header', () => {
-    const banner = new TextEncoder().encode('\0\0Linux version 6.12.1-1-aarch64-ARCH (linux-aarch64@archlinuxarm) (gcc) #1 SMP\n\0');
+    const banner = new TextEncoder().encode(
+      '\0\0Linux version 6.12.1-1-aarch64-ARCH (linux-aarch64@archlinuxarm) (gcc) #1 SMP\n\0',
+    );
     const arm64 = new Uint8Array(4096);
     new DataView(arm64.buffer).setUint32(0x38, 0x644d5241, true);
     arm64.set(banner, 1000);
     expect(kernelVersion(arm64)).toMatchObject({ release: '6.12.1-1-aarch64-ARCH', layers: ['arm64-Image'] });
     const gz = encodeGzip(arm64);
     writeFileSync(join(temp(), 'Image.gz'), gz);
-    expect(kernelVersion(gz)).toMatchObject({ release: '6.12.1-1-aarch64-ARCH', layers: ['compressed', 'arm64-Image'], compression: 'gzip' });
+    expect(kernelVersion(gz)).toMatchObject({
+      release: '6.12.1-1-aarch64-ARCH',
+      layers: ['compressed', 'arm64-Image'],
+      compression: 'gzip',
+    });
   });
 
   describe.runIf(hasTools('gzip', 'xz', 'lzma', 'lzop', 'lz4'))('ARM zImages with each payload compression', () => {
     // A fake kernel: code-like bytes, the banner in the middle, more bytes after.
     const fakeKernel = new Uint8Array(300_000);
     for (let i = 0; i < fakeKernel.length; i++) fakeKernel[i] = (i * 7919) % 251;
-    fakeKernel.set(new TextEncoder().encode('Linux version 6.6.7-armv7 (builder@arch) (gcc 13) #1 SMP PREEMPT\n\0'), 150_000);
+    fakeKernel.set(
+      new TextEncoder().encode('Linux version 6.6.7-armv7 (builder@arch) (gcc 13) #1 SMP PREEMPT\n\0'),
+      150_000,
+    );
     const compressors: [string, string, string[]][] = [
       ['gzip', 'gzip', ['-9', '-n', '-c']],
       ['xz', 'xz', ['--check=crc32', '--arm', '--lzma2=dict=1MiB', '-c']],
@@ -91,6 +118,8 @@ describe('kernel version of Debian 12 images', () => {
   });
 
   it('fails with KMOD_NO_KERNEL_VERSION on something that is not a kernel', () => {
-    expect(() => kernelVersion(new Uint8Array(1000))).toThrow(expect.objectContaining({ code: 'KMOD_NO_KERNEL_VERSION' }));
+    expect(() => kernelVersion(new Uint8Array(1000))).toThrow(
+      expect.objectContaining({ code: 'KMOD_NO_KERNEL_VERSION' }),
+    );
   });
 });

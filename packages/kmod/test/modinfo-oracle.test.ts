@@ -40,7 +40,8 @@ describe.runIf(hasTools('modinfo'))('modinfo oracle on Debian 12 kernels', () =>
         for (const file of files) {
           const module = readKernelModule(new Uint8Array(readFileSync(file)), { path: file });
           const ours = formatModinfo(module);
-          if (ours !== expected.get(file)) mismatches.push(`${file}\n--- ours\n${ours}--- modinfo\n${expected.get(file)}`);
+          if (ours !== expected.get(file))
+            mismatches.push(`${file}\n--- ours\n${ours}--- modinfo\n${expected.get(file)}`);
         }
         expect(mismatches.slice(0, 2)).toEqual([]);
         expect(files.length).toBeGreaterThan(3000);
@@ -51,7 +52,9 @@ describe.runIf(hasTools('modinfo'))('modinfo oracle on Debian 12 kernels', () =>
         for (const field of ['vermagic', 'depends', 'alias', 'parm', 'signer', 'filename']) {
           for (const file of sample.slice(0, 8)) {
             const module = readKernelModule(new Uint8Array(readFileSync(file)), { path: file });
-            expect(formatModinfo(module, { field }), `${field} of ${file}`).toBe(runOk('modinfo', ['-F', field, file]).stdout);
+            expect(formatModinfo(module, { field }), `${field} of ${file}`).toBe(
+              runOk('modinfo', ['-F', field, file]).stdout,
+            );
           }
         }
       });

@@ -4,13 +4,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../src/elf.js';
 import { readKernelModule } from '../src/kernel-module.js';
-import { formatModinfo } from '../src/modinfo-format.js';
 import { parseModinfo } from '../src/modinfo.js';
+import { formatModinfo } from '../src/modinfo-format.js';
 import { readModuleSymbols } from '../src/module-symbols.js';
 import { readModuleSignature } from '../src/signature.js';
 import { appendFakeSignature, buildFakeModule } from './elf-builder.js';
 
-const MODINFO = ['license=GPL', 'depends=virtio,virtio_ring', 'alias=virtio:d00000001v*', 'name=virtio_net', 'vermagic=6.1.0 SMP mod_unload '];
+const MODINFO = [
+  'license=GPL',
+  'depends=virtio,virtio_ring',
+  'alias=virtio:d00000001v*',
+  'name=virtio_net',
+  'vermagic=6.1.0 SMP mod_unload ',
+];
 
 function expectInitkitError(action: () => unknown, code: string): InitkitError {
   try {
@@ -61,7 +67,9 @@ describe('ELF modules of every class and byte order', () => {
 
   it('prints modinfo text with parameters last, newest first, and -F fields', () => {
     const module = readKernelModule(
-      buildFakeModule({ modinfo: ['parmtype=a:int', 'parm=a:first', 'parm=b:second', 'license=GPL', 'parmtype=c:bool'] }),
+      buildFakeModule({
+        modinfo: ['parmtype=a:int', 'parm=a:first', 'parm=b:second', 'license=GPL', 'parmtype=c:bool'],
+      }),
       { path: 'x.ko' },
     );
     expect(formatModinfo(module)).toBe(
@@ -72,9 +80,19 @@ describe('ELF modules of every class and byte order', () => {
   });
 
   it('reads a non-PKCS#7 appended signature block', () => {
-    const signed = appendFakeSignature(buildFakeModule({ modinfo: ['license=GPL'] }), 'Test key', new Uint8Array([1, 0xab]), new Uint8Array(25).fill(7));
+    const signed = appendFakeSignature(
+      buildFakeModule({ modinfo: ['license=GPL'] }),
+      'Test key',
+      new Uint8Array([1, 0xab]),
+      new Uint8Array(25).fill(7),
+    );
     const signature = readModuleSignature(signed)!;
-    expect(signature).toMatchObject({ idType: 'X509', signer: 'Test key', hashAlgorithm: 'sha256', keyAlgorithm: 'RSA' });
+    expect(signature).toMatchObject({
+      idType: 'X509',
+      signer: 'Test key',
+      hashAlgorithm: 'sha256',
+      keyAlgorithm: 'RSA',
+    });
     expect([...signature.keyId]).toEqual([1, 0xab]);
     expect(signature.signature.length).toBe(25);
     const text = formatModinfo(readKernelModule(signed, { path: 'x.ko' }));
@@ -87,14 +105,20 @@ describe('bad modules are typed errors with offsets', () => {
   const good = buildFakeModule({ modinfo: MODINFO, symbols: [{ name: 'x', defined: false }] });
 
   it('not ELF and not compressed', () => {
-    const error = expectInitkitError(() => readKernelModule(new TextEncoder().encode('hello world'), { path: 'x.ko' }), 'KMOD_NOT_A_MODULE');
+    const error = expectInitkitError(
+      () => readKernelModule(new TextEncoder().encode('hello world'), { path: 'x.ko' }),
+      'KMOD_NOT_A_MODULE',
+    );
     expect(error.message).toContain('x.ko: ');
     expect(error.offset).toBe(0);
   });
 
   it('truncated anywhere', () => {
     for (const length of [5, 20, 63, good.length - 1, good.length - 40]) {
-      const error = expectInitkitError(() => new ElfFile(good.subarray(0, length)), length < 16 ? 'KMOD_ELF_BAD_MAGIC' : 'KMOD_ELF_TRUNCATED');
+      const error = expectInitkitError(
+        () => new ElfFile(good.subarray(0, length)),
+        length < 16 ? 'KMOD_ELF_BAD_MAGIC' : 'KMOD_ELF_TRUNCATED',
+      );
       if (length >= 16) expect(error.offset).toBeTypeOf('number');
     }
   });
@@ -141,11 +165,14 @@ describe('bad modules are typed errors with offsets', () => {
     };
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), read), { numRuns: 300 });
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }), (edits) => {
-        const bytes = good.slice();
-        for (const [at, value] of edits) bytes[at] = value;
-        read(bytes);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        (edits) => {
+          const bytes = good.slice();
+          for (const [at, value] of edits) bytes[at] = value;
+          read(bytes);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -29,8 +29,21 @@ const MORE_QUERIES = [
   'no-such-module',
 ];
 
-const BIN_FILES = ['modules.dep.bin', 'modules.alias.bin', 'modules.symbols.bin', 'modules.builtin.bin', 'modules.builtin.alias.bin'];
-const TEXT_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules.symbols', 'modules.builtin', 'modules.builtin.modinfo'];
+const BIN_FILES = [
+  'modules.dep.bin',
+  'modules.alias.bin',
+  'modules.symbols.bin',
+  'modules.builtin.bin',
+  'modules.builtin.alias.bin',
+];
+const TEXT_FILES = [
+  'modules.dep',
+  'modules.alias',
+  'modules.softdep',
+  'modules.symbols',
+  'modules.builtin',
+  'modules.builtin.modinfo',
+];
 
 function readFiles(directory: string, names: string[]): Map<string, Uint8Array> {
   return new Map(names.map((name) => [name, new Uint8Array(readFileSync(join(directory, name)))]));
@@ -60,20 +73,36 @@ describe.runIf(hasTools('depmod', 'modprobe', 'cp'))('modprobe --show-depends or
         );
         const ours = await depmodDirectory(kernel.modulesDir, { dryRun: true });
         databases['our depmod'] = new ModuleDatabase(
-          new Map([...ours.files, ['modules.builtin', new Uint8Array(readFileSync(join(directory, 'modules.builtin')))]]),
+          new Map([
+            ...ours.files,
+            ['modules.builtin', new Uint8Array(readFileSync(join(directory, 'modules.builtin')))],
+          ]),
         );
       });
 
       for (const query of [...ISSUE_MODULES, ...MORE_QUERIES]) {
         it(`resolves ${query} as modprobe does`, () => {
-          const native = run('modprobe', ['-C', emptyConfig, '--show-depends', '-d', base, '-S', kernel.release, query]);
+          const native = run('modprobe', [
+            '-C',
+            emptyConfig,
+            '--show-depends',
+            '-d',
+            base,
+            '-S',
+            kernel.release,
+            query,
+          ]);
           for (const [source, database] of Object.entries(databases)) {
             if (native.status !== 0) {
               expect(native.stderr, source).toContain('not found');
-              expect(() => probeList(database, query), source).toThrow(expect.objectContaining({ code: 'KMOD_MODULE_NOT_FOUND' }));
+              expect(() => probeList(database, query), source).toThrow(
+                expect.objectContaining({ code: 'KMOD_MODULE_NOT_FOUND' }),
+              );
               continue;
             }
-            expect(formatShowDepends(probeList(database, query), directory), `${query} from ${source}`).toBe(native.stdout);
+            expect(formatShowDepends(probeList(database, query), directory), `${query} from ${source}`).toBe(
+              native.stdout,
+            );
           }
         });
       }
@@ -82,8 +111,12 @@ describe.runIf(hasTools('depmod', 'modprobe', 'cp'))('modprobe --show-depends or
         const database = databases['depmod text files']!;
         const native = run('modprobe', ['-C', emptyConfig, '--show-depends', '-d', base, '-S', kernel.release, 'nvme']);
         if (native.status !== 0) return expect(() => resolveModules(database, ['nvme'])).toThrow();
-        const firstSeen = [...new Set(native.stdout.trim().split('\n'))].map((line) => line.replace(/^insmod /, '').trim());
-        const ours = resolveModules(database, ['nvme']).map((step) => (step.kind === 'insmod' ? `${directory}/${step.path}` : step.name));
+        const firstSeen = [...new Set(native.stdout.trim().split('\n'))].map((line) =>
+          line.replace(/^insmod /, '').trim(),
+        );
+        const ours = resolveModules(database, ['nvme']).map((step) =>
+          step.kind === 'insmod' ? `${directory}/${step.path}` : step.name,
+        );
         expect(ours).toEqual(firstSeen);
       });
     });

@@ -8,12 +8,21 @@ import { parseModulesDep } from '../src/text-files.js';
 import { checkVermagic } from '../src/vermagic.js';
 
 const files = (entries: Record<string, string>) => new Map(Object.entries(entries));
-const paths = (steps: ReturnType<typeof probeList>) => steps.map((s) => (s.kind === 'insmod' ? s.path : `builtin:${s.name}`));
+const paths = (steps: ReturnType<typeof probeList>) =>
+  steps.map((s) => (s.kind === 'insmod' ? s.path : `builtin:${s.name}`));
 
 describe('depmod on synthetic modules', () => {
   const modules = [
     { path: 'kernel/net/phylink.ko', info: [], exports: ['phylink_create'], imports: ['printk'] },
-    { path: 'kernel/net/mvneta.ko', info: [{ key: 'alias', value: 'of:N*T*Cmarvell,armada-370-neta' }, { key: 'softdep', value: 'pre: mvneta_bm' }], exports: [], imports: ['phylink_create', 'mvneta_bm_pool_create'] },
+    {
+      path: 'kernel/net/mvneta.ko',
+      info: [
+        { key: 'alias', value: 'of:N*T*Cmarvell,armada-370-neta' },
+        { key: 'softdep', value: 'pre: mvneta_bm' },
+      ],
+      exports: [],
+      imports: ['phylink_create', 'mvneta_bm_pool_create'],
+    },
     { path: 'kernel/net/mvneta_bm.ko', info: [], exports: ['mvneta_bm_pool_create'], imports: ['phylink_create'] },
   ];
 
@@ -22,7 +31,9 @@ describe('depmod on synthetic modules', () => {
     expect(new TextDecoder().decode(result.files.get('modules.dep'))).toBe(
       'kernel/net/phylink.ko:\nkernel/net/mvneta_bm.ko: kernel/net/phylink.ko\nkernel/net/mvneta.ko: kernel/net/mvneta_bm.ko kernel/net/phylink.ko\n',
     );
-    expect(new TextDecoder().decode(result.files.get('modules.alias'))).toContain('alias of:N*T*Cmarvell,armada-370-neta mvneta\n');
+    expect(new TextDecoder().decode(result.files.get('modules.alias'))).toContain(
+      'alias of:N*T*Cmarvell,armada-370-neta mvneta\n',
+    );
     expect(new TextDecoder().decode(result.files.get('modules.softdep'))).toContain('softdep mvneta pre: mvneta_bm\n');
   });
 
@@ -32,14 +43,17 @@ describe('depmod on synthetic modules', () => {
       { path: 'b.ko', info: [], exports: ['sb'], imports: ['sa'] },
       { path: 'c.ko', info: [], exports: [], imports: ['sa'] },
     ];
-    expect(() => depmod(cyclic)).toThrow(expect.objectContaining({ code: 'KMOD_DEPMOD_CYCLE', message: expect.stringMatching(/a -> b -> a|b -> a -> b/) }));
+    expect(() => depmod(cyclic)).toThrow(
+      expect.objectContaining({ code: 'KMOD_DEPMOD_CYCLE', message: expect.stringMatching(/a -> b -> a|b -> a -> b/) }),
+    );
   });
 });
 
 describe('resolution', () => {
   const database = new ModuleDatabase(
     files({
-      'modules.dep': 'kernel/net/phylink.ko:\nkernel/net/mvneta_bm.ko: kernel/net/phylink.ko\nkernel/net/mvneta.ko: kernel/net/mvneta_bm.ko kernel/net/phylink.ko\nkernel/block/nbd.ko:\n',
+      'modules.dep':
+        'kernel/net/phylink.ko:\nkernel/net/mvneta_bm.ko: kernel/net/phylink.ko\nkernel/net/mvneta.ko: kernel/net/mvneta_bm.ko kernel/net/phylink.ko\nkernel/block/nbd.ko:\n',
       'modules.alias': 'alias of:N*T*Cmarvell,armada-370-neta mvneta\nalias block-major-43-* nbd\n',
       'modules.softdep': 'softdep nbd pre: crc32c post: mvneta_bm\n',
       'modules.builtin': 'kernel/crypto/crc32c_generic.ko\n',
@@ -48,17 +62,30 @@ describe('resolution', () => {
   );
 
   it('loads dependencies deepest first', () => {
-    expect(paths(probeList(database, 'mvneta'))).toEqual(['kernel/net/phylink.ko', 'kernel/net/mvneta_bm.ko', 'kernel/net/mvneta.ko']);
+    expect(paths(probeList(database, 'mvneta'))).toEqual([
+      'kernel/net/phylink.ko',
+      'kernel/net/mvneta_bm.ko',
+      'kernel/net/mvneta.ko',
+    ]);
   });
 
   it('follows aliases (glob patterns) with - and _ alike', () => {
-    expect(paths(probeList(database, 'of:NethernetTCmarvell,armada-370-neta'))).toEqual(['kernel/net/phylink.ko', 'kernel/net/mvneta_bm.ko', 'kernel/net/mvneta.ko']);
+    expect(paths(probeList(database, 'of:NethernetTCmarvell,armada-370-neta'))).toEqual([
+      'kernel/net/phylink.ko',
+      'kernel/net/mvneta_bm.ko',
+      'kernel/net/mvneta.ko',
+    ]);
     expect(paths(probeList(database, 'block-major-43-0'))).toContain('kernel/block/nbd.ko');
     expect(database.module('mvneta-bm')?.path).toBe('kernel/net/mvneta_bm.ko');
   });
 
   it('puts pre soft dependencies before and post after, built-ins as builtin steps', () => {
-    expect(paths(probeList(database, 'nbd'))).toEqual(['builtin:crc32c_generic', 'kernel/block/nbd.ko', 'kernel/net/phylink.ko', 'kernel/net/mvneta_bm.ko']);
+    expect(paths(probeList(database, 'nbd'))).toEqual([
+      'builtin:crc32c_generic',
+      'kernel/block/nbd.ko',
+      'kernel/net/phylink.ko',
+      'kernel/net/mvneta_bm.ko',
+    ]);
   });
 
   it('resolveModules lists each module once over several queries', () => {
@@ -73,20 +100,29 @@ describe('resolution', () => {
 
   it('reports a missing module with the nearest names', () => {
     expect(() => probeList(database, 'mvnet')).toThrow(
-      expect.objectContaining({ code: 'KMOD_MODULE_NOT_FOUND', message: expect.stringContaining('nearest names: mvneta, mvneta_bm') }),
+      expect.objectContaining({
+        code: 'KMOD_MODULE_NOT_FOUND',
+        message: expect.stringContaining('nearest names: mvneta, mvneta_bm'),
+      }),
     );
   });
 
   it('detects a cycle in modules.dep', () => {
     const cyclic = new ModuleDatabase(files({ 'modules.dep': 'a.ko: b.ko\nb.ko: a.ko\n' }));
     expect(() => probeList(cyclic, 'a')).toThrow(
-      expect.objectContaining({ code: 'KMOD_DEPENDENCY_CYCLE', message: expect.stringContaining('a -> b -> a'), source: 'modules.dep' }),
+      expect.objectContaining({
+        code: 'KMOD_DEPENDENCY_CYCLE',
+        message: expect.stringContaining('a -> b -> a'),
+        source: 'modules.dep',
+      }),
     );
   });
 
   it('reports a dependency that modules.dep does not list as a module', () => {
     const broken = new ModuleDatabase(files({ 'modules.dep': 'a.ko: gone.ko\n' }));
-    expect(() => probeList(broken, 'a')).toThrow(expect.objectContaining({ code: 'KMOD_MISSING_DEPENDENCY', message: expect.stringContaining('gone.ko') }));
+    expect(() => probeList(broken, 'a')).toThrow(
+      expect.objectContaining({ code: 'KMOD_MISSING_DEPENDENCY', message: expect.stringContaining('gone.ko') }),
+    );
   });
 
   it('reports a malformed modules.dep line with its line number and offset', () => {

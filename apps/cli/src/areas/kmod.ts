@@ -4,7 +4,14 @@
  */
 import { release as runningRelease } from 'node:os';
 import { join } from 'node:path';
-import { formatModinfo, formatShowDepends, type LoadStep, modinfoEntries, probeList, resolveModules } from '@initkit/kmod';
+import {
+  formatModinfo,
+  formatShowDepends,
+  type LoadStep,
+  modinfoEntries,
+  probeList,
+  resolveModules,
+} from '@initkit/kmod';
 import { depmodDirectory, loadModuleDatabase, moduleDirectory, readKernelModuleFile } from '@initkit/kmod/node';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
@@ -43,14 +50,15 @@ export function registerKmod(program: Command): void {
       }
       const steps = resolveModules(database, modules);
       if (options.json) printJson(steps.map((step) => describeStep(step, directory)));
-      else for (const step of steps) if (step.kind === 'insmod') process.stdout.write(`${join(directory, step.path)}\n`);
+      else
+        for (const step of steps) if (step.kind === 'insmod') process.stdout.write(`${join(directory, step.path)}\n`);
     });
 
   kmod
     .command('info')
-    .description('show a module file\'s .modinfo and signature, as `modinfo FILE` prints them')
+    .description("show a module file's .modinfo and signature, as `modinfo FILE` prints them")
     .argument('<file>', 'module file (.ko, .ko.gz, .ko.xz, .ko.zst)')
-    .option('-F, --field <field>', 'print only this field\'s values (modinfo -F)')
+    .option('-F, --field <field>', "print only this field's values (modinfo -F)")
     .option('-0, --null', 'end each value with NUL instead of a newline')
     .option('--json', 'print the fields as JSON')
     .action(async (file: string, options: { field?: string; null?: boolean; json?: boolean }) => {
@@ -66,12 +74,16 @@ export function registerKmod(program: Command): void {
         });
         return;
       }
-      process.stdout.write(formatModinfo(module, { field: options.field, filename: file, separator: options.null ? '\0' : '\n' }));
+      process.stdout.write(
+        formatModinfo(module, { field: options.field, filename: file, separator: options.null ? '\0' : '\n' }),
+      );
     });
 
   kmod
     .command('depmod')
-    .description('write modules.dep, modules.alias, ... and the binary indexes for DIR/lib/modules/KVER, as `depmod -b` does')
+    .description(
+      'write modules.dep, modules.alias, ... and the binary indexes for DIR/lib/modules/KVER, as `depmod -b` does',
+    )
     .argument('<kver>', 'kernel release')
     .option('-b, --basedir <dir>', 'root directory holding lib/modules/KVER', '/')
     .option('-n, --dry-run', 'print the text files to stdout instead of writing them')

@@ -27,7 +27,10 @@ export interface LoadModuleDatabaseOptions extends ModuleDatabaseOptions {
   depmodIfMissing?: boolean;
 }
 
-export async function loadModuleDatabase(directory: string, options: LoadModuleDatabaseOptions = {}): Promise<ModuleDatabase> {
+export async function loadModuleDatabase(
+  directory: string,
+  options: LoadModuleDatabaseOptions = {},
+): Promise<ModuleDatabase> {
   const files = new Map<string, Uint8Array>();
   for (const name of DATABASE_FILES) {
     try {
