@@ -146,8 +146,8 @@ export class LinearGzipTarget implements GzipTarget {
   }
 
   makeRoom(room: number): void {
-    this.output.length = this.pos;
-    this.output.ensure(Math.max(room, this.output.bytes.length));
+    this.output.commit(this.pos);
+    this.output.reserve(Math.max(room, this.output.bytes.length));
     this.bytes = this.output.bytes;
   }
 

@@ -45,6 +45,11 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
     output.commit(decodeLz4Block(input, start, end, output.bytes, output.length, limit, output.length, 0));
     at = end;
   }
+  if (at < input.length && input.length - at < 4) {
+    throw new InitkitError('LZ4_TRUNCATED', `${input.length - at} stray bytes where a block size word should be`, {
+      offset: at,
+    });
+  }
   return at;
 }
 

@@ -21,8 +21,8 @@ export class LinearWindow implements WindowOwner {
   }
 
   makeRoom(decoder: LzmaDecoder): void {
-    this.output.length = decoder.pos;
-    this.output.ensure(Math.max(this.output.bytes.length, 4096));
+    this.output.commit(decoder.pos);
+    this.output.reserve(Math.max(this.output.bytes.length, 4096));
     decoder.window = this.output.bytes;
   }
 
