@@ -39,7 +39,7 @@ describe('script images against mkimage', () => {
     const empty = createUImage({ files: [new Uint8Array(0)], type: 'script', time: 0 });
     expect(() => unwrapScriptImage(empty)).toThrow(expect.objectContaining({ code: 'BOOTSCRIPT_EMPTY' }));
     const damaged = wrapScriptImage('echo hi\n', { time: 0 });
-    damaged[damaged.length - 1] ^= 1;
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1;
     expect(() => unwrapScriptImage(damaged)).toThrow(expect.objectContaining({ code: 'UIMAGE_BAD_DCRC' }));
     expect(unwrapScriptImage(damaged, { verifyDataCrc: false }).text).toBe('echo hi\x0b');
   });
