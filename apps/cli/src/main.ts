@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerBootscript } from './areas/bootscript.js';
 import { registerCompress } from './areas/compress.js';
 import { registerCpio } from './areas/cpio.js';
+import { registerInitramfs } from './areas/initramfs.js';
 import { registerKernel } from './areas/kernel.js';
 import { registerKmod } from './areas/kmod.js';
 import { registerUimage } from './areas/uimage.js';
@@ -19,6 +20,7 @@ const program = new Command('initkit')
 registerBootscript(program);
 registerCompress(program);
 registerCpio(program);
+registerInitramfs(program);
 registerKernel(program);
 registerKmod(program);
 registerUimage(program);

@@ -17,8 +17,8 @@ import {
   S_IFMT,
   S_IFREG,
 } from '@initkit/cpio';
-import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import type { KeepData } from './member.js';
+import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
 import { type Handover, isInitkitWrapper, isShellScript, wrapperScript } from './wrap-init.js';
 
