@@ -2,7 +2,7 @@
  * A queue of byte chunks pulled from any source (Web ReadableStream, Node stream, async or sync
  * iterable), for the streaming reader: it assembles small spans that cross chunk boundaries
  * (headers, names), hands out large spans (file data) as zero-copy views of the source's own chunks,
- * and holds no more than the chunks it has not yet given out.
+ * and never holds a source chunk once it pulls the next, so a source may refill one buffer.
  */
 
 /** Anything that yields Uint8Array chunks. Node Readables are async iterables of Buffers. */
@@ -68,10 +68,31 @@ export class ByteQueue {
     }
   }
 
-  /** Buffers at least `count` bytes if the source has them; returns whether it could. */
+  /**
+   * Buffers at least `count` bytes if the source has them; returns whether it could. Bytes still
+   * buffered when another chunk must be pulled are copied first (they are few: this is for headers
+   * and names), so the queue never holds a source chunk across a pull and sources may reuse buffers.
+   */
   async fill(count: number): Promise<boolean> {
-    while (this.buffered < count) if (!(await this.pull())) return false;
+    while (this.buffered < count) {
+      if (this.buffered > 0) this.ownRemainder();
+      if (!(await this.pull())) return false;
+    }
     return true;
+  }
+
+  private ownRemainder(): void {
+    const copy = new Uint8Array(this.buffered);
+    let filled = 0;
+    let head = this.head;
+    for (const chunk of this.chunks) {
+      copy.set(chunk.subarray(head), filled);
+      filled += chunk.length - head;
+      head = 0;
+    }
+    this.chunks.length = 0;
+    this.chunks.push(copy);
+    this.head = 0;
   }
 
   /** Whether the source is exhausted and nothing is buffered. */

@@ -10,6 +10,8 @@ export {
   type SkippedEntry,
   safeRelativePath,
 } from './node/extract.js';
+export { type CpioFileEntry, CpioFileReader } from './node/file-reader.js';
+export { fileChunks } from './node/file-source.js';
 export {
   collectTree,
   type PackInput,

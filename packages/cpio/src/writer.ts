@@ -45,6 +45,76 @@ function putHex8(buffer: Uint8Array, position: number, value: number): void {
 
 const TRAILER_BYTES = new TextEncoder().encode(TRAILER_NAME);
 
+/**
+ * One newc/crc header with its name and the NUL padding after it, for an entry starting at `position`
+ * bytes into the archive (alignment counts from the archive's first byte).
+ */
+export function encodeHeader(
+  header: HeaderToWrite,
+  format: CpioWriteFormat,
+  check: number,
+  position: number,
+): Uint8Array {
+  const name = header.nameBytes;
+  const nameSize = name.length + 1;
+  const unpadded = NEWC_HEADER_SIZE + nameSize;
+  const bytes = new Uint8Array(unpadded + ((4 - ((position + unpadded) % 4)) % 4));
+  const magic = format === 'crc' ? CRC_MAGIC : NEWC_MAGIC;
+  for (let i = 0; i < 6; i++) bytes[i] = magic.charCodeAt(i);
+  const fields = [
+    header.ino,
+    header.mode,
+    header.uid,
+    header.gid,
+    header.nlink,
+    header.mtime,
+    header.fileSize,
+    header.devMajor,
+    header.devMinor,
+    header.rdevMajor,
+    header.rdevMinor,
+    nameSize,
+    check,
+  ];
+  for (let i = 0; i < fields.length; i++) putHex8(bytes, 6 + i * 8, fields[i]!);
+  bytes.set(name, NEWC_HEADER_SIZE);
+  return bytes;
+}
+
+/** The TRAILER!!! entry for an archive `position` bytes long, then zeros up to a multiple of `blockSize`. */
+export function encodeTrailer(format: CpioWriteFormat, position: number, blockSize: number): Uint8Array {
+  const header = encodeHeader(
+    {
+      ino: 0,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      nlink: 1,
+      mtime: 0,
+      fileSize: 0,
+      devMajor: 0,
+      devMinor: 0,
+      rdevMajor: 0,
+      rdevMinor: 0,
+      nameBytes: TRAILER_BYTES,
+    },
+    format,
+    0,
+    position,
+  );
+  const end = position + header.length;
+  const padding = blockSize > 1 ? (blockSize - (end % blockSize)) % blockSize : 0;
+  if (padding === 0) return header;
+  const out = new Uint8Array(header.length + padding);
+  out.set(header);
+  return out;
+}
+
+/** Zero bytes that pad data of `length` bytes to the next multiple of 4. */
+export function dataPadding(length: number): number {
+  return (4 - (length % 4)) % 4;
+}
+
 /** The sequential writer: `add` entries in order, then `finish` writes the trailer and padding. */
 export class CpioWriter {
   readonly format: CpioWriteFormat;
@@ -106,54 +176,13 @@ export class CpioWriter {
   }
 
   private writeHeader(header: HeaderToWrite, check: number): void {
-    const name = header.nameBytes;
-    const nameSize = name.length + 1;
-    const unpadded = NEWC_HEADER_SIZE + nameSize;
-    const total = unpadded + ((4 - ((this.length + unpadded) % 4)) % 4);
-    const bytes = new Uint8Array(total);
-    const magic = this.format === 'crc' ? CRC_MAGIC : NEWC_MAGIC;
-    for (let i = 0; i < 6; i++) bytes[i] = magic.charCodeAt(i);
-    const fields = [
-      header.ino,
-      header.mode,
-      header.uid,
-      header.gid,
-      header.nlink,
-      header.mtime,
-      header.fileSize,
-      header.devMajor,
-      header.devMinor,
-      header.rdevMajor,
-      header.rdevMinor,
-      nameSize,
-      check,
-    ];
-    for (let i = 0; i < fields.length; i++) putHex8(bytes, 6 + i * 8, fields[i]!);
-    bytes.set(name, NEWC_HEADER_SIZE);
-    this.push(bytes);
+    this.push(encodeHeader(header, this.format, check, this.length));
   }
 
   /** Writes the trailer and block padding; returns the archive when there is no sink. */
   finish(): Uint8Array {
     if (!this.finished) {
-      this.writeHeader(
-        {
-          ino: 0,
-          mode: 0,
-          uid: 0,
-          gid: 0,
-          nlink: 1,
-          mtime: 0,
-          fileSize: 0,
-          devMajor: 0,
-          devMinor: 0,
-          rdevMajor: 0,
-          rdevMinor: 0,
-          nameBytes: TRAILER_BYTES,
-        },
-        0,
-      );
-      if (this.blockSize > 1) this.pad(this.blockSize);
+      this.push(encodeTrailer(this.format, this.length, this.blockSize));
       this.finished = true;
     }
     if (this.sink) return new Uint8Array(0);

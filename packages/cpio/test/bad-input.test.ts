@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { CpioFileReader } from '@initkit/cpio/node';
 import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../../test/harness/temp.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
 const small = () =>
@@ -12,6 +16,21 @@ const put = (bytes: Uint8Array, offset: number, ascii: string) => {
   for (let i = 0; i < ascii.length; i++) bytes[offset + i] = ascii.charCodeAt(i);
   return bytes;
 };
+
+const temp = useTempDir('initkit-cpio-bad-');
+let fileNumber = 0;
+
+/** Reads every entry (data included) with the positioned file reader. */
+function fileReadAll(bytes: Uint8Array): void {
+  const path = join(temp(), `case-${fileNumber++}.cpio`);
+  writeFileSync(path, bytes);
+  const reader = new CpioFileReader(path);
+  try {
+    for (const entry of reader) entry.readData();
+  } finally {
+    reader.close();
+  }
+}
 
 async function streamAll(bytes: Uint8Array): Promise<void> {
   for await (const entry of readCpioStream([bytes])) await entry.bytes();
@@ -47,12 +66,14 @@ const cases: { name: string; bytes: () => Uint8Array; code: string; offset: numb
 describe('bad input: a typed error with the offset of the problem', () => {
   it('the test archive is sound', async () => {
     expect(readCpio(small()).entries.map((entry) => entry.name)).toEqual(['hello']);
+    fileReadAll(small());
     await streamAll(small());
   });
   for (const testCase of cases) {
-    it(`${testCase.name}: ${testCase.code} at ${testCase.offset} (in memory and streaming)`, async () => {
+    it(`${testCase.name}: ${testCase.code} at ${testCase.offset} (in memory, from a file, streaming)`, async () => {
       const error = expectCode(() => readCpio(testCase.bytes()), testCase.code, testCase.offset);
       expect(error.message).toMatch(/offset/);
+      expectCode(() => fileReadAll(testCase.bytes()), testCase.code, testCase.offset);
       await expectCodeAsync(() => streamAll(testCase.bytes()), testCase.code, testCase.offset);
     });
   }

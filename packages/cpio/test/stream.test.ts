@@ -1,6 +1,10 @@
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type CpioStreamEntry, readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { CpioFileReader, fileChunks } from '@initkit/cpio/node';
 import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../../test/harness/temp.js';
 import { expectCodeAsync, fixture, text } from './helpers.js';
 
 async function collect(source: Parameters<typeof readCpioStream>[0], read = true, options = {}) {
@@ -12,6 +16,7 @@ async function collect(source: Parameters<typeof readCpioStream>[0], read = true
 }
 
 describe('streaming reader', () => {
+  const temp = useTempDir('initkit-cpio-stream-');
   const bytes = fixture('gnu-crc.cpio');
   const expected = readCpio(bytes).entries.map((entry) => ({ name: entry.name, data: text(entry.data) }));
 
@@ -46,6 +51,26 @@ describe('streaming reader', () => {
     await expectCodeAsync(() => collect([broken], false), 'CPIO_BAD_CHECKSUM', hello.offset + 102);
     await expectCodeAsync(() => collect([broken], true), 'CPIO_BAD_CHECKSUM', hello.offset + 102);
     expect((await collect([broken], true, { verifyChecksums: false })).entries.length).toBe(expected.length);
+  });
+
+  it('a file read by position and a file streamed in reused buffers give the same entries', async () => {
+    const path = join(temp(), 'crc.cpio');
+    writeFileSync(path, bytes);
+    const reader = new CpioFileReader(path);
+    const byPosition = [...reader].map((entry) => ({ name: entry.name, data: text(entry.readData()) }));
+    expect(byPosition).toEqual(expected);
+    expect(reader.info().end).toBe(readCpio(bytes).end);
+    reader.close();
+    for (const chunkSize of [1, 7, 512, 1 << 20]) {
+      const descriptor = openSync(path, 'r');
+      try {
+        expect(
+          (await collect(fileChunks(descriptor, chunkSize))).entries.map(({ name, data }) => ({ name, data })),
+        ).toEqual(expected);
+      } finally {
+        closeSync(descriptor);
+      }
+    }
   });
 
   it('data chunks are views of the source chunks (no copy)', async () => {

@@ -2,7 +2,7 @@
  * `initkit cpio`: list archives like `cpio -t` / `cpio -tv`, extract them safely, and create them
  * from a directory (like `find . | cpio -o -H newc`) or from a gen_init_cpio list.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
   archiveFromList,
@@ -14,15 +14,45 @@ import {
   S_IFMT,
   symlinkTarget,
 } from '@initkit/cpio';
-import { extractCpio, packDirectory, packDirectoryToFile } from '@initkit/cpio/node';
+import { CpioFileReader, extractCpio, fileChunks, packDirectory, packDirectoryToFile } from '@initkit/cpio/node';
 import { type Command, Option } from 'commander';
 import { printJson, writeOutput } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
-/** Reads the archive from a file or stdin ('-') in large chunks, never all at once. */
-function openArchive(file: string): AsyncIterable<Uint8Array> {
-  if (file === '-') return process.stdin;
-  return createReadStream(file, { highWaterMark: 1 << 20 });
+/** An open archive: a descriptor for a file or stdin ('-'), and whether it can be read by position. */
+function openArchive(file: string): { descriptor: number; seekable: boolean; close(): void } {
+  const descriptor = file === '-' ? 0 : openSync(file, 'r');
+  return {
+    descriptor,
+    seekable: fstatSync(descriptor).isFile(),
+    close: () => {
+      if (descriptor !== 0) closeSync(descriptor);
+    },
+  };
+}
+
+/** Entries with their symlink targets: by position from a file, else streamed (stdin, pipes). */
+async function* listEntries(
+  file: string,
+  options: { concatenated?: boolean; verifyChecksums: boolean },
+): AsyncGenerator<ListedEntry, Record<string, unknown>> {
+  const archive = openArchive(file);
+  try {
+    if (archive.seekable && !options.concatenated) {
+      const reader = new CpioFileReader(archive.descriptor, options);
+      for (const entry of reader) {
+        const linkTarget =
+          (entry.mode & S_IFMT) === S_IFLNK ? symlinkTarget({ data: entry.readData(1 << 16) }) : undefined;
+        yield { ...entry, linkTarget };
+      }
+      return { ...reader.info() };
+    }
+    const reader = new CpioStreamReader(fileChunks(archive.descriptor), options);
+    for await (const entry of reader) yield { ...entry, linkTarget: await linkTargetOf(entry) };
+    return { ...reader.info() };
+  } finally {
+    archive.close();
+  }
 }
 
 /** Buffers output lines and writes them in large blocks. */
@@ -55,6 +85,8 @@ function nameTable(path: string): (id: number) => string | undefined {
   }
   return (id) => names.get(id);
 }
+
+type ListedEntry = Omit<CpioStreamEntry, 'chunks' | 'bytes'> & { linkTarget: string | undefined };
 
 async function linkTargetOf(entry: CpioStreamEntry): Promise<string | undefined> {
   if ((entry.mode & S_IFMT) !== S_IFLNK) return undefined;
@@ -112,25 +144,22 @@ export function registerCpio(program: Command): void {
     .option('--all', 'go on after TRAILER!!! through NUL padding into following archives')
     .option('--no-verify', 'do not check crc-format data sums')
     .action(async (file: string, flags: ListFlags) => {
-      const reader = new CpioStreamReader(openArchive(file), {
-        concatenated: flags.all,
-        verifyChecksums: flags.verify,
-      });
+      const entries = listEntries(file, { concatenated: flags.all, verifyChecksums: flags.verify });
       const out = new LineOutput();
       const json: Record<string, unknown>[] = [];
       const userName = flags.numericUidGid ? undefined : nameTable('/etc/passwd');
       const groupName = flags.numericUidGid ? undefined : nameTable('/etc/group');
       const now = Math.floor(Date.now() / 1000);
-      for await (const entry of reader) {
-        if (flags.json) json.push(entryToJson({ ...entry, linkTarget: await linkTargetOf(entry) }));
-        else if (flags.verbose) {
-          out.push(
-            formatLongListing({ ...entry, linkTarget: await linkTargetOf(entry) }, { now, userName, groupName }),
-          );
-        } else out.push(entry.name);
+      let step = await entries.next();
+      while (!step.done) {
+        const entry = step.value;
+        if (flags.json) json.push(entryToJson(entry));
+        else if (flags.verbose) out.push(formatLongListing(entry, { now, userName, groupName }));
+        else out.push(entry.name);
+        step = await entries.next();
       }
       out.flush();
-      if (flags.json) printJson({ ...reader.info(), entries: json });
+      if (flags.json) printJson({ ...step.value, entries: json });
     });
 
   cpio
@@ -145,12 +174,13 @@ export function registerCpio(program: Command): void {
     .option('--no-verify', 'do not check crc-format data sums')
     .action(async (file: string, flags: ExtractFlags) => {
       const out = new LineOutput();
-      const report = await extractCpio(openArchive(file), flags.directory, {
+      const archive = openArchive(file);
+      const report = await extractCpio(fileChunks(archive.descriptor), flags.directory, {
         devices: flags.devices,
         preserveOwners: flags.sameOwner === false ? false : undefined,
         verifyChecksums: flags.verify,
         onEntry: flags.verbose ? (path) => out.push(path) : undefined,
-      });
+      }).finally(() => archive.close());
       out.flush();
       if (flags.json) printJson(report);
       for (const skipped of report.skipped) {

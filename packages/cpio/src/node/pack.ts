@@ -1,16 +1,17 @@
 /**
  * Packing a directory tree into a newc or crc archive, as `find . | cpio -o -H newc` would: the root
  * `.` first, every directory before its contents, real inode, device, owner and time fields, and hard
- * links found by device and inode. File contents are read one file at a time while writing, so memory
- * stays bounded by the largest file.
+ * links found by device and inode. File contents are read straight into a staging buffer while
+ * writing, so memory stays bounded whatever the tree holds.
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
+import { cpioChecksum } from '../checksum.js';
 import { S_IFMT, S_IFREG } from '../constants.js';
 import { type PlanInput, type PlannedEntry, type PlanOptions, planEntries } from '../plan.js';
-import { CpioWriter, type CpioWriterOptions } from '../writer.js';
+import { type CpioWriterOptions, dataPadding, encodeHeader, encodeTrailer } from '../writer.js';
 import { deviceMajor, deviceMinor } from './device-numbers.js';
 
 export interface PackOptions extends PlanOptions, Omit<CpioWriterOptions, 'sink'> {}
@@ -85,41 +86,118 @@ export function collectTree(root: string): PackInput[] {
   return entries;
 }
 
-function readExactly(path: string, size: number): Uint8Array {
+/** Opens a file to pack and checks it still has the size it had when the tree was walked. */
+function openChecked(path: string, size: number): number {
   const descriptor = openSync(path, 'r');
+  const actual = fstatSync(descriptor).size;
+  if (actual !== size) {
+    closeSync(descriptor);
+    throw new InitkitError('CPIO_FILE_CHANGED', `${path} changed size while packing (${size} bytes, now ${actual})`);
+  }
+  return descriptor;
+}
+
+/** Reads `length` bytes of `descriptor` into `target` at `offset`; a short file is CPIO_FILE_CHANGED. */
+function readInto(descriptor: number, target: Uint8Array, offset: number, length: number, path: string): void {
+  let filled = 0;
+  while (filled < length) {
+    const count = readSync(descriptor, target, offset + filled, length - filled, null);
+    if (count === 0) throw new InitkitError('CPIO_FILE_CHANGED', `${path} shrank while packing`);
+    filled += count;
+  }
+}
+
+function readWhole(path: string, size: number): Uint8Array {
+  const descriptor = openChecked(path, size);
   try {
-    const actual = fstatSync(descriptor).size;
-    if (actual !== size) {
-      throw new InitkitError('CPIO_FILE_CHANGED', `${path} changed size while packing (${size} bytes, now ${actual})`);
-    }
     const data = new Uint8Array(size);
-    let filled = 0;
-    while (filled < size) {
-      const count = readSync(descriptor, data, filled, size - filled, null);
-      if (count === 0) throw new InitkitError('CPIO_FILE_CHANGED', `${path} shrank while packing`);
-      filled += count;
-    }
+    readInto(descriptor, data, 0, size, path);
     return data;
   } finally {
     closeSync(descriptor);
   }
 }
 
-function dataOf(entry: PlannedEntry<PackInput>): Uint8Array | undefined {
-  if (entry.fileSize === 0) return undefined;
-  return entry.data ?? readExactly(entry.source.path, entry.fileSize);
+const STAGING_SIZE = 4 << 20;
+const ZEROS = new Uint8Array(4);
+
+/**
+ * The archive as a sequence of chunks, built in one staging buffer: headers are copied in and file
+ * contents read straight into it, so packing allocates almost nothing per file. Each chunk is a view
+ * of the staging buffer, overwritten once the consumer asks for the next one: write it first.
+ */
+function* archiveChunks(planned: PlannedEntry<PackInput>[], options: PackOptions): Generator<Uint8Array> {
+  const format = options.format ?? 'newc';
+  const staging = new Uint8Array(STAGING_SIZE);
+  let used = 0;
+  let position = 0;
+  function* put(bytes: Uint8Array): Generator<Uint8Array> {
+    let from = 0;
+    while (from < bytes.length) {
+      const step = Math.min(bytes.length - from, STAGING_SIZE - used);
+      staging.set(bytes.subarray(from, from + step), used);
+      used += step;
+      from += step;
+      if (used === STAGING_SIZE) {
+        yield staging;
+        used = 0;
+      }
+    }
+    position += bytes.length;
+  }
+  for (const entry of planned) {
+    const lazy = entry.fileSize > 0 && entry.data === undefined;
+    const regular = (entry.mode & S_IFMT) === S_IFREG;
+    // The crc format needs the data sum before the header: read such a file whole first.
+    const data = lazy && format === 'crc' ? readWhole(entry.source.path, entry.fileSize) : entry.data;
+    const check = format === 'crc' && regular && data !== undefined ? cpioChecksum(data) : 0;
+    yield* put(encodeHeader(entry, format, check, position));
+    if (data !== undefined) yield* put(data);
+    else if (lazy) {
+      const path = entry.source.path;
+      const descriptor = openChecked(path, entry.fileSize);
+      try {
+        for (let remaining = entry.fileSize; remaining > 0; ) {
+          const step = Math.min(remaining, STAGING_SIZE - used);
+          readInto(descriptor, staging, used, step, path);
+          used += step;
+          remaining -= step;
+          position += step;
+          if (used === STAGING_SIZE) {
+            yield staging;
+            used = 0;
+          }
+        }
+      } finally {
+        closeSync(descriptor);
+      }
+    }
+    yield* put(ZEROS.subarray(0, dataPadding(entry.fileSize)));
+  }
+  yield* put(encodeTrailer(format, position, options.blockSize ?? 512));
+  if (used > 0) yield staging.subarray(0, used);
 }
 
 /** The archive of the tree under `root`, in memory. */
 export function packDirectory(root: string, options: PackOptions = {}): Uint8Array {
-  const writer = new CpioWriter(options);
-  for (const entry of planEntries(collectTree(root), options)) writer.add(entry, dataOf(entry));
-  return writer.finish();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (const chunk of archiveChunks(planEntries(collectTree(root), options), options)) {
+    chunks.push(chunk.slice());
+    length += chunk.length;
+  }
+  const out = new Uint8Array(length);
+  let position = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, position);
+    position += chunk.length;
+  }
+  return out;
 }
 
 /**
  * Packs the tree under `root` into the file `output`, replaced atomically (temporary file, fsync,
- * rename). Memory stays bounded by the largest file in the tree.
+ * rename). Memory stays bounded (a 4 MiB staging buffer; in the crc format, also the largest file).
  */
 export async function packDirectoryToFile(
   root: string,
@@ -128,45 +206,13 @@ export async function packDirectoryToFile(
 ): Promise<PackSummary> {
   const planned = planEntries(collectTree(root), options);
   let bytes = 0;
-  function* chunks(): Generator<Uint8Array> {
-    const pending: Uint8Array[] = [];
-    // The writer is synchronous; hand its chunks over as they are produced, file by file.
-    const writer = new CpioWriter({ ...options, sink: (chunk) => pending.push(chunk) });
-    for (const entry of planned) {
-      writer.add(entry, dataOf(entry));
-      yield* coalesce(pending.splice(0));
-    }
-    writer.finish();
-    yield* coalesce(pending.splice(0));
-    bytes = writer.length;
-  }
-  await writeFileAtomic(output, chunks());
-  return { entries: planned.length, bytes };
-}
-
-/** Joins runs of small chunks so the file is written in few large writes. */
-function* coalesce(chunks: Uint8Array[]): Generator<Uint8Array> {
-  let run: Uint8Array[] = [];
-  let runLength = 0;
-  const joined = () => {
-    const out = new Uint8Array(runLength);
-    let position = 0;
-    for (const chunk of run) {
-      out.set(chunk, position);
-      position += chunk.length;
-    }
-    run = [];
-    runLength = 0;
-    return out;
-  };
-  for (const chunk of chunks) {
-    if (chunk.length >= 64 * 1024) {
-      if (runLength) yield joined();
+  function* counted(): Generator<Uint8Array> {
+    // writeFileAtomic writes each chunk before asking for the next, as archiveChunks requires.
+    for (const chunk of archiveChunks(planned, options)) {
+      bytes += chunk.length;
       yield chunk;
-      continue;
     }
-    run.push(chunk);
-    runLength += chunk.length;
   }
-  if (runLength) yield joined();
+  await writeFileAtomic(output, counted());
+  return { entries: planned.length, bytes };
 }
