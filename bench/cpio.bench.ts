@@ -4,7 +4,18 @@
  * `initkit cpio list` process vs `cpio -t`; the tree is packed by `initkit cpio create` vs
  * `find . | cpio -o -H newc`; and a 1 GiB archive is stream-listed under GNU time for peak RSS.
  */
-import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CpioReader, CpioWriter } from '@initkit/cpio';
 import { CpioFileReader } from '@initkit/cpio/node';
@@ -35,7 +46,8 @@ function candidates(root: string, found: { path: string; size: number }[], limit
 
 function buildTree(): { files: number; bytes: number } {
   const found: { path: string; size: number }[] = [];
-  for (const root of ['/usr/lib', '/usr/bin', '/usr/share', '/usr/libexec', '/usr/sbin']) candidates(root, found, 200_000);
+  for (const root of ['/usr/lib', '/usr/bin', '/usr/share', '/usr/libexec', '/usr/sbin'])
+    candidates(root, found, 200_000);
   // Take ~1,500 files averaging ~60 KiB: every n-th candidate of moderate size, then larger ones to reach 90 MiB.
   const moderate = found.filter((file) => file.size <= 512 * 1024);
   const step = Math.max(1, Math.floor(moderate.length / 1450));
@@ -70,7 +82,16 @@ if (!existsSync(bigArchive)) {
     const name = new TextEncoder().encode(`big/file-${i}`);
     writer.add({ ...base, ino: 2 * i + 1, mode: 0o100644, nameBytes: name, fileSize: block.length }, block);
     const small = new TextEncoder().encode(`small ${i}\n`);
-    writer.add({ ...base, ino: 2 * i + 2, mode: 0o100644, nameBytes: new TextEncoder().encode(`small/${i}`), fileSize: small.length }, small);
+    writer.add(
+      {
+        ...base,
+        ino: 2 * i + 2,
+        mode: 0o100644,
+        nameBytes: new TextEncoder().encode(`small/${i}`),
+        fileSize: small.length,
+      },
+      small,
+    );
   }
   writer.finish();
   closeSync(descriptor);
