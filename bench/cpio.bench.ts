@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CpioReader, CpioWriter } from '@initkit/cpio';
-import { CpioFileReader } from '@initkit/cpio/node';
+import { CpioFileReader, packDirectoryToFile } from '@initkit/cpio/node';
 import { compare, ensureWorkDir, initkitCommand, measured, peakRssKiB, report, runShell, shell } from './harness.js';
 
 const MiB = 1024 * 1024;
@@ -135,6 +135,22 @@ const rows = [
     maxRatio: 1.5,
     ours: shell(`${initkitCommand} cpio list ${archive} > /dev/null`),
     native: shell(`cpio -t --quiet < ${archive} > /dev/null`),
+    runs: 7,
+  }),
+  await compare({
+    name: 'pack the same tree to newc: library in process (packDirectoryToFile) vs find . | cpio -o -H newc',
+    goal: 'reported',
+    maxRatio: Number.POSITIVE_INFINITY,
+    ours: () => packDirectoryToFile(tree, packOut),
+    native: shell(`cd ${tree} && find . | cpio -o -H newc --quiet > ${packNative}`),
+    runs: 5,
+  }),
+  await compare({
+    name: 'CLI start-up alone: `initkit --version` (every area loaded) vs `cpio --version`',
+    goal: 'reported',
+    maxRatio: Number.POSITIVE_INFINITY,
+    ours: shell(`${initkitCommand} --version > /dev/null`),
+    native: shell('cpio --version > /dev/null'),
     runs: 7,
   }),
   await compare({
