@@ -8,6 +8,7 @@ import { registerCpio } from './areas/cpio.js';
 import { registerInitramfs } from './areas/initramfs.js';
 import { registerKernel } from './areas/kernel.js';
 import { registerKmod } from './areas/kmod.js';
+import { registerTftp } from './areas/tftp.js';
 import { registerUimage } from './areas/uimage.js';
 import { runProgram } from './run.js';
 import { VERSION } from './version.js';
@@ -23,6 +24,7 @@ registerCpio(program);
 registerInitramfs(program);
 registerKernel(program);
 registerKmod(program);
+registerTftp(program);
 registerUimage(program);
 
 await runProgram(program, process.argv);
