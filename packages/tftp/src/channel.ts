@@ -48,7 +48,9 @@ export class Channel {
   private readonly onMessage = (message: Buffer, remote: RemoteInfo) => this.receive(message, remote);
   private readonly onError = (error: Error) => this.fail(socketError(error, this.options.label));
   private readonly onAbort = () =>
-    this.fail(new TftpError('TFTP_ABORTED', `${this.options.label} was aborted`, { cause: this.options.signal?.reason }));
+    this.fail(
+      new TftpError('TFTP_ABORTED', `${this.options.label} was aborted`, { cause: this.options.signal?.reason }),
+    );
 
   constructor(
     readonly socket: Socket,

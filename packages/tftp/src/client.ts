@@ -12,7 +12,6 @@ import { resolveHost, TFTP_PORT } from './address.js';
 import { Channel, type Endpoint, formatEndpoint } from './channel.js';
 import { errorForPeer, remoteError, TftpError, TftpErrorCode } from './errors.js';
 import { linkBlksize } from './link-blksize.js';
-import { fitWindowToBuffer } from './receive-buffer.js';
 import {
   acceptOack,
   clientOptions,
@@ -23,6 +22,7 @@ import {
   type TransferParameters,
 } from './options.js';
 import { type DataPacket, encodeAck, encodeRequest, Opcode, type TransferMode } from './packets.js';
+import { fitWindowToBuffer } from './receive-buffer.js';
 import { dallyThenClose, receiveBlocks } from './receiver.js';
 import { Backoff, DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit.js';
 import { sendBlocks } from './sender.js';

@@ -57,7 +57,10 @@ export function errorCodeName(tftpCode: number): string {
 /** The error a peer reported in an ERROR packet. */
 export function remoteError(tftpCode: number, message: string, peer: string): TftpError {
   const text = message.length > 0 ? message : 'no message';
-  return new TftpError(errorCodeName(tftpCode), `${peer} sent error ${tftpCode}: ${text}`, { tftpCode, fromPeer: true });
+  return new TftpError(errorCodeName(tftpCode), `${peer} sent error ${tftpCode}: ${text}`, {
+    tftpCode,
+    fromPeer: true,
+  });
 }
 
 /** The ERROR packet (number and message) that tells the peer why a local failure ended the transfer. */
@@ -74,6 +77,7 @@ export function errorForPeer(error: unknown): { tftpCode: number; message: strin
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return { tftpCode: TftpErrorCode.DiskFull, message: 'disk full' };
-  if (code === 'EACCES' || code === 'EPERM') return { tftpCode: TftpErrorCode.AccessViolation, message: 'access denied' };
+  if (code === 'EACCES' || code === 'EPERM')
+    return { tftpCode: TftpErrorCode.AccessViolation, message: 'access denied' };
   return { tftpCode: TftpErrorCode.NotDefined, message: 'transfer failed' };
 }

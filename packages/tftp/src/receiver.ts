@@ -53,9 +53,13 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
 
   const accept = async (data: Uint8Array): Promise<boolean> => {
     if (data.length > blksize) {
-      throw new TftpError('TFTP_BAD_BLOCK', `block ${expected} is ${data.length} bytes, over the blksize of ${blksize}`, {
-        tftpCode: TftpErrorCode.IllegalOperation,
-      });
+      throw new TftpError(
+        'TFTP_BAD_BLOCK',
+        `block ${expected} is ${data.length} bytes, over the blksize of ${blksize}`,
+        {
+          tftpCode: TftpErrorCode.IllegalOperation,
+        },
+      );
     }
     const pending = sink.write(data);
     if (pending) await pending;

@@ -193,9 +193,13 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
           if (entry) entry[1] = String(fitted);
         }
         if (agreed.parameters.tsize !== undefined && agreed.parameters.tsize > maxWriteBytes) {
-          throw new TftpError('TFTP_TOO_LARGE', `${agreed.parameters.tsize} bytes is over the limit of ${maxWriteBytes}`, {
-            tftpCode: TftpErrorCode.DiskFull,
-          });
+          throw new TftpError(
+            'TFTP_TOO_LARGE',
+            `${agreed.parameters.tsize} bytes is over the limit of ${maxWriteBytes}`,
+            {
+              tftpCode: TftpErrorCode.DiskFull,
+            },
+          );
         }
         const path = await pathToWrite(root, request.filename);
         let sink: BlockSink = await new AtomicFileSink(path, maxWriteBytes).open();
@@ -213,14 +217,18 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
         dallying = true;
         dallyThenClose(channel, result.lastBlock, Math.min(2 * defaultTimeout, 3000));
       }
-      options.onTransfer?.({ kind, file: request.filename, client, bytes, ...parameters, elapsedMs: Date.now() - started });
+      options.onTransfer?.({
+        kind,
+        file: request.filename,
+        client,
+        bytes,
+        ...parameters,
+        elapsedMs: Date.now() - started,
+      });
     } catch (error) {
       const answer = errorForPeer(error);
       if (answer) {
-        channel.sendError(
-          answer.tftpCode,
-          signal.aborted ? 'server shutting down' : answer.message,
-        );
+        channel.sendError(answer.tftpCode, signal.aborted ? 'server shutting down' : answer.message);
       }
       options.onTransfer?.({
         kind,

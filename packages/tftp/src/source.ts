@@ -17,7 +17,10 @@ export interface BlockSource {
 const FILE_CHUNK = 256 * 1024;
 
 /** A source over an iterator of chunks (copied out chunk by chunk, so the iterator may reuse its buffer). */
-export function chunkSource(chunks: AsyncIterator<Uint8Array>, close: () => Promise<void> = async () => {}): BlockSource {
+export function chunkSource(
+  chunks: AsyncIterator<Uint8Array>,
+  close: () => Promise<void> = async () => {},
+): BlockSource {
   let current: Uint8Array = new Uint8Array(0);
   let position = 0;
   let finished = false;

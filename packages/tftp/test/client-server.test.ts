@@ -85,7 +85,10 @@ describe('our client against our server', () => {
 
   it('reports progress with the tsize total', async () => {
     const seen: { bytes: number; total: number | undefined }[] = [];
-    await get('f100000', { blksize: 1024, onProgress: (progress: { bytes: number; total: number | undefined }) => seen.push(progress) });
+    await get('f100000', {
+      blksize: 1024,
+      onProgress: (progress: { bytes: number; total: number | undefined }) => seen.push(progress),
+    });
     expect(seen.length).toBeGreaterThan(10);
     expect(seen.at(-1)).toEqual({ bytes: 100_000, total: 100_000 });
     expect(seen.every((progress, i) => i === 0 || progress.bytes >= seen[i - 1]!.bytes)).toBe(true);
@@ -94,7 +97,13 @@ describe('our client against our server', () => {
   it('converts netascii both ways', async () => {
     const got = await get('sub/text.txt', { mode: 'netascii' });
     expect(Buffer.from(got).toString('latin1')).toBe('line one\nline two\r\nbare\rcr\n');
-    await tftpPut({ host: '127.0.0.1', port: server.port, file: 'sub/uploaded.txt', mode: 'netascii', data: Buffer.from('a\nb\rc') });
+    await tftpPut({
+      host: '127.0.0.1',
+      port: server.port,
+      file: 'sub/uploaded.txt',
+      mode: 'netascii',
+      data: Buffer.from('a\nb\rc'),
+    });
     expect(readFileSync(join(root, 'sub', 'uploaded.txt'), 'latin1')).toBe('a\nb\rc');
   });
 
@@ -153,7 +162,9 @@ describe('our client against our server', () => {
     expect((await failure(get('/etc/passwd'))).code).toBe('TFTP_NOT_FOUND');
     expect((await failure(get('sub'))).code).toBe('TFTP_ACCESS_VIOLATION');
     expect(Buffer.compare(Buffer.from(await get('inside-link')), files.get('f511')!)).toBe(0);
-    const write = await failure(tftpPut({ host: '127.0.0.1', port: server.port, file: '../planted', data: Buffer.from('x') }));
+    const write = await failure(
+      tftpPut({ host: '127.0.0.1', port: server.port, file: '../planted', data: Buffer.from('x') }),
+    );
     expect(write.code).toBe('TFTP_ACCESS_VIOLATION');
   });
 
@@ -173,7 +184,9 @@ describe('our client against our server', () => {
     const names = [...files.keys()];
     const jobs = Array.from({ length: 30 }, (_, i) => names[i % names.length]!);
     const results = await Promise.all(jobs.map((name, i) => get(name, { windowsize: 1 + (i % 8) })));
-    results.forEach((got, i) => expect(Buffer.compare(Buffer.from(got), files.get(jobs[i]!)!)).toBe(0));
+    results.forEach((got, i) => {
+      expect(Buffer.compare(Buffer.from(got), files.get(jobs[i]!)!)).toBe(0);
+    });
     await until(() => server.activeTransfers === 0);
     expect(server.activeTransfers).toBe(0);
     expect(events.filter((event) => event.kind === 'read' && !event.error).length).toBeGreaterThanOrEqual(30);
@@ -202,9 +215,12 @@ describe('our client against our server', () => {
       }),
     );
     expect(error.code).toBe('TFTP_ABORTED');
-    const cancelled = () => events.some((event) => event.file === 'big' && event.error?.message.includes('transfer cancelled'));
+    const cancelled = () =>
+      events.some((event) => event.file === 'big' && event.error?.message.includes('transfer cancelled'));
     await until(cancelled);
-    expect(events.some((event) => event.file === 'big' && event.error?.message.includes('transfer cancelled'))).toBe(true);
+    expect(events.some((event) => event.file === 'big' && event.error?.message.includes('transfer cancelled'))).toBe(
+      true,
+    );
   });
 
   it('ends running transfers on close() with a clear error', async () => {

@@ -55,7 +55,8 @@ describe.runIf(hasTools('tftp', 'curl'))('tftp-hpa and curl against our server',
   });
   afterAll(() => server?.close());
 
-  const same = (path: string, name: string) => expect(Buffer.compare(readFileSync(path), files.get(name)!), name).toBe(0);
+  const same = (path: string, name: string) =>
+    expect(Buffer.compare(readFileSync(path), files.get(name)!), name).toBe(0);
 
   it('tftp-hpa reads every size byte for byte (including 65536 blocks)', async () => {
     for (const name of [...Object.keys(SIZES), 'blocks65536']) {
@@ -118,7 +119,16 @@ describe.runIf(hasTools('tftp', 'curl'))('tftp-hpa and curl against our server',
   it('tells curl and tftp-hpa about missing files', async () => {
     const result = await run('curl', ['-sS', '-o', join(out, 'x'), `tftp://127.0.0.1:${server.port}/missing`]);
     expect(result.status).toBe(68); // CURLE_TFTP_NOTFOUND
-    const hpa = await run('tftp', ['-m', 'binary', '127.0.0.1', String(server.port), '-c', 'get', 'missing', join(out, 'y')]);
+    const hpa = await run('tftp', [
+      '-m',
+      'binary',
+      '127.0.0.1',
+      String(server.port),
+      '-c',
+      'get',
+      'missing',
+      join(out, 'y'),
+    ]);
     expect(hpa.stderr + hpa.stdout).toMatch(/Error code 1: .*file not found/i);
   });
 });

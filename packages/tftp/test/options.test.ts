@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptOack, clientOptions, negotiateServerOptions, TftpError } from '../src/index.js';
+import { acceptOack, clientOptions, negotiateServerOptions, type TftpError } from '../src/index.js';
 
 const limits = { maxBlksize: 65464, maxWindowsize: 64, maxWindowBytes: 4 << 20 };
 
@@ -27,7 +27,12 @@ describe('option negotiation', () => {
       ['tsize', '1234'],
       ['windowsize', '4'],
     ]);
-    expect(acceptOack(oack, requested, 'server')).toEqual({ blksize: 1468, windowsize: 4, tsize: 1234, timeoutMs: undefined });
+    expect(acceptOack(oack, requested, 'server')).toEqual({
+      blksize: 1468,
+      windowsize: 4,
+      tsize: 1234,
+      timeoutMs: undefined,
+    });
   });
 
   it('rejects an OACK with options not asked for or values raised', () => {

@@ -1,15 +1,7 @@
+import { InitkitError } from '@initkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InitkitError } from '@initkit/core';
-import {
-  decodePacket,
-  encodeAck,
-  encodeData,
-  encodeError,
-  encodeOack,
-  encodeRequest,
-  Opcode,
-} from '../src/index.js';
+import { decodePacket, encodeAck, encodeData, encodeError, encodeOack, encodeRequest, Opcode } from '../src/index.js';
 
 const latin1Text = fc.string({ unit: fc.integer({ min: 1, max: 255 }).map((code) => String.fromCharCode(code)) });
 
@@ -41,7 +33,11 @@ describe('packet codec', () => {
           expect(decodePacket(encodeAck(block))).toEqual({ opcode: Opcode.ACK, block });
           const decoded = decodePacket(encodeData(block, data));
           expect(decoded.opcode === Opcode.DATA && [...decoded.data]).toEqual([...data]);
-          expect(decodePacket(encodeError(block, name))).toEqual({ opcode: Opcode.ERROR, errorCode: block, message: name });
+          expect(decodePacket(encodeError(block, name))).toEqual({
+            opcode: Opcode.ERROR,
+            errorCode: block,
+            message: name,
+          });
         },
       ),
     );
@@ -72,7 +68,12 @@ describe('packet codec', () => {
 
   it('lower-cases option names and keeps the first of duplicates', () => {
     const packet = decodePacket(Buffer.from('\x00\x01f\x00OCTET\x00BlkSize\x00100\x00blksize\x00200\x00', 'latin1'));
-    expect(packet).toEqual({ opcode: Opcode.RRQ, filename: 'f', mode: 'octet', options: new Map([['blksize', '100']]) });
+    expect(packet).toEqual({
+      opcode: Opcode.RRQ,
+      filename: 'f',
+      mode: 'octet',
+      options: new Map([['blksize', '100']]),
+    });
   });
 
   it('accepts an ERROR packet whose message lacks the NUL', () => {

@@ -82,7 +82,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const block = (n: number, size = 512) => encodeData(n, new Uint8Array(size).fill(n & 0xff));
 
 describe('server side', () => {
-  it('does not answer a duplicate ACK with data (Sorcerer\'s Apprentice)', async () => {
+  it("does not answer a duplicate ACK with data (Sorcerer's Apprentice)", async () => {
     const root = mkdtempSync(join(tmpdir(), 'initkit-tftp-proto-'));
     writeFileSync(join(root, 'file'), new Uint8Array(512 * 4));
     const server = await startTftpServer({ root, port: 0, address: '127.0.0.1', timeout: 1000 });
@@ -163,7 +163,12 @@ describe('client side', () => {
 
   it('falls back to 512-byte lock-step when the server ignores the options', async () => {
     const { transfer, result, client, request } = await readFrom({ blksize: 1468, windowsize: 8 });
-    expect(request.opcode === Opcode.RRQ && [...request.options.keys()]).toEqual(['blksize', 'tsize', 'timeout', 'windowsize']);
+    expect(request.opcode === Opcode.RRQ && [...request.options.keys()]).toEqual([
+      'blksize',
+      'tsize',
+      'timeout',
+      'windowsize',
+    ]);
     transfer.send(block(1), client);
     await transfer.waitFor(1);
     transfer.send(block(2, 0), client);

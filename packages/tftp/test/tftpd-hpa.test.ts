@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { useTempDir } from '../../../test/harness/temp.js';
+import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { hasTools } from '../../../test/harness/tools.js';
 import { type TftpError, tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
 
@@ -78,7 +78,7 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
         port: daemon.port,
         file: 'over32MiB',
         ...extra,
-        onProgress: ({ bytes, total }) => {
+        onProgress: ({ total }) => {
           if (total !== undefined) progress.push(total);
         },
       });
@@ -191,7 +191,9 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
     const gone = await startTftpdHpa({ root: temp() });
     await gone.stop();
     const started = Date.now();
-    const timeout = await failure(tftpGet({ host: gone.address, port: gone.port, file: 's513', timeout: 100, retries: 2 }));
+    const timeout = await failure(
+      tftpGet({ host: gone.address, port: gone.port, file: 's513', timeout: 100, retries: 2 }),
+    );
     expect(timeout.code).toBe('TFTP_TIMEOUT');
     expect(timeout.message).toContain('no answer from the server after 2 retransmissions of the request');
     const deadline = await failure(tftpGet({ host: gone.address, port: gone.port, file: 's513', deadline: 800 }));
