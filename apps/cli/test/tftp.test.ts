@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, initkit, run } from '../../../test/harness/run.js';
-import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { useTempDir } from '../../../test/harness/temp.js';
+import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { hasTools } from '../../../test/harness/tools.js';
 
 const temp = useTempDir('initkit-cli-tftp-');
@@ -53,7 +53,16 @@ describe('initkit tftp', () => {
 
   it('get writes the file and reports the transfer; serve logs it', async () => {
     const output = join(temp(), 'fetched');
-    const result = initkit(['tftp', 'get', `127.0.0.1:${server.port}`, 'initrd.img', '-o', output, '--blksize', '1468']);
+    const result = initkit([
+      'tftp',
+      'get',
+      `127.0.0.1:${server.port}`,
+      'initrd.img',
+      '-o',
+      output,
+      '--blksize',
+      '1468',
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/tftp get initrd\.img: 300001 bytes in .* blksize 1468, windowsize 16/);
     expect(Buffer.compare(readFileSync(output), data)).toBe(0);
@@ -67,7 +76,16 @@ describe('initkit tftp', () => {
     expect(result.status).toBe(0);
     expect(Buffer.compare(result.stdoutBytes, data)).toBe(0);
     const output = join(temp(), 'fetched-json');
-    const json = initkit(['tftp', 'get', `127.0.0.1:${server.port}`, 'initrd.img', '-o', output, '--json', '--no-options']);
+    const json = initkit([
+      'tftp',
+      'get',
+      `127.0.0.1:${server.port}`,
+      'initrd.img',
+      '-o',
+      output,
+      '--json',
+      '--no-options',
+    ]);
     expect(JSON.parse(json.stdout)).toMatchObject({ bytes: 300_001, negotiated: false, blksize: 512 });
   });
 
@@ -83,7 +101,9 @@ describe('initkit tftp', () => {
   it('exits 1 with the error code for a missing file, 2 for bad flags', () => {
     const missing = initkit(['tftp', 'get', `127.0.0.1:${server.port}`, 'missing', '-o', join(temp(), 'm')]);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/^initkit: read of "missing" from 127\.0\.0\.1:\d+ sent error 1: .*\[TFTP_NOT_FOUND\]\n$/);
+    expect(missing.stderr).toMatch(
+      /^initkit: read of "missing" from 127\.0\.0\.1:\d+ sent error 1: .*\[TFTP_NOT_FOUND\]\n$/,
+    );
     expect(initkit(['tftp', 'get', `127.0.0.1:${server.port}`, 'x', '--blksize', '7']).status).toBe(2);
     expect(initkit(['tftp', 'get', '127.0.0.1:99999', 'x']).status).toBe(2);
   });

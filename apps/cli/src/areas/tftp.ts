@@ -104,7 +104,9 @@ export function registerTftp(program: Command): void {
     const output = flags.output ?? basename(remote);
     if (output === '' || output === '.' || output === '..') throw new UsageError('give a local file name with -o');
     const label = `tftp get ${remote}`;
-    const progress = createProgress(label, { quiet: flags.quiet === true || output === '-' && !process.stderr.isTTY });
+    const progress = createProgress(label, {
+      quiet: flags.quiet === true || (output === '-' && !process.stderr.isTTY),
+    });
     const options = clientOptions(server, remote, flags);
     options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
     const toStdout = output === '-';
@@ -167,7 +169,9 @@ export function registerTftp(program: Command): void {
           timeout: ranged(flags.timeout, '--timeout', 1, 255_000),
           ...(flags.quiet ? {} : { onTransfer: logTransfer }),
         });
-        const where = server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
+        const where = server.address.includes(':')
+          ? `[${server.address}]:${server.port}`
+          : `${server.address}:${server.port}`;
         process.stdout.write(`serving ${dir} on ${where}${flags.allowWrite ? ' (writes allowed)' : ' (read-only)'}\n`);
         await new Promise<void>((resolve) => {
           const stop = () => {
