@@ -3,7 +3,7 @@
  * entries and then serialize. Hard links are entries sharing an inode; the model keeps every link
  * pointing at the group's data so that removing or renaming any one of them loses nothing.
  */
-import { InitkitError } from '@initkit/core';
+import { InitkitError, isInitkitError } from '@initkit/core';
 import { S_IFDIR, S_IFMT, S_IFREG } from './constants.js';
 import type { CpioEntry, CpioEntryInput } from './entry.js';
 import { normalizeCpioPath } from './path.js';
@@ -50,7 +50,14 @@ export class CpioArchive implements Iterable<CpioEntry> {
       if (isRegular(entry) && entry.nlink >= 2 && data.length === 0) {
         data = groupData.get(`${entry.devMajor}:${entry.devMinor}:${entry.ino}`) ?? EMPTY;
       }
-      archive.set({ ...entry, data });
+      try {
+        archive.set({ ...entry, data });
+      } catch (error) {
+        if (isInitkitError(error, 'CPIO_BAD_PATH')) {
+          throw new InitkitError(error.code, error.message, { offset: record.offset });
+        }
+        throw error;
+      }
     }
     return archive;
   }

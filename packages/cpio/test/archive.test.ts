@@ -55,6 +55,8 @@ describe('CpioArchive', () => {
     archive.set(fileEntry('new', 'appended'));
     expect(archive.paths()).toEqual(['etc', 'etc/fstab', 'init', 'new']);
     expectCode(() => archive.add(fileEntry('../escape', '')), 'CPIO_BAD_PATH');
+    const hostile = writeCpio([fileEntry('ok', ''), fileEntry('../escape', '')]);
+    expectCode(() => CpioArchive.parse(hostile), 'CPIO_BAD_PATH', readCpio(hostile).entries[1]!.offset);
   });
 
   it('serializes to an archive the reader reads back', () => {

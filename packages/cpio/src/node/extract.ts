@@ -68,7 +68,7 @@ const isRoot = () => typeof process.getuid === 'function' && process.getuid() ==
  * The relative path an entry name maps to under the target, or a Skip. Leading slashes and `.`
  * components are dropped; `..` anywhere is refused.
  */
-export function safeRelativePath(name: string): string[] {
+function safeRelativePath(name: string): string[] {
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.some((part) => part === '..')) throw new Skip(`name has a '..' component`);
   return parts;
