@@ -6,5 +6,6 @@ export default defineConfig({
   clean: true,
   target: 'node18',
   platform: 'node',
-  splitting: false,
+  // Each area becomes its own chunk so a command loads only the code it runs.
+  splitting: true,
 });

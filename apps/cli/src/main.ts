@@ -1,15 +1,9 @@
 /**
- * The `initkit` command: one sub-command per area, each registered from its own file under areas/.
+ * The `initkit` command: one sub-command per area (areas/catalog.ts). Only the area named on the
+ * command line is loaded; without one, every area is listed for --help.
  */
 import { Command } from 'commander';
-import { registerBootscript } from './areas/bootscript.js';
-import { registerCompress } from './areas/compress.js';
-import { registerCpio } from './areas/cpio.js';
-import { registerInitramfs } from './areas/initramfs.js';
-import { registerKernel } from './areas/kernel.js';
-import { registerKmod } from './areas/kmod.js';
-import { registerTftp } from './areas/tftp.js';
-import { registerUimage } from './areas/uimage.js';
+import { AREAS, requestedArea } from './areas/catalog.js';
 import { runProgram } from './run.js';
 import { VERSION } from './version.js';
 
@@ -18,13 +12,12 @@ const program = new Command('initkit')
   .version(VERSION, '-V, --version')
   .showHelpAfterError('(add --help for usage)');
 
-registerBootscript(program);
-registerCompress(program);
-registerCpio(program);
-registerInitramfs(program);
-registerKernel(program);
-registerKmod(program);
-registerTftp(program);
-registerUimage(program);
+const area = requestedArea(process.argv.slice(2));
+if (area) {
+  const register = await area.load();
+  register(program);
+} else {
+  for (const { name, description } of AREAS) program.command(name).description(description);
+}
 
 await runProgram(program, process.argv);
