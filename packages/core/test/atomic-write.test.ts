@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
-import { readFileLimited, writeFileAtomic } from '../src/node.js';
+import { isSystemBootPath, readFileLimited, writeFileAtomic } from '../src/node.js';
 
 const tempDir = useTempDir();
 
@@ -10,7 +10,7 @@ describe('writeFileAtomic', () => {
   it('replaces a file, keeps its mode and leaves no temporary behind', async () => {
     const path = join(tempDir(), 'boot.img');
     writeFileSync(path, 'old', { mode: 0o600 });
-    await writeFileAtomic(path, new TextEncoder().encode('new content'));
+    await writeFileAtomic(path, new TextEncoder().encode('new content'), { durable: true });
     expect(readFileSync(path, 'utf8')).toBe('new content');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(tempDir())).toEqual(['boot.img']);
@@ -28,6 +28,16 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(path, failing)).rejects.toThrow('disk on fire');
     expect(readFileSync(path, 'utf8')).toBe('precious');
     expect(readdirSync(tempDir()).filter((name) => name.includes('keep'))).toEqual(['keep.img']);
+  });
+});
+
+describe('isSystemBootPath', () => {
+  it('is true under /boot and /etc only', () => {
+    expect(isSystemBootPath('/boot/initrd.img')).toBe(true);
+    expect(isSystemBootPath('/etc/../boot/uInitrd')).toBe(true);
+    expect(isSystemBootPath('/etc/archkernel.conf')).toBe(true);
+    expect(isSystemBootPath('/bootstrap/x')).toBe(false);
+    expect(isSystemBootPath('/tmp/boot/x')).toBe(false);
   });
 });
 

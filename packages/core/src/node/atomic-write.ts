@@ -1,14 +1,27 @@
 /**
  * Replace a file so that a crash leaves the old content or the new, never half of one: write a
- * temporary file in the same directory, fsync it, rename it over the target, then fsync the directory.
+ * temporary file in the same directory, rename it over the target. For durability across a power loss
+ * the file is fsynced before the rename and the directory after it; that is the default under /boot
+ * and /etc (where a zero-length kernel or initrd would not boot) and an option elsewhere, since an
+ * fsync of a large file costs more than writing it.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface WriteFileAtomicOptions {
   /** File mode for a new file; an existing file's mode is kept when omitted. */
   mode?: number;
+  /** fsync the file and its directory (default: only for paths under /boot and /etc). */
+  durable?: boolean;
+}
+
+const SYSTEM_DIRECTORIES = ['/boot/', '/etc/'];
+
+/** Whether a path lies under /boot or /etc, where replacements must survive a power loss. */
+export function isSystemBootPath(path: string): boolean {
+  const absolute = resolve(path);
+  return SYSTEM_DIRECTORIES.some((directory) => absolute.startsWith(directory));
 }
 
 export async function writeFileAtomic(
@@ -19,12 +32,13 @@ export async function writeFileAtomic(
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = options.mode ?? (await existingMode(path)) ?? 0o644;
+  const durable = options.durable ?? isSystemBootPath(path);
   const handle = await open(temporary, 'wx', mode);
   try {
     const chunks = data instanceof Uint8Array ? [data] : data;
     for (const chunk of chunks) await handle.write(chunk);
     await handle.chmod(mode);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     await rename(temporary, path);
   } catch (error) {
@@ -32,7 +46,7 @@ export async function writeFileAtomic(
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(directory);
+  if (durable) await syncDirectory(directory);
 }
 
 async function existingMode(path: string): Promise<number | undefined> {
