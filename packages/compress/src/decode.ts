@@ -4,12 +4,12 @@
  * honours the output limits.
  */
 import { InitkitError } from '@initkit/core';
+import { decodeBzip2Streams } from './bzip2/bzip2.js';
 import { detect } from './detect.js';
 import type { CompressionFormat, DecodeOptions, DecodeResult } from './format.js';
 import { LinearGzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, runComplete } from './input-queue.js';
 import { OutputBuffer, outputLimits } from './limits.js';
-import { decodeBzip2Streams } from './bzip2/bzip2.js';
 import { decodeLz4Frames } from './lz4/frame.js';
 import { decodeLz4Legacy } from './lz4/legacy.js';
 import { decodeLzop } from './lzo/lzop.js';
@@ -41,7 +41,11 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodeRe
   return { format, ...decodeFormat(format, bytes, options) };
 }
 
-export function decodeFormat(format: CompressionFormat, bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
+export function decodeFormat(
+  format: CompressionFormat,
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): FormatDecodeResult {
   switch (format) {
     case 'gzip':
       return decodeGzip(bytes, options);

@@ -17,7 +17,10 @@ export function outputLimits(options: DecodeOptions = {}): OutputLimits {
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes;
   const maxRatio = options.maxRatio ?? DEFAULT_LIMITS.maxRatio;
   if (!(maxOutputBytes >= 0) || !(maxRatio > 0)) {
-    throw new InitkitError('COMPRESS_BAD_OPTION', `limits must be positive (maxOutputBytes ${maxOutputBytes}, maxRatio ${maxRatio})`);
+    throw new InitkitError(
+      'COMPRESS_BAD_OPTION',
+      `limits must be positive (maxOutputBytes ${maxOutputBytes}, maxRatio ${maxRatio})`,
+    );
   }
   return { maxOutputBytes, maxRatio };
 }

@@ -6,8 +6,8 @@
 import { crc32, InitkitError } from '@initkit/core';
 import { Decompress } from 'fzstd';
 import { Xxh64 } from './checksum/xxhash.js';
-import { detect } from './detect.js';
 import { decodeFormat, resolveFormat } from './decode.js';
+import { detect } from './detect.js';
 import type { CompressionFormat, DecodeOptions } from './format.js';
 import { type GzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, need, peekAvailable } from './input-queue.js';
@@ -50,7 +50,10 @@ async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array, void, v
  * is detected from the first bytes unless options.format names it. Checksums are verified as each
  * member, block or frame ends; a mismatch throws before the stream completes.
  */
-export async function* decodeStream(source: ByteSource, options: DecodeOptions = {}): AsyncGenerator<Uint8Array, void, void> {
+export async function* decodeStream(
+  source: ByteSource,
+  options: DecodeOptions = {},
+): AsyncGenerator<Uint8Array, void, void> {
   const limits = outputLimits(options);
   const input = chunksOf(source)[Symbol.asyncIterator]();
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
@@ -62,7 +65,10 @@ export async function* decodeStream(source: ByteSource, options: DecodeOptions =
   while (!queue.final && queue.available < 6) await pull();
   const format = options.format ?? detect(queue.bytes.subarray(queue.position, queue.end)).format;
   if (format === 'unknown' || format === 'cpio' || !STREAMING_FORMATS.includes(format as CompressionFormat)) {
-    throw new InitkitError('COMPRESS_NO_STREAMING', `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`);
+    throw new InitkitError(
+      'COMPRESS_NO_STREAMING',
+      `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`,
+    );
   }
   const pending: Uint8Array[] = [];
   const { decoder, flush } = createStreamingDecoder(format as CompressionFormat, queue, pending, limits);
@@ -90,7 +96,8 @@ function createStreamingDecoder(
     const target = new SlidingGzipTarget(emit, limits, queue);
     return { decoder: readGzipMembers(queue, target), flush: () => target.flush() };
   }
-  if (format === 'xz') return { decoder: readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)), flush: () => {} };
+  if (format === 'xz')
+    return { decoder: readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)), flush: () => {} };
   if (format === 'lzma') return { decoder: lzmaStream(queue, emit, limits), flush: () => {} };
   return { decoder: zstdStream(queue, emit, limits), flush: () => {} };
 }
@@ -202,7 +209,11 @@ class SlidingGzipTarget implements GzipTarget {
   }
 }
 
-function* lzmaStream(queue: InputQueue, emit: (chunk: Uint8Array) => void, limits: OutputLimits): Generator<void, void, void> {
+function* lzmaStream(
+  queue: InputQueue,
+  emit: (chunk: Uint8Array) => void,
+  limits: OutputLimits,
+): Generator<void, void, void> {
   let window: CircularWindow | undefined;
   yield* readLzmaAlone(
     queue,
@@ -230,7 +241,11 @@ function isSkippableMagic(magic: number): boolean {
 }
 
 /** zstd frames walked block by block, each block handed to fzstd as it arrives; checksums verified. */
-function* zstdStream(queue: InputQueue, emit: (chunk: Uint8Array) => void, limits: OutputLimits): Generator<void, void, void> {
+function* zstdStream(
+  queue: InputQueue,
+  emit: (chunk: Uint8Array) => void,
+  limits: OutputLimits,
+): Generator<void, void, void> {
   let total = 0;
   for (;;) {
     yield* need(queue, 8, 'zstd frame header');
@@ -252,7 +267,10 @@ function* zstdStream(queue: InputQueue, emit: (chunk: Uint8Array) => void, limit
       }
       const descriptor = queue.bytes[queue.position + 4]!;
       const headerSize =
-        5 + (descriptor & 0x20 ? 0 : 1) + [0, 1, 2, 4][descriptor & 3]! + [descriptor & 0x20 ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
+        5 +
+        (descriptor & 0x20 ? 0 : 1) +
+        [0, 1, 2, 4][descriptor & 3]! +
+        [descriptor & 0x20 ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
       const hasChecksum = (descriptor & 0x04) !== 0;
       yield* need(queue, headerSize, 'zstd frame header');
       const hash = new Xxh64();

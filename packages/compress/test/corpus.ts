@@ -14,9 +14,16 @@ export function corpus(): Uint8Array {
   if (cached) return cached;
   let archive: Uint8Array;
   try {
-    archive = execFileSync('sh', ['-c', 'find /usr/share/doc /usr/lib/os-release -xdev 2>/dev/null | head -n 400 | cpio -o -H newc 2>/dev/null | head -c 1000000'], {
-      maxBuffer: 1 << 26,
-    });
+    archive = execFileSync(
+      'sh',
+      [
+        '-c',
+        'find /usr/share/doc /usr/lib/os-release -xdev 2>/dev/null | head -n 400 | cpio -o -H newc 2>/dev/null | head -c 1000000',
+      ],
+      {
+        maxBuffer: 1 << 26,
+      },
+    );
   } catch {
     archive = new Uint8Array(0);
   }
@@ -70,5 +77,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** Compares without vitest printing megabytes on failure. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }

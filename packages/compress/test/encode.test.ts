@@ -2,8 +2,9 @@
  * Our encoders against the native decoders: gzip at every level (pure and Node builds), lzma through
  * LZMA-JS, legacy lz4; and a typed error for formats without an encoder.
  */
-import { describe, expect, it } from 'vitest';
+
 import { isInitkitError } from '@initkit/core';
+import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import { decode, encode } from '../src/index.js';
 import { encode as encodeNode } from '../src/node/index.js';
@@ -30,7 +31,8 @@ describe.runIf(hasTools('gzip', 'xz', 'lz4'))('native tools decode what we encod
 
   it('legacy lz4 is read by lz4 -dc, including blocks over 8 MiB of input', () => {
     const large = new Uint8Array(9 * 1024 * 1024 + 123);
-    for (let i = 0; i < large.length; i += input.length) large.set(input.subarray(0, Math.min(input.length, large.length - i)), i);
+    for (let i = 0; i < large.length; i += input.length)
+      large.set(input.subarray(0, Math.min(input.length, large.length - i)), i);
     for (const data of [input, large, new Uint8Array(0), new Uint8Array([7])]) {
       const compressed = encode('lz4', data);
       expect(sameBytes(native('lz4', ['-dc'], compressed), data)).toBe(true);

@@ -3,13 +3,14 @@
  * flip hit a byte no check covers, the exact original), never wrong output reported as success; random
  * bytes never crash a decoder; output size and ratio limits hold.
  */
+
+import { InitkitError, isInitkitError } from '@initkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InitkitError, isInitkitError } from '@initkit/core';
 import { hasTools } from '../../../test/harness/tools.js';
+import type { CompressionFormat } from '../src/format.js';
 import { decode, decodeFormat, detect, encode } from '../src/index.js';
 import { decode as decodeNode } from '../src/node/index.js';
-import type { CompressionFormat } from '../src/format.js';
 import { corpus, native, nativeOnFile, sameBytes } from './corpus.js';
 
 function outcome(run: () => { output: Uint8Array }, original: Uint8Array): 'error' | 'same' | 'wrong' {
@@ -38,7 +39,16 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'lz4', 'lzop', 'bzip2'))('truncate
   for (const [format, compressed] of samples) {
     it(`${format}: every truncation is a typed error`, () => {
       // Legacy lz4 has no end marker: a cut exactly between blocks cannot be seen, so cuts fall inside blocks.
-      for (const cut of [1, 5, 13, 40, compressed.length >> 2, compressed.length >> 1, compressed.length - 9, compressed.length - 1]) {
+      for (const cut of [
+        1,
+        5,
+        13,
+        40,
+        compressed.length >> 2,
+        compressed.length >> 1,
+        compressed.length - 9,
+        compressed.length - 1,
+      ]) {
         const truncated = compressed.subarray(0, cut);
         expect(outcome(() => decodeFormat(format, truncated), input)).toBe('error');
         if (format === 'gzip') expect(outcome(() => decodeNode(truncated, { format }), input)).toBe('error');
@@ -84,15 +94,20 @@ describe('random and mutated bytes', () => {
       ['lz4', encode('lz4', original)],
     ];
     fc.assert(
-      fc.property(fc.constantFrom(...streams), fc.nat(), fc.integer({ min: 1, max: 255 }), ([format, stream], at, mask) => {
-        const mutated = stream.slice();
-        mutated[at % mutated.length]! ^= mask;
-        try {
-          decodeFormat(format, mutated, { maxOutputBytes: 1 << 22 });
-        } catch (error) {
-          if (!(error instanceof InitkitError)) throw error;
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...streams),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        ([format, stream], at, mask) => {
+          const mutated = stream.slice();
+          mutated[at % mutated.length]! ^= mask;
+          try {
+            decodeFormat(format, mutated, { maxOutputBytes: 1 << 22 });
+          } catch (error) {
+            if (!(error instanceof InitkitError)) throw error;
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -134,7 +149,10 @@ describe('limits', () => {
     expect(() => decode(gz)).toThrow(/maxRatio/);
     expect(decode(gz, { maxRatio: 2000 }).output.length).toBe(zeros.length);
     expect(decodeNode(gz, { maxRatio: 2000 }).output.length).toBe(zeros.length);
-    const text = encode('gzip', new TextEncoder().encode('ordinary text compresses far below the guard\n'.repeat(100_000)));
+    const text = encode(
+      'gzip',
+      new TextEncoder().encode('ordinary text compresses far below the guard\n'.repeat(100_000)),
+    );
     expect(decode(text).output.length).toBe(4_500_000);
   });
 });

@@ -3,8 +3,9 @@
  * the input chunking, over async iterables, Web streams and the synchronous chunked decoder; errors
  * surface as the same typed errors.
  */
-import { describe, expect, it } from 'vitest';
+
 import { isInitkitError } from '@initkit/core';
+import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import { decode, decodeChunks, decodeStream, decodeWebStream, encode } from '../src/index.js';
 import { concat, corpus, native, sameBytes } from './corpus.js';
@@ -25,7 +26,10 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd'))('streaming decode', () => {
     gzip: concat(native('gzip', ['-c'], input.subarray(0, 500_000)), native('gzip', ['-c'], input.subarray(500_000))),
     xz: native('xz', ['--arm', '--lzma2=preset=6,dict=256KiB', '-C', 'sha256', '-c'], input),
     lzma: native('xz', ['--format=lzma', '--lzma1=preset=6,dict=128KiB', '-c'], input),
-    zstd: concat(native('zstd', ['-q', '-c'], input.subarray(0, 300_000)), native('sh', ['-c', 'cat | zstd -q -3 -c'], input.subarray(300_000))),
+    zstd: concat(
+      native('zstd', ['-q', '-c'], input.subarray(0, 300_000)),
+      native('sh', ['-c', 'cat | zstd -q -3 -c'], input.subarray(300_000)),
+    ),
   };
 
   for (const [format, compressed] of Object.entries(streams)) {

@@ -36,14 +36,18 @@ async function writeChunks(path: string, chunks: Iterable<Uint8Array>): Promise<
     return;
   }
   for (const chunk of chunks) {
-    await new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())),
+    );
   }
 }
 
 export function registerCompress(program: Command): void {
   const compress = program
     .command('compress')
-    .description('detect, decode and encode the compressions the kernel accepts (gzip, xz, lzma, zstd, lz4, lzo, bzip2)');
+    .description(
+      'detect, decode and encode the compressions the kernel accepts (gzip, xz, lzma, zstd, lz4, lzo, bzip2)',
+    );
 
   compress
     .command('detect')
@@ -59,7 +63,9 @@ export function registerCompress(program: Command): void {
       if (options.json) printJson(results);
       else {
         for (const r of results) {
-          process.stdout.write(`${r.file}: ${r.description}${r.kernelSupported ? '' : ' [the kernel does not load this]'}\n`);
+          process.stdout.write(
+            `${r.file}: ${r.description}${r.kernelSupported ? '' : ' [the kernel does not load this]'}\n`,
+          );
         }
       }
     });
@@ -72,7 +78,17 @@ export function registerCompress(program: Command): void {
     .option('-F, --format <format>', 'decode as this format instead of detecting it')
     .option('--max-output <bytes>', 'refuse to produce more than this many bytes')
     .action(async (file: string, options: { output: string; format?: string; maxOutput?: string }) => {
-      const format = parseFormat(options.format, ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'lz4-frame', 'zstd', 'none']);
+      const format = parseFormat(options.format, [
+        'gzip',
+        'bzip2',
+        'lzma',
+        'xz',
+        'lzo',
+        'lz4',
+        'lz4-frame',
+        'zstd',
+        'none',
+      ]);
       if (options.maxOutput !== undefined && !/^\d+$/.test(options.maxOutput)) {
         throw new UsageError(`invalid --max-output ${options.maxOutput}: expected a byte count`);
       }
@@ -83,7 +99,9 @@ export function registerCompress(program: Command): void {
 
   compress
     .command('encode')
-    .description(`compress a file as ${ENCODABLE_FORMATS.filter((f) => f !== 'none').join(', ')} (lz4 is the kernel's legacy lz4)`)
+    .description(
+      `compress a file as ${ENCODABLE_FORMATS.filter((f) => f !== 'none').join(', ')} (lz4 is the kernel's legacy lz4)`,
+    )
     .argument('<file>', 'file to compress')
     .requiredOption('-f, --format <format>', 'gzip, lzma or lz4')
     .option('-l, --level <level>', 'compression level 1-9 (gzip, lzma)')

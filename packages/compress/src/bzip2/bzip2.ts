@@ -125,7 +125,9 @@ function decodeStream(input: Uint8Array, start: number, output: OutputBuffer): n
   }
   const level = input[start + 3]! - 0x30;
   if (level < 1 || level > 9) {
-    throw new InitkitError('BZIP2_BAD_MAGIC', `bzip2 block size digit ${input[start + 3]} is not 1-9`, { offset: start + 3 });
+    throw new InitkitError('BZIP2_BAD_MAGIC', `bzip2 block size digit ${input[start + 3]} is not 1-9`, {
+      offset: start + 3,
+    });
   }
   const maxBlockSize = level * 100000;
   const reader = new BitReader(input, start + 4);

@@ -86,7 +86,8 @@ export function* readMemberHeader(queue: InputQueue): Generator<void, GzipMember
       offset: headerOffset + 3,
     });
   }
-  const mtime = (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
+  const mtime =
+    (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16) | (bytes[start + 7]! << 24)) >>> 0;
   const header: GzipMemberHeader = { mtime, os: bytes[start + 9]! };
   // The header CRC covers every header byte; it is summed piece by piece as a stream may drop read bytes.
   let headerCrc = crc32(queue.take(10));

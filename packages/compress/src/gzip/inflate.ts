@@ -16,7 +16,9 @@ export interface InflateOutput {
 const LENGTH_BASE = new Uint16Array([
   3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
 ]);
-const LENGTH_EXTRA = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]);
+const LENGTH_EXTRA = new Uint8Array([
+  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+]);
 const DIST_BASE = new Uint16Array([
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
   8193, 12289, 16385, 24577,
@@ -118,7 +120,14 @@ export class Inflater {
    * the stream ends or, unless final, when too little input is left to be sure of the next symbol.
    * `baseOffset` is the absolute offset of input[0], for error messages.
    */
-  run(input: Uint8Array, position: number, end: number, final: boolean, out: InflateOutput, baseOffset: number): number {
+  run(
+    input: Uint8Array,
+    position: number,
+    end: number,
+    final: boolean,
+    out: InflateOutput,
+    baseOffset: number,
+  ): number {
     let bitPos = position * 8 + this.bitOffset;
     const endBits = end * 8;
     const safeBits = final ? endBits : endBits - SYMBOL_MARGIN_BITS;
@@ -153,7 +162,9 @@ export class Inflater {
           bitPos = this.readDynamicHeader(input, bitPos, endBits, baseOffset);
           this.phase = Phase.Huffman;
         } else {
-          throw new InitkitError('GZIP_CORRUPT', 'invalid deflate block type 3', { offset: baseOffset + (bitPos >>> 3) });
+          throw new InitkitError('GZIP_CORRUPT', 'invalid deflate block type 3', {
+            offset: baseOffset + (bitPos >>> 3),
+          });
         }
       } else if (this.phase === Phase.Stored) {
         const at = bitPos >>> 3;
@@ -213,7 +224,8 @@ export class Inflater {
       if (bitPos > endBits) throw truncated(baseOffset + (endBits >>> 3));
       const entry = codeLengthTable[readBits(input, bitPos, 15) & codeLengthMask]!;
       const length = entry & 15;
-      if (length === 0) throw new InitkitError('GZIP_CORRUPT', 'invalid code length code', { offset: baseOffset + (bitPos >>> 3) });
+      if (length === 0)
+        throw new InitkitError('GZIP_CORRUPT', 'invalid code length code', { offset: baseOffset + (bitPos >>> 3) });
       bitPos += length;
       const symbol = entry >>> 4;
       if (symbol < 16) {
@@ -223,7 +235,10 @@ export class Inflater {
       let repeat: number;
       let value = 0;
       if (symbol === 16) {
-        if (i === 0) throw new InitkitError('GZIP_CORRUPT', 'repeat with no previous length', { offset: baseOffset + (bitPos >>> 3) });
+        if (i === 0)
+          throw new InitkitError('GZIP_CORRUPT', 'repeat with no previous length', {
+            offset: baseOffset + (bitPos >>> 3),
+          });
         value = lengths[i - 1]!;
         repeat = 3 + readBits(input, bitPos, 2);
         bitPos += 2;
@@ -251,7 +266,13 @@ export class Inflater {
     return bitPos;
   }
 
-  private decodeHuffman(input: Uint8Array, start: number, safeBits: number, out: InflateOutput, baseOffset: number): number {
+  private decodeHuffman(
+    input: Uint8Array,
+    start: number,
+    safeBits: number,
+    out: InflateOutput,
+    baseOffset: number,
+  ): number {
     const literal = this.activeLiteral;
     const distance = this.activeDistance;
     const literalMask = this.literalMask;

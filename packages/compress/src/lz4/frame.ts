@@ -17,9 +17,13 @@ function u32le(bytes: Uint8Array, at: number): number {
 
 function need(input: Uint8Array, at: number, count: number, what: string): void {
   if (at + count > input.length) {
-    throw new InitkitError('LZ4_TRUNCATED', `${what}: needed ${count} bytes but only ${Math.max(0, input.length - at)} remain`, {
-      offset: at,
-    });
+    throw new InitkitError(
+      'LZ4_TRUNCATED',
+      `${what}: needed ${count} bytes but only ${Math.max(0, input.length - at)} remain`,
+      {
+        offset: at,
+      },
+    );
   }
 }
 
@@ -41,7 +45,9 @@ export function decodeLz4Frames(input: Uint8Array, output: OutputBuffer): number
       continue;
     }
     if (magic !== FRAME_MAGIC) {
-      throw new InitkitError('LZ4_BAD_MAGIC', `expected an lz4 frame magic, found 0x${magic.toString(16)}`, { offset: at });
+      throw new InitkitError('LZ4_BAD_MAGIC', `expected an lz4 frame magic, found 0x${magic.toString(16)}`, {
+        offset: at,
+      });
     }
     at = decodeFrame(input, at, output);
   } while (at + 4 <= input.length && (u32le(input, at) === FRAME_MAGIC || isSkippable(u32le(input, at))));
@@ -53,7 +59,8 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
   need(input, at, 3, 'lz4 frame descriptor');
   const flags = input[at]!;
   const blockDescriptor = input[at + 1]!;
-  if (flags >>> 6 !== 1) throw new InitkitError('LZ4_UNSUPPORTED', `lz4 frame version ${flags >>> 6} is not 1`, { offset: at });
+  if (flags >>> 6 !== 1)
+    throw new InitkitError('LZ4_UNSUPPORTED', `lz4 frame version ${flags >>> 6} is not 1`, { offset: at });
   if (flags & 0x02 || blockDescriptor & 0x8f) {
     throw new InitkitError('LZ4_CORRUPT', 'lz4 frame descriptor sets reserved bits', { offset: at });
   }
@@ -66,10 +73,13 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
   if (maxBlockSize === 0) throw new InitkitError('LZ4_CORRUPT', 'invalid lz4 block maximum size', { offset: at + 1 });
   const descriptorLength = 2 + (hasContentSize ? 8 : 0) + (hasDictionary ? 4 : 0);
   need(input, at, descriptorLength + 1, 'lz4 frame descriptor');
-  if (hasDictionary) throw new InitkitError('LZ4_UNSUPPORTED', 'lz4 frames with a dictionary are not supported', { offset: at });
+  if (hasDictionary)
+    throw new InitkitError('LZ4_UNSUPPORTED', 'lz4 frames with a dictionary are not supported', { offset: at });
   const headerChecksum = (xxh32(input.subarray(at, at + descriptorLength)) >>> 8) & 0xff;
   if (headerChecksum !== input[at + descriptorLength]) {
-    throw new InitkitError('LZ4_BAD_CHECKSUM', 'lz4 frame descriptor checksum mismatch', { offset: at + descriptorLength });
+    throw new InitkitError('LZ4_BAD_CHECKSUM', 'lz4 frame descriptor checksum mismatch', {
+      offset: at + descriptorLength,
+    });
   }
   const contentSize = hasContentSize ? u32le(input, at + 6) * 2 ** 32 + u32le(input, at + 2) : undefined;
   at += descriptorLength + 1;
@@ -82,7 +92,9 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
     const stored = word >>> 31 === 1;
     const size = word & 0x7fffffff;
     if (size > maxBlockSize) {
-      throw new InitkitError('LZ4_CORRUPT', `lz4 block of ${size} bytes exceeds the frame's ${maxBlockSize}`, { offset: at - 4 });
+      throw new InitkitError('LZ4_CORRUPT', `lz4 block of ${size} bytes exceeds the frame's ${maxBlockSize}`, {
+        offset: at - 4,
+      });
     }
     need(input, at, size + (blockChecksum ? 4 : 0), 'lz4 block');
     if (blockChecksum && xxh32(input.subarray(at, at + size)) !== u32le(input, at + size)) {
@@ -95,7 +107,16 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
       output.commit(output.length + size);
     } else {
       const history = independent ? output.length : frameStart;
-      const end = decodeLz4Block(input, at, at + size, output.bytes, output.length, output.length + maxBlockSize, history, 0);
+      const end = decodeLz4Block(
+        input,
+        at,
+        at + size,
+        output.bytes,
+        output.length,
+        output.length + maxBlockSize,
+        history,
+        0,
+      );
       output.commit(end);
     }
     at += size + (blockChecksum ? 4 : 0);

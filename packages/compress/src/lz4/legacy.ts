@@ -30,9 +30,13 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
     }
     if (size === 0) break;
     if (size > MAX_COMPRESSED_BLOCK) {
-      throw new InitkitError('LZ4_CORRUPT', `legacy lz4 block size ${size} is over the ${MAX_COMPRESSED_BLOCK}-byte limit`, {
-        offset: at,
-      });
+      throw new InitkitError(
+        'LZ4_CORRUPT',
+        `legacy lz4 block size ${size} is over the ${MAX_COMPRESSED_BLOCK}-byte limit`,
+        {
+          offset: at,
+        },
+      );
     }
     const start = at + 4;
     const end = start + size;

@@ -38,9 +38,13 @@ class Cursor {
   constructor(readonly bytes: Uint8Array) {}
   need(count: number, what: string): void {
     if (this.at + count > this.bytes.length) {
-      throw new InitkitError('LZO_TRUNCATED', `${what}: needed ${count} bytes but only ${Math.max(0, this.bytes.length - this.at)} remain`, {
-        offset: this.at,
-      });
+      throw new InitkitError(
+        'LZO_TRUNCATED',
+        `${what}: needed ${count} bytes but only ${Math.max(0, this.bytes.length - this.at)} remain`,
+        {
+          offset: this.at,
+        },
+      );
     }
   }
   u8(what: string): number {
@@ -75,7 +79,10 @@ export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
   cursor.u16('lzop library version');
   if (version >= 0x0940) {
     const needed = cursor.u16('lzop version needed');
-    if (needed > 0x1040) throw new InitkitError('LZO_UNSUPPORTED', `lzop file needs version 0x${needed.toString(16)}`, { offset: cursor.at - 2 });
+    if (needed > 0x1040)
+      throw new InitkitError('LZO_UNSUPPORTED', `lzop file needs version 0x${needed.toString(16)}`, {
+        offset: cursor.at - 2,
+      });
   }
   const methodOffset = cursor.at;
   const method = cursor.u8('lzop method');
@@ -84,7 +91,8 @@ export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
   }
   if (version >= 0x0940) cursor.u8('lzop level');
   const flags = cursor.u32('lzop flags');
-  if (flags & F_H_FILTER) throw new InitkitError('LZO_UNSUPPORTED', 'lzop filters are not supported', { offset: cursor.at - 4 });
+  if (flags & F_H_FILTER)
+    throw new InitkitError('LZO_UNSUPPORTED', 'lzop filters are not supported', { offset: cursor.at - 4 });
   cursor.u32('lzop mode');
   cursor.u32('lzop mtime');
   if (version >= 0x0940) cursor.u32('lzop mtime high');
@@ -110,11 +118,15 @@ export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
     if (uncompressedSize === 0) break;
     const compressedSize = cursor.u32('lzop block size');
     if (uncompressedSize > MAX_BLOCK_SIZE || compressedSize > uncompressedSize) {
-      throw new InitkitError('LZO_CORRUPT', `lzop block sizes ${compressedSize}/${uncompressedSize} are invalid`, { offset: blockOffset });
+      throw new InitkitError('LZO_CORRUPT', `lzop block sizes ${compressedSize}/${uncompressedSize} are invalid`, {
+        offset: blockOffset,
+      });
     }
     const storedDataCheck = flags & (F_ADLER32_D | F_CRC32_D) ? cursor.u32('lzop block checksum') : undefined;
     const storedCompressedCheck =
-      compressedSize < uncompressedSize && flags & (F_ADLER32_C | F_CRC32_C) ? cursor.u32('lzop block checksum') : undefined;
+      compressedSize < uncompressedSize && flags & (F_ADLER32_C | F_CRC32_C)
+        ? cursor.u32('lzop block checksum')
+        : undefined;
     cursor.need(compressedSize, 'lzop block data');
     const data = input.subarray(cursor.at, cursor.at + compressedSize);
     if (storedCompressedCheck !== undefined && dataCheck(data, F_ADLER32_C, F_CRC32_C) !== storedCompressedCheck) {
@@ -126,14 +138,29 @@ export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
     if (compressedSize === uncompressedSize) {
       output.bytes.set(data, start);
     } else {
-      const end = decodeLzo1x(input, cursor.at, cursor.at + compressedSize, output.bytes, start, start + uncompressedSize, 0);
+      const end = decodeLzo1x(
+        input,
+        cursor.at,
+        cursor.at + compressedSize,
+        output.bytes,
+        start,
+        start + uncompressedSize,
+        0,
+      );
       if (end !== start + uncompressedSize) {
-        throw new InitkitError('LZO_CORRUPT', `lzop block decoded to ${end - start} of ${uncompressedSize} bytes`, { offset: blockOffset });
+        throw new InitkitError('LZO_CORRUPT', `lzop block decoded to ${end - start} of ${uncompressedSize} bytes`, {
+          offset: blockOffset,
+        });
       }
     }
     output.length = start + uncompressedSize;
-    if (storedDataCheck !== undefined && dataCheck(output.bytes.subarray(start, output.length), F_ADLER32_D, F_CRC32_D) !== storedDataCheck) {
-      throw new InitkitError('LZO_BAD_CHECKSUM', 'lzop block checksum mismatch: the data is corrupt', { offset: blockOffset });
+    if (
+      storedDataCheck !== undefined &&
+      dataCheck(output.bytes.subarray(start, output.length), F_ADLER32_D, F_CRC32_D) !== storedDataCheck
+    ) {
+      throw new InitkitError('LZO_BAD_CHECKSUM', 'lzop block checksum mismatch: the data is corrupt', {
+        offset: blockOffset,
+      });
     }
     cursor.at += compressedSize;
   }

@@ -3,7 +3,7 @@
  * here exactly as in the pure build (so both give identical results and errors), and zlib inflates the
  * DEFLATE data and reports how many bytes it used.
  */
-import { constants, crc32 as zlibCrc32, gzipSync, inflateRawSync } from 'node:zlib';
+import { constants, gzipSync, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32 as coreCrc32, InitkitError } from '@initkit/core';
 import { resolveLevel } from '../encode.js';
 import type { DecodeOptions, EncodeOptions } from '../format.js';
@@ -14,7 +14,10 @@ import { checkOutput, concatBytes, outputLimits } from '../limits.js';
 const crc32: (data: Uint8Array, previous?: number) => number =
   typeof zlibCrc32 === 'function' ? (data, previous = 0) => zlibCrc32(data, previous) : coreCrc32;
 
-export function decodeGzipNode(bytes: Uint8Array, options: DecodeOptions = {}): { output: Uint8Array; consumed: number } {
+export function decodeGzipNode(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): { output: Uint8Array; consumed: number } {
   const limits = outputLimits(options);
   const queue = new InputQueue(bytes, true, 'GZIP_TRUNCATED');
   const outputs: Uint8Array[] = [];
@@ -53,9 +56,13 @@ export function decodeGzipNode(bytes: Uint8Array, options: DecodeOptions = {}): 
       );
     }
     if (storedSize !== output.length % 2 ** 32) {
-      throw new InitkitError('GZIP_BAD_SIZE', `gzip size mismatch: trailer says ${storedSize}, data is ${output.length} bytes`, {
-        offset: trailerOffset + 4,
-      });
+      throw new InitkitError(
+        'GZIP_BAD_SIZE',
+        `gzip size mismatch: trailer says ${storedSize}, data is ${output.length} bytes`,
+        {
+          offset: trailerOffset + 4,
+        },
+      );
     }
     outputs.push(output);
     if (queue.available < 2 || bytes[queue.position] !== 0x1f || bytes[queue.position + 1] !== 0x8b) break;
@@ -67,16 +74,23 @@ export function decodeGzipNode(bytes: Uint8Array, options: DecodeOptions = {}): 
 function zlibError(error: unknown, inputLength: number, offset: number, maxOutputBytes: number): unknown {
   const code = (error as { code?: string }).code;
   if (code === 'ERR_BUFFER_TOO_LARGE') {
-    return new InitkitError('COMPRESS_OUTPUT_TOO_LARGE', `decompressed output would exceed the limit of ${maxOutputBytes} bytes (maxOutputBytes) or the ratio limit`, {
-      offset,
-      cause: error,
-    });
+    return new InitkitError(
+      'COMPRESS_OUTPUT_TOO_LARGE',
+      `decompressed output would exceed the limit of ${maxOutputBytes} bytes (maxOutputBytes) or the ratio limit`,
+      {
+        offset,
+        cause: error,
+      },
+    );
   }
   if (code === 'Z_BUF_ERROR') {
     return new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset: inputLength, cause: error });
   }
   if (code === 'Z_DATA_ERROR') {
-    return new InitkitError('GZIP_CORRUPT', `invalid deflate data: ${(error as Error).message}`, { offset, cause: error });
+    return new InitkitError('GZIP_CORRUPT', `invalid deflate data: ${(error as Error).message}`, {
+      offset,
+      cause: error,
+    });
   }
   return error;
 }

@@ -35,7 +35,7 @@ export class X86Filter implements BranchFilter {
     const nowPos = this.position;
     let previousMask = this.previousMask;
     let previousPosition = this.previousPosition;
-    if (((nowPos - previousPosition) >>> 0) > 5) previousPosition = (nowPos - 5) >>> 0;
+    if ((nowPos - previousPosition) >>> 0 > 5) previousPosition = (nowPos - 5) >>> 0;
     const limit = size - 5;
     let i = 0;
     while (i <= limit) {
@@ -123,8 +123,7 @@ export class ArmThumbFilter extends AlignedFilter {
     let i = 0;
     for (; i + 4 <= size; i += 2) {
       if ((b[s + i + 1]! & 0xf8) === 0xf0 && (b[s + i + 3]! & 0xf8) === 0xf8) {
-        const src =
-          (((b[s + i + 1]! & 7) << 19) | (b[s + i]! << 11) | ((b[s + i + 3]! & 7) << 8) | b[s + i + 2]!) << 1;
+        const src = (((b[s + i + 1]! & 7) << 19) | (b[s + i]! << 11) | ((b[s + i + 3]! & 7) << 8) | b[s + i + 2]!) << 1;
         const dest = (src - (nowPos + i + 4)) >>> 1;
         b[s + i + 1] = 0xf0 | ((dest >>> 19) & 7);
         b[s + i] = dest >>> 11;
@@ -208,7 +207,9 @@ export class SparcFilter extends AlignedFilter {
   }
 }
 
-const IA64_BRANCH_TABLE = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 6, 6, 0, 0, 7, 7, 4, 4, 0, 0, 4, 4, 0, 0];
+const IA64_BRANCH_TABLE = [
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 6, 6, 0, 0, 7, 7, 4, 4, 0, 0, 4, 4, 0, 0,
+];
 
 /** IA-64 (Itanium) 128-bit bundles; rare, so written plainly with BigInt. */
 export class Ia64Filter extends AlignedFilter {

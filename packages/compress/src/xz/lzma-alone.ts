@@ -5,7 +5,7 @@
 import { InitkitError } from '@initkit/core';
 import { type InputQueue, need } from '../input-queue.js';
 import { checkOutput, type OutputLimits } from '../limits.js';
-import { LZMA_MAX_SYMBOL_INPUT, LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
+import { LZMA_MAX_SYMBOL_INPUT, type LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
 import type { WindowOwner } from './window.js';
 
 export const LZMA_HEADER_SIZE = 13;
@@ -29,7 +29,9 @@ export function parseLzmaAloneHeader(header: Uint8Array, offset: number): LzmaAl
     const low = (header[5]! | (header[6]! << 8) | (header[7]! << 16) | (header[8]! << 24)) >>> 0;
     const high = (header[9]! | (header[10]! << 8) | (header[11]! << 16) | (header[12]! << 24)) >>> 0;
     if (high >= 0x200000) {
-      throw new InitkitError('LZMA_BAD_HEADER', `uncompressed size in the .lzma header is implausible`, { offset: offset + 5 });
+      throw new InitkitError('LZMA_BAD_HEADER', `uncompressed size in the .lzma header is implausible`, {
+        offset: offset + 5,
+      });
     }
     size = high * 2 ** 32 + low;
   }
@@ -52,7 +54,8 @@ export function* readLzmaAlone(
   yield* need(queue, LZMA_HEADER_SIZE, '.lzma header');
   const headerOffset = queue.offset;
   const header = parseLzmaAloneHeader(queue.take(LZMA_HEADER_SIZE), headerOffset);
-  if (header.size !== undefined) checkOutput(limits, header.size, queue.final ? queue.end - queue.position : header.size);
+  if (header.size !== undefined)
+    checkOutput(limits, header.size, queue.final ? queue.end - queue.position : header.size);
   const { decoder, owner } = target.window(header);
   decoder.setProperties(header.lc, header.lp, header.pb);
   decoder.resetState();
@@ -83,7 +86,9 @@ export function* readLzmaAlone(
   if (decoder.range < 0x1000000) yield* need(queue, 1, '.lzma data');
   queue.position = decoder.normalizeEnd(queue.bytes, queue.position);
   if (decoder.endMarkerSeen && header.size !== undefined && produced !== header.size) {
-    throw new InitkitError('LZMA_CORRUPT', `end marker after ${produced} of ${header.size} bytes`, { offset: queue.offset });
+    throw new InitkitError('LZMA_CORRUPT', `end marker after ${produced} of ${header.size} bytes`, {
+      offset: queue.offset,
+    });
   }
   if (decoder.pendingLength !== 0 || (decoder.endMarkerSeen && decoder.code !== 0)) {
     throw new InitkitError('LZMA_CORRUPT', 'the .lzma stream does not end cleanly', { offset: queue.offset });

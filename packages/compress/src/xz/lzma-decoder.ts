@@ -87,7 +87,9 @@ export class LzmaDecoder {
   /** Reads the 5 range-coder init bytes at `at`; returns the position after them. */
   initRangeDecoder(input: Uint8Array, at: number): number {
     if (at + 5 > input.length) {
-      throw new InitkitError('LZMA_TRUNCATED', 'range coder init: needed 5 bytes', { offset: this.errorOffsetBase + at });
+      throw new InitkitError('LZMA_TRUNCATED', 'range coder init: needed 5 bytes', {
+        offset: this.errorOffsetBase + at,
+      });
     }
     if (input[at] !== 0) {
       throw new InitkitError('LZMA_CORRUPT', `range coder must start with a 0 byte, found ${input[at]}`, {
@@ -527,7 +529,7 @@ export class LzmaDecoder {
           if (src === windowSize) src = 0;
         }
       }
-      full = full + count < windowSize ? full + count : windowSize;
+      full = Math.min(full + count, windowSize);
     }
 
     this.pos = pos;
@@ -544,7 +546,11 @@ export class LzmaDecoder {
 }
 
 /** Splits an LZMA properties byte (lc + lp*9 + pb*45) into its parts, or throws. */
-export function parseLzmaProperties(byte: number, code: string, offset: number): { lc: number; lp: number; pb: number } {
+export function parseLzmaProperties(
+  byte: number,
+  code: string,
+  offset: number,
+): { lc: number; lp: number; pb: number } {
   if (byte >= 9 * 5 * 5) {
     throw new InitkitError(code, `LZMA properties byte ${byte} is out of range (expected below 225)`, { offset });
   }

@@ -5,7 +5,7 @@
  */
 import { InitkitError } from '@initkit/core';
 import { type InputQueue, need } from '../input-queue.js';
-import { LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
+import { type LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
 import type { WindowOwner } from './window.js';
 
 /** Dictionary size encoded in the LZMA2 filter's one properties byte. */
@@ -113,7 +113,9 @@ export class Lzma2Decoder {
       inPos = lzma.decode(input, inPos, packedEnd, limit);
       remaining -= lzma.pos - before;
       if (inPos > packedEnd || lzma.endMarkerSeen) {
-        throw new InitkitError('XZ_CORRUPT', 'LZMA2 chunk data does not match its sizes', { offset: queue.base + packedEnd });
+        throw new InitkitError('XZ_CORRUPT', 'LZMA2 chunk data does not match its sizes', {
+          offset: queue.base + packedEnd,
+        });
       }
     }
     inPos = lzma.normalizeEnd(input, inPos);

@@ -3,7 +3,7 @@
  * by doubling and never wraps, so the result needs no copy). A circular window is a dictionary-sized
  * ring that hands out the bytes decoded since the last drain (streaming).
  */
-import { OutputBuffer } from '../limits.js';
+import type { OutputBuffer } from '../limits.js';
 import type { LzmaDecoder } from './lzma-decoder.js';
 
 export interface WindowOwner {

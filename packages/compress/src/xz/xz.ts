@@ -4,9 +4,9 @@
  * a generator over an InputQueue so the same code decodes a whole buffer or a stream as it arrives.
  */
 import { crc32, crc64, InitkitError } from '@initkit/core';
+import { Sha256 } from '../checksum/sha256.js';
 import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, type OutputBuffer, type OutputLimits } from '../limits.js';
-import { Sha256 } from '../checksum/sha256.js';
 import { type BranchFilter, createBranchFilter, FILTER_LZMA2 } from './bcj.js';
 import { LzmaDecoder } from './lzma-decoder.js';
 import { Lzma2Decoder, lzma2DictionarySize } from './lzma2.js';
@@ -71,7 +71,12 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
     throw new InitkitError('XZ_UNSUPPORTED', 'xz stream flags use reserved bits', { offset: headerOffset + 6 });
   }
   const checkType = flags[1]! & 0x0f;
-  if (checkType !== CHECK_NONE && checkType !== CHECK_CRC32 && checkType !== CHECK_CRC64 && checkType !== CHECK_SHA256) {
+  if (
+    checkType !== CHECK_NONE &&
+    checkType !== CHECK_CRC32 &&
+    checkType !== CHECK_CRC64 &&
+    checkType !== CHECK_SHA256
+  ) {
     throw new InitkitError('XZ_UNSUPPORTED_CHECK', `xz check type ${checkType} is not supported`, {
       offset: headerOffset + 7,
     });
@@ -94,9 +99,13 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
     const compressed = queue.offset - dataStart;
     const { size, check } = sink.end();
     if (compressedSize !== undefined && compressedSize !== compressed) {
-      throw new InitkitError('XZ_CORRUPT', `block compressed size ${compressed} differs from its header (${compressedSize})`, {
-        offset: blockOffset,
-      });
+      throw new InitkitError(
+        'XZ_CORRUPT',
+        `block compressed size ${compressed} differs from its header (${compressedSize})`,
+        {
+          offset: blockOffset,
+        },
+      );
     }
     if (uncompressedSize !== undefined && uncompressedSize !== size) {
       throw new InitkitError('XZ_CORRUPT', `block size ${size} differs from its header (${uncompressedSize})`, {
@@ -184,8 +193,10 @@ function* readVli(queue: InputQueue, what: string): Generator<void, number, void
     const byte = queue.u8();
     value += (byte & 0x7f) * 2 ** (7 * i);
     if ((byte & 0x80) === 0) {
-      if (byte === 0 && i > 0) throw new InitkitError('XZ_CORRUPT', `${what}: non-minimal integer`, { offset: queue.offset - 1 });
-      if (value > Number.MAX_SAFE_INTEGER) throw new InitkitError('XZ_CORRUPT', `${what}: too large`, { offset: queue.offset - 1 });
+      if (byte === 0 && i > 0)
+        throw new InitkitError('XZ_CORRUPT', `${what}: non-minimal integer`, { offset: queue.offset - 1 });
+      if (value > Number.MAX_SAFE_INTEGER)
+        throw new InitkitError('XZ_CORRUPT', `${what}: too large`, { offset: queue.offset - 1 });
       return value;
     }
   }
@@ -236,7 +247,8 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
     const last = f === filterCount - 1;
     if (id === FILTER_LZMA2) {
       if (!last) throw new InitkitError('XZ_CORRUPT', 'LZMA2 must be the last filter', { offset: filterOffset });
-      if (propertiesSize !== 1) throw new InitkitError('XZ_BAD_FILTER', 'LZMA2 properties must be 1 byte', { offset: filterOffset });
+      if (propertiesSize !== 1)
+        throw new InitkitError('XZ_BAD_FILTER', 'LZMA2 properties must be 1 byte', { offset: filterOffset });
       dictionarySize = lzma2DictionarySize(properties[0]!, filterOffset);
     } else if (last) {
       throw new InitkitError('XZ_UNSUPPORTED_FILTER', `the last filter must be LZMA2, found 0x${id.toString(16)}`, {
@@ -247,7 +259,8 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
     }
   }
   for (; at < size - 4; at++) {
-    if (header[at] !== 0) throw new InitkitError('XZ_CORRUPT', 'non-zero block header padding', { offset: offset + at });
+    if (header[at] !== 0)
+      throw new InitkitError('XZ_CORRUPT', 'non-zero block header padding', { offset: offset + at });
   }
   return { filters, dictionarySize, compressedSize, uncompressedSize };
 }
@@ -356,7 +369,8 @@ export class StreamingBlockSink implements XzBlockSink {
   end(): { size: number; check: Uint8Array } {
     this.pass(this.window.drain(this.lzma!), true);
     let check: Uint8Array;
-    if (this.checkType === CHECK_CRC32) check = new Uint8Array([this.crc, this.crc >>> 8, this.crc >>> 16, this.crc >>> 24]);
+    if (this.checkType === CHECK_CRC32)
+      check = new Uint8Array([this.crc, this.crc >>> 8, this.crc >>> 16, this.crc >>> 24]);
     else if (this.checkType === CHECK_CRC64) check = u64le(this.crc64Value);
     else if (this.sha) check = this.sha.digest();
     else check = new Uint8Array(0);
@@ -433,7 +447,8 @@ export function xzSizeFromIndex(input: Uint8Array): number | undefined {
     }
     if (!Number.isFinite(total) || !Number.isFinite(blocks)) return undefined;
     const streamStart = indexStart - blocks - 12;
-    if (streamStart < 0 || input[streamStart] !== XZ_MAGIC[0] || input[streamStart + 1] !== XZ_MAGIC[1]) return undefined;
+    if (streamStart < 0 || input[streamStart] !== XZ_MAGIC[0] || input[streamStart + 1] !== XZ_MAGIC[1])
+      return undefined;
     end = streamStart;
   }
   return total;

@@ -44,11 +44,14 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
     return { start, end, skippable: true, contentSize: 0, checksum: undefined, maxSize: 0 };
   }
   if (magic !== ZSTD_MAGIC) {
-    throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, { offset: start });
+    throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
+      offset: start,
+    });
   }
   let at = start + 4;
   const descriptor = input[at++]!;
-  if (descriptor & 0x08) throw new InitkitError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: at - 1 });
+  if (descriptor & 0x08)
+    throw new InitkitError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: at - 1 });
   const contentSizeFlag = descriptor >>> 6;
   const singleSegment = (descriptor & 0x20) !== 0;
   const hasChecksum = (descriptor & 0x04) !== 0;
@@ -65,9 +68,12 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
   at += contentSizeBytes;
   if ((descriptor & 3) !== 0) {
     let dictionaryId = 0;
-    for (let i = 0; i < dictionaryIdSize; i++) dictionaryId |= input[at - contentSizeBytes - dictionaryIdSize + i]! << (8 * i);
+    for (let i = 0; i < dictionaryIdSize; i++)
+      dictionaryId |= input[at - contentSizeBytes - dictionaryIdSize + i]! << (8 * i);
     if (dictionaryId !== 0) {
-      throw new InitkitError('ZSTD_UNSUPPORTED', `zstd frame needs dictionary ${dictionaryId >>> 0}`, { offset: start + 5 });
+      throw new InitkitError('ZSTD_UNSUPPORTED', `zstd frame needs dictionary ${dictionaryId >>> 0}`, {
+        offset: start + 5,
+      });
     }
   }
   let maxSize = 0;
@@ -78,7 +84,8 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
     const type = (header >>> 1) & 3;
     const size = header >>> 3;
     if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: at });
-    if (size > MAX_BLOCK_SIZE) throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: at });
+    if (size > MAX_BLOCK_SIZE)
+      throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: at });
     at += 3 + (type === 1 ? 1 : size);
     maxSize += type === 2 ? MAX_BLOCK_SIZE : size;
     if (at > input.length) throw truncated('zstd block', at);
@@ -91,15 +98,24 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
     at += 4;
   }
   if (contentSize !== undefined && contentSize > maxSize) {
-    throw new InitkitError('ZSTD_CORRUPT', `frame declares ${contentSize} bytes but its blocks hold at most ${maxSize}`, {
-      offset: start,
-    });
+    throw new InitkitError(
+      'ZSTD_CORRUPT',
+      `frame declares ${contentSize} bytes but its blocks hold at most ${maxSize}`,
+      {
+        offset: start,
+      },
+    );
   }
   return { start, end: at, skippable: false, contentSize, checksum, maxSize };
 }
 
 /** Decodes one (non-skippable) frame, verifying its size and checksum. */
-export function decodeZstdFrame(input: Uint8Array, frame: ZstdFrame, limits: OutputLimits, produced: number): Uint8Array {
+export function decodeZstdFrame(
+  input: Uint8Array,
+  frame: ZstdFrame,
+  limits: OutputLimits,
+  produced: number,
+): Uint8Array {
   const bytes = input.subarray(frame.start, frame.end);
   let output: Uint8Array;
   try {
@@ -125,9 +141,13 @@ export function decodeZstdFrame(input: Uint8Array, frame: ZstdFrame, limits: Out
     });
   }
   if (frame.contentSize !== undefined && output.length !== frame.contentSize) {
-    throw new InitkitError('ZSTD_CORRUPT', `frame decoded to ${output.length} bytes, header says ${frame.contentSize}`, {
-      offset: frame.start,
-    });
+    throw new InitkitError(
+      'ZSTD_CORRUPT',
+      `frame decoded to ${output.length} bytes, header says ${frame.contentSize}`,
+      {
+        offset: frame.start,
+      },
+    );
   }
   if (frame.checksum !== undefined) {
     const [, low] = new Xxh64().update(output).digest();

@@ -1,0 +1,179 @@
+/**
+ * @initkit/compress against the native tools on a ~90 MiB newc cpio of system files (built once in
+ * bench/work/compress/): decode speed per format, LZMA-JS as the slow baseline for xz/lzma, gzip -9
+ * encode, and peak memory of `initkit compress decode`.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  compare,
+  ensureWorkDir,
+  initkitCommand,
+  measured,
+  peakRssKiB,
+  type Row,
+  report,
+  runShell,
+  shell,
+} from './harness.js';
+
+const compressModule = '../packages/compress/dist/node/index.js';
+const pureModule = '../packages/compress/dist/index.js';
+const { decode, encode } = (await import(compressModule)) as typeof import('../packages/compress/src/node/index.js');
+const pure = (await import(pureModule)) as typeof import('../packages/compress/src/index.js');
+// LZMA-JS is @initkit/compress's dependency (the encoder), resolved from that package.
+const requireFromCompress = createRequire(new URL('../packages/compress/package.json', import.meta.url));
+const lzmaJs = (requireFromCompress('lzma/src/lzma_worker.js') as { LZMA: { decompress(data: Uint8Array): unknown } })
+  .LZMA;
+
+const work = ensureWorkDir('compress');
+const archive = `${work}system.cpio`;
+const TARGET_BYTES = 90 * 1024 * 1024;
+
+if (!existsSync(archive) || statSync(archive).size !== TARGET_BYTES) {
+  await runShell(
+    // pipefail is on: SIGPIPE from `head` cutting the archive short is expected, so cut in a subshell.
+    // Files an initramfs is made of (libraries, executables, text), leaving out ones already compressed.
+    `(find /usr/lib /usr/share /usr/bin -xdev -type f -size -8M ! -name '*.gz' ! -name '*.xz' ! -name '*.zst' ! -name '*.bz2' ! -name '*.lz4' ! -name '*.zip' ! -name '*.jar' ! -name '*.png' ! -name '*.jpg' 2>/dev/null | head -n 30000 | cpio -o -H newc 2>/dev/null || true) | { head -c ${TARGET_BYTES}; cat > /dev/null; } > ${archive}`,
+  );
+}
+const size = statSync(archive).size;
+const prepare: Array<[string, string]> = [
+  ['system.cpio.gz', `gzip -6 -c ${archive}`],
+  ['system.cpio.xz', `xz -6 -T1 -c ${archive}`],
+  ['system.cpio.lzma', `xz --format=lzma -6 -c ${archive}`],
+  ['system.cpio.zst', `zstd -q -19 -T2 -c ${archive}`],
+  ['system.cpio.lz4', `lz4 -l -q -c ${archive}`],
+  ['slice.lzma', `head -c 4194304 ${archive} | xz --format=lzma -6 -c`],
+];
+for (const [name, command] of prepare) {
+  if (!existsSync(`${work}${name}`)) await runShell(`${command} > ${work}${name}`);
+}
+const file = (name: string) => new Uint8Array(readFileSync(`${work}${name}`));
+const gz = file('system.cpio.gz');
+const xz = file('system.cpio.xz');
+const lzma = file('system.cpio.lzma');
+const zst = file('system.cpio.zst');
+const lz4 = file('system.cpio.lz4');
+const slice = file('slice.lzma');
+const original = new Uint8Array(readFileSync(archive));
+
+// Correctness first: a fast wrong answer is worth nothing.
+for (const [name, bytes] of [
+  ['gzip', gz],
+  ['xz', xz],
+  ['lzma', lzma],
+  ['zstd', zst],
+  ['lz4', lz4],
+] as const) {
+  if (Buffer.compare(Buffer.from(decode(bytes).output), Buffer.from(original)) !== 0)
+    throw new Error(`${name} decode differs`);
+}
+
+const rows: Row[] = [];
+const path = (name: string) => `${work}${name}`;
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+rows.push(
+  await compare({
+    name: `xz decode (${mib(xz.length)} -> ${mib(size)})`,
+    goal: '<= 3x xz -dc',
+    maxRatio: 3,
+    ours: () => decode(xz),
+    native: shell(`xz -dc ${path('system.cpio.xz')} > /dev/null`),
+    runs: 3,
+  }),
+);
+rows.push(
+  await compare({
+    name: 'lzma decode',
+    goal: '<= 3x xz -dc --format=lzma',
+    maxRatio: 3,
+    ours: () => decode(lzma),
+    native: shell(`xz -dc --format=lzma ${path('system.cpio.lzma')} > /dev/null`),
+    runs: 3,
+  }),
+);
+rows.push(
+  await compare({
+    name: 'lzma decode vs LZMA-JS (4 MiB slice)',
+    goal: '>= 8x faster than LZMA-JS',
+    maxRatio: 1 / 8,
+    ours: () => decode(slice),
+    native: () => lzmaJs.decompress(slice),
+    nativeLabel: 'LZMA-JS',
+    runs: 1,
+    warmup: 1,
+  }),
+);
+rows.push(
+  await compare({
+    name: 'gzip decode, Node build (node:zlib)',
+    goal: '<= 1x gzip -dc',
+    maxRatio: 1,
+    ours: () => decode(gz),
+    native: shell(`gzip -dc ${path('system.cpio.gz')} > /dev/null`),
+  }),
+);
+rows.push(
+  await compare({
+    name: 'gzip decode, pure build',
+    goal: '<= 2.5x gzip -dc',
+    maxRatio: 2.5,
+    ours: () => pure.decode(gz),
+    native: shell(`gzip -dc ${path('system.cpio.gz')} > /dev/null`),
+  }),
+);
+rows.push(
+  await compare({
+    name: 'zstd decode (fzstd + XXH64 check)',
+    goal: '<= 5x zstd -dc',
+    maxRatio: 5,
+    ours: () => decode(zst),
+    native: shell(`zstd -q -dc ${path('system.cpio.zst')} > /dev/null`),
+  }),
+);
+rows.push(
+  await compare({
+    name: 'lz4 legacy decode',
+    goal: '<= 3x lz4 -dc',
+    maxRatio: 3,
+    ours: () => decode(lz4),
+    native: shell(`lz4 -q -dc ${path('system.cpio.lz4')} > /dev/null`),
+  }),
+);
+rows.push(
+  await compare({
+    name: 'gzip -9 encode, Node build',
+    goal: '<= 1x gzip -9',
+    maxRatio: 1,
+    ours: () => encode('gzip', original, { level: 9 }),
+    native: shell(`gzip -9 -c ${archive} > /dev/null`),
+    runs: 3,
+  }),
+);
+
+// Peak memory of the CLI decoding the archive to a file, against input + output sizes.
+for (const [name, input] of [
+  ['system.cpio.xz', xz],
+  ['system.cpio.gz', gz],
+] as const) {
+  const peak = await peakRssKiB(`${initkitCommand} compress decode ${path(name)} -o ${path('decoded.cpio')}`);
+  const budget = (input.length + size) / 1024;
+  const ratio = peak / budget;
+  rows.push(
+    measured(
+      `peak RSS, initkit compress decode ${name}`,
+      `${(peak / 1024).toFixed(0)} MiB`,
+      `input+output ${(budget / 1024).toFixed(0)} MiB`,
+      ratio,
+      '<= 1.5x (input + output)',
+      ratio <= 1.5,
+    ),
+  );
+}
+
+report('compress', rows, [
+  `Input: ${mib(size)} newc cpio of /usr/lib, /usr/share and /usr/bin files (not already compressed); gzip -6, xz -6, xz --format=lzma -6, zstd -19, lz4 -l.`,
+  'Decoders run in-process on bytes already in memory; the native tools read the file and write to /dev/null.',
+]);
