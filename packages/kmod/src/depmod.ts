@@ -73,28 +73,28 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
   }));
 
   const files = new Map<string, Uint8Array>();
-  let dep = '';
+  const dep: string[] = [];
   const depIndex = new KmodIndexBuilder();
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const line = entry.dependencies.length ? `${entry.path}: ${entry.dependencies.join(' ')}` : `${entry.path}:`;
-    dep += `${line}\n`;
+    dep.push(line, '\n');
     depIndex.insert(entry.name, line, i);
   }
-  files.set('modules.dep', encoder.encode(dep));
+  files.set('modules.dep', encoder.encode(dep.join('')));
   files.set('modules.dep.bin', depIndex.serialize());
 
-  let alias = '# Aliases extracted from modules themselves.\n';
+  const alias = ['# Aliases extracted from modules themselves.\n'];
   const aliasIndex = new KmodIndexBuilder();
   for (const node of nodes) {
     for (const { key, value } of node.source.info) {
       if (key !== 'alias') continue;
-      alias += `alias ${value} ${node.name}\n`;
+      alias.push(`alias ${value} ${node.name}\n`);
       const normalized = normalizeAlias(value);
       if (normalized !== undefined) aliasIndex.insert(normalized, node.name, node.index);
     }
   }
-  files.set('modules.alias', encoder.encode(alias));
+  files.set('modules.alias', encoder.encode(alias.join('')));
   files.set('modules.alias.bin', aliasIndex.serialize());
 
   let softdep = '# Soft dependencies extracted from modules themselves.\n';
@@ -103,13 +103,13 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
   }
   files.set('modules.softdep', encoder.encode(softdep));
 
-  let symbols = '# Aliases for symbols, used by symbol_request().\n';
+  const symbols = ['# Aliases for symbols, used by symbol_request().\n'];
   const symbolIndex = new KmodIndexBuilder();
   for (const [symbol, owner] of exportedSymbols(nodes, options.symbolPrefix ?? '')) {
-    symbols += `alias symbol:${symbol} ${owner.name}\n`;
+    symbols.push(`alias symbol:${symbol} ${owner.name}\n`);
     symbolIndex.insert(`symbol:${symbol}`, owner.name, owner.index);
   }
-  files.set('modules.symbols', encoder.encode(symbols));
+  files.set('modules.symbols', encoder.encode(symbols.join('')));
   files.set('modules.symbols.bin', symbolIndex.serialize());
 
   if (options.builtin !== undefined) {

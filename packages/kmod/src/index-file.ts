@@ -179,13 +179,15 @@ export class KmodIndex {
 interface TrieNode {
   prefix: string;
   values: IndexValue[];
-  children: (TrieNode | undefined)[] | undefined;
+  /** Child characters and nodes side by side; most nodes have one or two, so no 128-slot table. */
+  childChars: number[] | undefined;
+  childNodes: TrieNode[] | undefined;
   first: number;
   last: number;
 }
 
 function newNode(prefix: string): TrieNode {
-  return { prefix, values: [], children: undefined, first: CHILD_MAX, last: 0 };
+  return { prefix, values: [], childChars: undefined, childNodes: undefined, first: CHILD_MAX, last: 0 };
 }
 
 /** Builds an index in memory and serializes it the way depmod does. */
@@ -210,8 +212,8 @@ export class KmodIndexBuilder {
           const child: TrieNode = { ...node, prefix: node.prefix.slice(j + 1) };
           node.prefix = node.prefix.slice(0, j);
           node.values = [];
-          node.children = new Array<TrieNode | undefined>(CHILD_MAX);
-          node.children[ch] = child;
+          node.childChars = [ch];
+          node.childNodes = [child];
           node.first = ch;
           node.last = ch;
           break;
@@ -220,14 +222,20 @@ export class KmodIndexBuilder {
       i += node.prefix.length;
       if (i === key.length) return addValue(node.values, value, priority);
       const ch = key.charCodeAt(i);
-      node.children ??= new Array<TrieNode | undefined>(CHILD_MAX);
-      const next = node.children[ch];
+      const at = node.childChars ? node.childChars.indexOf(ch) : -1;
+      const next = at < 0 ? undefined : node.childNodes![at];
       if (!next) {
         if (ch < node.first) node.first = ch;
         if (ch > node.last) node.last = ch;
         const child = newNode(key.slice(i + 1));
         addValue(child.values, value, priority);
-        node.children[ch] = child;
+        if (node.childChars && node.childNodes) {
+          node.childChars.push(ch);
+          node.childNodes.push(child);
+        } else {
+          node.childChars = [ch];
+          node.childNodes = [child];
+        }
         return false;
       }
       node = next;
@@ -253,7 +261,10 @@ function addValue(values: IndexValue[], value: string, priority: number): boolea
   return duplicate;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function checkAscii(text: string): void {
+  if (!NON_ASCII.test(text)) return;
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) >= CHILD_MAX) {
       throw new InitkitError(
@@ -270,8 +281,8 @@ function writeNode(node: TrieNode, writer: ByteWriter): number {
   const hasChildren = node.first < CHILD_MAX;
   if (hasChildren) {
     for (let ch = node.first; ch <= node.last; ch++) {
-      const child = node.children![ch];
-      childOffsets.push(child ? writeNode(child, writer) : 0);
+      const at = node.childChars!.indexOf(ch);
+      childOffsets.push(at < 0 ? 0 : writeNode(node.childNodes![at]!, writer));
     }
   }
   let offset = writer.length;

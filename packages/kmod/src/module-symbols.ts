@@ -16,23 +16,53 @@ export interface ModuleSymbols {
 }
 
 const CRC_PREFIX = '__crc_';
+const CRC_PREFIX_BYTES = new TextEncoder().encode(CRC_PREFIX);
 const STB_WEAK = 2;
 const STT_REGISTER = 13;
 
 export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
-  const symbols = elf.symbols();
   const exports: string[] = [];
   const imports: string[] = [];
   const weakImports = new Set<string>();
-  if (symbols) {
-    for (const symbol of symbols) {
-      if (symbol.sectionIndex === SHN_UNDEF) {
-        if (symbol.name === '') continue;
-        if (elf.hasRegisterSymbols && symbol.type === STT_REGISTER) continue;
-        imports.push(symbol.name);
-        if (symbol.bind === STB_WEAK) weakImports.add(symbol.name);
-      } else if (symbol.name.startsWith(CRC_PREFIX)) {
-        exports.push(symbol.name.slice(CRC_PREFIX.length));
+  const symtab = elf.section('.symtab');
+  if (symtab) {
+    const strtab = elf.sections[symtab.link] ?? elf.section('.strtab');
+    if (!strtab) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
+    }
+    const is64 = elf.elfClass === 64;
+    const entrySize = is64 ? 24 : 16;
+    if (symtab.size % entrySize !== 0) {
+      throw new InitkitError(
+        'KMOD_ELF_BAD_SECTION',
+        `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
+        { offset: symtab.offset },
+      );
+    }
+    // A hot loop over every symbol of every module: read the fields in place and decode only the
+    // names depmod uses (undefined symbols, and defined ones that start with "__crc_").
+    const { bytes, view, littleEndian } = elf;
+    const skipRegisters = elf.hasRegisterSymbols;
+    const infoAt = is64 ? 4 : 12;
+    const sectionAt = is64 ? 6 : 14;
+    const end = symtab.offset + symtab.size;
+    const table = { start: strtab.offset, size: strtab.size };
+    const crcFirst = CRC_PREFIX_BYTES[0]!;
+    for (let at = symtab.offset + entrySize; at < end; at += entrySize) {
+      const nameOffset = view.getUint32(at, littleEndian);
+      const info = bytes[at + infoAt]!;
+      if (view.getUint16(at + sectionAt, littleEndian) === SHN_UNDEF) {
+        if (skipRegisters && (info & 0xf) === STT_REGISTER) continue;
+        const name = elf.nameAt(table, nameOffset);
+        if (name === '') continue;
+        imports.push(name);
+        if (info >> 4 === STB_WEAK) weakImports.add(name);
+      } else if (
+        nameOffset < strtab.size &&
+        bytes[strtab.offset + nameOffset] === crcFirst &&
+        elf.nameStartsWith(table, nameOffset, CRC_PREFIX_BYTES)
+      ) {
+        exports.push(elf.nameAt(table, nameOffset).slice(CRC_PREFIX.length));
       }
     }
   }

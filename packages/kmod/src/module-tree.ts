@@ -57,49 +57,92 @@ export function readDepmodModules(
 }
 
 /**
+ * One scratch buffer for every file: readDepmodModule turns what it needs into strings before the
+ * next file is read, so a whole tree costs one allocation the size of its largest module.
+ */
+let scratch = new Uint8Array(0);
+
+function scratchOfSize(size: number): Uint8Array {
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2, 1 << 20));
+  return scratch.subarray(0, size);
+}
+
+/**
  * An ElfFile over a buffer the size of the file in which only the header, the section table, the
- * section names and the depmod sections were read. A buffer from Buffer.allocUnsafe is not zeroed,
- * so the untouched pages of a large module cost neither reads nor memory.
+ * section names and the depmod sections were read (the rest is never looked at).
  */
 function readElfSections(path: string): ElfFile {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, 64));
-    readAt(fd, head, 0, head.length);
-    if (!isElf(head)) return new ElfFile(decompressModule(new Uint8Array(readFileSync(path))).bytes);
-    const buffer = Buffer.allocUnsafe(size);
-    head.copy(buffer, 0);
-    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
-    const is64 = head[4] === 2;
-    const little = head[5] === 1;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, 64));
+    // The section table and its name table sit at the end of a module: one read of the tail usually
+    // covers the ELF header's pointers' targets.
+    const tailLength = Math.min(size, TAIL_BYTES);
+    const bytes = scratchOfSize(size);
+    readAt(fd, bytes, 0, Math.min(size, 64));
+    if (!isElf(bytes)) return new ElfFile(decompressModule(new Uint8Array(readFileSync(path))).bytes);
+    readAt(fd, bytes, size - tailLength, tailLength);
+    const is64 = bytes[4] === 2;
+    const little = bytes[5] === 1;
     if (size >= (is64 ? 64 : 52)) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
       const tableOffset = is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
       const entrySize = view.getUint16(is64 ? 58 : 46, little);
       const count = view.getUint16(is64 ? 60 : 48, little);
-      readAt(fd, bytes, tableOffset, entrySize * count);
       const namesIndex = view.getUint16(is64 ? 62 : 50, little);
-      readSection(fd, bytes, tableOffset + namesIndex * entrySize, is64, little);
+      readMissing(fd, bytes, tableOffset, entrySize * count, size - tailLength);
+      readSection(fd, bytes, tableOffset + namesIndex * entrySize, is64, little, size - tailLength);
     }
     const elf = new ElfFile(bytes);
-    for (const name of DEPMOD_SECTIONS) {
-      const section = elf.section(name);
-      if (section) readAt(fd, bytes, section.offset, section.size);
+    // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
+    const wanted = DEPMOD_SECTIONS.map((name) => elf.section(name)).filter((section) => section !== undefined);
+    const symtab = elf.section('.symtab');
+    const linked = symtab ? elf.sections[symtab.link] : undefined;
+    if (linked && !wanted.includes(linked)) wanted.push(linked);
+    wanted.sort((a, b) => a.offset - b.offset);
+    let start = -1;
+    let end = -1;
+    for (const section of wanted) {
+      if (section.size === 0) continue;
+      if (start >= 0 && section.offset <= end + MERGE_GAP) {
+        end = Math.max(end, section.offset + section.size);
+        continue;
+      }
+      if (start >= 0) readMissing(fd, bytes, start, end - start, size - tailLength);
+      start = section.offset;
+      end = section.offset + section.size;
     }
+    if (start >= 0) readMissing(fd, bytes, start, end - start, size - tailLength);
     return elf;
   } finally {
     closeSync(fd);
   }
 }
 
+/** Bytes read from the end of each module at once; merge reads of sections closer than MERGE_GAP. */
+const TAIL_BYTES = 16 * 1024;
+const MERGE_GAP = 16 * 1024;
+
+/** Reads [offset, offset + length) unless it lies inside the tail already read from `tailStart`. */
+function readMissing(fd: number, bytes: Uint8Array, offset: number, length: number, tailStart: number): void {
+  if (offset >= tailStart) return;
+  readAt(fd, bytes, offset, Math.min(length, tailStart - offset));
+}
+
 /** Reads the contents of the section whose header is at `headerOffset` (already read). */
-function readSection(fd: number, bytes: Uint8Array, headerOffset: number, is64: boolean, little: boolean): void {
+function readSection(
+  fd: number,
+  bytes: Uint8Array,
+  headerOffset: number,
+  is64: boolean,
+  little: boolean,
+  tailStart: number,
+): void {
   if (headerOffset + (is64 ? 40 : 24) > bytes.length) return;
   const view = new DataView(bytes.buffer, bytes.byteOffset + headerOffset, is64 ? 40 : 24);
   const offset = is64 ? Number(view.getBigUint64(24, little)) : view.getUint32(16, little);
   const length = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(20, little);
-  readAt(fd, bytes, offset, length);
+  readMissing(fd, bytes, offset, length, tailStart);
 }
 
 /** Reads bytes [offset, offset + length) of the file into the same place of `bytes`, clipped to its end. */
