@@ -103,7 +103,10 @@ function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): Wri
     { inodeStart: 1 },
   );
   const member = compressMember(archive, compression, options.level);
-  const padding = new Uint8Array((4 - (initrd.payload.length % 4)) % 4);
+  // NUL padding to a 4-byte boundary (an uncompressed archive must start on one), and at least one
+  // byte of it, so the new member never reads as a continuation of the last one (gzip -d joins gzip
+  // members that follow one another; the kernel keeps them apart either way).
+  const padding = new Uint8Array(4 - (initrd.payload.length % 4));
   const payloadParts = [initrd.payload, padding, member];
   return finish(initrd, payloadParts, 'append', compression, member.length);
 }

@@ -5,9 +5,10 @@
  * rest in main/ (straight into the target when there is no early member).
  */
 import { join } from 'node:path';
-import { writeCpio } from '@initkit/cpio';
+import { ROOT_NAME, writeCpio } from '@initkit/cpio';
 import { type ExtractOptions, type ExtractReport, extractCpio } from '@initkit/cpio/node';
 import { firstMainMember, type Initrd, mergeMembers } from '../initrd.js';
+import type { MergedTree } from '../tree.js';
 import { treeEntries } from '../write.js';
 
 export interface ExtractInitrdOptions extends Pick<ExtractOptions, 'devices' | 'preserveOwners' | 'preserveTimes'> {
@@ -27,18 +28,17 @@ export async function extractInitrd(
     preserveTimes: options.preserveTimes,
   };
   const mainIndex = firstMainMember(initrd.members);
-  if (!options.split || mainIndex === 0) {
-    const report = await extractCpio(writeCpio(treeEntries(initrd.tree)), target, extractOptions);
-    return [{ directory: target, report }];
-  }
+  const extractTree = async (tree: MergedTree, directory: string) => {
+    // The target directory keeps its own mode and owner, as with cpio -i: the root entry is left out.
+    const entries = treeEntries(tree).filter((entry) => entry.name !== ROOT_NAME);
+    return { directory, report: await extractCpio(writeCpio(entries), directory, extractOptions) };
+  };
+  if (!options.split || mainIndex === 0) return [await extractTree(initrd.tree, target)];
   const results: { directory: string; report: ExtractReport }[] = [];
   for (let index = 0; index < mainIndex; index++) {
     const directory = join(target, index === 0 ? 'early' : `early${index + 1}`);
-    const tree = mergeMembers([initrd.members[index]!]);
-    results.push({ directory, report: await extractCpio(writeCpio(treeEntries(tree)), directory, extractOptions) });
+    results.push(await extractTree(mergeMembers([initrd.members[index]!]), directory));
   }
-  const rest = mergeMembers(initrd.members.slice(mainIndex));
-  const directory = join(target, 'main');
-  results.push({ directory, report: await extractCpio(writeCpio(treeEntries(rest)), directory, extractOptions) });
+  results.push(await extractTree(mergeMembers(initrd.members.slice(mainIndex)), join(target, 'main')));
   return results;
 }

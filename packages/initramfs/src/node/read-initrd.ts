@@ -204,7 +204,10 @@ async function streamGzipMember(
         archive: reader.archives,
       });
     }
-    await feeding;
+    // node:zlib stops at the end of the gzip data and closes early when other members follow.
+    await feeding.catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    });
   } catch (error) {
     gunzip.destroy();
     await feeding.catch(() => {});
