@@ -9,7 +9,7 @@
 import { InitkitError } from '@initkit/core';
 import { KmodIndexBuilder } from './index-file.js';
 import type { ModinfoEntry } from './modinfo.js';
-import { moduleNameFromPath, normalizeAlias, uncompressedModulePath } from './module-name.js';
+import { moduleNameFromPath, normalizeAlias, normalizeModuleName, uncompressedModulePath } from './module-name.js';
 import { parseBuiltin, parseBuiltinModinfo } from './text-files.js';
 
 /** What depmod needs to know about one module. */
@@ -32,6 +32,12 @@ export interface DepmodOptions {
   builtinModinfo?: Uint8Array;
   /** A character the architecture prefixes to symbol names (depmod -P), e.g. '_' on some. */
   symbolPrefix?: string;
+  /**
+   * How modules are linked: 'symbols' (default) resolves each module's needed symbols against the
+   * others' exports, exactly as kmod's depmod does; 'depends' uses the `depends=` list modpost wrote
+   * into .modinfo (for modules stripped of their symbol table).
+   */
+  linkBy?: 'symbols' | 'depends';
 }
 
 /** One module after depmod: its place in the order and its full dependency list in load order. */
@@ -63,7 +69,8 @@ const encoder = new TextEncoder();
 
 export function depmod(modules: readonly DepmodModule[], options: DepmodOptions = {}): DepmodResult {
   const nodes = orderModules(pickModules(modules), options.order);
-  linkBySymbols(nodes, options.symbolPrefix ?? '');
+  if (options.linkBy === 'depends') linkByDepends(nodes);
+  else linkBySymbols(nodes, options.symbolPrefix ?? '');
   topologicalSort(nodes);
 
   const entries: DepmodEntry[] = nodes.map((node) => ({
@@ -189,6 +196,24 @@ function linkBySymbols(nodes: readonly Node[], prefix: string): void {
       seen.add(owner);
       node.deps.push(owner);
       owner.users++;
+    }
+  }
+}
+
+/** Links each module to the modules its `depends=` names (in that order), ignoring unknown names. */
+function linkByDepends(nodes: readonly Node[]): void {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  for (const node of nodes) {
+    const seen = new Set<Node>();
+    for (const { key, value } of node.source.info) {
+      if (key !== 'depends') continue;
+      for (const name of value.split(',')) {
+        const dependency = byName.get(normalizeModuleName(name));
+        if (!dependency || dependency === node || seen.has(dependency)) continue;
+        seen.add(dependency);
+        node.deps.push(dependency);
+        dependency.users++;
+      }
     }
   }
 }

@@ -54,6 +54,19 @@ describe.runIf(hasTools('depmod', 'cp'))('depmod oracle on Debian 12 kernels', (
         });
       }
 
+      it("linking by .modinfo depends= gives every module the same dependency set as depmod's", async () => {
+        const byDepends = await depmodDirectory(kernel.modulesDir, { dryRun: true, linkBy: 'depends' });
+        const asSets = (bytes: Uint8Array | Buffer) =>
+          new TextDecoder()
+            .decode(bytes)
+            .split('\n')
+            .map((line) => line.split(' ').sort().join(' '))
+            .sort();
+        expect(asSets(byDepends.files.get('modules.dep')!)).toEqual(
+          asSets(readFileSync(join(nativeDir, 'modules.dep'))),
+        );
+      });
+
       it('modules.dep is in the same order as depmod writes it', () => {
         expect(new TextDecoder().decode(ours.files.get('modules.dep'))).toBe(
           readFileSync(join(nativeDir, 'modules.dep'), 'utf8'),

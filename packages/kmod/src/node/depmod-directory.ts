@@ -14,6 +14,8 @@ export interface DepmodDirectoryOptions {
   dryRun?: boolean;
   /** depmod -P: symbol prefix of the architecture. */
   symbolPrefix?: string;
+  /** Link modules by their symbols (default, as kmod's depmod) or by their `depends=` lists. */
+  linkBy?: 'symbols' | 'depends';
 }
 
 /** The module directory of a kernel release under a root: ROOT/lib/modules/KVER, else ROOT/usr/lib/modules/KVER. */
@@ -43,6 +45,7 @@ export async function depmodDirectory(directory: string, options: DepmodDirector
     builtin: builtin?.toString('utf8'),
     builtinModinfo: builtinModinfo ? new Uint8Array(builtinModinfo) : undefined,
     symbolPrefix: options.symbolPrefix,
+    linkBy: options.linkBy,
   });
   if (!options.dryRun) {
     await Promise.all(
