@@ -255,7 +255,7 @@ export function registerInitramfs(program: Command): void {
       const adds = (options.add ?? []).map(addItem);
       const request: EditRequest = { add: adds, remove: options.remove ?? [] };
       if (addModules.length > 0 && options.modules !== undefined) {
-        const source = await moduleSourceFromDirectory(options.modules);
+        const source = await moduleSourceFromDirectory(options.modules, { names: addModules });
         request.modules = { ...source, names: addModules, decompress: options.decompressModules === true };
       }
       if (options.wrapInit) request.wrapInit = { originalName: options.initName };

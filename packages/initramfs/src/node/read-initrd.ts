@@ -15,6 +15,7 @@ import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js'
 import type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from '../member.js';
 import { compressionAt, entryPath, isCpioMagic, readArchives } from '../scan.js';
 import { unwrapInitrd } from '../wrapper.js';
+import { releaseDroppedBuffers } from './release-memory.js';
 
 export interface OpenInitrdOptions extends ReadInitrdOptions {
   /** Which files' contents to keep (default: all). Symlink targets are always kept. */
@@ -26,6 +27,8 @@ export interface OpenInitrdOptions extends ReadInitrdOptions {
 }
 
 const INPUT_CHUNK = 1 << 20;
+/** Inflated bytes between two collections of dropped output chunks. */
+const RELEASE_EVERY = 2 << 20;
 
 /** Opens an initrd file. */
 export async function openInitrdFile(path: string, options: OpenInitrdOptions = {}): Promise<Initrd> {
@@ -167,8 +170,13 @@ async function streamGzipMember(
   const maxOutput = options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
   const entries: MemberEntry[] = [];
   let complete = true;
+  let released = 0;
   try {
     for await (const record of reader) {
+      if (reader.position - released > RELEASE_EVERY) {
+        released = reader.position;
+        releaseDroppedBuffers();
+      }
       if (reader.position > maxOutput) {
         throw new InitkitError(
           'INITRAMFS_MEMBER_TOO_LARGE',

@@ -1,0 +1,143 @@
+/**
+ * bench/initramfs: the issue's list, on a ~90 MiB cpio of system files (a busybox /init, usr-merged
+ * layout, /usr/lib/python3.11 and /usr/bin files) compressed with gzip -9 and wrapped in a ramdisk
+ * uImage, whole processes against the shell pipeline the original tool ran:
+ * - add 3 modules with their dependencies and wrap /init, append mode: at least 15x faster than
+ *   `dd | gunzip | cpio -i`, copy the modules, write /init, `find . | cpio -o -H newc | gzip -9`, mkimage;
+ * - the same edit in full mode with gzip -9: no slower than that pipeline;
+ * - `ls` of the gzip, xz and zstd variants: at most 1.2x `<decompressor> -dc | cpio -t`;
+ * - peak RSS of the append edit: at most 64 MiB plus the input size.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { moduleTree } from '../test/initramfs-images.js';
+import { compare, ensureWorkDir, initkitCommand, measured, peakRssKiB, report, shell } from './harness.js';
+
+const MODULES = ['mvneta', 'nbd', 'marvell'];
+const TARGET_BYTES = 90 * 1024 * 1024;
+
+const directory = ensureWorkDir('initramfs');
+const root = join(directory, 'root');
+const cpioPath = join(directory, 'system.cpio');
+const uimagePath = join(directory, 'uInitrd');
+const modules = await moduleTree('armhf');
+
+function sh(script: string, cwd?: string): string {
+  return execFileSync('bash', ['-o', 'pipefail', '-c', script], { cwd, maxBuffer: 1 << 26 }).toString();
+}
+
+/** Files of `source` in name order, copied into root/`target` until the tree holds `limit` bytes. */
+function copyUntil(source: string, target: string, limit: { left: number }): void {
+  mkdirSync(join(root, target), { recursive: true });
+  for (const name of readdirSync(source).sort()) {
+    if (limit.left <= 0) return;
+    const from = join(source, name);
+    const info = lstatSync(from, { throwIfNoEntry: false });
+    if (!info) continue;
+    const to = join(root, target, name);
+    if (info.isDirectory()) {
+      copyUntil(from, join(target, name), limit);
+    } else if (info.isFile() && info.size > 0) {
+      copyFileSync(from, to);
+      limit.left -= info.size;
+    }
+  }
+}
+
+if (!existsSync(uimagePath)) {
+  rmSync(root, { recursive: true, force: true });
+  for (const path of ['usr/bin', 'usr/lib', 'etc', 'proc', 'sys', 'dev', 'newroot']) mkdirSync(join(root, path), { recursive: true });
+  for (const path of ['bin', 'lib', 'sbin']) symlinkSync(path === 'sbin' ? 'usr/bin' : `usr/${path}`, join(root, path));
+  copyFileSync('/bin/busybox', join(root, 'usr/bin/busybox'));
+  symlinkSync('busybox', join(root, 'usr/bin/sh'));
+  writeFileSync(join(root, 'init'), '#!/bin/sh\nmount -t proc proc /proc\nexec switch_root /newroot /sbin/init\n', { mode: 0o755 });
+  const limit = { left: TARGET_BYTES - statSync('/bin/busybox').size };
+  copyUntil('/usr/lib/python3.11', 'usr/lib/python3.11', limit);
+  copyUntil('/usr/bin', 'usr/bin', limit);
+  sh(`find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 > ${cpioPath}`, root);
+  sh(`gzip -9 -n -c ${cpioPath} > ${cpioPath}.gz`);
+  sh(`xz -6 --check=crc32 -T1 -c ${cpioPath} > ${cpioPath}.xz`);
+  sh(`zstd -q -19 -T1 -c ${cpioPath} > ${cpioPath}.zst`);
+  sh(`mkimage -A arm -O linux -T ramdisk -C none -a 0 -e 0 -n initramfs -d ${cpioPath}.gz ${uimagePath} > /dev/null`);
+}
+
+const inputBytes = statSync(uimagePath).size;
+const cpioBytes = statSync(cpioPath).size;
+
+// What the original tool copied: the modules modprobe would load, as paths under the module tree.
+const closure = [
+  ...new Set(
+    MODULES.flatMap((name) =>
+      sh(`modprobe -d ${modules.root} -S ${modules.release} --show-depends ${name}`)
+        .split('\n')
+        .filter((line) => line.startsWith('insmod '))
+        .map((line) => line.slice('insmod '.length).trim().slice(`${modules.root}/`.length)),
+    ),
+  ),
+];
+const wrapper = `#!/bin/sh\n${closure.map((path) => `insmod /${path}`).join('\n')}\n. /init.orig\n`;
+writeFileSync(join(directory, 'wrapper.sh'), wrapper);
+const scratch = join(directory, 'pipeline');
+const pipeline =
+  `rm -rf ${scratch} && mkdir ${scratch} && cd ${scratch} && ` +
+  `dd if=${uimagePath} bs=64 skip=1 status=none | gunzip | cpio -i --quiet -d -m && ` +
+  `(cd ${modules.root} && cp --parents ${closure.join(' ')} lib/modules/${modules.release}/modules.dep ${scratch}/) && ` +
+  `mv init init.orig && cp ${join(directory, 'wrapper.sh')} init && chmod 755 init && ` +
+  `find . | cpio --quiet -o -H newc | gzip -9 > ../pipeline.gz && ` +
+  `mkimage -A arm -O linux -T ramdisk -C none -a 0 -e 0 -n initramfs -d ../pipeline.gz ../pipeline.uimg > /dev/null`;
+const moduleFlags = MODULES.map((name) => `--add-module ${name}`).join(' ');
+const edit = (mode: string, extra = '') =>
+  `${initkitCommand} initramfs edit ${uimagePath} -o ${join(directory, `${mode}.uimg`)} -q --mode ${mode} ${extra} ` +
+  `--modules ${modules.directory} ${moduleFlags} --wrap-init`;
+
+const rows = [
+  await compare({
+    name: `add ${MODULES.length} modules (+deps: ${closure.length} files) and wrap /init, append mode, ${(inputBytes / 2 ** 20).toFixed(0)} MiB uInitrd`,
+    goal: '>= 15x faster (<= 0.067)',
+    maxRatio: 1 / 15,
+    ours: shell(edit('append')),
+    native: shell(pipeline),
+    runs: 3,
+  }),
+  await compare({
+    name: 'the same edit, full mode, gzip -9',
+    goal: 'no slower (<= 1.0)',
+    maxRatio: 1,
+    ours: shell(edit('full', '--compress gzip --level 9')),
+    native: shell(pipeline),
+    runs: 3,
+  }),
+];
+for (const [format, tool] of [
+  ['gz', 'gzip'],
+  ['xz', 'xz'],
+  ['zst', 'zstd'],
+] as const) {
+  rows.push(
+    await compare({
+      name: `ls of the ${(cpioBytes / 2 ** 20).toFixed(0)} MiB cpio, ${tool} (initkit initramfs ls vs ${tool} -dc | cpio -t)`,
+      goal: '<= 1.2x',
+      maxRatio: 1.2,
+      ours: shell(`${initkitCommand} initramfs ls ${cpioPath}.${format} > /dev/null`),
+      native: shell(`${tool} -dc ${cpioPath}.${format} | cpio -t --quiet > /dev/null`),
+      runs: 5,
+    }),
+  );
+}
+const peak = await peakRssKiB(edit('append'));
+const budget = 64 * 1024 + inputBytes / 1024;
+rows.push(
+  measured(
+    'peak RSS of the append edit',
+    `${(peak / 1024).toFixed(1)} MiB`,
+    `budget ${(budget / 1024).toFixed(1)} MiB (64 MiB + input)`,
+    peak / budget,
+    '<= 1.0 of budget',
+    peak <= budget,
+  ),
+);
+report('initramfs', rows, [
+  `Input: ${(cpioBytes / 2 ** 20).toFixed(1)} MiB newc cpio of system files; gzip -9 ${(statSync(`${cpioPath}.gz`).size / 2 ** 20).toFixed(1)} MiB in a ramdisk uImage; xz -6 --check=crc32 and zstd -19 variants for ls.`,
+  `Modules (armhf Debian 12 tree): ${MODULES.join(', ')} and dependencies: ${closure.map((path) => path.split('/').pop()).join(', ')}.`,
+]);

@@ -1,0 +1,30 @@
+/**
+ * Inflating a member with node:zlib allocates a fresh buffer for every output chunk. V8 only collects
+ * them when its external memory grows by tens of MiB, so a 90 MiB member would raise the peak by that
+ * much although each chunk is dropped at once. A cheap young-generation collection every few MiB keeps
+ * the peak near the live data. The collector is reached through --expose-gc set at run time; where
+ * that is unavailable, nothing is done.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+type Collect = (options?: { type?: 'minor' | 'major' }) => void;
+
+let collect: Collect | null | undefined;
+
+function collector(): Collect | null {
+  if (collect !== undefined) return collect;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    collect = typeof gc === 'function' ? (gc as Collect) : null;
+  } catch {
+    collect = null;
+  }
+  return collect;
+}
+
+/** Collects the young generation (the dropped chunk wrappers and, with them, their buffers). */
+export function releaseDroppedBuffers(): void {
+  collector()?.({ type: 'minor' });
+}
