@@ -73,7 +73,7 @@ export class ModuleDatabase {
       lines = [...new KmodIndex(bytes(depBin)).entries()]
         .flatMap(([, values]) => values)
         .sort((a, b) => a.priority - b.priority)
-        .flatMap((value) => parseModulesDep(value.value));
+        .flatMap((value) => parseModulesDep(value.value).map(({ line: _line, offset: _offset, ...entry }) => entry));
     } else lines = [];
     lines.forEach((line, index) => {
       if (this.modulesByName.has(line.name)) return;

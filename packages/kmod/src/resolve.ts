@@ -89,8 +89,8 @@ function dependencyTargets(database: ModuleDatabase, module: DatabaseModule): Lo
     if (!dependency) {
       throw new InitkitError(
         'KMOD_MISSING_DEPENDENCY',
-        `${module.name} (${module.path}) needs ${path}, which modules.dep does not list as a module`,
-        { source: 'modules.dep' },
+        `${where(module)}${module.name} (${module.path}) needs ${path}, which modules.dep does not list as a module`,
+        { source: 'modules.dep', offset: module.offset },
       );
     }
     targets.push({ kind: 'module', module: dependency });
@@ -111,8 +111,9 @@ export function checkDependencyCycles(database: ModuleDatabase, module?: Databas
     if (seen === 'done') return;
     if (seen === 'visiting') {
       const loop = [...stack.slice(stack.indexOf(current.name)), current.name];
-      throw new InitkitError('KMOD_DEPENDENCY_CYCLE', `modules.dep has a dependency cycle: ${loop.join(' -> ')}`, {
+      throw new InitkitError('KMOD_DEPENDENCY_CYCLE', `${where(current)}dependency cycle: ${loop.join(' -> ')}`, {
         source: 'modules.dep',
+        offset: current.offset,
       });
     }
     state.set(current.name, 'visiting');
@@ -122,6 +123,11 @@ export function checkDependencyCycles(database: ModuleDatabase, module?: Databas
     state.set(current.name, 'done');
   };
   for (const start of module ? [module] : database.modules) visit(start);
+}
+
+/** "line 12: " when the module's modules.dep line is known. */
+function where(module: DatabaseModule): string {
+  return module.line === undefined ? '' : `line ${module.line}: `;
 }
 
 function notFound(database: ModuleDatabase, query: string): InitkitError {

@@ -13,6 +13,9 @@ export interface ModuleDependencyLine {
   path: string;
   /** Every dependency's path, nearest users first (load them last to first). */
   dependencies: string[];
+  /** Where the line is in modules.dep (1-based line, offset of its first byte); absent for modules.dep.bin. */
+  line?: number;
+  offset?: number;
 }
 
 export interface AliasLine {
@@ -71,7 +74,13 @@ export function parseModulesDep(text: string): ModuleDependencyLine[] {
     if (colon <= 0) badLine('modules.dep', line, '"module/path.ko: dependencies..."');
     const path = line.text.slice(0, colon);
     const rest = line.text.slice(colon + 1).trim();
-    return { name: moduleNameFromPath(path), path, dependencies: rest === '' ? [] : rest.split(/\s+/) };
+    return {
+      name: moduleNameFromPath(path),
+      path,
+      dependencies: rest === '' ? [] : rest.split(/\s+/),
+      line: line.number,
+      offset: line.offset,
+    };
   });
 }
 

@@ -1,11 +1,16 @@
 /** depmod and resolution on small synthetic trees: order, soft dependencies, aliases, and every failure. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { depmod } from '../src/depmod.js';
 import { fnmatch } from '../src/fnmatch.js';
 import { ModuleDatabase } from '../src/module-database.js';
+import { assertModuleFilesExist } from '../src/node/module-files.js';
 import { probeList, resolveModules } from '../src/resolve.js';
 import { parseModulesDep } from '../src/text-files.js';
 import { checkVermagic } from '../src/vermagic.js';
+import { buildFakeModule } from './elf-builder.js';
 
 const files = (entries: Record<string, string>) => new Map(Object.entries(entries));
 const paths = (steps: ReturnType<typeof probeList>) =>
@@ -112,17 +117,41 @@ describe('resolution', () => {
     expect(() => probeList(cyclic, 'a')).toThrow(
       expect.objectContaining({
         code: 'KMOD_DEPENDENCY_CYCLE',
-        message: expect.stringContaining('a -> b -> a'),
+        message: expect.stringContaining('line 1: dependency cycle: a -> b -> a'),
         source: 'modules.dep',
+        offset: 0,
       }),
     );
   });
 
   it('reports a dependency that modules.dep does not list as a module', () => {
-    const broken = new ModuleDatabase(files({ 'modules.dep': 'a.ko: gone.ko\n' }));
+    const broken = new ModuleDatabase(files({ 'modules.dep': 'b.ko:\na.ko: gone.ko\n' }));
     expect(() => probeList(broken, 'a')).toThrow(
-      expect.objectContaining({ code: 'KMOD_MISSING_DEPENDENCY', message: expect.stringContaining('gone.ko') }),
+      expect.objectContaining({
+        code: 'KMOD_MISSING_DEPENDENCY',
+        message: expect.stringContaining('line 2: a (a.ko) needs gone.ko'),
+        offset: 6,
+      }),
     );
+  });
+
+  it('reports a module file missing from the tree with the modules.dep line naming it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'initkit-kmod-missing-'));
+    try {
+      writeFileSync(join(directory, 'b.ko'), buildFakeModule());
+      const database = new ModuleDatabase(files({ 'modules.dep': 'b.ko:\na.ko: b.ko\n' }));
+      const steps = probeList(database, 'a');
+      expect(() => assertModuleFilesExist(directory, database, steps)).toThrow(
+        expect.objectContaining({
+          code: 'KMOD_MODULE_FILE_MISSING',
+          message: expect.stringContaining('modules.dep line 2 names a.ko'),
+          offset: 6,
+          source: join(directory, 'modules.dep'),
+        }),
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('reports a malformed modules.dep line with its line number and offset', () => {

@@ -12,7 +12,13 @@ import {
   probeList,
   resolveModules,
 } from '@initkit/kmod';
-import { depmodDirectory, loadModuleDatabase, moduleDirectory, readKernelModuleFile } from '@initkit/kmod/node';
+import {
+  assertModuleFilesExist,
+  depmodDirectory,
+  loadModuleDatabase,
+  moduleDirectory,
+  readKernelModuleFile,
+} from '@initkit/kmod/node';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';
@@ -45,10 +51,13 @@ export function registerKmod(program: Command): void {
       const database = await loadModuleDatabase(directory, { depmodIfMissing: true });
       if (options.showDepends) {
         if (modules.length !== 1) throw new UsageError('--show-depends takes one module, as modprobe does');
-        process.stdout.write(formatShowDepends(probeList(database, modules[0]!), directory));
+        const steps = probeList(database, modules[0]!);
+        assertModuleFilesExist(directory, database, steps);
+        process.stdout.write(formatShowDepends(steps, directory));
         return;
       }
       const steps = resolveModules(database, modules);
+      assertModuleFilesExist(directory, database, steps);
       if (options.json) printJson(steps.map((step) => describeStep(step, directory)));
       else
         for (const step of steps) if (step.kind === 'insmod') process.stdout.write(`${join(directory, step.path)}\n`);

@@ -1,0 +1,23 @@
+/**
+ * Checks that the module files a resolution wants to load exist in the module directory: a
+ * modules.dep naming a file that is gone (a half-removed kernel, a hand-edited list) is
+ * KMOD_MODULE_FILE_MISSING with the modules.dep line that names it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InitkitError } from '@initkit/core';
+import type { ModuleDatabase } from '../module-database.js';
+import type { LoadStep } from '../resolve.js';
+
+export function assertModuleFilesExist(directory: string, database: ModuleDatabase, steps: readonly LoadStep[]): void {
+  for (const step of steps) {
+    if (step.kind !== 'insmod' || existsSync(join(directory, step.path))) continue;
+    const module = database.moduleByPath(step.path);
+    const line = module?.line === undefined ? '' : `line ${module.line} `;
+    throw new InitkitError(
+      'KMOD_MODULE_FILE_MISSING',
+      `modules.dep ${line}names ${step.path}, which is not in ${directory}`,
+      { source: join(directory, 'modules.dep'), offset: module?.offset },
+    );
+  }
+}
