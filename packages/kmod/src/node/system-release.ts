@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kernelVersion } from '../kernel-version.js';
 
 export interface SystemKernelRelease {
   release: string;
@@ -34,8 +35,8 @@ export function kernelReleasesFromSystem(root = '/'): SystemKernelRelease[] {
 
 /**
  * The release of an Arch package, by its pkgbase ("linux", "linux-armv7"): the modules directory
- * whose pkgbase file names it, else the ALL_kver of ROOT/etc/mkinitcpio.d/<pkgbase>.preset when that
- * is a release rather than a path to an image.
+ * whose pkgbase file names it, else the ALL_kver of ROOT/etc/mkinitcpio.d/<pkgbase>.preset: a
+ * release as it stands, or the path of a kernel image whose release is read from the image.
  */
 export function kernelReleaseForPkgbase(pkgbase: string, root = '/'): string | undefined {
   const byPkgbase = kernelReleasesFromSystem(root).filter((release) => release.pkgbase === pkgbase);
@@ -44,7 +45,13 @@ export function kernelReleaseForPkgbase(pkgbase: string, root = '/'): string | u
   if (preset === undefined) return undefined;
   const match = /^\s*ALL_kver\s*=\s*(["']?)([^"'\n]+)\1\s*$/m.exec(preset);
   const value = match?.[2]?.trim();
-  return value && !value.includes('/') ? value : undefined;
+  if (!value) return undefined;
+  if (!value.startsWith('/')) return value;
+  try {
+    return kernelVersion(new Uint8Array(readFileSync(join(root, value)))).release;
+  } catch {
+    return undefined;
+  }
 }
 
 function readTrimmed(path: string): string | undefined {
