@@ -71,6 +71,12 @@ for (const [name, bytes] of [
 }
 
 const rows: Row[] = [];
+const push = rows.push.bind(rows);
+// Print each row as it is measured, so a long run shows progress.
+rows.push = (...added: Row[]) => {
+  for (const row of added) console.log(`${row.name}: ${row.ours} vs ${row.native}, ratio ${row.ratio} (${row.goal})`);
+  return push(...added);
+};
 const path = (name: string) => `${work}${name}`;
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 

@@ -30,6 +30,11 @@ export class InputQueue {
     return this.base + this.position;
   }
 
+  /** Input bytes received so far (what a streaming ratio guard measures output against). */
+  get received(): number {
+    return this.base + this.end;
+  }
+
   get available(): number {
     return this.end - this.position;
   }

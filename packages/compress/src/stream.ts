@@ -193,7 +193,7 @@ class SlidingGzipTarget implements GzipTarget {
     this.crc = crc32(chunk, this.crc);
     this.size += chunk.length;
     this.total += chunk.length;
-    checkOutput(this.limits, this.total, this.queue.offset, this.queue.offset);
+    checkOutput(this.limits, this.total, this.queue.received, this.queue.offset);
     this.emit(chunk);
   }
 
@@ -276,7 +276,7 @@ function* zstdStream(
       const hash = new Xxh64();
       const decompressor = new Decompress((chunk) => {
         total += chunk.length;
-        checkOutput(limits, total, queue.offset, queue.offset);
+        checkOutput(limits, total, queue.received, queue.offset);
         hash.update(chunk);
         emit(chunk);
       });

@@ -43,6 +43,19 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd'))('streaming decode', () => {
     });
   }
 
+  it('the ratio guard measures against the input received, not the header', async () => {
+    const lines = Array.from({ length: 150_000 }, (_, i) => `line ${i} compresses well but not past the guard\n`);
+    const text = new TextEncoder().encode(lines.join(''));
+    for (const format of ['gzip', 'lzma'] as const) {
+      const compressed = encode(format, text.subarray(0, format === 'lzma' ? 200_000 : text.length), { level: 1 });
+      const expected = text.subarray(0, format === 'lzma' ? 200_000 : text.length);
+      expect(sameBytes(concat(...decodeChunks(compressed)), expected)).toBe(true);
+      expect(sameBytes(await collect(decodeStream(pieces(compressed, 65536))), expected)).toBe(true);
+    }
+    const xz = native('xz', ['-c'], text);
+    expect(sameBytes(concat(...decodeChunks(xz)), text)).toBe(true);
+  });
+
   it('a Web ReadableStream in and out', async () => {
     const source = new ReadableStream<Uint8Array>({
       start(controller) {

@@ -383,7 +383,7 @@ export class StreamingBlockSink implements XzBlockSink {
     if (chunk.length === 0) return;
     this.blockSize += chunk.length;
     this.totalOutput += chunk.length;
-    checkOutput(this.limits, this.totalOutput, this.queue.offset, this.queue.offset);
+    checkOutput(this.limits, this.totalOutput, this.queue.received, this.queue.offset);
     if (this.checkType === CHECK_CRC32) this.crc = crc32(chunk, this.crc);
     else if (this.checkType === CHECK_CRC64) this.crc64Value = crc64(chunk, this.crc64Value);
     else this.sha?.update(chunk);
