@@ -63,7 +63,15 @@ function generator(seed: number): () => number {
   };
 }
 
-/** A FIFO of datagrams that each leave `delayMs` after they arrived, driven by one timer. */
+/**
+ * Node's timers tick in whole milliseconds, so a datagram cannot leave exactly `delayMs` after it came.
+ * Each one leaves on the first tick within half a millisecond of its due time: the delay averages
+ * `delayMs`, and a peer that answers a few microseconds later than another is not pushed a whole tick
+ * further (which an exact "not before due" rule would do, turning 20 us into 1 ms).
+ */
+const TICK_SLACK_MS = 0.5;
+
+/** A FIFO of datagrams that each leave about `delayMs` after they arrived, driven by one timer. */
 class DelayLine {
   private readonly queue: { due: number; send: () => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -85,13 +93,13 @@ class DelayLine {
       this.timer = undefined;
       return;
     }
-    this.timer = setTimeout(() => this.release(), Math.max(0, head.due - performance.now()));
+    this.timer = setTimeout(() => this.release(), Math.max(0, head.due - TICK_SLACK_MS - performance.now()));
   }
 
   private release(): void {
     const now = performance.now();
     let index = 0;
-    while (index < this.queue.length && this.queue[index]!.due <= now + 0.05) this.queue[index++]!.send();
+    while (index < this.queue.length && this.queue[index]!.due <= now + TICK_SLACK_MS) this.queue[index++]!.send();
     this.queue.splice(0, index);
     this.arm();
   }

@@ -142,7 +142,7 @@ async function prepare(options: TftpClientOptions, verb: 'read' | 'write'): Prom
     maxTimeoutMs: (options.timeout ?? DEFAULT_RETRANSMIT.timeoutMs) * 8,
     retries: options.retries ?? DEFAULT_RETRANSMIT.retries,
   };
-  const label = `${verb} of ${JSON.stringify(options.file)} from ${formatEndpoint(server)}`;
+  const label = `${verb} of ${JSON.stringify(options.file)} ${verb === 'read' ? 'from' : 'to'} ${formatEndpoint(server)}`;
   return { socket, server, policy, deadlineAt, blksize, windowsize, label, started };
 }
 
@@ -349,7 +349,6 @@ export async function tftpPut(options: TftpClientOptions & { data: TftpPutData }
   if (mode === 'netascii') source = netasciiSource(source);
   try {
     const prepared = await prepare(options, 'write');
-    prepared.label = prepared.label.replace(/ from /, ' to ');
     return await withChannel(prepared, options, async (channel) => {
       const agreed = await handshake(channel, prepared, Opcode.WRQ, options, size);
       const total = mode === 'octet' ? size : undefined;

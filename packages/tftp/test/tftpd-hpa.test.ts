@@ -70,6 +70,16 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
     expect(Buffer.compare(readFileSync(target), files.get('blocks65536')!)).toBe(0);
   });
 
+  it('reads exactly 65536 blocks of 512 with options (tsize acknowledged, block numbers wrap)', async () => {
+    const target = join(temp(), 'copy-65536-options');
+    const result = await tftpGetToFile(
+      { host: daemon.address, port: daemon.port, file: 'blocks65536', blksize: 512 },
+      target,
+    );
+    expect(result).toMatchObject({ negotiated: true, blksize: 512, tsize: 65536 * 512 });
+    expect(Buffer.compare(readFileSync(target), files.get('blocks65536')!)).toBe(0);
+  });
+
   it('reads more than 32 MiB with and without options', async () => {
     for (const extra of [{}, { options: false }]) {
       const progress: number[] = [];
