@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type DebianArch, type DebianKernel, debianKernel } from '../../../test/harness/debian-kernels.js';
 import { runOk } from '../../../test/harness/run.js';
 import { hasTools } from '../../../test/harness/tools.js';
-import { readKernelModule } from '../src/kernel-module.js';
+import { moduleVermagic, readKernelModule } from '../src/kernel-module.js';
 import { formatModinfo } from '../src/modinfo-format.js';
+import { checkVermagic } from '../src/vermagic.js';
 import { listModuleFiles } from './tree.js';
 
 /** Runs modinfo over many files at once and splits its output at each `filename:` line. */
@@ -45,6 +46,15 @@ describe.runIf(hasTools('modinfo'))('modinfo oracle on Debian 12 kernels', () =>
         }
         expect(mismatches.slice(0, 2)).toEqual([]);
         expect(files.length).toBeGreaterThan(3000);
+      });
+
+      it('every module passes the vermagic check for its own release, and none for another', () => {
+        const modules = files.map((file) => {
+          const module = readKernelModule(new Uint8Array(readFileSync(file)), { path: file });
+          return { name: module.name, vermagic: moduleVermagic(module) };
+        });
+        expect(checkVermagic(modules, kernel.release)).toEqual([]);
+        expect(checkVermagic(modules, '6.1.0-0-other').length).toBe(modules.length);
       });
 
       it('matches modinfo -F for single fields', () => {
