@@ -99,7 +99,7 @@ function unpackWithGnuCpio(initrd: Initrd, file: string, directory: string): voi
     // GNU cpio reads whole 512-byte blocks: an uncompressed member keeps the padding that follows it.
     const next = initrd.members[index + 1];
     const length =
-      member.compression === 'none' ? (next ? next.offset : initrd.payload.length) - member.offset : member.length;
+      member.compression === 'none' ? (next ? next.offset : initrd.payloadLength) - member.offset : member.length;
     runOk('sh', [
       '-c',
       `tail -c +${start + 1} "$0" | head -c ${length} | ${DECOMPRESSORS[member.compression]} > "$1"`,
@@ -209,7 +209,7 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
         const written = readFileSync(output);
         if (mode === 'append') {
           const start = before.wrapper ? 64 : 0;
-          expect(written.subarray(start, start + before.payload.length).equals(original.subarray(start))).toBe(true);
+          expect(written.subarray(start, start + before.payloadLength).equals(original.subarray(start))).toBe(true);
           expect(after.members).toHaveLength(before.members.length + 1);
         } else {
           const early = firstMainMember(before.members);

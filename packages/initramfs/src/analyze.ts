@@ -89,7 +89,7 @@ export function analyzeInitrd(initrd: Initrd): InitrdAnalysis {
     .filter((node) => /^kernel\/x86\/microcode\/[^/]+\.bin$/.test(node.path))
     .map((node) => ({ path: node.path, size: node.inode.size, member: node.inode.member }));
   return {
-    size: initrd.bytes.length,
+    size: initrd.size,
     wrapper: initrd.wrapper && {
       name: initrd.wrapper.name,
       time: initrd.wrapper.time,

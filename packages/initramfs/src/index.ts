@@ -60,6 +60,9 @@ export { rewrapHeader, type UnwrapOptions, type Unwrapped, unwrapInitrd } from '
 export {
   appendCompression,
   concatParts,
+  type OutputPart,
+  outputChunks,
+  type PayloadRange,
   treeEntries,
   type WriteMode,
   type WriteOptions,

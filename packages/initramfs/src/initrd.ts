@@ -3,6 +3,7 @@
  * kernel would unpack from them. `readInitrd` does it all in memory from bytes (isomorphic); the Node
  * entry has a streaming reader that produces the same structure with less memory.
  */
+import { crc32 } from '@initkit/core';
 import type { UImageHeader } from '@initkit/uimage';
 import type { InitrdMember, InitrdSegment } from './member.js';
 import { type ScanOptions, scanInitrd } from './scan.js';
@@ -10,14 +11,24 @@ import { MergedTree } from './tree.js';
 import { type UnwrapOptions, unwrapInitrd } from './wrapper.js';
 
 export interface Initrd {
-  /** The whole input, wrapper included. */
-  bytes: Uint8Array;
+  /** Bytes of the whole input, wrapper included. */
+  size: number;
+  /** The whole input, when it is held in memory (a file read as a stream is not). */
+  bytes: Uint8Array | undefined;
   /** The uImage header when the initrd was wrapped. */
   wrapper: UImageHeader | undefined;
-  /** The initrd proper: the uImage payload, or all of `bytes`. */
-  payload: Uint8Array;
-  /** Offset of `payload` in `bytes`. */
+  /** The initrd proper (the uImage payload, or all of `bytes`), when held in memory. */
+  payload: Uint8Array | undefined;
+  /** Offset of the payload in the input. */
   payloadOffset: number;
+  payloadLength: number;
+  /** CRC-32 of the payload when it was computed (always for a wrapped initrd). */
+  payloadCrc: number | undefined;
+  /**
+   * Bytes `start` to `end` of the payload: a view of `payload`, or read from where the initrd came
+   * from (into `target` when given and large enough, else a new array).
+   */
+  readPayload: (start: number, end: number, target?: Uint8Array) => Uint8Array;
   members: InitrdMember[];
   segments: InitrdSegment[];
   /** What the kernel would unpack, members applied in order. */
@@ -30,13 +41,17 @@ export interface ReadInitrdOptions extends ScanOptions, UnwrapOptions {}
 
 /** Opens an initrd held in memory: unwrap, split into members, merge. */
 export function readInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): Initrd {
-  const { header, payload, payloadOffset } = unwrapInitrd(bytes, options);
+  const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
   const { members, segments } = scanInitrd(payload, options, payloadOffset);
   return {
+    size: bytes.length,
     bytes,
     wrapper: header,
     payload,
     payloadOffset,
+    payloadLength: payload.length,
+    payloadCrc: header ? (dataCrcOk ? header.dataCrc : crc32(payload)) : undefined,
+    readPayload: (start, end) => payload.subarray(start, end),
     members,
     segments,
     tree: mergeMembers(members),

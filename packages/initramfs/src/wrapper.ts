@@ -21,6 +21,8 @@ export interface Unwrapped {
   payload: Uint8Array;
   /** Offset of the payload in the input (64 with a header, else 0). */
   payloadOffset: number;
+  /** Whether the header's data CRC matched (true without a header). */
+  dataCrcOk: boolean;
 }
 
 export interface UnwrapOptions {
@@ -30,7 +32,7 @@ export interface UnwrapOptions {
 
 /** Detects and strips a uImage header. Bytes after the image's payload are refused. */
 export function unwrapInitrd(bytes: Uint8Array, options: UnwrapOptions = {}): Unwrapped {
-  if (!isUImage(bytes)) return { header: undefined, payload: bytes, payloadOffset: 0 };
+  if (!isUImage(bytes)) return { header: undefined, payload: bytes, payloadOffset: 0, dataCrcOk: true };
   const image = parseUImage(bytes, { verifyDataCrc: options.verifyDataCrc ?? true });
   if (hasFileTable(image.header.type)) {
     throw new InitkitError(
@@ -46,7 +48,12 @@ export function unwrapInitrd(bytes: Uint8Array, options: UnwrapOptions = {}): Un
       { offset: UIMAGE_HEADER_SIZE + image.header.size },
     );
   }
-  return { header: image.header, payload: image.payload, payloadOffset: UIMAGE_HEADER_SIZE };
+  return {
+    header: image.header,
+    payload: image.payload,
+    payloadOffset: UIMAGE_HEADER_SIZE,
+    dataCrcOk: image.dataCrcOk,
+  };
 }
 
 /**

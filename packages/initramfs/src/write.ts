@@ -3,7 +3,8 @@
  * member carrying only the change (the kernel's overwrite rules do the rest); full rewrites the merged
  * tree into one member in a chosen compression, keeping the early uncompressed members (microcode,
  * firmware) in front as they were. A wrapped input comes back in a uImage with the original's header
- * fields. The result is a list of parts to write in order (no copy of the original is made).
+ * fields. The result is a list of parts to write in order; the original's bytes appear as a range of
+ * its payload, so an initrd that is not held in memory is copied, never loaded whole.
  */
 import { type CompressionFormat, ENCODABLE_FORMATS, encode } from '@initkit/compress';
 import { crc32, InitkitError } from '@initkit/core';
@@ -25,9 +26,17 @@ export interface WriteOptions {
   level?: number;
 }
 
+/** A stretch of the original initrd's payload, copied as it is. */
+export interface PayloadRange {
+  payloadStart: number;
+  payloadEnd: number;
+}
+
+export type OutputPart = Uint8Array | PayloadRange;
+
 export interface WriteResult {
   /** The output, as parts to write one after the other. */
-  parts: Uint8Array[];
+  parts: OutputPart[];
   /** Total bytes. */
   length: number;
   mode: WriteMode;
@@ -53,14 +62,44 @@ function checkEncodable(format: CompressionFormat): void {
   }
 }
 
-/** Joins parts into one array. */
-export function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  const length = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(length);
+function partLength(part: OutputPart): number {
+  return part instanceof Uint8Array ? part.length : part.payloadEnd - part.payloadStart;
+}
+
+/**
+ * The output's bytes in order, payload ranges read in pieces of at most `pieceSize` into one reused
+ * buffer: use (write) each chunk before asking for the next.
+ */
+export function* outputChunks(
+  initrd: Initrd,
+  parts: readonly OutputPart[],
+  pieceSize = 1 << 20,
+): Generator<Uint8Array> {
+  let buffer: Uint8Array | undefined;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      yield part;
+      continue;
+    }
+    for (let start = part.payloadStart; start < part.payloadEnd; start += pieceSize) {
+      const end = Math.min(start + pieceSize, part.payloadEnd);
+      if (!initrd.payload) buffer ??= new Uint8Array(pieceSize);
+      yield initrd.readPayload(start, end, buffer);
+    }
+  }
+}
+
+/** The whole output in one array (parts that are payload ranges read from the initrd). */
+export function concatParts(parts: readonly OutputPart[], initrd?: Initrd): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + partLength(part), 0));
   let position = 0;
   for (const part of parts) {
-    out.set(part, position);
-    position += part.length;
+    let bytes: Uint8Array;
+    if (part instanceof Uint8Array) bytes = part;
+    else if (initrd) bytes = initrd.readPayload(part.payloadStart, part.payloadEnd);
+    else throw new InitkitError('INITRAMFS_BAD_OPTION', 'concatParts needs the initrd to copy its original bytes');
+    out.set(bytes, position);
+    position += bytes.length;
   }
   return out;
 }
@@ -106,9 +145,9 @@ function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): Wri
   // NUL padding to a 4-byte boundary (an uncompressed archive must start on one), and at least one
   // byte of it, so the new member never reads as a continuation of the last one (gzip -d joins gzip
   // members that follow one another; the kernel keeps them apart either way).
-  const padding = new Uint8Array(4 - (initrd.payload.length % 4));
-  const payloadParts = [initrd.payload, padding, member];
-  return finish(initrd, payloadParts, 'append', compression, member.length);
+  const padding = new Uint8Array(4 - (initrd.payloadLength % 4));
+  const original: PayloadRange = { payloadStart: 0, payloadEnd: initrd.payloadLength };
+  return finish(initrd, [original, padding, member], 'append', compression, member.length);
 }
 
 function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {
@@ -118,10 +157,10 @@ function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions): Write
     const node = initrd.tree.node(path);
     return node !== undefined && node.inode.member >= 0 && node.inode.member < mainIndex;
   });
-  const parts: Uint8Array[] = [];
+  const parts: OutputPart[] = [];
   const isEarly = (inode: TreeInode) => inode.member >= 0 && inode.member < mainIndex;
   if (mainIndex > 0) {
-    if (!removedEarly) parts.push(initrd.payload.subarray(0, members[mainIndex]!.offset));
+    if (!removedEarly) parts.push(initrd.readPayload(0, members[mainIndex]!.offset));
     else {
       const early = writeCpio(
         treeEntries(plan.tree, (node) => isEarly(node.inode)),
@@ -202,17 +241,30 @@ export function treeEntries(tree: MergedTree, wanted: (node: TreeNode) => boolea
 
 function finish(
   initrd: Initrd,
-  payloadParts: Uint8Array[],
+  payloadParts: OutputPart[],
   mode: WriteMode,
   compression: CompressionFormat,
   memberLength: number,
 ): WriteResult {
-  const parts = payloadParts.filter((part) => part.length > 0);
+  const parts = payloadParts.filter((part) => partLength(part) > 0);
   if (initrd.wrapper) {
+    // The data CRC runs over the new payload; the original's part continues from its known CRC.
     let crc = 0;
-    for (const part of parts) crc = crc32(part, crc);
-    const size = parts.reduce((sum, part) => sum + part.length, 0);
+    for (const part of parts) {
+      if (part instanceof Uint8Array) crc = crc32(part, crc);
+      else if (
+        part.payloadStart === 0 &&
+        part.payloadEnd === initrd.payloadLength &&
+        initrd.payloadCrc !== undefined &&
+        crc === 0
+      ) {
+        crc = initrd.payloadCrc;
+      } else {
+        for (const chunk of outputChunks(initrd, [part])) crc = crc32(chunk, crc);
+      }
+    }
+    const size = parts.reduce((sum, part) => sum + partLength(part), 0);
     parts.unshift(rewrapHeader(initrd.wrapper, size, crc));
   }
-  return { parts, length: parts.reduce((sum, part) => sum + part.length, 0), mode, compression, memberLength };
+  return { parts, length: parts.reduce((sum, part) => sum + partLength(part), 0), mode, compression, memberLength };
 }

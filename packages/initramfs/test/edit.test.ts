@@ -61,7 +61,7 @@ function roundTrip(request: EditRequest, mode: 'append' | 'full', wrap = false) 
   );
   const plan = planEdit(source.tree, { mtime: 1, ...request });
   const result = writeInitrd(source, plan, { mode });
-  const bytes = concatParts(result.parts);
+  const bytes = concatParts(result.parts, source);
   const back = readInitrd(bytes);
   return { source, plan, result, bytes, back };
 }
@@ -77,7 +77,7 @@ describe('planEdit and writeInitrd', () => {
       expect(back.tree.node('lib')!.inode.mode & S_IFMT).toBe(S_IFLNK);
       expect(text(back.tree.lookup('lib/firmware/x.bin')?.inode.data)).toBe('fw');
       expect(diffTrees(plan.tree, back.tree)).toEqual({ added: [], removed: [], changed: [] });
-      if (mode === 'append') expect(bytes.subarray(0, source.bytes.length)).toEqual(source.bytes);
+      if (mode === 'append') expect(bytes.subarray(0, source.size)).toEqual(source.bytes);
       else expect(bytes.subarray(0, early.length)).toEqual(early);
     }
   });

@@ -21,6 +21,7 @@ import {
   listMember,
   listTree,
   memberEntriesToJson,
+  outputChunks,
   planEdit,
   treeToJson,
   type WriteMode,
@@ -271,8 +272,8 @@ export function registerInitramfs(program: Command): void {
         level: options.level,
       });
       // A file gets the parts one after the other (no copy of the original); stdout gets them joined.
-      if (options.output === '-') await writeOutput('-', concatParts(result.parts));
-      else await writeFileAtomic(options.output, result.parts);
+      if (options.output === '-') await writeOutput('-', concatParts(result.parts, initrd));
+      else await writeFileAtomic(options.output, outputChunks(initrd, result.parts));
       const summary = {
         output: options.output,
         mode: result.mode,

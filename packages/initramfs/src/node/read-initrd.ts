@@ -1,16 +1,20 @@
 /**
- * Opening an initrd in Node with bounded memory: gzip members (the common case, and Scaleway's) are
- * inflated by node:zlib as a stream and their archives parsed as they arrive, so only the data a caller
- * asks to keep is held; other compressions go through @initkit/compress in memory. The result is the
- * same `Initrd` that `readInitrd` builds.
+ * Opening an initrd in Node with bounded memory. A file is read piece by piece, never whole: gzip
+ * members (the common case, and Scaleway's) are inflated by node:zlib as a stream and their archives
+ * parsed as they arrive, uncompressed archives are parsed as they are read, and only the file contents
+ * a caller asks to keep are held; other compressions go through @initkit/compress in memory. A wrapped
+ * initrd's data CRC is checked in a pass of its own. The result is the same `Initrd` `readInitrd`
+ * builds, without `bytes` and `payload`: its `readPayload` reads the file again when a writer copies
+ * the original.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type CompressionFormat, decode } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
-import { readFileLimited } from '@initkit/core/node';
-import { CpioStreamReader, S_IFLNK, S_IFMT, skipZeroPadding } from '@initkit/cpio';
+import { crc32, hex32, InitkitError } from '@initkit/core';
+import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
+import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from '../member.js';
 import { compressionAt, entryPath, isCpioMagic, readArchives } from '../scan.js';
@@ -26,119 +30,264 @@ export interface OpenInitrdOptions extends ReadInitrdOptions {
   maxInputBytes?: number;
 }
 
-const INPUT_CHUNK = 1 << 20;
+const PIECE = 1 << 18;
 /** Inflated bytes between two collections of dropped output chunks. */
 const RELEASE_EVERY = 2 << 20;
 
-/** Opens an initrd file. */
-export async function openInitrdFile(path: string, options: OpenInitrdOptions = {}): Promise<Initrd> {
-  const bytes = await readFileLimited(path, options.maxInputBytes);
-  try {
-    return await openInitrd(bytes, options);
-  } catch (error) {
-    throw error instanceof InitkitError ? error.withSource(path) : error;
+/** Where the payload's bytes come from: memory, or a file read at an offset. */
+interface PayloadSource {
+  length: number;
+  /** Bytes start..end: a view (memory) or read into `target` when large enough (file). */
+  read(start: number, end: number, target?: Uint8Array): Uint8Array;
+  /** Pieces of start..end, each a new array or view (they may be held by a consumer). */
+  pieces(start: number, end: number): Generator<Uint8Array>;
+}
+
+function memorySource(payload: Uint8Array): PayloadSource {
+  return {
+    length: payload.length,
+    read: (start, end) => payload.subarray(start, end),
+    *pieces(start, end) {
+      for (let at = start; at < end; at += PIECE) yield payload.subarray(at, Math.min(at + PIECE, end));
+    },
+  };
+}
+
+function readFully(fd: number, target: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < target.length) {
+    const count = readSync(fd, target, done, target.length - done, position + done);
+    if (count === 0) {
+      throw new InitkitError(
+        'INITRAMFS_TRUNCATED',
+        `the file ended at ${position + done}, expected ${target.length - done} more bytes`,
+        {
+          offset: position + done,
+        },
+      );
+    }
+    done += count;
   }
 }
 
-/** Opens an initrd held in memory, inflating gzip members as streams. */
+function fileSource(fd: number, payloadOffset: number, length: number): PayloadSource {
+  const read = (start: number, end: number, target?: Uint8Array): Uint8Array => {
+    const bytes =
+      target && target.length >= end - start ? target.subarray(0, end - start) : new Uint8Array(end - start);
+    readFully(fd, bytes, payloadOffset + start);
+    return bytes;
+  };
+  return {
+    length,
+    read,
+    *pieces(start, end) {
+      for (let at = start; at < end; at += PIECE) yield read(at, Math.min(at + PIECE, end));
+    },
+  };
+}
+
+/** Opens an initrd file, reading it piece by piece. */
+export async function openInitrdFile(path: string, options: OpenInitrdOptions = {}): Promise<Initrd> {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const limit = options.maxInputBytes ?? 2 ** 31;
+    if (size > limit) throw new InitkitError('FILE_TOO_LARGE', `${path} is ${size} bytes, over the limit of ${limit}`);
+    const head = new Uint8Array(Math.min(size, UIMAGE_HEADER_SIZE));
+    readFully(fd, head, 0);
+    let header: UImageHeader | undefined;
+    let payloadOffset = 0;
+    let payloadCrc: number | undefined;
+    if (isUImage(head)) {
+      header = parseHeader(head);
+      payloadOffset = UIMAGE_HEADER_SIZE;
+      checkWrappedSize(header, size);
+      payloadCrc = payloadCrcOf(fileSource(fd, payloadOffset, header.size), header, options.verifyDataCrc ?? true);
+    }
+    const source = fileSource(fd, payloadOffset, size - payloadOffset);
+    const scanned = await scanSource(source, payloadOffset, options);
+    return {
+      size,
+      bytes: undefined,
+      wrapper: header,
+      payload: undefined,
+      payloadOffset,
+      payloadLength: source.length,
+      payloadCrc,
+      readPayload: (start, end, target) => {
+        const again = openSync(path, 'r');
+        try {
+          return fileSource(again, payloadOffset, size - payloadOffset).read(start, end, target);
+        } finally {
+          closeSync(again);
+        }
+      },
+      ...scanned,
+    };
+  } catch (error) {
+    throw error instanceof InitkitError ? error.withSource(path) : error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens an initrd held in memory, inflating gzip members as streams (and keeping only what is asked). */
 export async function openInitrd(bytes: Uint8Array, options: OpenInitrdOptions = {}): Promise<Initrd> {
-  const { header, payload, payloadOffset } = unwrapInitrd(bytes, options);
+  const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
+  const scanned = await scanSource(memorySource(payload), payloadOffset, options);
+  return {
+    size: bytes.length,
+    bytes,
+    wrapper: header,
+    payload,
+    payloadOffset,
+    payloadLength: payload.length,
+    payloadCrc: header ? (dataCrcOk ? header.dataCrc : crc32(payload)) : undefined,
+    readPayload: (start, end) => payload.subarray(start, end),
+    ...scanned,
+  };
+}
+
+function checkWrappedSize(header: UImageHeader, fileSize: number): void {
+  const end = UIMAGE_HEADER_SIZE + header.size;
+  if (fileSize < end) {
+    throw new InitkitError(
+      'UIMAGE_TRUNCATED',
+      `uImage payload: the header says ${header.size} bytes but only ${fileSize - UIMAGE_HEADER_SIZE} follow it`,
+      { offset: fileSize },
+    );
+  }
+  if (fileSize > end) {
+    throw new InitkitError(
+      'INITRAMFS_TRAILING_DATA',
+      `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
+      { offset: end },
+    );
+  }
+}
+
+/** The payload's CRC-32, read in pieces into one buffer; a mismatch with the header is an error. */
+function payloadCrcOf(source: PayloadSource, header: UImageHeader, verify: boolean): number {
+  const buffer = new Uint8Array(PIECE);
+  let crc = 0;
+  for (let at = 0; at < source.length; at += PIECE)
+    crc = crc32(source.read(at, Math.min(at + PIECE, source.length), buffer), crc);
+  if (verify && crc !== header.dataCrc) {
+    throw new InitkitError(
+      'UIMAGE_BAD_DCRC',
+      `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, payload gives ${hex32(crc)}`,
+      { offset: 24 },
+    );
+  }
+  return crc;
+}
+
+interface Scanned {
+  members: InitrdMember[];
+  segments: InitrdSegment[];
+  tree: Initrd['tree'];
+  complete: boolean;
+}
+
+/** Walks the payload as the kernel does, member after member. */
+async function scanSource(source: PayloadSource, payloadOffset: number, options: OpenInitrdOptions): Promise<Scanned> {
   const keep = options.keepData ?? (() => true);
   const members: InitrdMember[] = [];
   const segments: InitrdSegment[] = [];
   let complete = true;
-  const filter = (entry: MemberEntry): MemberEntry => {
-    if (entry.data === undefined || (entry.mode & S_IFMT) === S_IFLNK || keep(entry.path, entry.size, entry.mode)) {
-      return entry;
-    }
-    if (entry.size > 0) complete = false;
-    return { ...entry, data: undefined };
-  };
+  const scratch = new Uint8Array(1 << 16);
   let position = 0;
-  while (position < payload.length) {
-    if (payload[position] === 0) {
-      const end = skipZeroPadding(payload, position);
+  while (position < source.length) {
+    const head = source.read(position, Math.min(position + 16, source.length), scratch);
+    if (head[0] === 0) {
+      const end = skipZeros(source, position, scratch);
       segments.push({ kind: 'padding', offset: position, length: end - position });
       position = end;
       continue;
     }
     const index = members.length;
-    if (position % 4 === 0 && isCpioMagic(payload, position)) {
-      const { entries, end } = readArchives(payload, position, true, options, payloadOffset);
-      let archiveEnd = end;
-      while (archiveEnd > position && payload[archiveEnd - 1] === 0) archiveEnd--;
-      archiveEnd = Math.min(position + Math.ceil((archiveEnd - position) / 4) * 4, end);
-      const length = archiveEnd - position;
-      members.push({
-        index,
-        offset: position,
-        length,
-        compression: 'none',
-        uncompressedSize: length,
-        archives: 1,
-        entries: entries.map(filter),
-      });
-      segments.push({ kind: 'member', offset: position, length, member: index });
-      position = archiveEnd;
-      continue;
-    }
-    const format = compressionAt(payload, position, payloadOffset);
     let member: InitrdMember;
-    if (format === 'gzip') {
-      const streamed = await streamGzipMember(payload.subarray(position), payloadOffset + position, keep, options);
-      if (!streamed.complete) complete = false;
-      member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
-    } else {
-      const decoded = decodeMember(payload, position, format, options, payloadOffset);
-      const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
+    if (position % 4 === 0 && isCpioMagic(head, 0)) {
+      const read = await readStreamedArchives(
+        source.pieces(position, source.length),
+        payloadOffset + position,
+        false,
+        keep,
+        options,
+      );
       member = {
         index,
         offset: position,
-        length: decoded.consumed,
-        compression: format,
-        uncompressedSize: decoded.output.length,
-        archives,
-        entries: entries.map((entry) => copyKept(filter(entry))),
+        length: read.end,
+        compression: 'none',
+        uncompressedSize: read.end,
+        archives: read.archives,
+        // Offsets of uncompressed members count in the initrd, as readInitrd reports them.
+        entries: read.entries.map((entry) => ({ ...entry, offset: entry.offset + position })),
       };
+      if (!read.complete) complete = false;
+    } else {
+      const format = compressionAt(head, 0, payloadOffset + position);
+      if (format === 'gzip') {
+        const streamed = await streamGzipMember(
+          source.pieces(position, source.length),
+          payloadOffset + position,
+          keep,
+          options,
+        );
+        if (!streamed.complete) complete = false;
+        member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
+      } else {
+        const decoded = decodeMember(source.read(position, source.length), format, options, payloadOffset + position);
+        const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
+        const kept = entries.map((entry) => {
+          if ((entry.mode & S_IFMT) === S_IFLNK || keep(entry.path, entry.size, entry.mode)) {
+            return { ...entry, data: entry.data?.slice() };
+          }
+          if (entry.size > 0) complete = false;
+          return { ...entry, data: undefined };
+        });
+        member = {
+          index,
+          offset: position,
+          length: decoded.consumed,
+          compression: format,
+          uncompressedSize: decoded.output.length,
+          archives,
+          entries: kept,
+        };
+      }
     }
     members.push(member);
     segments.push({ kind: 'member', offset: position, length: member.length, member: index });
     position += member.length;
   }
-  return {
-    bytes,
-    wrapper: header,
-    payload,
-    payloadOffset,
-    members,
-    segments,
-    tree: mergeMembers(members),
-    complete,
-  };
+  return { members, segments, tree: mergeMembers(members), complete };
 }
 
-/** Kept data of a decoded member is copied so the whole decoded buffer can be freed. */
-function copyKept(entry: MemberEntry): MemberEntry {
-  return entry.data === undefined ? entry : { ...entry, data: entry.data.slice() };
+function skipZeros(source: PayloadSource, start: number, scratch: Uint8Array): number {
+  let position = start;
+  while (position < source.length) {
+    const piece = source.read(position, Math.min(position + scratch.length, source.length), scratch);
+    const nonZero = piece.findIndex((byte) => byte !== 0);
+    if (nonZero >= 0) return position + nonZero;
+    position += piece.length;
+  }
+  return position;
 }
 
 function decodeMember(
-  payload: Uint8Array,
-  position: number,
+  bytes: Uint8Array,
   format: CompressionFormat,
   options: OpenInitrdOptions,
-  payloadOffset: number,
+  absolute: number,
 ): { output: Uint8Array; consumed: number } {
   try {
-    return decode(payload.subarray(position), {
-      format,
-      maxOutputBytes: options.maxMemberBytes,
-      maxRatio: options.maxRatio,
-    });
+    return decode(bytes, { format, maxOutputBytes: options.maxMemberBytes, maxRatio: options.maxRatio });
   } catch (error) {
     if (error instanceof InitkitError) {
-      throw new InitkitError(error.code, `${format} member at ${payloadOffset + position}: ${error.message}`, {
-        offset: payloadOffset + position + (error.offset ?? 0),
+      throw new InitkitError(error.code, `${format} member at ${absolute}: ${error.message}`, {
+        offset: absolute + (error.offset ?? 0),
         cause: error,
       });
     }
@@ -146,26 +295,26 @@ function decodeMember(
   }
 }
 
-interface StreamedMember {
-  member: Pick<InitrdMember, 'uncompressedSize' | 'archives' | 'entries'>;
-  consumed: number;
+interface StreamedArchives {
+  entries: MemberEntry[];
+  archives: number;
+  /** Bytes of the stream the archives used (past the last trailer and its padding). */
+  end: number;
   complete: boolean;
 }
 
-function* chunksOf(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.length; offset += INPUT_CHUNK) yield bytes.subarray(offset, offset + INPUT_CHUNK);
-}
-
-/** Inflates one gzip member (node:zlib stops at its end) and reads its archives as they come. */
-async function streamGzipMember(
-  input: Uint8Array,
-  absoluteOffset: number,
+/**
+ * Reads cpio archives from a stream: one (an uncompressed member) or all until the stream ends (a
+ * decompressed member), keeping the data `keep` accepts. Dropped inflate chunks are released as it goes.
+ */
+async function readStreamedArchives(
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  absolute: number,
+  concatenated: boolean,
   keep: KeepData,
   options: OpenInitrdOptions,
-): Promise<StreamedMember> {
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
-  const feeding = pipeline(Readable.from(chunksOf(input), { objectMode: false }), gunzip);
-  const reader = new CpioStreamReader(gunzip, { concatenated: true, maxEntries: options.maxEntries });
+): Promise<StreamedArchives> {
+  const reader = new CpioStreamReader(stream, { concatenated, maxEntries: options.maxEntries });
   const maxFileBytes = options.maxFileBytes ?? 256 << 20;
   const maxOutput = options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
   const entries: MemberEntry[] = [];
@@ -180,38 +329,83 @@ async function streamGzipMember(
       if (reader.position > maxOutput) {
         throw new InitkitError(
           'INITRAMFS_MEMBER_TOO_LARGE',
-          `gzip member at ${absoluteOffset} decompresses to more than ${maxOutput} bytes (maxMemberBytes)`,
-          { offset: absoluteOffset },
+          `member at ${absolute} holds more than ${maxOutput} bytes (maxMemberBytes)`,
+          { offset: absolute },
         );
       }
-      const path = entryPath(record.name, record.offset);
-      const kept = (record.mode & S_IFMT) === S_IFLNK || keep(path, record.fileSize, record.mode);
-      let data: Uint8Array | undefined;
-      if (kept) {
-        const bytes = await record.bytes(maxFileBytes);
-        // A view into a large inflate chunk would keep the whole chunk alive: copy it.
-        data = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-      } else if (record.fileSize > 0) complete = false;
-      entries.push({
-        name: record.name,
-        path,
-        format: record.format,
-        ino: record.ino,
-        mode: record.mode,
-        uid: record.uid,
-        gid: record.gid,
-        nlink: record.nlink,
-        mtime: record.mtime,
-        devMajor: record.devMajor,
-        devMinor: record.devMinor,
-        rdevMajor: record.rdevMajor,
-        rdevMinor: record.rdevMinor,
-        size: record.fileSize,
-        data,
-        offset: record.offset,
-        archive: reader.archives,
+      const entry = await memberEntry(record, reader.archives, keep, maxFileBytes);
+      if (entry.data === undefined && entry.size > 0) complete = false;
+      entries.push(entry);
+    }
+  } catch (error) {
+    if (error instanceof InitkitError && !error.message.startsWith('member at')) {
+      // Offsets in an uncompressed member count from its start; in a compressed one, in its output.
+      const offset = concatenated || error.offset === undefined ? error.offset : absolute + error.offset;
+      const where = concatenated
+        ? `member at ${absolute} (offset ${error.offset} of its decompressed data)`
+        : `member at ${absolute}`;
+      throw new InitkitError(error.code, `${where}: ${error.message.replace(/ \(at offset [^)]*\)\)?$/, '')}`, {
+        offset,
+        cause: error,
       });
     }
+    throw error;
+  }
+  return { entries, archives: reader.archives, end: reader.position, complete };
+}
+
+async function memberEntry(
+  record: CpioStreamEntry,
+  archive: number,
+  keep: KeepData,
+  maxFileBytes: number,
+): Promise<MemberEntry> {
+  const path = entryPath(record.name, record.offset);
+  let data: Uint8Array | undefined;
+  if ((record.mode & S_IFMT) === S_IFLNK || keep(path, record.fileSize, record.mode)) {
+    const bytes = await record.bytes(maxFileBytes);
+    // A view into a large chunk would keep the whole chunk alive: copy it.
+    data = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  }
+  return {
+    name: record.name,
+    path,
+    format: record.format,
+    ino: record.ino,
+    mode: record.mode,
+    uid: record.uid,
+    gid: record.gid,
+    nlink: record.nlink,
+    mtime: record.mtime,
+    devMajor: record.devMajor,
+    devMinor: record.devMinor,
+    rdevMajor: record.rdevMajor,
+    rdevMinor: record.rdevMinor,
+    size: record.fileSize,
+    data,
+    offset: record.offset,
+    archive,
+  };
+}
+
+interface StreamedMember {
+  member: Pick<InitrdMember, 'uncompressedSize' | 'archives' | 'entries'>;
+  consumed: number;
+  complete: boolean;
+}
+
+/** Inflates one gzip member (node:zlib stops at its end) and reads its archives as they come. */
+async function streamGzipMember(
+  pieces: Iterable<Uint8Array>,
+  absolute: number,
+  keep: KeepData,
+  options: OpenInitrdOptions,
+): Promise<StreamedMember> {
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const feeding = pipeline(Readable.from(pieces, { objectMode: false }), gunzip);
+  let read: StreamedArchives;
+  try {
+    read = await readStreamedArchives(gunzip, absolute, true, keep, options);
     // node:zlib stops at the end of the gzip data and closes early when other members follow.
     await feeding.catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
@@ -219,26 +413,20 @@ async function streamGzipMember(
   } catch (error) {
     gunzip.destroy();
     await feeding.catch(() => {});
-    throw wrapStreamError(error, absoluteOffset);
+    throw wrapZlibError(error, absolute);
   }
   return {
-    member: { uncompressedSize: reader.position, archives: reader.archives, entries },
+    member: { uncompressedSize: read.end, archives: read.archives, entries: read.entries },
     consumed: gunzip.bytesWritten,
-    complete,
+    complete: read.complete,
   };
 }
 
-function wrapStreamError(error: unknown, absoluteOffset: number): unknown {
-  if (error instanceof InitkitError) {
-    return new InitkitError(error.code, `gzip member at ${absoluteOffset}: ${error.message}`, {
-      offset: error.offset,
-      cause: error,
-    });
-  }
+function wrapZlibError(error: unknown, absolute: number): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new InitkitError('INITRAMFS_BAD_GZIP', `gzip member at ${absoluteOffset}: ${(error as Error).message}`, {
-      offset: absoluteOffset,
+    return new InitkitError('INITRAMFS_BAD_GZIP', `gzip member at ${absolute}: ${(error as Error).message}`, {
+      offset: absolute,
       cause: error,
     });
   }
