@@ -9,7 +9,17 @@
  * - peak RSS of the append edit: at most 64 MiB plus the input size.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { moduleTree } from '../test/initramfs-images.js';
 import { compare, ensureWorkDir, initkitCommand, measured, peakRssKiB, report, shell } from './harness.js';
@@ -47,11 +57,14 @@ function copyUntil(source: string, target: string, limit: { left: number }): voi
 
 if (!existsSync(uimagePath)) {
   rmSync(root, { recursive: true, force: true });
-  for (const path of ['usr/bin', 'usr/lib', 'etc', 'proc', 'sys', 'dev', 'newroot']) mkdirSync(join(root, path), { recursive: true });
+  for (const path of ['usr/bin', 'usr/lib', 'etc', 'proc', 'sys', 'dev', 'newroot'])
+    mkdirSync(join(root, path), { recursive: true });
   for (const path of ['bin', 'lib', 'sbin']) symlinkSync(path === 'sbin' ? 'usr/bin' : `usr/${path}`, join(root, path));
   copyFileSync('/bin/busybox', join(root, 'usr/bin/busybox'));
   symlinkSync('busybox', join(root, 'usr/bin/sh'));
-  writeFileSync(join(root, 'init'), '#!/bin/sh\nmount -t proc proc /proc\nexec switch_root /newroot /sbin/init\n', { mode: 0o755 });
+  writeFileSync(join(root, 'init'), '#!/bin/sh\nmount -t proc proc /proc\nexec switch_root /newroot /sbin/init\n', {
+    mode: 0o755,
+  });
   const limit = { left: TARGET_BYTES - statSync('/bin/busybox').size };
   copyUntil('/usr/lib/python3.11', 'usr/lib/python3.11', limit);
   copyUntil('/usr/bin', 'usr/bin', limit);
