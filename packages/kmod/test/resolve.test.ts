@@ -177,6 +177,12 @@ describe('fnmatch and vermagic', () => {
     expect(fnmatch(pattern, text)).toBe(expected);
   });
 
+  it('matches in linear-ish time even for patterns made to backtrack', () => {
+    const pattern = `${'a*'.repeat(30)}b`;
+    expect(fnmatch(pattern, 'a'.repeat(5000))).toBe(false);
+    expect(fnmatch(pattern, `${'a'.repeat(5000)}b`)).toBe(true);
+  });
+
   it('checkVermagic lists modules built for another release', () => {
     expect(
       checkVermagic(
