@@ -176,23 +176,20 @@ export class KmodIndex {
   }
 }
 
-interface TrieNode {
-  prefix: string;
-  values: IndexValue[];
-  /** Child characters and nodes side by side; most nodes have one or two, so no 128-slot table. */
-  childChars: number[] | undefined;
-  childNodes: TrieNode[] | undefined;
-  first: number;
-  last: number;
+interface PendingValue extends IndexValue {
+  /** Insertion order: among equal priorities the newest value comes first, as depmod orders them. */
+  sequence: number;
 }
 
-function newNode(prefix: string): TrieNode {
-  return { prefix, values: [], childChars: undefined, childNodes: undefined, first: CHILD_MAX, last: 0 };
-}
-
-/** Builds an index in memory and serializes it the way depmod does. */
+/**
+ * Builds an index in memory and serializes it the way depmod does. Keys are collected first and the
+ * trie is laid out from the sorted keys in one pass: the trie for a set of keys is unique (each node
+ * boundary is where keys diverge or one ends; the root's prefix is always empty), so this gives the
+ * same bytes as depmod's insert-and-split, without building and splitting nodes one key at a time.
+ */
 export class KmodIndexBuilder {
-  private readonly root = newNode('');
+  private readonly keys = new Map<string, PendingValue[]>();
+  private sequence = 0;
 
   /**
    * Adds `value` under `key` with `priority` (lower first; among equal priorities the newest comes
@@ -202,63 +199,89 @@ export class KmodIndexBuilder {
   insert(key: string, value: string, priority: number): boolean {
     checkAscii(key);
     checkAscii(value);
-    let node = this.root;
-    let i = 0;
-    for (;;) {
-      for (let j = 0; j < node.prefix.length; j++) {
-        const ch = node.prefix.charCodeAt(j);
-        if (ch !== key.charCodeAt(i + j)) {
-          // Split: the node keeps prefix[0..j); a child at prefix[j] takes the rest and the old contents.
-          const child: TrieNode = { ...node, prefix: node.prefix.slice(j + 1) };
-          node.prefix = node.prefix.slice(0, j);
-          node.values = [];
-          node.childChars = [ch];
-          node.childNodes = [child];
-          node.first = ch;
-          node.last = ch;
-          break;
-        }
-      }
-      i += node.prefix.length;
-      if (i === key.length) return addValue(node.values, value, priority);
-      const ch = key.charCodeAt(i);
-      const at = node.childChars ? node.childChars.indexOf(ch) : -1;
-      const next = at < 0 ? undefined : node.childNodes![at];
-      if (!next) {
-        if (ch < node.first) node.first = ch;
-        if (ch > node.last) node.last = ch;
-        const child = newNode(key.slice(i + 1));
-        addValue(child.values, value, priority);
-        if (node.childChars && node.childNodes) {
-          node.childChars.push(ch);
-          node.childNodes.push(child);
-        } else {
-          node.childChars = [ch];
-          node.childNodes = [child];
-        }
-        return false;
-      }
-      node = next;
-      i++;
+    const values = this.keys.get(key);
+    const entry = { priority, value, sequence: this.sequence++ };
+    if (!values) {
+      this.keys.set(key, [entry]);
+      return false;
     }
+    const duplicate = values.some((existing) => existing.value === value);
+    values.push(entry);
+    return duplicate;
   }
 
   /** The index file's bytes. */
   serialize(): Uint8Array {
+    const keys = [...this.keys.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const writer = new ByteWriter(1 << 16);
     writer.u32be(INDEX_MAGIC).u32be(INDEX_VERSION).u32be(0);
-    const rootOffset = writeNode(this.root, writer);
+    // An empty index is a root node with nothing in it: no flags, no bytes.
+    const rootOffset = keys.length === 0 ? writer.length : this.writeNode(keys, 0, keys.length, 0, true, writer);
     writer.patchU32be(8, rootOffset);
     return writer.finish();
   }
-}
 
-function addValue(values: IndexValue[], value: string, priority: number): boolean {
-  const duplicate = values.some((existing) => existing.value === value);
-  let at = 0;
-  while (at < values.length && values[at]!.priority < priority) at++;
-  values.splice(at, 0, { priority, value });
-  return duplicate;
+  /**
+   * Writes the node for sorted keys[lo..hi), which all share their first `depth` characters: its
+   * children first (post-order, as depmod), then itself. Returns its flagged offset.
+   */
+  private writeNode(
+    keys: readonly string[],
+    lo: number,
+    hi: number,
+    depth: number,
+    root: boolean,
+    writer: ByteWriter,
+  ): number {
+    const first = keys[lo]!;
+    let end = depth;
+    if (!root) {
+      // The prefix runs while every key in the range agrees (first and last suffice when sorted).
+      const last = keys[hi - 1]!;
+      const limit = Math.min(first.length, last.length);
+      while (end < limit && first.charCodeAt(end) === last.charCodeAt(end)) end++;
+    }
+    let values: PendingValue[] | undefined;
+    let next = lo;
+    if (first.length === end) {
+      values = this.keys.get(first)!;
+      next++;
+    }
+    const childChars: number[] = [];
+    const childOffsets: number[] = [];
+    while (next < hi) {
+      const ch = keys[next]!.charCodeAt(end);
+      let groupEnd = next + 1;
+      while (groupEnd < hi && keys[groupEnd]!.charCodeAt(end) === ch) groupEnd++;
+      childChars.push(ch);
+      childOffsets.push(this.writeNode(keys, next, groupEnd, end + 1, false, writer));
+      next = groupEnd;
+    }
+
+    let offset = writer.length;
+    if (offset > NODE_OFFSET_MASK) {
+      throw new InitkitError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
+    }
+    if (end > depth) {
+      writer.ascii(first.slice(depth, end)).u8(0);
+      offset |= NODE_PREFIX;
+    }
+    if (childChars.length > 0) {
+      const low = childChars[0]!;
+      const high = childChars[childChars.length - 1]!;
+      writer.u8(low).u8(high);
+      let k = 0;
+      for (let ch = low; ch <= high; ch++) writer.u32be(childChars[k] === ch ? childOffsets[k++]! : 0);
+      offset |= NODE_CHILDREN;
+    }
+    if (values) {
+      const sorted = [...values].sort((a, b) => a.priority - b.priority || b.sequence - a.sequence);
+      writer.u32be(sorted.length);
+      for (const { priority, value } of sorted) writer.u32be(priority).ascii(value).u8(0);
+      offset |= NODE_VALUES;
+    }
+    return offset >>> 0;
+  }
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -273,35 +296,4 @@ function checkAscii(text: string): void {
       );
     }
   }
-}
-
-/** Writes children first (post-order), then the node; returns the node's flagged offset. */
-function writeNode(node: TrieNode, writer: ByteWriter): number {
-  const childOffsets: number[] = [];
-  const hasChildren = node.first < CHILD_MAX;
-  if (hasChildren) {
-    for (let ch = node.first; ch <= node.last; ch++) {
-      const at = node.childChars!.indexOf(ch);
-      childOffsets.push(at < 0 ? 0 : writeNode(node.childNodes![at]!, writer));
-    }
-  }
-  let offset = writer.length;
-  if (offset > NODE_OFFSET_MASK) {
-    throw new InitkitError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
-  }
-  if (node.prefix.length > 0) {
-    writer.ascii(node.prefix).u8(0);
-    offset |= NODE_PREFIX;
-  }
-  if (hasChildren) {
-    writer.u8(node.first).u8(node.last);
-    for (const child of childOffsets) writer.u32be(child);
-    offset |= NODE_CHILDREN;
-  }
-  if (node.values.length > 0) {
-    writer.u32be(node.values.length);
-    for (const { priority, value } of node.values) writer.u32be(priority).ascii(value).u8(0);
-    offset |= NODE_VALUES;
-  }
-  return offset >>> 0;
 }
