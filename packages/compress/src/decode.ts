@@ -11,7 +11,7 @@ import { LinearGzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, runComplete } from './input-queue.js';
 import { OutputBuffer, outputLimits } from './limits.js';
 import { decodeLz4Frames } from './lz4/frame.js';
-import { decodeLz4Legacy } from './lz4/legacy.js';
+import { decodeLz4Legacy, lz4LegacyOutputBound } from './lz4/legacy.js';
 import { decodeLzop } from './lzo/lzop.js';
 import { type LzmaAloneHeader, readLzmaAlone } from './xz/lzma-alone.js';
 import { LzmaDecoder } from './xz/lzma-decoder.js';
@@ -130,7 +130,9 @@ export function decodeZstd(bytes: Uint8Array, options: DecodeOptions = {}): Form
 
 /** Legacy lz4 (`lz4 -l`), the kernel's lz4. */
 export function decodeLz4(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
-  const output = new OutputBuffer(outputLimits(options), bytes.length, bytes.length * 3);
+  const limits = outputLimits(options);
+  const bound = Math.min(lz4LegacyOutputBound(bytes), limits.maxOutputBytes, bytes.length * 256);
+  const output = new OutputBuffer(limits, bytes.length, bound);
   const consumed = decodeLz4Legacy(bytes, output);
   return { output: output.finish(), consumed };
 }

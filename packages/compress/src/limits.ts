@@ -99,9 +99,13 @@ export class OutputBuffer {
     this.length += data.length;
   }
 
-  /** The bytes written, without a copy when the buffer is exactly full. */
+  /**
+   * The bytes written. No copy when little capacity is unused (the view then shares a slightly larger
+   * buffer); a copy when most of it would be wasted.
+   */
   finish(): Uint8Array {
-    return this.length === this.bytes.length ? this.bytes : this.bytes.slice(0, this.length);
+    if (this.bytes.length - this.length <= this.length >>> 3) return this.bytes.subarray(0, this.length);
+    return this.bytes.slice(0, this.length);
   }
 }
 

@@ -68,37 +68,23 @@ const P5L = 0x165667c5;
 let rh = 0;
 let rl = 0;
 
-/** (ah:al) * (bh:bl) mod 2^64 into rh:rl. */
+/**
+ * (ah:al) * (bh:bl) mod 2^64 into rh:rl: the full 64-bit product of the low halves from 16-bit pieces
+ * (every partial sum stays below 2^32), plus the low 32 bits of the cross products from Math.imul.
+ */
 function mul(ah: number, al: number, bh: number, bl: number): void {
-  const a48 = ah >>> 16;
-  const a32 = ah & 0xffff;
-  const a16 = al >>> 16;
-  const a00 = al & 0xffff;
-  const b48 = bh >>> 16;
-  const b32 = bh & 0xffff;
-  const b16 = bl >>> 16;
-  const b00 = bl & 0xffff;
-  let c00 = a00 * b00;
-  let c16 = c00 >>> 16;
-  c00 &= 0xffff;
-  c16 += a16 * b00;
-  let c32 = c16 >>> 16;
-  c16 &= 0xffff;
-  c16 += a00 * b16;
-  c32 += c16 >>> 16;
-  c16 &= 0xffff;
-  c32 += a32 * b00;
-  let c48 = c32 >>> 16;
-  c32 &= 0xffff;
-  c32 += a16 * b16;
-  c48 += c32 >>> 16;
-  c32 &= 0xffff;
-  c32 += a00 * b32;
-  c48 += c32 >>> 16;
-  c32 &= 0xffff;
-  c48 = (c48 + a48 * b00 + a32 * b16 + a16 * b32 + a00 * b48) & 0xffff;
-  rh = ((c48 << 16) | c32) >>> 0;
-  rl = ((c16 << 16) | c00) >>> 0;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const w0 = a0 * b0;
+  let t = a1 * b0 + (w0 >>> 16);
+  const w1 = t & 0xffff;
+  const w2 = t >>> 16;
+  t = a0 * b1 + w1;
+  const lowHigh = a1 * b1 + w2 + (t >>> 16);
+  rl = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
+  rh = (lowHigh + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
 }
 
 /** (ah:al) + (bh:bl) mod 2^64 into rh:rl. */
@@ -122,6 +108,54 @@ function round(accH: number, accL: number, inH: number, inL: number): void {
   mul(rh, rl, P1H, P1L);
 }
 
+const STRIPE_SLICE = 64 * 1024;
+const P1_0 = P1L & 0xffff;
+const P1_1 = P1L >>> 16;
+const P2_0 = P2L & 0xffff;
+const P2_1 = P2L >>> 16;
+
+/**
+ * XXH64 rounds for one accumulator over every 32-byte stripe in [at, end): acc = rotl(acc + input *
+ * P2, 31) * P1, with both multiplications written out (see mul) so nothing leaves registers.
+ */
+function laneRounds(data: Uint8Array, at: number, end: number, lanes: Uint32Array, index: number): void {
+  let vh = lanes[index]!;
+  let vl = lanes[index + 1]!;
+  for (let i = at; i < end; i += 32) {
+    const xl = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) >>> 0;
+    const xh = (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24)) >>> 0;
+    // m = x * P2
+    let a0 = xl & 0xffff;
+    let a1 = xl >>> 16;
+    let w0 = a0 * P2_0;
+    let t = a1 * P2_0 + (w0 >>> 16);
+    let w2 = t >>> 16;
+    t = a0 * P2_1 + (t & 0xffff);
+    let ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
+    let mh = a1 * P2_1 + w2 + (t >>> 16) + Math.imul(xh, P2L) + Math.imul(xl, P2H);
+    // acc += m
+    const sum = vl + ml;
+    vl = sum >>> 0;
+    vh = (vh + mh + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+    // acc = rotl(acc, 31)
+    const rh = ((vh << 31) | (vl >>> 1)) >>> 0;
+    const rl = ((vl << 31) | (vh >>> 1)) >>> 0;
+    // acc *= P1
+    a0 = rl & 0xffff;
+    a1 = rl >>> 16;
+    w0 = a0 * P1_0;
+    t = a1 * P1_0 + (w0 >>> 16);
+    w2 = t >>> 16;
+    t = a0 * P1_1 + (t & 0xffff);
+    ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
+    mh = a1 * P1_1 + w2 + (t >>> 16) + Math.imul(rh, P1L) + Math.imul(rl, P1H);
+    vl = ml;
+    vh = mh >>> 0;
+  }
+  lanes[index] = vh;
+  lanes[index + 1] = vl;
+}
+
 /** Incremental xxHash64 (seed 0); `digestLow32()` is what zstd stores as its content checksum. */
 export class Xxh64 {
   private v1h = 0;
@@ -133,6 +167,7 @@ export class Xxh64 {
   private v4h = 0;
   private v4l = 0;
   private readonly buffer = new Uint8Array(32);
+  private readonly lanes = new Uint32Array(8);
   private buffered = 0;
   private total = 0;
 
@@ -169,36 +204,28 @@ export class Xxh64 {
   }
 
   private stripes(data: Uint8Array, start: number, end: number): void {
-    let v1h = this.v1h;
-    let v1l = this.v1l;
-    let v2h = this.v2h;
-    let v2l = this.v2l;
-    let v3h = this.v3h;
-    let v3l = this.v3l;
-    let v4h = this.v4h;
-    let v4l = this.v4l;
-    for (let i = start; i < end; i += 32) {
-      round(v1h, v1l, read32(data, i + 4) >>> 0, read32(data, i) >>> 0);
-      v1h = rh;
-      v1l = rl;
-      round(v2h, v2l, read32(data, i + 12) >>> 0, read32(data, i + 8) >>> 0);
-      v2h = rh;
-      v2l = rl;
-      round(v3h, v3l, read32(data, i + 20) >>> 0, read32(data, i + 16) >>> 0);
-      v3h = rh;
-      v3l = rl;
-      round(v4h, v4l, read32(data, i + 28) >>> 0, read32(data, i + 24) >>> 0);
-      v4h = rh;
-      v4l = rl;
+    const lanes = this.lanes;
+    lanes[0] = this.v1h;
+    lanes[1] = this.v1l;
+    lanes[2] = this.v2h;
+    lanes[3] = this.v2l;
+    lanes[4] = this.v3h;
+    lanes[5] = this.v3l;
+    lanes[6] = this.v4h;
+    lanes[7] = this.v4l;
+    // Each lane is its own loop with everything in locals; slices keep the four passes in cache.
+    for (let from = start; from < end; from += STRIPE_SLICE) {
+      const to = Math.min(end, from + STRIPE_SLICE);
+      for (let lane = 0; lane < 4; lane++) laneRounds(data, from + lane * 8, to, lanes, lane * 2);
     }
-    this.v1h = v1h;
-    this.v1l = v1l;
-    this.v2h = v2h;
-    this.v2l = v2l;
-    this.v3h = v3h;
-    this.v3l = v3l;
-    this.v4h = v4h;
-    this.v4l = v4l;
+    this.v1h = lanes[0]!;
+    this.v1l = lanes[1]!;
+    this.v2h = lanes[2]!;
+    this.v2l = lanes[3]!;
+    this.v3h = lanes[4]!;
+    this.v3l = lanes[5]!;
+    this.v4h = lanes[6]!;
+    this.v4l = lanes[7]!;
   }
 
   /** The 64-bit hash as [high, low] unsigned halves. */

@@ -32,12 +32,13 @@ export function decodeLz4Block(
     }
     if (ip + literalLength > end) throw corrupt('LZ4 literals run past the block', errorBase + ip);
     if (op + literalLength > outLimit) throw tooLarge(errorBase + ip);
-    if (literalLength > 16) {
+    if (literalLength > 64) {
       out.set(input.subarray(ip, ip + literalLength), op);
       op += literalLength;
       ip += literalLength;
     } else {
-      for (let i = 0; i < literalLength; i++) out[op++] = input[ip++]!;
+      const stop = ip + literalLength;
+      while (ip < stop) out[op++] = input[ip++]!;
     }
     if (ip === end) return op;
     if (ip + 2 > end) throw corrupt('LZ4 match offset runs past the block', errorBase + ip);
@@ -57,7 +58,7 @@ export function decodeLz4Block(
     }
     if (op + matchLength > outLimit) throw tooLarge(errorBase + ip);
     let src = op - offset;
-    if (offset >= matchLength && matchLength > 32) {
+    if (offset >= matchLength && matchLength > 64) {
       out.copyWithin(op, src, src + matchLength);
       op += matchLength;
     } else {

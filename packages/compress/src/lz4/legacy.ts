@@ -57,6 +57,23 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
   return at;
 }
 
+/** Upper bound of the decoded size: 8 MiB per block, found by hopping over the block size words. */
+export function lz4LegacyOutputBound(input: Uint8Array): number {
+  let at = 4;
+  let blocks = 0;
+  while (at + 4 <= input.length) {
+    const size = u32le(input, at);
+    if (size === LZ4_LEGACY_MAGIC) {
+      at += 4;
+      continue;
+    }
+    if (size === 0 || size > MAX_COMPRESSED_BLOCK) break;
+    blocks++;
+    at += 4 + size;
+  }
+  return blocks * LZ4_LEGACY_BLOCK_SIZE;
+}
+
 /** Encodes `data` as legacy lz4 (8 MiB independent blocks). */
 export function encodeLz4Legacy(data: Uint8Array): Uint8Array {
   const blocks = Math.max(1, Math.ceil(data.length / LZ4_LEGACY_BLOCK_SIZE));
