@@ -10,7 +10,7 @@ import { InitkitError } from '@initkit/core';
 import { decompressModule, isElf } from './decompress.js';
 import type { DepmodModule } from './depmod.js';
 import { ElfFile } from './elf.js';
-import { parseModinfo } from './modinfo.js';
+import { type ModinfoEntry, parseModinfo } from './modinfo.js';
 import { isModuleFileName } from './module-name.js';
 import { readModuleSymbols } from './module-symbols.js';
 
@@ -34,13 +34,20 @@ export function listModuleFiles(directory: string): string[] {
   return found.sort();
 }
 
-/** What depmod needs from one module file. */
+/** The .modinfo keys depmod reads; a whole tree holds tens of thousands of the others for nothing. */
+const DEPMOD_KEYS = new Set(['alias', 'softdep', 'depends']);
+
+function depmodInfo(entries: ModinfoEntry[]): ModinfoEntry[] {
+  return entries.filter((entry) => DEPMOD_KEYS.has(entry.key));
+}
+
+/** What depmod needs from one module file (of .modinfo, only the alias, softdep and depends entries). */
 export function readDepmodModule(directory: string, path: string): DepmodModule {
   const fullPath = join(directory, path);
   try {
     const elf = readElfSections(fullPath);
     const modinfo = elf.section('.modinfo');
-    const info = modinfo ? parseModinfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
+    const info = modinfo ? depmodInfo(parseModinfo(elf.sectionBytes(modinfo), modinfo.offset)) : [];
     const { exports, imports } = readModuleSymbols(elf);
     return { path, info, exports, imports };
   } catch (error) {
