@@ -254,6 +254,21 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
     }, 300_000);
   }
 
+  it('ls -v --members reads like lsinitramfs -l (cpio -tv), and --json lists every path', () => {
+    for (const image of images) {
+      const native = lines(runOk('lsinitramfs', ['-l', nativeInput(image)]).stdout);
+      expect(lines(ok(initkit(['initramfs', 'ls', '--members', '-v', image.path])))).toEqual(native);
+      const json = JSON.parse(ok(initkit(['initramfs', 'ls', '--json', image.path]))) as {
+        name: string;
+        type: string;
+      }[];
+      expect(new Set(json.map((entry) => entry.name))).toEqual(
+        new Set(lines(ok(initkit(['initramfs', 'ls', image.path])))),
+      );
+      expect(json.find((entry) => entry.name === 'init')?.type).toBe('file');
+    }
+  });
+
   it('cat, analyze, diff and usage errors', () => {
     const scw = images.find((image) => image.name === 'scaleway')!;
     expect(ok(initkit(['initramfs', 'cat', scw.path, '/etc/hostname']))).toBe('scw-c1\n');

@@ -229,31 +229,22 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
   if (!shell || (shell.inode.mode & S_IFMT) !== S_IFREG) {
     throw new InitkitError('INITRAMFS_NO_SHELL', 'the initrd has no /bin/sh to run a wrapper /init');
   }
-  let original: Uint8Array | undefined;
-  let originalPath = originalName;
+  let originalPath: string;
   if (isInitkitWrapper(init.inode.data)) {
-    // Already wrapped: the original is where the wrapper says it is; keep it, rewrite the wrapper.
-    const kept = tree.lookup(originalName);
-    if (!kept) {
+    // Already wrapped: keep the original where it is and only rewrite the wrapper.
+    const kept = tree.resolve(originalName, false);
+    if (kept === undefined || !tree.node(kept)) {
       throw new InitkitError('INITRAMFS_NO_INIT', `/init is an initkit wrapper but /${originalName} is missing`);
     }
-    originalPath = kept.path;
-    original = kept.inode.data;
+    originalPath = kept;
   } else {
-    original = init.inode.data ?? new Uint8Array(0);
-    if (initType === S_IFLNK) {
-      const target = new TextDecoder().decode(original);
-      const canonical = changes.leaf(originalName, 'symlink');
-      changes.push(
-        changeEntry(canonical, S_IFLNK | 0o777, encodeUtf8(target), init.inode.mtime, init.inode.uid, init.inode.gid),
-      );
-      originalPath = canonical;
-      original = tree.lookup(canonical)?.inode.data;
-    } else {
-      const canonical = changes.leaf(originalName, 'file');
-      changes.push(changeEntry(canonical, init.inode.mode, original, init.inode.mtime, init.inode.uid, init.inode.gid));
-      originalPath = canonical;
-    }
+    // The original keeps its type: a script or binary is copied, a symlink (dracut's systemd) relinked.
+    const isLink = initType === S_IFLNK;
+    originalPath = changes.leaf(originalName, isLink ? 'symlink' : 'file');
+    const { mode, mtime, uid, gid } = init.inode;
+    changes.push(
+      changeEntry(originalPath, isLink ? S_IFLNK | 0o777 : mode, init.inode.data ?? new Uint8Array(0), mtime, uid, gid),
+    );
   }
   const target = tree.lookup(originalPath);
   const handover =

@@ -264,7 +264,11 @@ export function registerInitramfs(program: Command): void {
         throw new UsageError('nothing to do: give --add, --remove, --add-module or --wrap-init');
       }
       const progress = createProgress('initramfs edit', { quiet: options.quiet || options.json });
-      const initrd = await open(input, options.mode === 'append' ? { keepData: dataNeededForEdit(request) } : {});
+      const reading = { onProgress: (done: number, total: number) => progress.update(done, total) };
+      const initrd = await open(
+        input,
+        options.mode === 'append' ? { keepData: dataNeededForEdit(request), ...reading } : reading,
+      );
       const plan = planEdit(initrd.tree, request);
       const result = writeInitrd(initrd, plan, {
         mode: options.mode,

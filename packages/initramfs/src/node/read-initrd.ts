@@ -28,6 +28,8 @@ export interface OpenInitrdOptions extends ReadInitrdOptions {
   maxFileBytes?: number;
   /** Largest initrd file accepted by openInitrdFile (default 2 GiB). */
   maxInputBytes?: number;
+  /** Called as the payload is read: bytes done and the payload's length. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const PIECE = 1 << 18;
@@ -208,12 +210,16 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
     const index = members.length;
     let member: InitrdMember;
     if (position % 4 === 0 && isCpioMagic(head, 0)) {
+      const progress = options.onProgress;
       const read = await readStreamedArchives(
         source.pieces(position, source.length),
         payloadOffset + position,
         false,
         keep,
-        options,
+        {
+          ...options,
+          onProgress: progress && ((done) => progress(position + done, source.length)),
+        },
       );
       member = {
         index,
@@ -261,6 +267,7 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
     members.push(member);
     segments.push({ kind: 'member', offset: position, length: member.length, member: index });
     position += member.length;
+    options.onProgress?.(position, source.length);
   }
   return { members, segments, tree: mergeMembers(members), complete };
 }
@@ -325,6 +332,7 @@ async function readStreamedArchives(
       if (reader.position - released > RELEASE_EVERY) {
         released = reader.position;
         releaseDroppedBuffers();
+        options.onProgress?.(reader.position, 0);
       }
       if (reader.position > maxOutput) {
         throw new InitkitError(
@@ -404,8 +412,12 @@ async function streamGzipMember(
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
   const feeding = pipeline(Readable.from(pieces, { objectMode: false }), gunzip);
   let read: StreamedArchives;
+  const progress = options.onProgress;
   try {
-    read = await readStreamedArchives(gunzip, absolute, true, keep, options);
+    read = await readStreamedArchives(gunzip, absolute, true, keep, {
+      ...options,
+      onProgress: progress && (() => progress(gunzip.bytesWritten, 0)),
+    });
     // node:zlib stops at the end of the gzip data and closes early when other members follow.
     await feeding.catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
