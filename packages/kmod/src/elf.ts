@@ -52,16 +52,37 @@ export function decodeShortLatin1(bytes: Uint8Array, start: number, end: number)
   return text;
 }
 
+const nameBytes = new Map<string, Uint8Array>();
+
+function asciiBytes(name: string): Uint8Array {
+  let bytes = nameBytes.get(name);
+  if (!bytes) {
+    bytes = new Uint8Array(name.length);
+    for (let i = 0; i < name.length; i++) bytes[i] = name.charCodeAt(i) & 0xff;
+    if (nameBytes.size < 256) nameBytes.set(name, bytes);
+  }
+  return bytes;
+}
+
 export class ElfFile {
   readonly bytes: Uint8Array;
   readonly elfClass: ElfClass;
   readonly littleEndian: boolean;
   /** e_machine: 3 x86, 40 ARM, 62 x86-64, 183 AArch64, ... */
   readonly machine: number;
-  readonly sections: ElfSection[];
+  /** Number of entries in the section table. */
+  readonly sectionCount: number;
   /** A DataView over `bytes`, for callers that walk tables in the file's byte order. */
   readonly view: DataView;
-  private readonly byName = new Map<string, ElfSection>();
+  private readonly tableOffset: number;
+  private readonly headerSize: number;
+  private readonly namesOffset: number;
+  private readonly namesSize: number;
+  // Sections are described on demand: depmod looks up six of a module's forty-odd sections, and a
+  // tree has thousands of modules.
+  private readonly described: (ElfSection | undefined)[];
+  private readonly byName = new Map<string, ElfSection | undefined>();
+  private all: ElfSection[] | undefined;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -87,8 +108,7 @@ export class ElfFile {
     this.elfClass = classByte === 1 ? 32 : 64;
     this.littleEndian = dataByte === 1;
     const is64 = this.elfClass === 64;
-    const headerSize = is64 ? 64 : 52;
-    this.need(0, headerSize, 'ELF header');
+    this.need(0, is64 ? 64 : 52, 'ELF header');
     this.machine = this.u16(18);
     const sectionTableOffset = is64 ? this.u64(40, 'e_shoff') : this.u32(32);
     const sectionHeaderSize = this.u16(is64 ? 58 : 46);
@@ -113,7 +133,6 @@ export class ElfFile {
       sectionCount = is64 ? this.u64(sectionTableOffset + 32, 'sh_size') : this.u32(sectionTableOffset + 20);
     if (namesIndex === SHN_XINDEX) namesIndex = this.u32(sectionTableOffset + (is64 ? 40 : 24));
     this.need(sectionTableOffset, sectionCount * sectionHeaderSize, `section table of ${sectionCount} entries`);
-
     if (namesIndex >= sectionCount) {
       throw new InitkitError(
         'KMOD_ELF_BAD_HEADER',
@@ -121,16 +140,44 @@ export class ElfFile {
         { offset: is64 ? 62 : 50 },
       );
     }
+    this.tableOffset = sectionTableOffset;
+    this.headerSize = sectionHeaderSize;
+    this.sectionCount = sectionCount;
     const namesHeader = sectionTableOffset + namesIndex * sectionHeaderSize;
-    const namesOffset = is64 ? this.u64(namesHeader + 24, 'sh_offset') : this.u32(namesHeader + 16);
-    const namesSize = is64 ? this.u64(namesHeader + 32, 'sh_size') : this.u32(namesHeader + 20);
-    this.need(namesOffset, namesSize, 'section name table', namesHeader);
-    this.sections = [];
-    for (let index = 0; index < sectionCount; index++) {
+    this.namesOffset = is64 ? this.u64(namesHeader + 24, 'sh_offset') : this.u32(namesHeader + 16);
+    this.namesSize = is64 ? this.u64(namesHeader + 32, 'sh_size') : this.u32(namesHeader + 20);
+    this.need(this.namesOffset, this.namesSize, 'section name table', namesHeader);
+    // Every section's contents must lie inside the file, checked up front so a truncated module fails
+    // here whatever is looked up later.
+    for (let index = 1; index < sectionCount; index++) {
       const at = sectionTableOffset + index * sectionHeaderSize;
-      const section: ElfSection = {
+      if (this.u32(at + 4) === SHT_NOBITS) continue;
+      const offset = is64 ? this.u64(at + 24, 'sh_offset') : this.u32(at + 16);
+      const size = is64 ? this.u64(at + 32, 'sh_size') : this.u32(at + 20);
+      this.need(offset, size, `section ${index} contents`, at);
+    }
+    this.described = new Array(sectionCount);
+  }
+
+  /** Every section, in table order (names decoded on first use). */
+  get sections(): ElfSection[] {
+    if (!this.all) {
+      this.all = [];
+      for (let index = 0; index < this.sectionCount; index++) this.all.push(this.sectionAt(index)!);
+    }
+    return this.all;
+  }
+
+  /** The section at `index` of the table, or undefined past its end. */
+  sectionAt(index: number): ElfSection | undefined {
+    if (index < 0 || index >= this.sectionCount) return undefined;
+    let section = this.described[index];
+    if (!section) {
+      const is64 = this.elfClass === 64;
+      const at = this.tableOffset + index * this.headerSize;
+      section = {
         index,
-        name: this.cString(namesOffset, namesSize, this.u32(at), 'section name'),
+        name: this.cString(this.namesOffset, this.namesSize, this.u32(at), 'section name'),
         type: this.u32(at + 4),
         flags: is64 ? this.u64(at + 8, 'sh_flags') : this.u32(at + 8),
         offset: is64 ? this.u64(at + 24, 'sh_offset') : this.u32(at + 16),
@@ -138,16 +185,26 @@ export class ElfFile {
         link: this.u32(at + (is64 ? 40 : 24)),
         entrySize: is64 ? this.u64(at + 56, 'sh_entsize') : this.u32(at + 36),
       };
-      if (section.type !== SHT_NOBITS && index !== 0) {
-        this.need(section.offset, section.size, `section ${index} contents`, at);
-      }
-      this.sections.push(section);
+      this.described[index] = section;
     }
-    for (const section of this.sections) if (!this.byName.has(section.name)) this.byName.set(section.name, section);
+    return section;
   }
 
+  /** The first section with this name, or undefined. Compares name bytes without decoding every name. */
   section(name: string): ElfSection | undefined {
-    return this.byName.get(name);
+    if (this.byName.has(name)) return this.byName.get(name);
+    const wanted = asciiBytes(name);
+    let found: ElfSection | undefined;
+    for (let index = 0; index < this.sectionCount && !found; index++) {
+      const nameOffset = this.u32(this.tableOffset + index * this.headerSize);
+      if (nameOffset + wanted.length >= this.namesSize) continue;
+      const at = this.namesOffset + nameOffset;
+      let same = this.bytes[at + wanted.length] === 0;
+      for (let i = 0; same && i < wanted.length; i++) same = this.bytes[at + i] === wanted[i];
+      if (same) found = this.sectionAt(index);
+    }
+    this.byName.set(name, found);
+    return found;
   }
 
   /** The bytes of a section (empty for SHT_NOBITS), as a zero-copy view. */
@@ -158,7 +215,7 @@ export class ElfFile {
 
   /** The bytes of the named section, or undefined when the module has no such section. */
   sectionData(name: string): Uint8Array | undefined {
-    const section = this.byName.get(name);
+    const section = this.section(name);
     return section ? this.sectionBytes(section) : undefined;
   }
 
@@ -182,9 +239,9 @@ export class ElfFile {
    * undefined when the module has no .symtab. Entries past the end or names outside the table throw.
    */
   symbols(): ElfSymbol[] | undefined {
-    const symtab = this.byName.get('.symtab');
+    const symtab = this.section('.symtab');
     if (!symtab) return undefined;
-    const strtab = this.sections[symtab.link] ?? this.byName.get('.strtab');
+    const strtab = this.sectionAt(symtab.link) ?? this.section('.strtab');
     if (!strtab) {
       throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
     }

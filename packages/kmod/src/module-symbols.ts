@@ -26,7 +26,7 @@ export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
   const weakImports = new Set<string>();
   const symtab = elf.section('.symtab');
   if (symtab) {
-    const strtab = elf.sections[symtab.link] ?? elf.section('.strtab');
+    const strtab = elf.sectionAt(symtab.link) ?? elf.section('.strtab');
     if (!strtab) {
       throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
     }

@@ -104,7 +104,7 @@ function readElfSections(path: string): ElfFile {
     // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
     const wanted = DEPMOD_SECTIONS.map((name) => elf.section(name)).filter((section) => section !== undefined);
     const symtab = elf.section('.symtab');
-    const linked = symtab ? elf.sections[symtab.link] : undefined;
+    const linked = symtab ? elf.sectionAt(symtab.link) : undefined;
     if (linked && !wanted.includes(linked)) wanted.push(linked);
     wanted.sort((a, b) => a.offset - b.offset);
     let start = -1;

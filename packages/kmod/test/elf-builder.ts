@@ -23,6 +23,8 @@ export interface FakeModuleOptions {
   exports?: string[];
   /** __versions entries (symbol names). */
   versions?: string[];
+  /** Exported names in a __ksymtab_strings section (kernels built without modversions). */
+  ksymtabStrings?: string[];
 }
 
 interface Section {
@@ -85,6 +87,13 @@ export function buildFakeModule(options: FakeModuleOptions = {}): Uint8Array {
       data.set(encoder.encode(name), i * 64 + crcSize);
     });
     sections.push({ name: '__versions', type: SHT_PROGBITS, data });
+  }
+  if (options.ksymtabStrings) {
+    sections.push({
+      name: '__ksymtab_strings',
+      type: SHT_PROGBITS,
+      data: encoder.encode(options.ksymtabStrings.map((name) => `${name}\0`).join('')),
+    });
   }
   const symtabIndex = sections.length + 1;
   sections.push({ name: '.symtab', type: SHT_SYMTAB, data: symtab, link: symtabIndex + 1, entrySize: symbolSize });

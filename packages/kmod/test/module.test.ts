@@ -60,6 +60,13 @@ describe('ELF modules of every class and byte order', () => {
     }
   }
 
+  it('takes exports from __ksymtab_strings when there are no __crc_ symbols (no modversions)', () => {
+    const elf = readKernelModule(buildFakeModule({ ksymtabStrings: ['phylink_create', 'phylink_destroy'] })).elf;
+    expect(readModuleSymbols(elf).exports).toEqual(['phylink_create', 'phylink_destroy']);
+    expect(elf.sections.map((section) => section.name)).toContain('__ksymtab_strings');
+    expect(elf.symbols()).toEqual([]);
+  });
+
   it('names a module from its path when .modinfo has no name=', () => {
     const module = readKernelModule(buildFakeModule({ modinfo: ['license=GPL'] }), { path: 'a/b/snd-hda-intel.ko' });
     expect(module.name).toBe('snd_hda_intel');
