@@ -83,7 +83,7 @@ export function* readLzmaAlone(
     target.progress(decoder);
     if (decoder.endMarkerSeen) break;
   }
-  if (decoder.range < 0x1000000) yield* need(queue, 1, '.lzma data');
+  if (decoder.needsNormalize()) yield* need(queue, 1, '.lzma data');
   queue.position = decoder.normalizeEnd(queue.bytes, queue.position);
   if (decoder.endMarkerSeen && header.size !== undefined && produced !== header.size) {
     throw new InitkitError('LZMA_CORRUPT', `end marker after ${produced} of ${header.size} bytes`, {

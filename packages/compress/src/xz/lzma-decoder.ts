@@ -6,7 +6,11 @@
  */
 import { InitkitError } from '@initkit/core';
 
-const TOP = 0x1000000;
+/**
+ * The range coder's 32-bit `range` and `code` are kept as signed int32 so they stay in registers;
+ * unsigned comparisons flip the sign bit of both sides first.
+ */
+const SIGN = -0x80000000;
 const PROB_INIT = 1024;
 
 /** Layout of the probability array (one Uint16Array for every model). */
@@ -96,19 +100,24 @@ export class LzmaDecoder {
         offset: this.errorOffsetBase + at,
       });
     }
-    this.code = ((input[at + 1]! << 24) | (input[at + 2]! << 16) | (input[at + 3]! << 8) | input[at + 4]!) >>> 0;
-    this.range = 0xffffffff;
+    this.code = (input[at + 1]! << 24) | (input[at + 2]! << 16) | (input[at + 3]! << 8) | input[at + 4]!;
+    this.range = -1;
     return at + 5;
   }
 
   /** The range coder's last normalisation after the final symbol, so every input byte is counted. */
   normalizeEnd(input: Uint8Array, inPos: number): number {
-    if (this.range < TOP) {
-      this.range = (this.range << 8) >>> 0;
-      this.code = ((this.code << 8) | (input[inPos] as number)) >>> 0;
+    if (this.needsNormalize()) {
+      this.range <<= 8;
+      this.code = (this.code << 8) | (input[inPos] as number);
       return inPos + 1;
     }
     return inPos;
+  }
+
+  /** Whether the range coder will read one more byte before its next bit. */
+  needsNormalize(): boolean {
+    return (this.range & 0xff000000) === 0;
   }
 
   /** Copies `count` raw bytes into the window (LZMA2 uncompressed chunks). */
@@ -162,13 +171,13 @@ export class LzmaDecoder {
     while (pos < outLimit && inPos <= inSafe) {
       const posState = (pos - bias) & posMask;
       p = IS_MATCH + (state << 4) + posState;
-      if (range < TOP) {
-        range = (range << 8) >>> 0;
-        code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+      if ((range & 0xff000000) === 0) {
+        range <<= 8;
+        code = (code << 8) | (input[inPos++] as number);
       }
       prob = probs[p]!;
-      bound = (range >>> 11) * prob;
-      if (code < bound) {
+      bound = Math.imul(range >>> 11, prob);
+      if ((code ^ SIGN) < (bound ^ SIGN)) {
         // Literal.
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
@@ -183,20 +192,20 @@ export class LzmaDecoder {
             const matchBit = (matchByte >>> 7) & 1;
             matchByte <<= 1;
             p = base + ((1 + matchBit) << 8) + symbol;
-            if (range < TOP) {
-              range = (range << 8) >>> 0;
-              code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+            if ((range & 0xff000000) === 0) {
+              range <<= 8;
+              code = (code << 8) | (input[inPos++] as number);
             }
             prob = probs[p]!;
-            bound = (range >>> 11) * prob;
-            if (code < bound) {
+            bound = Math.imul(range >>> 11, prob);
+            if ((code ^ SIGN) < (bound ^ SIGN)) {
               range = bound;
               probs[p] = prob + ((2048 - prob) >>> 5);
               symbol <<= 1;
               if (matchBit !== 0) break;
             } else {
-              range -= bound;
-              code -= bound;
+              range = (range - bound) | 0;
+              code = (code - bound) | 0;
               probs[p] = prob - (prob >>> 5);
               symbol = (symbol << 1) | 1;
               if (matchBit === 0) break;
@@ -205,19 +214,19 @@ export class LzmaDecoder {
         }
         while (symbol < 0x100) {
           p = base + symbol;
-          if (range < TOP) {
-            range = (range << 8) >>> 0;
-            code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+          if ((range & 0xff000000) === 0) {
+            range <<= 8;
+            code = (code << 8) | (input[inPos++] as number);
           }
           prob = probs[p]!;
-          bound = (range >>> 11) * prob;
-          if (code < bound) {
+          bound = Math.imul(range >>> 11, prob);
+          if ((code ^ SIGN) < (bound ^ SIGN)) {
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
             symbol <<= 1;
           } else {
-            range -= bound;
-            code -= bound;
+            range = (range - bound) | 0;
+            code = (code - bound) | 0;
             probs[p] = prob - (prob >>> 5);
             symbol = (symbol << 1) | 1;
           }
@@ -227,27 +236,27 @@ export class LzmaDecoder {
         state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
         continue;
       }
-      range -= bound;
-      code -= bound;
+      range = (range - bound) | 0;
+      code = (code - bound) | 0;
       probs[p] = prob - (prob >>> 5);
 
       // A match or a repeated match.
       p = IS_REP + state;
-      if (range < TOP) {
-        range = (range << 8) >>> 0;
-        code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+      if ((range & 0xff000000) === 0) {
+        range <<= 8;
+        code = (code << 8) | (input[inPos++] as number);
       }
       prob = probs[p]!;
-      bound = (range >>> 11) * prob;
+      bound = Math.imul(range >>> 11, prob);
       let lengthBase: number;
-      if (code < bound) {
+      if ((code ^ SIGN) < (bound ^ SIGN)) {
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
         state = state < 7 ? 7 : 10;
         lengthBase = MATCH_LEN;
       } else {
-        range -= bound;
-        code -= bound;
+        range = (range - bound) | 0;
+        code = (code - bound) | 0;
         probs[p] = prob - (prob >>> 5);
         if (full === 0) {
           throw new InitkitError('LZMA_CORRUPT', 'repeated match before any data', {
@@ -255,23 +264,23 @@ export class LzmaDecoder {
           });
         }
         p = IS_REP_G0 + state;
-        if (range < TOP) {
-          range = (range << 8) >>> 0;
-          code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+        if ((range & 0xff000000) === 0) {
+          range <<= 8;
+          code = (code << 8) | (input[inPos++] as number);
         }
         prob = probs[p]!;
-        bound = (range >>> 11) * prob;
-        if (code < bound) {
+        bound = Math.imul(range >>> 11, prob);
+        if ((code ^ SIGN) < (bound ^ SIGN)) {
           range = bound;
           probs[p] = prob + ((2048 - prob) >>> 5);
           p = IS_REP0_LONG + (state << 4) + posState;
-          if (range < TOP) {
-            range = (range << 8) >>> 0;
-            code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+          if ((range & 0xff000000) === 0) {
+            range <<= 8;
+            code = (code << 8) | (input[inPos++] as number);
           }
           prob = probs[p]!;
-          bound = (range >>> 11) * prob;
-          if (code < bound) {
+          bound = Math.imul(range >>> 11, prob);
+          if ((code ^ SIGN) < (bound ^ SIGN)) {
             // Short rep: one byte at distance rep0.
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
@@ -282,43 +291,43 @@ export class LzmaDecoder {
             if (full < windowSize) full++;
             continue;
           }
-          range -= bound;
-          code -= bound;
+          range = (range - bound) | 0;
+          code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
         } else {
-          range -= bound;
-          code -= bound;
+          range = (range - bound) | 0;
+          code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
           p = IS_REP_G1 + state;
-          if (range < TOP) {
-            range = (range << 8) >>> 0;
-            code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+          if ((range & 0xff000000) === 0) {
+            range <<= 8;
+            code = (code << 8) | (input[inPos++] as number);
           }
           prob = probs[p]!;
-          bound = (range >>> 11) * prob;
+          bound = Math.imul(range >>> 11, prob);
           let distance: number;
-          if (code < bound) {
+          if ((code ^ SIGN) < (bound ^ SIGN)) {
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
             distance = rep1;
           } else {
-            range -= bound;
-            code -= bound;
+            range = (range - bound) | 0;
+            code = (code - bound) | 0;
             probs[p] = prob - (prob >>> 5);
             p = IS_REP_G2 + state;
-            if (range < TOP) {
-              range = (range << 8) >>> 0;
-              code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+            if ((range & 0xff000000) === 0) {
+              range <<= 8;
+              code = (code << 8) | (input[inPos++] as number);
             }
             prob = probs[p]!;
-            bound = (range >>> 11) * prob;
-            if (code < bound) {
+            bound = Math.imul(range >>> 11, prob);
+            if ((code ^ SIGN) < (bound ^ SIGN)) {
               range = bound;
               probs[p] = prob + ((2048 - prob) >>> 5);
               distance = rep2;
             } else {
-              range -= bound;
-              code -= bound;
+              range = (range - bound) | 0;
+              code = (code - bound) | 0;
               probs[p] = prob - (prob >>> 5);
               distance = rep3;
               rep3 = rep2;
@@ -337,38 +346,38 @@ export class LzmaDecoder {
       let treeLimit: number;
       let length: number;
       p = lengthBase;
-      if (range < TOP) {
-        range = (range << 8) >>> 0;
-        code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+      if ((range & 0xff000000) === 0) {
+        range <<= 8;
+        code = (code << 8) | (input[inPos++] as number);
       }
       prob = probs[p]!;
-      bound = (range >>> 11) * prob;
-      if (code < bound) {
+      bound = Math.imul(range >>> 11, prob);
+      if ((code ^ SIGN) < (bound ^ SIGN)) {
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
         treeBase = lengthBase + LEN_LOW + (posState << 3);
         treeLimit = 8;
         length = 2 - 8;
       } else {
-        range -= bound;
-        code -= bound;
+        range = (range - bound) | 0;
+        code = (code - bound) | 0;
         probs[p] = prob - (prob >>> 5);
         p = lengthBase + 1;
-        if (range < TOP) {
-          range = (range << 8) >>> 0;
-          code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+        if ((range & 0xff000000) === 0) {
+          range <<= 8;
+          code = (code << 8) | (input[inPos++] as number);
         }
         prob = probs[p]!;
-        bound = (range >>> 11) * prob;
-        if (code < bound) {
+        bound = Math.imul(range >>> 11, prob);
+        if ((code ^ SIGN) < (bound ^ SIGN)) {
           range = bound;
           probs[p] = prob + ((2048 - prob) >>> 5);
           treeBase = lengthBase + LEN_MID + (posState << 3);
           treeLimit = 8;
           length = 10 - 8;
         } else {
-          range -= bound;
-          code -= bound;
+          range = (range - bound) | 0;
+          code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
           treeBase = lengthBase + LEN_HIGH;
           treeLimit = 256;
@@ -378,19 +387,19 @@ export class LzmaDecoder {
       symbol = 1;
       while (symbol < treeLimit) {
         p = treeBase + symbol;
-        if (range < TOP) {
-          range = (range << 8) >>> 0;
-          code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+        if ((range & 0xff000000) === 0) {
+          range <<= 8;
+          code = (code << 8) | (input[inPos++] as number);
         }
         prob = probs[p]!;
-        bound = (range >>> 11) * prob;
-        if (code < bound) {
+        bound = Math.imul(range >>> 11, prob);
+        if ((code ^ SIGN) < (bound ^ SIGN)) {
           range = bound;
           probs[p] = prob + ((2048 - prob) >>> 5);
           symbol <<= 1;
         } else {
-          range -= bound;
-          code -= bound;
+          range = (range - bound) | 0;
+          code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
           symbol = (symbol << 1) | 1;
         }
@@ -403,19 +412,19 @@ export class LzmaDecoder {
         symbol = 1;
         while (symbol < 64) {
           p = treeStart + symbol;
-          if (range < TOP) {
-            range = (range << 8) >>> 0;
-            code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+          if ((range & 0xff000000) === 0) {
+            range <<= 8;
+            code = (code << 8) | (input[inPos++] as number);
           }
           prob = probs[p]!;
-          bound = (range >>> 11) * prob;
-          if (code < bound) {
+          bound = Math.imul(range >>> 11, prob);
+          if ((code ^ SIGN) < (bound ^ SIGN)) {
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
             symbol <<= 1;
           } else {
-            range -= bound;
-            code -= bound;
+            range = (range - bound) | 0;
+            code = (code - bound) | 0;
             probs[p] = prob - (prob >>> 5);
             symbol = (symbol << 1) | 1;
           }
@@ -426,25 +435,25 @@ export class LzmaDecoder {
           distance = slot;
         } else {
           const directBits = (slot >>> 1) - 1;
-          distance = (2 | (slot & 1)) * 2 ** directBits;
+          distance = directBits < 30 ? (2 | (slot & 1)) << directBits : (2 | (slot & 1)) * 0x40000000;
           if (slot < 14) {
             const reverseBase = DIST_SPECIAL + distance - slot;
             let m = 1;
             for (let i = 0; i < directBits; i++) {
               p = reverseBase + m;
-              if (range < TOP) {
-                range = (range << 8) >>> 0;
-                code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+              if ((range & 0xff000000) === 0) {
+                range <<= 8;
+                code = (code << 8) | (input[inPos++] as number);
               }
               prob = probs[p]!;
-              bound = (range >>> 11) * prob;
-              if (code < bound) {
+              bound = Math.imul(range >>> 11, prob);
+              if ((code ^ SIGN) < (bound ^ SIGN)) {
                 range = bound;
                 probs[p] = prob + ((2048 - prob) >>> 5);
                 m <<= 1;
               } else {
-                range -= bound;
-                code -= bound;
+                range = (range - bound) | 0;
+                code = (code - bound) | 0;
                 probs[p] = prob - (prob >>> 5);
                 m = (m << 1) | 1;
                 distance += 1 << i;
@@ -453,13 +462,13 @@ export class LzmaDecoder {
           } else {
             let direct = 0;
             for (let i = directBits - 4; i > 0; i--) {
-              if (range < TOP) {
-                range = (range << 8) >>> 0;
-                code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+              if ((range & 0xff000000) === 0) {
+                range <<= 8;
+                code = (code << 8) | (input[inPos++] as number);
               }
               range >>>= 1;
-              if (code >= range) {
-                code -= range;
+              if ((code ^ SIGN) >= (range ^ SIGN)) {
+                code = (code - range) | 0;
                 direct = (direct << 1) | 1;
               } else {
                 direct <<= 1;
@@ -469,19 +478,19 @@ export class LzmaDecoder {
             let m = 1;
             for (let i = 0; i < 4; i++) {
               p = DIST_ALIGN + m;
-              if (range < TOP) {
-                range = (range << 8) >>> 0;
-                code = ((code << 8) | (input[inPos++] as number)) >>> 0;
+              if ((range & 0xff000000) === 0) {
+                range <<= 8;
+                code = (code << 8) | (input[inPos++] as number);
               }
               prob = probs[p]!;
-              bound = (range >>> 11) * prob;
-              if (code < bound) {
+              bound = Math.imul(range >>> 11, prob);
+              if ((code ^ SIGN) < (bound ^ SIGN)) {
                 range = bound;
                 probs[p] = prob + ((2048 - prob) >>> 5);
                 m <<= 1;
               } else {
-                range -= bound;
-                code -= bound;
+                range = (range - bound) | 0;
+                code = (code - bound) | 0;
                 probs[p] = prob - (prob >>> 5);
                 m = (m << 1) | 1;
                 distance += 1 << i;
