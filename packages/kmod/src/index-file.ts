@@ -193,12 +193,10 @@ export class KmodIndexBuilder {
 
   /**
    * Adds `value` under `key` with `priority` (lower first; among equal priorities the newest comes
-   * first, as in depmod). Keys and values must be 7-bit ASCII. Returns true when the key already held
-   * this value (depmod's "duplicate").
+   * first, as in depmod). Keys and values must be 7-bit ASCII (serialize() throws KMOD_INDEX_BAD_KEY
+   * otherwise). Returns true when the key already held this value (depmod's "duplicate").
    */
   insert(key: string, value: string, priority: number): boolean {
-    checkAscii(key);
-    checkAscii(value);
     const values = this.keys.get(key);
     const entry = { priority, value, sequence: this.sequence++ };
     if (!values) {
@@ -251,6 +249,12 @@ export class KmodIndexBuilder {
     const childOffsets: number[] = [];
     while (next < hi) {
       const ch = keys[next]!.charCodeAt(end);
+      if (ch >= CHILD_MAX) {
+        throw new InitkitError(
+          'KMOD_INDEX_BAD_KEY',
+          `index keys and values are 7-bit ASCII; "${keys[next]}" has character ${end} = 0x${ch.toString(16)}`,
+        );
+      }
       let groupEnd = next + 1;
       while (groupEnd < hi && keys[groupEnd]!.charCodeAt(end) === ch) groupEnd++;
       childChars.push(ch);
@@ -263,7 +267,7 @@ export class KmodIndexBuilder {
       throw new InitkitError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
     }
     if (end > depth) {
-      writer.ascii(first.slice(depth, end)).u8(0);
+      writeAscii(writer, first, depth, end);
       offset |= NODE_PREFIX;
     }
     if (childChars.length > 0) {
@@ -277,23 +281,28 @@ export class KmodIndexBuilder {
     if (values) {
       const sorted = [...values].sort((a, b) => a.priority - b.priority || b.sequence - a.sequence);
       writer.u32be(sorted.length);
-      for (const { priority, value } of sorted) writer.u32be(priority).ascii(value).u8(0);
+      for (const { priority, value } of sorted) {
+        writer.u32be(priority);
+        writeAscii(writer, value, 0, value.length);
+      }
       offset |= NODE_VALUES;
     }
     return offset >>> 0;
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-function checkAscii(text: string): void {
-  if (!NON_ASCII.test(text)) return;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) >= CHILD_MAX) {
+/** Writes text[start..end) and a NUL; keys and values are 7-bit ASCII, as kmod's index requires. */
+function writeAscii(writer: ByteWriter, text: string, start: number, end: number): void {
+  writer.reserve(end - start + 1);
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= CHILD_MAX) {
       throw new InitkitError(
         'KMOD_INDEX_BAD_KEY',
-        `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${text.charCodeAt(i).toString(16)}`,
+        `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${code.toString(16)}`,
       );
     }
+    writer.u8(code);
   }
+  writer.u8(0);
 }

@@ -39,10 +39,17 @@ describe('kmod binary index', () => {
     expect(index.lookup('o')).toEqual([]);
   });
 
-  it('rejects non-ASCII keys', () => {
-    expect(() => new KmodIndexBuilder().insert('é', 'x', 0)).toThrow(
-      expect.objectContaining({ code: 'KMOD_INDEX_BAD_KEY' }),
-    );
+  it('rejects non-ASCII keys and values when serializing', () => {
+    for (const [key, value] of [
+      ['é', 'x'],
+      ['nbd', 'x'],
+      ['abcé', 'x'],
+    ]) {
+      const builder = new KmodIndexBuilder();
+      builder.insert('abc', 'ok', 0);
+      builder.insert(key!, key === 'nbd' ? 'naïve' : value!, 0);
+      expect(() => builder.serialize()).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_BAD_KEY' }));
+    }
   });
 
   it('bad magic, bad version, truncated and out-of-range nodes are typed errors', () => {
