@@ -69,5 +69,5 @@ if (dep(roots.ours) !== dep(roots.native)) throw new Error('initkit and depmod w
 report('kmod', rows, [
   `Tree: ${kernel.packageName} ${kernel.packageVersion}, hard-linked copies; both tools write modules.dep, .alias, .softdep, .symbols, .devname and the five binary indexes (initkit's are byte-identical to depmod's).`,
   'The machine is shared (2 cores); ratios of medians of alternating runs.',
-  'In a warm process the work itself runs at about the speed of depmod (second row); the whole-process gap is Node start-up and loading (~0.23 s, see `initkit kmod depmod --help`) plus JIT and heap warm-up on a cold process. Reading with worker threads was tried and dropped: on this shared 2-core machine it added CPU time without shortening wall time.',
+  'In a warm process the work itself runs at about the speed of depmod (second row). The whole-process gap is Node start-up and loading (about 0.2 s: `initkit kmod depmod --help`), JIT and heap warm-up, and copying section data with read() where depmod maps the files; V8 spreads GC and compilation over a second core, so the ratio is nearer 1.3x on an idle machine and 1.6-2x when the shared cores are busy. Reading with worker threads was tried and dropped: it added CPU time without shortening wall time here.',
 ]);
