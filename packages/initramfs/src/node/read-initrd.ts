@@ -32,7 +32,7 @@ export interface OpenInitrdOptions extends ReadInitrdOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const PIECE = 1 << 18;
+const PIECE = 1 << 19;
 /** Inflated bytes between two collections of dropped output chunks. */
 const RELEASE_EVERY = 2 << 20;
 
