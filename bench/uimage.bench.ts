@@ -11,7 +11,18 @@ const directory = ensureWorkDir('uimage');
 const imagePath = `${directory}ramdisk-64m.uimg`;
 if (!existsSync(imagePath)) {
   const payload = randomBytes(64 * 1024 * 1024);
-  writeFileSync(imagePath, createUImage({ arch: 'arm', os: 'linux', type: 'ramdisk', compression: 'none', name: 'initramfs', time: 0, data: payload }));
+  writeFileSync(
+    imagePath,
+    createUImage({
+      arch: 'arm',
+      os: 'linux',
+      type: 'ramdisk',
+      compression: 'none',
+      name: 'initramfs',
+      time: 0,
+      data: payload,
+    }),
+  );
 }
 
 const rows = [

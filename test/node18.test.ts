@@ -17,17 +17,31 @@ describe('Node 18', () => {
   it('loads every built package as ESM and CJS', () => {
     for (const name of readdirSync(join(repoRoot, 'packages'))) {
       const directory = join(repoRoot, 'packages', name);
-      const esm = run(node, ['--input-type=module', '-e', `const m = await import('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`], { cwd: directory });
+      const esm = run(
+        node,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`,
+        ],
+        { cwd: directory },
+      );
       expect(`${name} esm: ${esm.stderr}`).toBe(`${name} esm: `);
       expect(esm.status).toBe(0);
-      const cjs = run(node, ['-e', `const m = require('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`], { cwd: directory });
+      const cjs = run(
+        node,
+        ['-e', `const m = require('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`],
+        { cwd: directory },
+      );
       expect(`${name} cjs: ${cjs.stderr}`).toBe(`${name} cjs: `);
       expect(cjs.status).toBe(0);
     }
   });
 
   it('runs the initkit CLI', () => {
-    const result = run(node, [cliPath, 'uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], { env: { TZ: 'UTC' } });
+    const result = run(node, [cliPath, 'uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], {
+      env: { TZ: 'UTC' },
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Image Type:   ARM Linux Script (uncompressed)');
   });

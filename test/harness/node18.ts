@@ -15,7 +15,10 @@ export function node18Binary(): string {
   if (existsSync(binary)) return binary;
   mkdirSync(directory, { recursive: true });
   const arch = process.arch === 'x64' ? 'x64' : process.arch;
-  const tarball = execFileSync('npm', ['pack', `node-linux-${arch}@${NODE18_VERSION}`, '--silent'], { cwd: directory, encoding: 'utf8' }).trim();
+  const tarball = execFileSync('npm', ['pack', `node-linux-${arch}@${NODE18_VERSION}`, '--silent'], {
+    cwd: directory,
+    encoding: 'utf8',
+  }).trim();
   execFileSync('tar', ['xzf', tarball], { cwd: directory });
   return binary;
 }
