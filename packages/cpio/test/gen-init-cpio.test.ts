@@ -42,7 +42,6 @@ describe('gen_init_cpio lists', () => {
     expect(items.map((item) => item.type)).toEqual(['dir', 'nod', 'dir', 'dir', 'file', 'slink', 'pipe', 'sock']);
     expect(items[4]).toMatchObject({
       name: '/sbin/kinit',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: gen_init_cpio's own ${VAR} syntax
       location: '${SRC}/kinit',
       mode: 0o755,
       links: ['/sbin/kinit2', '/init'],
