@@ -5,7 +5,26 @@
  */
 import { InitkitError } from '@initkit/core';
 
-/** Decodes `input[start..end)` into `out` at `outPos` (not past `outLimit`); matches may reach back to `historyStart`. Returns the new output position. */
+/** Literal runs at least this long are copied with `set`; shorter ones eight bytes at a time. */
+const LONG_LITERALS = 64;
+/** Non-overlapping matches at least this long are copied with `copyWithin`; shorter ones eight bytes at a time. */
+const LONG_MATCH = 64;
+/**
+ * Short copies move eight bytes per step through DataViews (four times faster than a byte loop in V8)
+ * and may write up to this many bytes past their end; those bytes are overwritten by what follows, and
+ * near the end of the buffers the byte loop is used instead.
+ */
+const WILD = 8;
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes `input[start..end)` into `out` at `outPos` (not past `outLimit`, which must be within `out`);
+ * matches may reach back to `historyStart`. Returns the new output position. Bytes of `out` between the
+ * returned position and `outLimit` may be overwritten.
+ */
 export function decodeLz4Block(
   input: Uint8Array,
   start: number,
@@ -16,6 +35,11 @@ export function decodeLz4Block(
   historyStart: number,
   errorBase: number,
 ): number {
+  const inView = viewOf(input);
+  const outView = viewOf(out);
+  // Past these positions an eight-byte step could leave the block or the output room.
+  const inWild = end - WILD;
+  const outWild = Math.min(outLimit, out.length) - WILD;
   let ip = start;
   let op = outPos;
   for (;;) {
@@ -30,15 +54,26 @@ export function decodeLz4Block(
         literalLength += byte;
       } while (byte === 255);
     }
-    if (ip + literalLength > end) throw corrupt('LZ4 literals run past the block', errorBase + ip);
-    if (op + literalLength > outLimit) throw tooLarge(errorBase + ip);
-    if (literalLength > 64) {
-      out.set(input.subarray(ip, ip + literalLength), op);
-      op += literalLength;
-      ip += literalLength;
-    } else {
-      const stop = ip + literalLength;
-      while (ip < stop) out[op++] = input[ip++]!;
+    if (literalLength > 0) {
+      const literalEnd = ip + literalLength;
+      if (literalEnd > end) throw corrupt('LZ4 literals run past the block', errorBase + ip);
+      if (op + literalLength > outLimit) throw tooLarge(errorBase + ip);
+      if (literalLength >= LONG_LITERALS) {
+        out.set(input.subarray(ip, literalEnd), op);
+        op += literalLength;
+      } else if (literalEnd <= inWild && op + literalLength <= outWild) {
+        let o = op;
+        op += literalLength;
+        do {
+          outView.setInt32(o, inView.getInt32(ip, true), true);
+          outView.setInt32(o + 4, inView.getInt32(ip + 4, true), true);
+          o += 8;
+          ip += 8;
+        } while (o < op);
+      } else {
+        while (ip < literalEnd) out[op++] = input[ip++]!;
+      }
+      ip = literalEnd;
     }
     if (ip === end) return op;
     if (ip + 2 > end) throw corrupt('LZ4 match offset runs past the block', errorBase + ip);
@@ -57,15 +92,56 @@ export function decodeLz4Block(
       } while (byte === 255);
     }
     if (op + matchLength > outLimit) throw tooLarge(errorBase + ip);
-    let src = op - offset;
-    if (offset >= matchLength && matchLength > 64) {
-      out.copyWithin(op, src, src + matchLength);
-      op += matchLength;
-    } else {
+    if (offset >= WILD && matchLength < LONG_MATCH && op + matchLength <= outWild) {
+      // Each eight-byte step reads bytes at least eight behind the write position: all final already.
+      let src = op - offset;
       const stop = op + matchLength;
-      while (op < stop) out[op++] = out[src++]!;
+      do {
+        outView.setInt32(op, outView.getInt32(src, true), true);
+        outView.setInt32(op + 4, outView.getInt32(src + 4, true), true);
+        op += 8;
+        src += 8;
+      } while (op < stop);
+      op = stop;
+    } else {
+      op = copyMatch(out, op, offset, matchLength);
     }
   }
+}
+
+/** Matches shorter than this are copied byte by byte by copyMatch. */
+const SHORT_MATCH = 24;
+
+/**
+ * Copies `length` bytes from `offset` bytes back to `op` (the source may overlap the destination, which
+ * repeats the last `offset` bytes); returns the new output position. Writes nothing past the copy.
+ */
+export function copyMatch(out: Uint8Array, op: number, offset: number, length: number): number {
+  let src = op - offset;
+  if (length < SHORT_MATCH) {
+    const stop = op + length;
+    while (op < stop) out[op++] = out[src++]!;
+    return op;
+  }
+  if (offset >= length) {
+    out.copyWithin(op, src, src + length);
+    return op + length;
+  }
+  // Overlapping: [origin, op) repeats with period `offset`. Byte-copy until that run is a multiple of the
+  // period and at least 16 bytes, then double it with copyWithin (each copy starts at the same phase).
+  const origin = src;
+  const stop = op + length;
+  if (offset < 16) {
+    const first = op + offset * Math.ceil(16 / offset) - offset;
+    while (op < first) out[op++] = out[src++]!;
+  }
+  while (op < stop) {
+    const run = op - origin;
+    const count = run < stop - op ? run : stop - op;
+    out.copyWithin(op, origin, origin + count);
+    op += count;
+  }
+  return op;
 }
 
 function corrupt(message: string, offset: number): InitkitError {
