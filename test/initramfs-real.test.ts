@@ -16,6 +16,8 @@ import { hasTools } from './harness/tools.js';
 import { dracutImage, mkinitramfsImage, type RealInitrd, scalewayImage } from './initramfs-images.js';
 
 const TOOLS = [
+  'lz4',
+  'xz',
   'lsinitramfs',
   'unmkinitramfs',
   'lsinitrd',
@@ -253,6 +255,37 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
       }
     }, 300_000);
   }
+
+  it('full rewrites and appends in every compression initkit writes decode with the native tools', async () => {
+    const scw = images.find((image) => image.name === 'scaleway')!;
+    for (const mode of ['full', 'append'] as const) {
+      for (const format of ['lzma', 'lz4', 'none', 'gzip']) {
+        const output = join(temp(), `scaleway-${mode}-${format}.img`);
+        ok(
+          initkit([
+            'initramfs',
+            'edit',
+            scw.path,
+            '-o',
+            output,
+            '-q',
+            '--mode',
+            mode,
+            '--compress',
+            format,
+            '--wrap-init',
+          ]),
+        );
+        const edited = await openInitrdFile(output);
+        expect(edited.members.at(-1)!.compression).toBe(format);
+        const gnu = join(temp(), `gnu-scaleway-${mode}-${format}`);
+        const ours = join(temp(), `ours-scaleway-${mode}-${format}`);
+        unpackWithGnuCpio(edited, output, gnu);
+        ok(initkit(['initramfs', 'extract', '-C', ours, output]));
+        expectSameTree(ours, gnu);
+      }
+    }
+  });
 
   it('ls -v --members reads like lsinitramfs -l (cpio -tv), and --json lists every path', () => {
     for (const image of images) {
