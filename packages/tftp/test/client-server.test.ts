@@ -225,7 +225,6 @@ describe('our client against our server', () => {
 
   it('ends running transfers on close() with a clear error', async () => {
     const other = await startTftpServer({ root, port: 0, address: '127.0.0.1' });
-    const started = Date.now();
     const transfer = failure(
       tftpGet({
         host: '127.0.0.1',
@@ -241,7 +240,6 @@ describe('our client against our server', () => {
     const error = await transfer;
     expect(error.code).toBe('TFTP_SERVER_ERROR');
     expect(error.message).toContain('server shutting down');
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(other.activeTransfers).toBe(0);
   });
 });
