@@ -4,7 +4,6 @@
  * ReadableStream of Uint8Array chunks; memory stays bounded by the format's window, not the data size.
  */
 import { crc32, InitkitError } from '@initkit/core';
-import { Decompress } from 'fzstd';
 import { Xxh64 } from './checksum/xxhash.js';
 import { decodeFormat, resolveFormat } from './decode.js';
 import { detect } from './detect.js';
@@ -16,6 +15,8 @@ import { type LzmaAloneHeader, readLzmaAlone } from './xz/lzma-alone.js';
 import { LzmaDecoder } from './xz/lzma-decoder.js';
 import { CircularWindow, circularWindowSize } from './xz/window.js';
 import { readXzStreams, StreamingBlockSink } from './xz/xz.js';
+import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './zstd/block.js';
+import { isSkippableMagic, parseZstdFrameHeader, u32le, zstdHeaderSize } from './zstd/zstd.js';
 
 /** Formats with a streaming decoder. */
 export const STREAMING_FORMATS: readonly CompressionFormat[] = ['gzip', 'xz', 'lzma', 'zstd'];
@@ -232,21 +233,21 @@ function* lzmaStream(
   );
 }
 
-function u32le(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
+/** Streaming zstd output window: grows up to twice the frame's window (plus 1 MiB), then slides. */
+const ZSTD_SLIDE_SLACK = 1 << 20;
 
-function isSkippableMagic(magic: number): boolean {
-  return (magic & 0xfffffff0) >>> 0 === 0x184d2a50;
-}
-
-/** zstd frames walked block by block, each block handed to fzstd as it arrives; checksums verified. */
+/**
+ * zstd frames decoded block by block as the blocks arrive, into a window buffer that keeps the frame's
+ * history (bounded by the window size, the declared content size and maxOutputBytes); each block's
+ * output is emitted as it is decoded, and the content checksum verified at the end of each frame.
+ */
 function* zstdStream(
   queue: InputQueue,
   emit: (chunk: Uint8Array) => void,
   limits: OutputLimits,
 ): Generator<void, void, void> {
   let total = 0;
+  const decoder = new ZstdBlockDecoder();
   for (;;) {
     yield* need(queue, 8, 'zstd frame header');
     const frameOffset = queue.offset;
@@ -265,54 +266,102 @@ function* zstdStream(
           offset: frameOffset,
         });
       }
-      const descriptor = queue.bytes[queue.position + 4]!;
-      const headerSize =
-        5 +
-        (descriptor & 0x20 ? 0 : 1) +
-        [0, 1, 2, 4][descriptor & 3]! +
-        [descriptor & 0x20 ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
-      const hasChecksum = (descriptor & 0x04) !== 0;
+      const headerSize = zstdHeaderSize(queue.bytes[queue.position + 4]!);
       yield* need(queue, headerSize, 'zstd frame header');
+      const header = parseZstdFrameHeader(queue.bytes, queue.position, frameOffset);
+      queue.position += headerSize;
+      decoder.reset(header.windowSize);
+      const blockMax = decoder.blockMaxSize;
+      const history = Math.min(header.windowSize, limits.maxOutputBytes);
+      let cap = Math.max(2 * history + ZSTD_SLIDE_SLACK, blockMax);
+      if (header.contentSize !== undefined) cap = Math.min(cap, Math.max(header.contentSize, 1));
+      let window = new Uint8Array(Math.min(cap, ZSTD_SLIDE_SLACK + blockMax));
+      let pos = 0;
+      let produced = 0;
       const hash = new Xxh64();
-      const decompressor = new Decompress((chunk) => {
-        total += chunk.length;
-        checkOutput(limits, total, queue.received, queue.offset);
-        hash.update(chunk);
-        emit(chunk);
-      });
-      const push = (bytes: Uint8Array, final: boolean) => {
-        try {
-          decompressor.push(bytes, final);
-        } catch (error) {
-          if (error instanceof InitkitError) throw error;
-          throw new InitkitError('ZSTD_CORRUPT', `zstd frame is corrupt: ${(error as Error).message}`, {
-            offset: frameOffset,
-            cause: error,
-          });
-        }
-      };
-      push(queue.take(headerSize).slice(), false);
       for (;;) {
         yield* need(queue, 3, 'zstd block header');
         const b = queue.bytes;
         const p = queue.position;
-        const header = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
-        const type = (header >>> 1) & 3;
-        const size = header >>> 3;
-        if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: queue.offset });
-        const length = 3 + (type === 1 ? 1 : size);
-        yield* need(queue, length, 'zstd block');
-        const last = (header & 1) === 1;
-        push(queue.take(length).slice(), last && !hasChecksum);
+        const blockHeader = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+        const last = (blockHeader & 1) === 1;
+        const type = (blockHeader >>> 1) & 3;
+        const size = blockHeader >>> 3;
+        const blockOffset = queue.offset;
+        if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: blockOffset });
+        if (size > ZSTD_MAX_BLOCK_SIZE || (type !== 2 && size > blockMax)) {
+          throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: blockOffset });
+        }
+        yield* need(queue, 3 + (type === 1 ? 1 : size), 'zstd block');
+        // Room for the block: grow the window up to its cap, then slide the history to the front.
+        const declaredRest = header.contentSize === undefined ? blockMax : header.contentSize - produced;
+        const room = type === 2 ? Math.min(blockMax, Math.max(declaredRest, 0)) : size;
+        if (pos + room > window.length) {
+          if (window.length < cap) {
+            const grown = new Uint8Array(Math.min(cap, Math.max(window.length * 2, pos + room)));
+            grown.set(window.subarray(0, pos));
+            window = grown;
+          }
+          if (pos + room > window.length) {
+            const keep = Math.min(pos, history);
+            window.copyWithin(0, pos - keep, pos);
+            pos = keep;
+          }
+          if (pos + room > window.length) {
+            throw new InitkitError('ZSTD_CORRUPT', 'zstd frame decodes to more than it declares', {
+              offset: blockOffset,
+            });
+          }
+        }
+        const start = queue.position + 3;
+        let end: number;
+        if (type === 2) {
+          end = decoder.decodeBlock(queue.bytes, start, start + size, window, pos, 0, blockOffset + 3);
+          queue.position = start + size;
+        } else if (type === 0) {
+          window.set(queue.bytes.subarray(start, start + size), pos);
+          end = pos + size;
+          queue.position = start + size;
+        } else {
+          window.fill(queue.bytes[start]!, pos, pos + size);
+          end = pos + size;
+          queue.position = start + 1;
+        }
+        if (end > pos) {
+          const chunk = window.slice(pos, end);
+          total += chunk.length;
+          produced += chunk.length;
+          checkOutput(limits, total, queue.received, queue.offset);
+          if (header.contentSize !== undefined && produced > header.contentSize) {
+            throw new InitkitError(
+              'ZSTD_CORRUPT',
+              `frame decodes to more than the ${header.contentSize} bytes it declares`,
+              {
+                offset: blockOffset,
+              },
+            );
+          }
+          hash.update(chunk);
+          emit(chunk);
+          pos = end;
+        }
         if (last) break;
       }
-      if (hasChecksum) {
+      if (header.contentSize !== undefined && produced !== header.contentSize) {
+        throw new InitkitError(
+          'ZSTD_CORRUPT',
+          `frame decoded to ${produced} bytes, header says ${header.contentSize}`,
+          {
+            offset: frameOffset,
+          },
+        );
+      }
+      if (header.hasChecksum) {
         yield* need(queue, 4, 'zstd checksum');
         const checksumOffset = queue.offset;
-        const stored = queue.take(4).slice();
-        push(stored, true);
+        const stored = queue.u32le();
         const [, low] = hash.digest();
-        if (low !== u32le(stored, 0)) {
+        if (low !== stored) {
           throw new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
             offset: checksumOffset,
           });

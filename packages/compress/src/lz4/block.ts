@@ -4,6 +4,7 @@
  * encoding is a greedy single-hash-table compressor that keeps the format's end-of-block rules.
  */
 import { InitkitError } from '@initkit/core';
+import { copyMatch } from '../match-copy.js';
 
 /** Literal runs at least this long are copied with `set`; shorter ones eight bytes at a time. */
 const LONG_LITERALS = 64;
@@ -107,41 +108,6 @@ export function decodeLz4Block(
       op = copyMatch(out, op, offset, matchLength);
     }
   }
-}
-
-/** Matches shorter than this are copied byte by byte by copyMatch. */
-const SHORT_MATCH = 24;
-
-/**
- * Copies `length` bytes from `offset` bytes back to `op` (the source may overlap the destination, which
- * repeats the last `offset` bytes); returns the new output position. Writes nothing past the copy.
- */
-export function copyMatch(out: Uint8Array, op: number, offset: number, length: number): number {
-  let src = op - offset;
-  if (length < SHORT_MATCH) {
-    const stop = op + length;
-    while (op < stop) out[op++] = out[src++]!;
-    return op;
-  }
-  if (offset >= length) {
-    out.copyWithin(op, src, src + length);
-    return op + length;
-  }
-  // Overlapping: [origin, op) repeats with period `offset`. Byte-copy until that run is a multiple of the
-  // period and at least 16 bytes, then double it with copyWithin (each copy starts at the same phase).
-  const origin = src;
-  const stop = op + length;
-  if (offset < 16) {
-    const first = op + offset * Math.ceil(16 / offset) - offset;
-    while (op < first) out[op++] = out[src++]!;
-  }
-  while (op < stop) {
-    const run = op - origin;
-    const count = run < stop - op ? run : stop - op;
-    out.copyWithin(op, origin, origin + count);
-    op += count;
-  }
-  return op;
 }
 
 function corrupt(message: string, offset: number): InitkitError {

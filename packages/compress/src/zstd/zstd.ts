@@ -1,15 +1,15 @@
 /**
- * zstd: frames (and skippable frames) are walked here block header by block header, so the end of the
- * data is known exactly; each frame's payload is decoded by fzstd and its XXH64 content checksum, which
- * fzstd skips, is verified here.
+ * zstd frames (RFC 8878, 3.1): frame headers, skippable frames, raw/RLE/compressed blocks and the XXH64
+ * content checksum. Frames are first walked block header by block header, so the end of the data and the
+ * total declared size are known before decoding; the output is then allocated once (from the frames'
+ * content sizes when they declare them) and every block is decoded straight into it.
  */
 import { InitkitError } from '@initkit/core';
-import { Decompress, decompress } from 'fzstd';
 import { Xxh64 } from '../checksum/xxhash.js';
-import { checkOutput, concatBytes, type OutputLimits } from '../limits.js';
+import { checkOutput, OutputBuffer, type OutputLimits } from '../limits.js';
+import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './block.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
-const MAX_BLOCK_SIZE = 128 * 1024;
 
 export interface ZstdFrame {
   /** Offset of the frame in the input. */
@@ -25,19 +25,80 @@ export interface ZstdFrame {
   maxSize: number;
 }
 
-function u32le(bytes: Uint8Array, at: number): number {
+export interface ZstdFrameHeader {
+  /** Bytes of the header, magic included. */
+  size: number;
+  /** The window (history) the frame's matches may reach back over. */
+  windowSize: number;
+  contentSize: number | undefined;
+  hasChecksum: boolean;
+}
+
+export function u32le(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+export function isSkippableMagic(magic: number): boolean {
+  return (magic & 0xfffffff0) >>> 0 === 0x184d2a50;
 }
 
 function truncated(what: string, offset: number): InitkitError {
   return new InitkitError('ZSTD_TRUNCATED', `${what} runs past the end of the input`, { offset });
 }
 
+/** Bytes of a frame header (magic included) from its descriptor byte. */
+export function zstdHeaderSize(descriptor: number): number {
+  const singleSegment = (descriptor & 0x20) !== 0;
+  return (
+    5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 3]! + [singleSegment ? 1 : 0, 2, 4, 8][descriptor >>> 6]!
+  );
+}
+
+/**
+ * Parses the frame header at `at` (its magic already checked); `bytes` must hold zstdHeaderSize bytes
+ * there. `offset` is `at`'s offset in the whole input, for errors.
+ */
+export function parseZstdFrameHeader(bytes: Uint8Array, at: number, offset: number): ZstdFrameHeader {
+  const descriptor = bytes[at + 4]!;
+  if (descriptor & 0x08) {
+    throw new InitkitError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: offset + 4 });
+  }
+  const singleSegment = (descriptor & 0x20) !== 0;
+  let p = at + 5;
+  let windowSize = 0;
+  if (!singleSegment) {
+    const window = bytes[p++]!;
+    const exponent = window >>> 3;
+    const windowBase = 2 ** (10 + exponent);
+    windowSize = windowBase + (windowBase / 8) * (window & 7);
+  }
+  const dictionaryIdSize = [0, 1, 2, 4][descriptor & 3]!;
+  let dictionaryId = 0;
+  for (let i = 0; i < dictionaryIdSize; i++) dictionaryId += bytes[p + i]! * 2 ** (8 * i);
+  p += dictionaryIdSize;
+  if (dictionaryId !== 0) {
+    throw new InitkitError(
+      'ZSTD_DICTIONARY_REQUIRED',
+      `zstd frame needs dictionary ${dictionaryId}; decoding with a dictionary is not supported`,
+      { offset: offset + 5 },
+    );
+  }
+  const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
+  let contentSize: number | undefined;
+  if (contentSizeBytes === 1) contentSize = bytes[p]!;
+  else if (contentSizeBytes === 2) contentSize = (bytes[p]! | (bytes[p + 1]! << 8)) + 256;
+  else if (contentSizeBytes === 4) contentSize = u32le(bytes, p);
+  else if (contentSizeBytes === 8) contentSize = u32le(bytes, p + 4) * 2 ** 32 + u32le(bytes, p);
+  p += contentSizeBytes;
+  if (singleSegment) windowSize = contentSize!;
+  return { size: p - at, windowSize, contentSize, hasChecksum: (descriptor & 0x04) !== 0 };
+}
+
 /** Reads one frame's layout at `start` without decoding it. */
 export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
   if (start + 8 > input.length) throw truncated('zstd frame header', start);
   const magic = u32le(input, start);
-  if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+  if (isSkippableMagic(magic)) {
     const size = u32le(input, start + 4);
     const end = start + 8 + size;
     if (end > input.length) throw truncated('zstd skippable frame', start);
@@ -48,138 +109,141 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
       offset: start,
     });
   }
-  let at = start + 4;
-  const descriptor = input[at++]!;
-  if (descriptor & 0x08)
-    throw new InitkitError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: at - 1 });
-  const contentSizeFlag = descriptor >>> 6;
-  const singleSegment = (descriptor & 0x20) !== 0;
-  const hasChecksum = (descriptor & 0x04) !== 0;
-  const dictionaryIdSize = [0, 1, 2, 4][descriptor & 3]!;
-  if (!singleSegment) at++;
-  at += dictionaryIdSize;
-  const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][contentSizeFlag]!;
-  if (at + contentSizeBytes > input.length) throw truncated('zstd frame header', start);
-  let contentSize: number | undefined;
-  if (contentSizeBytes === 1) contentSize = input[at]!;
-  else if (contentSizeBytes === 2) contentSize = (input[at]! | (input[at + 1]! << 8)) + 256;
-  else if (contentSizeBytes === 4) contentSize = u32le(input, at);
-  else if (contentSizeBytes === 8) contentSize = u32le(input, at + 4) * 2 ** 32 + u32le(input, at);
-  at += contentSizeBytes;
-  if ((descriptor & 3) !== 0) {
-    let dictionaryId = 0;
-    for (let i = 0; i < dictionaryIdSize; i++)
-      dictionaryId |= input[at - contentSizeBytes - dictionaryIdSize + i]! << (8 * i);
-    if (dictionaryId !== 0) {
-      throw new InitkitError('ZSTD_UNSUPPORTED', `zstd frame needs dictionary ${dictionaryId >>> 0}`, {
-        offset: start + 5,
-      });
-    }
-  }
+  const headerSize = zstdHeaderSize(input[start + 4]!);
+  if (start + headerSize > input.length) throw truncated('zstd frame header', start);
+  const header = parseZstdFrameHeader(input, start, start);
+  let at = start + headerSize;
   let maxSize = 0;
   for (;;) {
     if (at + 3 > input.length) throw truncated('zstd block header', at);
-    const header = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
-    const last = header & 1;
-    const type = (header >>> 1) & 3;
-    const size = header >>> 3;
+    const blockHeader = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
+    const last = blockHeader & 1;
+    const type = (blockHeader >>> 1) & 3;
+    const size = blockHeader >>> 3;
     if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: at });
-    if (size > MAX_BLOCK_SIZE)
+    if (size > ZSTD_MAX_BLOCK_SIZE)
       throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: at });
     at += 3 + (type === 1 ? 1 : size);
-    maxSize += type === 2 ? MAX_BLOCK_SIZE : size;
+    maxSize += type === 2 ? ZSTD_MAX_BLOCK_SIZE : size;
     if (at > input.length) throw truncated('zstd block', at);
     if (last) break;
   }
   let checksum: number | undefined;
-  if (hasChecksum) {
+  if (header.hasChecksum) {
     if (at + 4 > input.length) throw truncated('zstd checksum', at);
     checksum = u32le(input, at);
     at += 4;
   }
+  const contentSize = header.contentSize;
   if (contentSize !== undefined && contentSize > maxSize) {
     throw new InitkitError(
       'ZSTD_CORRUPT',
       `frame declares ${contentSize} bytes but its blocks hold at most ${maxSize}`,
-      {
-        offset: start,
-      },
+      { offset: start },
     );
   }
   return { start, end: at, skippable: false, contentSize, checksum, maxSize };
 }
 
-/** Decodes one (non-skippable) frame, verifying its size and checksum. */
-export function decodeZstdFrame(
+/**
+ * Decodes one (non-skippable) frame onto the end of `output`, verifying its size and checksum. The
+ * frame's blocks must already be known to lie within the input (scanZstdFrame).
+ */
+export function decodeZstdFrameInto(
   input: Uint8Array,
   frame: ZstdFrame,
-  limits: OutputLimits,
-  produced: number,
-): Uint8Array {
-  const bytes = input.subarray(frame.start, frame.end);
-  let output: Uint8Array;
-  try {
-    if (frame.contentSize !== undefined) {
-      checkOutput(limits, produced + frame.contentSize, frame.end, frame.start);
-      output = decompress(bytes);
+  output: OutputBuffer,
+  decoder: ZstdBlockDecoder,
+): void {
+  const header = parseZstdFrameHeader(input, frame.start, frame.start);
+  decoder.reset(header.windowSize);
+  const blockMax = decoder.blockMaxSize;
+  const frameStart = output.length;
+  if (frame.contentSize !== undefined) {
+    checkOutput(output.limits, frameStart + frame.contentSize, frame.end, frame.start);
+    output.ensure(frame.contentSize);
+  }
+  let at = frame.start + header.size;
+  for (;;) {
+    const blockHeader = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
+    const last = blockHeader & 1;
+    const type = (blockHeader >>> 1) & 3;
+    const size = blockHeader >>> 3;
+    const start = at + 3;
+    output.inputBytes = start + (type === 1 ? 1 : size);
+    if (type === 2) {
+      output.reserve(blockMax);
+      const end = decoder.decodeBlock(input, start, start + size, output.bytes, output.length, frameStart, start);
+      output.commit(end);
+      at = start + size;
     } else {
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const stream = new Decompress((chunk) => {
-        total += chunk.length;
-        checkOutput(limits, produced + total, frame.end, frame.start);
-        chunks.push(chunk);
-      });
-      stream.push(bytes, true);
-      output = concatBytes(chunks, total);
+      if (size > blockMax) {
+        throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is over the frame's ${blockMax}`, {
+          offset: at,
+        });
+      }
+      output.reserve(size);
+      if (type === 0) {
+        output.bytes.set(input.subarray(start, start + size), output.length);
+        at = start + size;
+      } else {
+        output.bytes.fill(input[start]!, output.length, output.length + size);
+        at = start + 1;
+      }
+      output.commit(output.length + size);
     }
-  } catch (error) {
-    if (error instanceof InitkitError) throw error;
-    throw new InitkitError('ZSTD_CORRUPT', `zstd frame is corrupt: ${(error as Error).message}`, {
+    if (frame.contentSize !== undefined && output.length - frameStart > frame.contentSize) {
+      throw new InitkitError('ZSTD_CORRUPT', `frame decodes to more than the ${frame.contentSize} bytes it declares`, {
+        offset: at,
+      });
+    }
+    if (last) break;
+  }
+  const produced = output.length - frameStart;
+  if (frame.contentSize !== undefined && produced !== frame.contentSize) {
+    throw new InitkitError('ZSTD_CORRUPT', `frame decoded to ${produced} bytes, header says ${frame.contentSize}`, {
       offset: frame.start,
-      cause: error,
     });
   }
-  if (frame.contentSize !== undefined && output.length !== frame.contentSize) {
-    throw new InitkitError(
-      'ZSTD_CORRUPT',
-      `frame decoded to ${output.length} bytes, header says ${frame.contentSize}`,
-      {
-        offset: frame.start,
-      },
-    );
-  }
   if (frame.checksum !== undefined) {
-    const [, low] = new Xxh64().update(output).digest();
+    const [, low] = new Xxh64().update(output.bytes.subarray(frameStart, output.length)).digest();
     if (low !== frame.checksum) {
       throw new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
         offset: frame.end - 4,
       });
     }
   }
-  return output;
 }
 
 /** Whether a zstd or skippable frame starts at `at`. */
 export function isZstdFrameStart(input: Uint8Array, at: number): boolean {
   if (at + 4 > input.length) return false;
   const magic = u32le(input, at);
-  return magic === ZSTD_MAGIC || (magic & 0xfffffff0) >>> 0 === 0x184d2a50;
+  return magic === ZSTD_MAGIC || isSkippableMagic(magic);
 }
 
 /** Decodes consecutive zstd and skippable frames from the start of `input`. */
 export function decodeZstdFrames(input: Uint8Array, limits: OutputLimits): { output: Uint8Array; consumed: number } {
-  const outputs: Uint8Array[] = [];
-  let produced = 0;
+  const frames: ZstdFrame[] = [];
   let at = 0;
   do {
     const frame = scanZstdFrame(input, at);
-    if (!frame.skippable) {
-      const output = decodeZstdFrame(input, frame, limits, produced);
-      produced += output.length;
-      outputs.push(output);
-    }
+    frames.push(frame);
     at = frame.end;
   } while (isZstdFrameStart(input, at));
-  return { output: outputs.length === 0 ? new Uint8Array(0) : concatBytes(outputs, produced), consumed: at };
+  // One allocation when every frame declares its size; otherwise the buffer grows block by block.
+  let declared = 0;
+  let allDeclared = true;
+  for (const frame of frames) {
+    if (frame.skippable) continue;
+    if (frame.contentSize === undefined) allDeclared = false;
+    else declared += frame.contentSize;
+  }
+  if (allDeclared) checkOutput(limits, declared, at, 0);
+  const output = new OutputBuffer(limits, at, allDeclared ? declared : Math.max(declared, at * 4));
+  const decoder = new ZstdBlockDecoder();
+  for (const frame of frames) {
+    if (!frame.skippable) decodeZstdFrameInto(input, frame, output, decoder);
+  }
+  return { output: output.finish(), consumed: at };
 }
