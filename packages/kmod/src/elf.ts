@@ -328,6 +328,14 @@ export class ElfFile {
 
   /** A NUL-terminated string at `start + index` inside a table of `size` bytes at `start`. */
   private cString(start: number, size: number, index: number, what: string): string {
+    return decodeShortLatin1(this.bytes, start + index, this.stringEnd(start, size, index, what));
+  }
+
+  /**
+   * Where the NUL-terminated string at `start + index` of a table of `size` bytes at `start` ends (the
+   * offset of its NUL in `bytes`), for callers that compare or intern names without decoding each one.
+   */
+  stringEnd(start: number, size: number, index: number, what: string): number {
     if (index >= size) {
       throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} is outside its ${size}-byte table`, {
         offset: start,
@@ -339,6 +347,6 @@ export class ElfFile {
         offset: start + index,
       });
     }
-    return decodeShortLatin1(this.bytes, start + index, end);
+    return end;
   }
 }

@@ -35,6 +35,8 @@ export function uncompressedModulePath(path: string): string {
  * Returns undefined for an unmatched bracket (depmod skips such aliases with a warning).
  */
 export function normalizeAlias(alias: string): string | undefined {
+  // Most aliases have none of '-', '[', ']': they index as they are.
+  if (!alias.includes('-') && !alias.includes('[') && !alias.includes(']')) return alias;
   let result = '';
   for (let i = 0; i < alias.length; i++) {
     const c = alias[i]!;

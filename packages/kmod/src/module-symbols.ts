@@ -5,6 +5,7 @@
  */
 import { InitkitError } from '@initkit/core';
 import { decodeShortLatin1, type ElfFile, SHN_UNDEF } from './elf.js';
+import type { NameDecoder } from './interner.js';
 
 export interface ModuleSymbols {
   /** Exported symbol names, in .symtab order (or __ksymtab_strings order). */
@@ -20,7 +21,13 @@ const CRC_PREFIX_BYTES = new TextEncoder().encode(CRC_PREFIX);
 const STB_WEAK = 2;
 const STT_REGISTER = 13;
 
-export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
+export interface ReadModuleSymbolsOptions {
+  /** How names are turned into strings (default: decoded one by one; depmod interns them). */
+  decodeName?: NameDecoder;
+}
+
+export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOptions = {}): ModuleSymbols {
+  const decodeName = options.decodeName ?? decodeShortLatin1;
   const exports: string[] = [];
   const imports: string[] = [];
   const weakImports = new Set<string>();
@@ -53,8 +60,10 @@ export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
       const info = bytes[at + infoAt]!;
       if (view.getUint16(at + sectionAt, littleEndian) === SHN_UNDEF) {
         if (skipRegisters && (info & 0xf) === STT_REGISTER) continue;
-        const name = elf.nameAt(table, nameOffset);
-        if (name === '') continue;
+        const start = strtab.offset + nameOffset;
+        const nameEnd = elf.stringEnd(strtab.offset, strtab.size, nameOffset, 'symbol name');
+        if (nameEnd === start) continue;
+        const name = decodeName(bytes, start, nameEnd);
         imports.push(name);
         if (info >> 4 === STB_WEAK) weakImports.add(name);
       } else if (
@@ -62,12 +71,14 @@ export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
         bytes[strtab.offset + nameOffset] === crcFirst &&
         elf.nameStartsWith(table, nameOffset, CRC_PREFIX_BYTES)
       ) {
-        exports.push(elf.nameAt(table, nameOffset).slice(CRC_PREFIX.length));
+        const start = strtab.offset + nameOffset;
+        const nameEnd = elf.stringEnd(strtab.offset, strtab.size, nameOffset, 'symbol name');
+        exports.push(decodeName(bytes, start + CRC_PREFIX.length, nameEnd));
       }
     }
   }
-  if (exports.length === 0) exports.push(...ksymtabStrings(elf));
-  const versions = versionNames(elf);
+  if (exports.length === 0) exports.push(...ksymtabStrings(elf, decodeName));
+  const versions = versionNames(elf, decodeName);
   if (versions.length > 0) {
     const used = new Set(imports);
     for (const name of versions) if (!used.has(name)) imports.push(name);
@@ -76,14 +87,14 @@ export function readModuleSymbols(elf: ElfFile): ModuleSymbols {
 }
 
 /** The NUL-separated names in __ksymtab_strings (kernels and modules built without modversions). */
-function ksymtabStrings(elf: ElfFile): string[] {
+function ksymtabStrings(elf: ElfFile, decodeName: NameDecoder): string[] {
   const data = elf.sectionData('__ksymtab_strings');
   if (!data) return [];
   const names: string[] = [];
   let start = 0;
   for (let i = 0; i <= data.length; i++) {
     if (i === data.length || data[i] === 0) {
-      if (i > start) names.push(decodeShortLatin1(data, start, i));
+      if (i > start) names.push(decodeName(data, start, i));
       start = i + 1;
     }
   }
@@ -94,7 +105,7 @@ function ksymtabStrings(elf: ElfFile): string[] {
  * The symbol names of the __versions section: 64-byte entries of a CRC (4 bytes on 32-bit, 8 on
  * 64-bit) and a NUL-padded name filling the rest. A section whose size is not a whole number of entries is ignored, as libkmod does.
  */
-function versionNames(elf: ElfFile): string[] {
+function versionNames(elf: ElfFile, decodeName: NameDecoder): string[] {
   const section = elf.section('__versions');
   if (!section) return [];
   const data = elf.sectionBytes(section);
@@ -110,7 +121,7 @@ function versionNames(elf: ElfFile): string[] {
         offset: section.offset + nameStart,
       });
     }
-    names.push(decodeShortLatin1(data, nameStart, end));
+    names.push(decodeName(data, nameStart, end));
   }
   return names;
 }

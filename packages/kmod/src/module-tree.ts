@@ -10,6 +10,7 @@ import { InitkitError } from '@initkit/core';
 import { decompressModule, isElf } from './decompress.js';
 import type { DepmodModule } from './depmod.js';
 import { ElfFile } from './elf.js';
+import { Latin1Interner } from './interner.js';
 import { type ModinfoEntry, parseModinfo } from './modinfo.js';
 import { isModuleFileName } from './module-name.js';
 import { readModuleSymbols } from './module-symbols.js';
@@ -34,12 +35,53 @@ export function listModuleFiles(directory: string): string[] {
   return found.sort();
 }
 
-/** The .modinfo keys depmod reads; a whole tree holds tens of thousands of the others for nothing. */
-const DEPMOD_KEYS = new Set(['alias', 'softdep', 'depends']);
+/**
+ * The .modinfo keys depmod reads, as bytes; a whole tree holds tens of thousands of the others (parm,
+ * firmware, description, ...), which are skipped without being decoded.
+ */
+const DEPMOD_KEYS = ['alias', 'softdep', 'depends'].map((key) => ({ key, bytes: new TextEncoder().encode(key) }));
 
-function depmodInfo(entries: ModinfoEntry[]): ModinfoEntry[] {
-  return entries.filter((entry) => DEPMOD_KEYS.has(entry.key));
+/** Node's native UTF-8 slice (what TextDecoder gives, without a subarray per value). */
+const nativeUtf8Slice = (globalThis as { Buffer?: { prototype: { utf8Slice?: unknown } } }).Buffer?.prototype
+  .utf8Slice as ((this: Uint8Array, start: number, end: number) => string) | undefined;
+const utf8 = new TextDecoder('utf-8');
+
+/** parseModinfo(section) restricted to depmod's keys, decoding only their values. */
+function depmodInfo(section: Uint8Array, sectionOffset: number): ModinfoEntry[] {
+  const end = section.length;
+  // A malformed section: parseModinfo reports it.
+  if (end > 0 && section[end - 1] !== 0) return parseModinfo(section, sectionOffset);
+  const entries: ModinfoEntry[] = [];
+  let position = 0;
+  while (position < end) {
+    if (section[position] === 0) {
+      position++;
+      continue;
+    }
+    let stop = section.indexOf(0, position);
+    if (stop < 0) stop = end;
+    for (const { key, bytes } of DEPMOD_KEYS) {
+      if (section[position] !== bytes[0]) continue;
+      let i = 1;
+      while (i < bytes.length && section[position + i] === bytes[i]) i++;
+      if (i < bytes.length) continue;
+      const after = position + bytes.length;
+      if (after === stop) entries.push({ key, value: '' });
+      else if (section[after] === 0x3d) {
+        const value = nativeUtf8Slice
+          ? nativeUtf8Slice.call(section, after + 1, stop)
+          : utf8.decode(section.subarray(after + 1, stop));
+        entries.push({ key, value });
+      }
+      break;
+    }
+    position = stop + 1;
+  }
+  return entries;
 }
+
+/** One interner for a whole tree: a symbol name is decoded once however many modules use it. */
+const symbolNames = new Latin1Interner();
 
 /** What depmod needs from one module file (of .modinfo, only the alias, softdep and depends entries). */
 export function readDepmodModule(directory: string, path: string): DepmodModule {
@@ -47,8 +89,8 @@ export function readDepmodModule(directory: string, path: string): DepmodModule 
   try {
     const elf = readElfSections(fullPath);
     const modinfo = elf.section('.modinfo');
-    const info = modinfo ? depmodInfo(parseModinfo(elf.sectionBytes(modinfo), modinfo.offset)) : [];
-    const { exports, imports } = readModuleSymbols(elf);
+    const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
+    const { exports, imports } = readModuleSymbols(elf, { decodeName: symbolNames.intern });
     return { path, info, exports, imports };
   } catch (error) {
     throw error instanceof InitkitError ? error.withSource(fullPath) : error;
