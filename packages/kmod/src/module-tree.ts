@@ -124,18 +124,25 @@ function readElfSections(path: string): ElfFile {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    // The section table and its name table sit at the end of a module: one read of the tail usually
-    // covers the ELF header's pointers' targets.
-    const tailLength = Math.min(size, TAIL_BYTES);
     const bytes = scratchOfSize(size);
     readAt(fd, bytes, 0, Math.min(size, 64));
     if (!isElf(bytes)) return new ElfFile(decompressModule(new Uint8Array(readFileSync(path))).bytes);
-    readAt(fd, bytes, size - tailLength, tailLength);
     const is64 = bytes[4] === 2;
     const little = bytes[5] === 1;
-    if (size >= (is64 ? 64 : 52)) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
-      const tableOffset = is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, 64));
+    const hasHeader = size >= (is64 ? 64 : 52);
+    const tableOffset = !hasHeader
+      ? size
+      : is64
+        ? Number(view.getBigUint64(40, little))
+        : view.getUint32(32, little);
+    // The section table ends a module and its name table (.shstrtab) comes just before it: one read
+    // from a little before the table to the end of the file covers both.
+    let tailStart = Math.max(0, Math.min(size, tableOffset) - NAMES_SLACK);
+    if (size - tailStart > MAX_TAIL_BYTES) tailStart = size - Math.min(size, DEFAULT_TAIL_BYTES);
+    readAt(fd, bytes, tailStart, size - tailStart);
+    const tailLength = size - tailStart;
+    if (hasHeader) {
       const entrySize = view.getUint16(is64 ? 58 : 46, little);
       const count = view.getUint16(is64 ? 60 : 48, little);
       const namesIndex = view.getUint16(is64 ? 62 : 50, little);
@@ -168,8 +175,14 @@ function readElfSections(path: string): ElfFile {
   }
 }
 
-/** Bytes read from the end of each module at once; merge reads of sections closer than MERGE_GAP. */
-const TAIL_BYTES = 16 * 1024;
+/**
+ * The tail read of each module starts NAMES_SLACK bytes before its section table (the section names
+ * sit there); a table that is not at the end of the file (more than MAX_TAIL_BYTES from it) is read
+ * on its own after a tail of DEFAULT_TAIL_BYTES. Reads of sections closer than MERGE_GAP are merged.
+ */
+const NAMES_SLACK = 2048;
+const MAX_TAIL_BYTES = 256 * 1024;
+const DEFAULT_TAIL_BYTES = 16 * 1024;
 const MERGE_GAP = 16 * 1024;
 
 /** Reads [offset, offset + length) unless it lies inside the tail already read from `tailStart`. */
