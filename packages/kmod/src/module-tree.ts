@@ -131,11 +131,7 @@ function readElfSections(path: string): ElfFile {
     const little = bytes[5] === 1;
     const view = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, 64));
     const hasHeader = size >= (is64 ? 64 : 52);
-    const tableOffset = !hasHeader
-      ? size
-      : is64
-        ? Number(view.getBigUint64(40, little))
-        : view.getUint32(32, little);
+    const tableOffset = !hasHeader ? size : is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
     // The section table ends a module and its name table (.shstrtab) comes just before it: one read
     // from a little before the table to the end of the file covers both.
     let tailStart = Math.max(0, Math.min(size, tableOffset) - NAMES_SLACK);
