@@ -53,7 +53,8 @@ export interface TftpClientOptions {
   windowsize?: number;
   /**
    * First retransmission timeout in milliseconds (1000 by default; doubled on each silence up to 8x).
-   * When given, it is also sent to the server as the timeout option (utimeout for fractions of a second).
+   * When given, it is also sent to the server as the timeout option (utimeout for fractions of a second);
+   * doubled on writes, where the server's interval also sets how long it waits for a repeated last block.
    */
   timeout?: number;
   /** Retransmissions in a row without progress before failing with TFTP_TIMEOUT (5 by default). */
@@ -170,7 +171,9 @@ async function handshake(
     ? clientOptions({
         blksize: prepared.blksize,
         windowsize: prepared.windowsize,
-        timeoutMs: options.timeout,
+        // On a write the server is the receiver: ask it to wait twice our interval, so the one-shot dally
+        // of servers such as tftpd-hpa still answers our first retransmission of the last block.
+        timeoutMs: options.timeout === undefined || opcode === Opcode.RRQ ? options.timeout : options.timeout * 2,
         tsize: options.tsize === false ? undefined : opcode === Opcode.RRQ ? 0 : mode === 'octet' ? size : undefined,
       })
     : [];

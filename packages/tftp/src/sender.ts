@@ -62,10 +62,11 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {
       if (!backoff.expired()) {
-        throw new TftpError(
-          'TFTP_TIMEOUT',
-          `${channel.label}: block ${base} not acknowledged after ${options.policy.retries} retransmissions`,
-        );
+        const what =
+          base === finalBlock
+            ? `the last block (${base}) was not acknowledged after ${options.policy.retries} retransmissions; the peer may hold the whole file and its final ACK was lost`
+            : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`;
+        throw new TftpError('TFTP_TIMEOUT', `${channel.label}: ${what}`);
       }
       for (let block = base; block < next; block++) channel.send(window[block - base]!);
       continue;
