@@ -45,6 +45,7 @@ describe('our client against our server', () => {
       files.set(`f${size}`, data);
       writeFileSync(join(root, `f${size}`), data);
     }
+    writeFileSync(join(root, 'big'), randomBytes(4 << 20));
     writeFileSync(join(root, 'sub', 'text.txt'), 'line one\nline two\r\nbare\rcr\n');
     writeFileSync(join(temp(), 'secret'), 'outside the root');
     symlinkSync(join(temp(), 'secret'), join(root, 'escape'));
@@ -192,6 +193,34 @@ describe('our client against our server', () => {
     expect(events.filter((event) => event.kind === 'read' && !event.error).length).toBeGreaterThanOrEqual(30);
   });
 
+  it('refuses transfers beyond maxTransfers with "server busy"', async () => {
+    const busy = await startTftpServer({ root, port: 0, address: '127.0.0.1', maxTransfers: 1 });
+    try {
+      const controller = new AbortController();
+      let firstRunning: () => void = () => {};
+      const running = new Promise<void>((resolve) => {
+        firstRunning = resolve;
+      });
+      const first = tftpGet({
+        host: '127.0.0.1',
+        port: busy.port,
+        file: 'big',
+        blksize: 512,
+        windowsize: 1,
+        signal: controller.signal,
+        onProgress: () => firstRunning(),
+      }).catch((error: TftpError) => error);
+      await running;
+      const second = await failure(tftpGet({ host: '127.0.0.1', port: busy.port, file: 'f511' }));
+      expect(second.code).toBe('TFTP_SERVER_ERROR');
+      expect(second.message).toContain('server busy');
+      controller.abort();
+      expect(((await first) as TftpError).code).toBe('TFTP_ABORTED');
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('serves IPv6', async () => {
     const v6 = await startTftpServer({ root, port: 0, address: '::1' });
     try {
@@ -203,8 +232,6 @@ describe('our client against our server', () => {
   });
 
   it('stops on an AbortSignal and tells the server', async () => {
-    const big = randomBytes(4 << 20);
-    writeFileSync(join(root, 'big'), big);
     const controller = new AbortController();
     const error = await failure(
       get('big', {
