@@ -6,7 +6,7 @@
  * one u32 offset per character, and the values (count, then priority + NUL-terminated string each).
  * The writer lays nodes out children first, exactly as depmod does, so its output is byte-identical.
  */
-import { ByteWriter, hex32, InitkitError } from '@initkit/core';
+import { hex32, InitkitError } from '@initkit/core';
 
 export const INDEX_MAGIC = 0xb007f457;
 export const INDEX_VERSION = 0x00020001;
@@ -210,13 +210,16 @@ export class KmodIndexBuilder {
 
   /** The index file's bytes. */
   serialize(): Uint8Array {
-    const keys = [...this.keys.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const writer = new ByteWriter(1 << 16);
-    writer.u32be(INDEX_MAGIC).u32be(INDEX_VERSION).u32be(0);
+    // Default sort: UTF-16 code unit order, which is byte order for the ASCII keys (checked on write).
+    const keys = [...this.keys.keys()].sort();
+    const out = new IndexOutput(this.estimatedSize);
+    out.u32(INDEX_MAGIC);
+    out.u32(INDEX_VERSION);
+    out.u32(0);
     // An empty index is a root node with nothing in it: no flags, no bytes.
-    const rootOffset = keys.length === 0 ? writer.length : this.writeNode(keys, 0, keys.length, 0, true, writer);
-    writer.patchU32be(8, rootOffset);
-    return writer.finish();
+    const rootOffset = keys.length === 0 ? out.length : this.writeNode(keys, 0, keys.length, 0, true, out);
+    out.patchU32(8, rootOffset);
+    return out.finish();
   }
 
   /**
@@ -229,7 +232,7 @@ export class KmodIndexBuilder {
     hi: number,
     depth: number,
     root: boolean,
-    writer: ByteWriter,
+    out: IndexOutput,
   ): number {
     const first = keys[lo]!;
     let end = depth;
@@ -245,8 +248,9 @@ export class KmodIndexBuilder {
       values = this.keys.get(first)!;
       next++;
     }
-    const childChars: number[] = [];
-    const childOffsets: number[] = [];
+    // Children: one per distinct character at `end`, written before this node; their characters and
+    // offsets go on a stack shared by every node (a child's own entries are gone when it returns).
+    const base = out.stackTop;
     while (next < hi) {
       const ch = keys[next]!.charCodeAt(end);
       if (ch >= CHILD_MAX) {
@@ -257,52 +261,140 @@ export class KmodIndexBuilder {
       }
       let groupEnd = next + 1;
       while (groupEnd < hi && keys[groupEnd]!.charCodeAt(end) === ch) groupEnd++;
-      childChars.push(ch);
-      childOffsets.push(this.writeNode(keys, next, groupEnd, end + 1, false, writer));
+      out.pushChild(ch, this.writeNode(keys, next, groupEnd, end + 1, false, out));
       next = groupEnd;
     }
+    const top = out.stackTop;
 
-    let offset = writer.length;
+    let offset = out.length;
     if (offset > NODE_OFFSET_MASK) {
       throw new InitkitError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
     }
     if (end > depth) {
-      writeAscii(writer, first, depth, end);
+      out.ascii(first, depth, end);
       offset |= NODE_PREFIX;
     }
-    if (childChars.length > 0) {
-      const low = childChars[0]!;
-      const high = childChars[childChars.length - 1]!;
-      writer.u8(low).u8(high);
-      let k = 0;
-      for (let ch = low; ch <= high; ch++) writer.u32be(childChars[k] === ch ? childOffsets[k++]! : 0);
+    if (top > base) {
+      const stack = out.stack;
+      const low = stack[base]!;
+      const high = stack[top - 2]!;
+      out.reserve(2 + (high - low + 1) * 4);
+      out.u8(low);
+      out.u8(high);
+      let k = base;
+      for (let ch = low; ch <= high; ch++) {
+        if (stack[k] === ch) {
+          out.u32(stack[k + 1]!);
+          k += 2;
+        } else out.u32(0);
+      }
+      out.stackTop = base;
       offset |= NODE_CHILDREN;
     }
     if (values) {
-      const sorted = [...values].sort((a, b) => a.priority - b.priority || b.sequence - a.sequence);
-      writer.u32be(sorted.length);
+      const sorted =
+        values.length === 1 ? values : [...values].sort((a, b) => a.priority - b.priority || b.sequence - a.sequence);
+      out.u32(sorted.length);
       for (const { priority, value } of sorted) {
-        writer.u32be(priority);
-        writeAscii(writer, value, 0, value.length);
+        out.u32(priority);
+        out.ascii(value, 0, value.length);
       }
       offset |= NODE_VALUES;
     }
     return offset >>> 0;
   }
+
+  /** A size the index will most likely fit in (keys, values and node overhead), to allocate once. */
+  private get estimatedSize(): number {
+    let size = 64;
+    for (const [key, values] of this.keys) {
+      size += key.length + 24;
+      for (const { value } of values) size += value.length + 5;
+    }
+    return size;
+  }
 }
 
-/** Writes text[start..end) and a NUL; keys and values are 7-bit ASCII, as kmod's index requires. */
-function writeAscii(writer: ByteWriter, text: string, start: number, end: number): void {
-  writer.reserve(end - start + 1);
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= CHILD_MAX) {
-      throw new InitkitError(
-        'KMOD_INDEX_BAD_KEY',
-        `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${code.toString(16)}`,
-      );
+/** The index being written: a buffer that grows by doubling, with big-endian u32s and ASCII strings. */
+class IndexOutput {
+  private bytes: Uint8Array;
+  length = 0;
+  /** Pending children of the nodes being written: (character, flagged offset) pairs. */
+  stack = new Float64Array(1024);
+  stackTop = 0;
+
+  pushChild(ch: number, offset: number): void {
+    if (this.stackTop + 2 > this.stack.length) {
+      const grown = new Float64Array(this.stack.length * 2);
+      grown.set(this.stack);
+      this.stack = grown;
     }
-    writer.u8(code);
+    this.stack[this.stackTop++] = ch;
+    this.stack[this.stackTop++] = offset;
   }
-  writer.u8(0);
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(Math.max(capacity, 64));
+  }
+
+  reserve(count: number): void {
+    const needed = this.length + count;
+    if (needed <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = value;
+  }
+
+  u32(value: number): void {
+    this.reserve(4);
+    const bytes = this.bytes;
+    const at = this.length;
+    bytes[at] = value >>> 24;
+    bytes[at + 1] = value >>> 16;
+    bytes[at + 2] = value >>> 8;
+    bytes[at + 3] = value;
+    this.length = at + 4;
+  }
+
+  patchU32(at: number, value: number): void {
+    const saved = this.length;
+    this.length = at;
+    this.u32(value);
+    this.length = saved;
+  }
+
+  /** Writes text[start..end) and a NUL; keys and values are 7-bit ASCII, as kmod's index requires. */
+  ascii(text: string, start: number, end: number): void {
+    this.reserve(end - start + 1);
+    const bytes = this.bytes;
+    let at = this.length;
+    let all = 0;
+    for (let i = start; i < end; i++) {
+      const code = text.charCodeAt(i);
+      all |= code;
+      bytes[at++] = code;
+    }
+    if (all >= CHILD_MAX) {
+      for (let i = start; i < end; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= CHILD_MAX) {
+          throw new InitkitError(
+            'KMOD_INDEX_BAD_KEY',
+            `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${code.toString(16)}`,
+          );
+        }
+      }
+    }
+    bytes[at++] = 0;
+    this.length = at;
+  }
+
+  finish(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
 }
