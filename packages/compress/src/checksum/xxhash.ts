@@ -118,12 +118,12 @@ const P2_1 = P2L >>> 16;
  * XXH64 rounds for one accumulator over every 32-byte stripe in [at, end): acc = rotl(acc + input *
  * P2, 31) * P1, with both multiplications written out (see mul) so nothing leaves registers.
  */
-function laneRounds(data: Uint8Array, at: number, end: number, lanes: Uint32Array, index: number): void {
+function laneRounds(data: DataView, at: number, end: number, lanes: Uint32Array, index: number): void {
   let vh = lanes[index]!;
   let vl = lanes[index + 1]!;
   for (let i = at; i < end; i += 32) {
-    const xl = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) >>> 0;
-    const xh = (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24)) >>> 0;
+    const xl = data.getUint32(i, true);
+    const xh = data.getUint32(i + 4, true);
     // m = x * P2
     let a0 = xl & 0xffff;
     let a1 = xl >>> 16;
@@ -213,10 +213,12 @@ export class Xxh64 {
     lanes[5] = this.v3l;
     lanes[6] = this.v4h;
     lanes[7] = this.v4l;
-    // Each lane is its own loop with everything in locals; slices keep the four passes in cache.
+    // Each lane is its own loop with everything in locals; slices keep the four passes in cache. Words
+    // come through a DataView (one load each rather than four byte loads).
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     for (let from = start; from < end; from += STRIPE_SLICE) {
       const to = Math.min(end, from + STRIPE_SLICE);
-      for (let lane = 0; lane < 4; lane++) laneRounds(data, from + lane * 8, to, lanes, lane * 2);
+      for (let lane = 0; lane < 4; lane++) laneRounds(view, from + lane * 8, to, lanes, lane * 2);
     }
     this.v1h = lanes[0]!;
     this.v1l = lanes[1]!;

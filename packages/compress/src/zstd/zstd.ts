@@ -163,8 +163,11 @@ export function decodeZstdFrameInto(
     checkOutput(output.limits, frameStart + frame.contentSize, frame.end, frame.start);
     output.ensure(frame.contentSize);
   }
+  // The checksum runs block by block, while each block's output is still in the cache.
+  const hash = frame.checksum === undefined ? undefined : new Xxh64();
   let at = frame.start + header.size;
   for (;;) {
+    const blockStart = output.length;
     const blockHeader = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
     const last = blockHeader & 1;
     const type = (blockHeader >>> 1) & 3;
@@ -192,6 +195,7 @@ export function decodeZstdFrameInto(
       }
       output.commit(output.length + size);
     }
+    hash?.update(output.bytes.subarray(blockStart, output.length));
     if (frame.contentSize !== undefined && output.length - frameStart > frame.contentSize) {
       throw new InitkitError('ZSTD_CORRUPT', `frame decodes to more than the ${frame.contentSize} bytes it declares`, {
         offset: at,
@@ -205,8 +209,8 @@ export function decodeZstdFrameInto(
       offset: frame.start,
     });
   }
-  if (frame.checksum !== undefined) {
-    const [, low] = new Xxh64().update(output.bytes.subarray(frameStart, output.length)).digest();
+  if (hash) {
+    const [, low] = hash.digest();
     if (low !== frame.checksum) {
       throw new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
         offset: frame.end - 4,
