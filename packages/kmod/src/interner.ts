@@ -16,6 +16,26 @@ export class Latin1Interner {
   private arena: Uint8Array = new Uint8Array(1 << 16);
   private arenaLength = 0;
   private readonly strings: string[] = [];
+  /** Per name, the generation in which it was last marked (see mark). */
+  private marks: Int32Array = new Int32Array(1 << 12);
+  private generation = 0;
+  /** The id of the name the last intern() returned. */
+  private lastId = -1;
+
+  /** Starts a new set of marked names (one module's), emptying the previous one. */
+  newGeneration(): void {
+    this.generation++;
+  }
+
+  /** Marks the name the last intern() returned as a member of the current generation's set. */
+  markLast(): void {
+    this.marks[this.lastId] = this.generation;
+  }
+
+  /** Whether the name the last intern() returned was marked in the current generation. */
+  lastIsMarked(): boolean {
+    return this.marks[this.lastId] === this.generation;
+  }
 
   /** Number of distinct names seen. */
   get size(): number {
@@ -40,7 +60,10 @@ export class Latin1Interner {
           const arena = this.arena;
           let i = 0;
           while (i < length && arena[from + i] === bytes[start + i]) i++;
-          if (i === length) return this.strings[id]!;
+          if (i === length) {
+            this.lastId = id;
+            return this.strings[id]!;
+          }
         }
       }
       slot = (slot + 1) & mask;
@@ -60,6 +83,7 @@ export class Latin1Interner {
     this.arenaLength += length;
     this.strings.push(text);
     slots[slot] = id + 1;
+    this.lastId = id;
     if ((id + 1) * 2 > slots.length) this.rehash();
     return text;
   };
@@ -73,6 +97,7 @@ export class Latin1Interner {
     this.hashes = grow(this.hashes);
     this.starts = grow(this.starts);
     this.ends = grow(this.ends);
+    this.marks = grow(this.marks);
   }
 
   private rehash(): void {

@@ -5,7 +5,7 @@
  */
 import { InitkitError } from '@initkit/core';
 import { decodeShortLatin1, type ElfFile, SHN_UNDEF } from './elf.js';
-import type { NameDecoder } from './interner.js';
+import type { Latin1Interner, NameDecoder } from './interner.js';
 
 export interface ModuleSymbols {
   /** Exported symbol names, in .symtab order (or __ksymtab_strings order). */
@@ -22,12 +22,17 @@ const STB_WEAK = 2;
 const STT_REGISTER = 13;
 
 export interface ReadModuleSymbolsOptions {
-  /** How names are turned into strings (default: decoded one by one; depmod interns them). */
-  decodeName?: NameDecoder;
+  /**
+   * Intern names through this (a tree's modules share most of theirs) instead of decoding each
+   * occurrence; also serves as the set of a module's imports when __versions is merged in.
+   */
+  interner?: Latin1Interner;
 }
 
 export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOptions = {}): ModuleSymbols {
-  const decodeName = options.decodeName ?? decodeShortLatin1;
+  const interner = options.interner;
+  const decodeName = interner ? interner.intern : decodeShortLatin1;
+  interner?.newGeneration();
   const exports: string[] = [];
   const imports: string[] = [];
   const weakImports = new Set<string>();
@@ -64,6 +69,7 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
         const nameEnd = elf.stringEnd(strtab.offset, strtab.size, nameOffset, 'symbol name');
         if (nameEnd === start) continue;
         const name = decodeName(bytes, start, nameEnd);
+        interner?.markLast();
         imports.push(name);
         if (info >> 4 === STB_WEAK) weakImports.add(name);
       } else if (
@@ -78,10 +84,19 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
     }
   }
   if (exports.length === 0) exports.push(...ksymtabStrings(elf, decodeName));
-  const versions = versionNames(elf, decodeName);
-  if (versions.length > 0) {
-    const used = new Set(imports);
-    for (const name of versions) if (!used.has(name)) imports.push(name);
+  if (interner) {
+    // The names interned here that were not marked as imports above: no Set per module.
+    versionNames(elf, (data, start, end) => {
+      const name = interner.intern(data, start, end);
+      if (!interner.lastIsMarked()) imports.push(name);
+      return name;
+    });
+  } else {
+    const versions = versionNames(elf, decodeName);
+    if (versions.length > 0) {
+      const used = new Set(imports);
+      for (const name of versions) if (!used.has(name)) imports.push(name);
+    }
   }
   return { exports, imports, weakImports };
 }

@@ -85,12 +85,15 @@ const symbolNames = new Latin1Interner();
 
 /** What depmod needs from one module file (of .modinfo, only the alias, softdep and depends entries). */
 export function readDepmodModule(directory: string, path: string): DepmodModule {
-  const fullPath = join(directory, path);
+  return readModuleAt(join(directory, path), path);
+}
+
+function readModuleAt(fullPath: string, path: string): DepmodModule {
   try {
     const elf = readElfSections(fullPath);
     const modinfo = elf.section('.modinfo');
     const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
-    const { exports, imports } = readModuleSymbols(elf, { decodeName: symbolNames.intern });
+    const { exports, imports } = readModuleSymbols(elf, { interner: symbolNames });
     return { path, info, exports, imports };
   } catch (error) {
     throw error instanceof InitkitError ? error.withSource(fullPath) : error;
@@ -102,18 +105,28 @@ export function readDepmodModules(
   directory: string,
   paths: readonly string[] = listModuleFiles(directory),
 ): DepmodModule[] {
-  return paths.map((path) => readDepmodModule(directory, path));
+  // join() normalizes each path: done once for the directory, and for any path not already clean.
+  const prefix = join(directory, '/');
+  return paths.map((path) => readModuleAt(UNCLEAN_PATH.test(path) ? join(directory, path) : prefix + path, path));
 }
+
+/** A relative path that join() would change: absolute, with empty, "." or ".." segments. */
+const UNCLEAN_PATH = /^\/|\/\/|(^|\/)\.\.?(\/|$)/;
 
 /**
  * One scratch buffer for every file: readDepmodModule turns what it needs into strings before the
  * next file is read, so a whole tree costs one allocation the size of its largest module.
  */
-let scratch = new Uint8Array(0);
+let scratch: Uint8Array = new Uint8Array(1 << 20);
 
-function scratchOfSize(size: number): Uint8Array {
-  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2, 1 << 20));
-  return scratch.subarray(0, size);
+/** The scratch buffer, grown (keeping its contents) to at least `size` bytes. */
+function scratchWithCapacity(size: number): Uint8Array {
+  if (scratch.length < size) {
+    const grown = new Uint8Array(Math.max(size, scratch.length * 2));
+    grown.set(scratch);
+    scratch = grown;
+  }
+  return scratch;
 }
 
 /**
@@ -123,27 +136,45 @@ function scratchOfSize(size: number): Uint8Array {
 function readElfSections(path: string): ElfFile {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const bytes = scratchOfSize(size);
-    readAt(fd, bytes, 0, Math.min(size, 64));
-    if (!isElf(bytes)) return new ElfFile(decompressModule(new Uint8Array(readFileSync(path))).bytes);
+    const headLength = readAt(fd, scratchWithCapacity(64), 0, 64);
+    let bytes = scratch;
+    if (!isElf(bytes.subarray(0, headLength))) {
+      return new ElfFile(decompressModule(new Uint8Array(readFileSync(path))).bytes);
+    }
     const is64 = bytes[4] === 2;
     const little = bytes[5] === 1;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, Math.min(size, 64));
-    const hasHeader = size >= (is64 ? 64 : 52);
-    const tableOffset = !hasHeader ? size : is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
-    // The section table ends a module and its name table (.shstrtab) comes just before it: one read
-    // from a little before the table to the end of the file covers both.
-    let tailStart = Math.max(0, Math.min(size, tableOffset) - NAMES_SLACK);
-    if (size - tailStart > MAX_TAIL_BYTES) tailStart = size - Math.min(size, DEFAULT_TAIL_BYTES);
-    readAt(fd, bytes, tailStart, size - tailStart);
-    const tailLength = size - tailStart;
-    if (hasHeader) {
-      const entrySize = view.getUint16(is64 ? 58 : 46, little);
-      const count = view.getUint16(is64 ? 60 : 48, little);
-      const namesIndex = view.getUint16(is64 ? 62 : 50, little);
-      readMissing(fd, bytes, tableOffset, entrySize * count, size - tailLength);
-      readSection(fd, bytes, tableOffset + namesIndex * entrySize, is64, little, size - tailLength);
+    const hasHeader = headLength >= (is64 ? 64 : 52);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
+    const tableOffset = !hasHeader ? 0 : is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
+    const entrySize = hasHeader ? view.getUint16(is64 ? 58 : 46, little) : 0;
+    const count = hasHeader ? view.getUint16(is64 ? 60 : 48, little) : 0;
+    const namesIndex = hasHeader ? view.getUint16(is64 ? 62 : 50, little) : 0;
+    // The section table ends a module, after its name table (.shstrtab) and before the signature: one
+    // read from a little before the table to a little past it covers both, and, ending short at the
+    // end of the file, gives the file's size without an fstat.
+    let size = -1;
+    let tailStart = Math.max(0, tableOffset - NAMES_SLACK);
+    if (hasHeader && tableOffset >= 64) {
+      const guessEnd = tableOffset + entrySize * count + SIGNATURE_SLACK;
+      if (guessEnd <= MAX_GUESSED_SIZE) {
+        bytes = scratchWithCapacity(guessEnd);
+        // One pread: on a regular file only the end of the file makes it come up short.
+        const got = readSync(fd, bytes, tailStart, guessEnd - tailStart, tailStart);
+        if (got > 0 && tailStart + got < guessEnd) size = tailStart + got;
+      }
+    }
+    if (size < 0) {
+      size = fstatSync(fd).size;
+      bytes = scratchWithCapacity(size);
+      tailStart = Math.min(size, tailStart);
+      if (size - tailStart > MAX_TAIL_BYTES) tailStart = size - Math.min(size, DEFAULT_TAIL_BYTES);
+      readAt(fd, bytes, 0, Math.min(size, 64));
+      readAt(fd, bytes, tailStart, size - tailStart);
+    }
+    bytes = bytes.subarray(0, size);
+    if (size >= 64 || (hasHeader && size >= 52)) {
+      readMissing(fd, bytes, tableOffset, entrySize * count, tailStart);
+      readSection(fd, bytes, tableOffset + namesIndex * entrySize, is64, little, tailStart);
     }
     const elf = new ElfFile(bytes);
     // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
@@ -160,11 +191,11 @@ function readElfSections(path: string): ElfFile {
         end = Math.max(end, section.offset + section.size);
         continue;
       }
-      if (start >= 0) readMissing(fd, bytes, start, end - start, size - tailLength);
+      if (start >= 0) readMissing(fd, bytes, start, end - start, tailStart);
       start = section.offset;
       end = section.offset + section.size;
     }
-    if (start >= 0) readMissing(fd, bytes, start, end - start, size - tailLength);
+    if (start >= 0) readMissing(fd, bytes, start, end - start, tailStart);
     return elf;
   } finally {
     closeSync(fd);
@@ -177,6 +208,10 @@ function readElfSections(path: string): ElfFile {
  * on its own after a tail of DEFAULT_TAIL_BYTES. Reads of sections closer than MERGE_GAP are merged.
  */
 const NAMES_SLACK = 2048;
+/** Bytes read past the section table: a module signature (about 700 bytes) and the file's end. */
+const SIGNATURE_SLACK = 4096;
+/** A section table this far into a file is read after an fstat (a corrupt header, or a huge file). */
+const MAX_GUESSED_SIZE = 1 << 30;
 const MAX_TAIL_BYTES = 256 * 1024;
 const DEFAULT_TAIL_BYTES = 16 * 1024;
 const MERGE_GAP = 16 * 1024;
@@ -203,8 +238,8 @@ function readSection(
   readMissing(fd, bytes, offset, length, tailStart);
 }
 
-/** Reads bytes [offset, offset + length) of the file into the same place of `bytes`, clipped to its end. */
-function readAt(fd: number, bytes: Uint8Array, offset: number, length: number): void {
+/** Reads bytes [offset, offset + length) of the file into the same place of `bytes`, clipped to its end; returns the count read. */
+function readAt(fd: number, bytes: Uint8Array, offset: number, length: number): number {
   const end = Math.min(offset + length, bytes.length);
   let position = offset;
   while (position < end) {
@@ -212,4 +247,5 @@ function readAt(fd: number, bytes: Uint8Array, offset: number, length: number): 
     if (read === 0) break;
     position += read;
   }
+  return Math.max(0, position - offset);
 }
