@@ -114,19 +114,7 @@ export function writeInitrd(initrd: Initrd, plan: EditPlan, options: WriteOption
 function compressMember(archive: Uint8Array, format: CompressionFormat, level: number | undefined): Uint8Array {
   checkEncodable(format);
   if (format === 'none') return archive;
-  const encoded = encode(format, archive, level === undefined ? {} : { level });
-  return format === 'lzma' ? markLzmaSizeUnknown(encoded) : encoded;
-}
-
-/**
- * An .lzma member whose header records the size and which also ends with an end marker (what the
- * encoder writes) leaves the marker unread by the kernel's unlzma, which stops at the recorded size and
- * then finds "junk" where the next member should start. Recording the size as unknown (all ones, as
- * xz's `lzma` writes it) makes every decoder read through the end marker.
- */
-function markLzmaSizeUnknown(encoded: Uint8Array): Uint8Array {
-  if (encoded.length >= 13) encoded.fill(0xff, 5, 13);
-  return encoded;
+  return encode(format, archive, level === undefined ? {} : { level });
 }
 
 function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {

@@ -15,11 +15,7 @@ export function archive(entries: CpioEntryInput[]): Uint8Array {
 export function member(entries: CpioEntryInput[], format: CompressionFormat = 'gzip'): Uint8Array {
   const bytes = archive(entries);
   if (format === 'none') return bytes;
-  const encoded = encode(format, bytes);
-  // The .lzma encoder records the size and also writes an end marker the kernel would leave unread;
-  // a size recorded as unknown (as xz's lzma writes it) is read through the marker (see write.ts).
-  if (format === 'lzma') encoded.fill(0xff, 5, 13);
-  return encoded;
+  return encode(format, bytes);
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
