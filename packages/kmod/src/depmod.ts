@@ -284,7 +284,7 @@ function devnames(nodes: readonly Node[]): string {
     for (const { key, value } of node.source.info) {
       if (key !== 'alias') continue;
       if (value.startsWith('devname:')) devname = value.slice('devname:'.length);
-      else {
+      else if (value.startsWith('char-major-') || value.startsWith('block-major-')) {
         const match = /^(char|block)-major-(\d+)-(\d+)/.exec(value);
         if (match) device = `${match[1] === 'char' ? 'c' : 'b'}${Number(match[2])}:${Number(match[3])}`;
       }

@@ -4,24 +4,19 @@
  */
 import { release as runningRelease } from 'node:os';
 import { join } from 'node:path';
-import {
-  formatModinfo,
-  formatShowDepends,
-  type LoadStep,
-  modinfoEntries,
-  probeList,
-  resolveModules,
-} from '@initkit/kmod';
-import {
-  assertModuleFilesExist,
-  depmodDirectory,
-  loadModuleDatabase,
-  moduleDirectory,
-  readKernelModuleFile,
-} from '@initkit/kmod/node';
+import type { LoadStep } from '@initkit/kmod';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';
+
+// Each sub-command imports what it runs when it runs: `kmod depmod` loads only the depmod entry
+// (no compression or kernel-image code), as start-up is a good part of its time.
+const loadKmod = () => import('@initkit/kmod');
+const loadKmodNode = () => import('@initkit/kmod/node');
+/** @initkit/kmod/node/depmod, by a specifier tsc does not resolve (its types are those of /node, built or not). */
+const DEPMOD_ENTRY: string = '@initkit/kmod/node/depmod';
+const loadDepmod = () =>
+  import(DEPMOD_ENTRY) as Promise<Pick<typeof import('@initkit/kmod/node'), 'depmodDirectory' | 'moduleDirectory'>>;
 
 const DEPMOD_TEXT_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules.symbols', 'modules.devname'];
 
@@ -46,6 +41,8 @@ export function registerKmod(program: Command): void {
     .option('--show-depends', 'print exactly what `modprobe --show-depends` prints (insmod/builtin lines)')
     .option('--json', 'print the load steps as JSON')
     .action(async (modules: string[], options: DepsFlags) => {
+      const { formatShowDepends, probeList, resolveModules } = await loadKmod();
+      const { assertModuleFilesExist, loadModuleDatabase, moduleDirectory } = await loadKmodNode();
       const release = options.kver ?? runningRelease();
       const directory = moduleDirectory(options.root, release);
       const database = await loadModuleDatabase(directory, { depmodIfMissing: true });
@@ -71,6 +68,8 @@ export function registerKmod(program: Command): void {
     .option('-0, --null', 'end each value with NUL instead of a newline')
     .option('--json', 'print the fields as JSON')
     .action(async (file: string, options: { field?: string; null?: boolean; json?: boolean }) => {
+      const { formatModinfo, modinfoEntries } = await loadKmod();
+      const { readKernelModuleFile } = await loadKmodNode();
       const module = await readKernelModuleFile(file);
       if (options.json) {
         printJson({
@@ -98,6 +97,7 @@ export function registerKmod(program: Command): void {
     .option('-n, --dry-run', 'print the text files to stdout instead of writing them')
     .option('-P, --symbol-prefix <char>', 'architecture symbol prefix')
     .action(async (release: string, options: { basedir: string; dryRun?: boolean; symbolPrefix?: string }) => {
+      const { depmodDirectory, moduleDirectory } = await loadDepmod();
       const directory = moduleDirectory(options.basedir, release);
       const result = await depmodDirectory(directory, { dryRun: options.dryRun, symbolPrefix: options.symbolPrefix });
       if (options.dryRun) {

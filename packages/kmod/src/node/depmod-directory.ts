@@ -1,13 +1,14 @@
 /**
  * `depmod -b BASE KVER` on a directory: read the modules of BASE/lib/modules/KVER (and its
  * modules.order, modules.builtin, modules.builtin.modinfo), compute the files with depmod(), and
- * replace each one atomically.
+ * replace each one atomically. @initkit/compress is loaded only when a compressed module turns up.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@initkit/core/node';
-import { type DepmodResult, depmod } from '../depmod.js';
-import { readDepmodModules } from '../module-tree.js';
+import { type DepmodModule, type DepmodResult, depmod } from '../depmod.js';
+import { decompressModuleWith } from '../module-compression.js';
+import { listModuleFiles, type ModuleDecompressor, modulePaths, readDepmodModuleFile } from '../module-reader.js';
 
 export interface DepmodDirectoryOptions {
   /** Compute without writing (depmod -n prints instead). */
@@ -36,7 +37,7 @@ function readOptional(path: string): Buffer | undefined {
 
 /** Runs depmod over `directory` (a lib/modules/KVER directory) and writes its files there. */
 export async function depmodDirectory(directory: string, options: DepmodDirectoryOptions = {}): Promise<DepmodResult> {
-  const modules = readDepmodModules(directory);
+  const modules = await readTree(directory);
   const order = readOptional(join(directory, 'modules.order'));
   const builtin = readOptional(join(directory, 'modules.builtin'));
   const builtinModinfo = readOptional(join(directory, 'modules.builtin.modinfo'));
@@ -53,4 +54,26 @@ export async function depmodDirectory(directory: string, options: DepmodDirector
     );
   }
   return result;
+}
+
+/** readDepmodModules(directory), loading the decompressor at the first compressed module. */
+async function readTree(directory: string): Promise<DepmodModule[]> {
+  const paths = listModuleFiles(directory);
+  const fullPaths = modulePaths(directory, paths);
+  const modules: DepmodModule[] = [];
+  let decompress: ModuleDecompressor | undefined;
+  for (let i = 0; i < paths.length; i++) {
+    let module = readDepmodModuleFile(fullPaths[i]!, paths[i]!, decompress);
+    if (!module) {
+      decompress = await loadDecompressor();
+      module = readDepmodModuleFile(fullPaths[i]!, paths[i]!, decompress)!;
+    }
+    modules.push(module);
+  }
+  return modules;
+}
+
+async function loadDecompressor(): Promise<ModuleDecompressor> {
+  const codec = await import('@initkit/compress');
+  return (bytes) => decompressModuleWith(codec, bytes).bytes;
 }
