@@ -9,7 +9,8 @@ const SHORT_MATCH = 24;
 /** Copies the match to `out[op..]`; returns the new output position. Writes nothing past the copy. */
 export function copyMatch(out: Uint8Array, op: number, offset: number, length: number): number {
   let src = op - offset;
-  if (length < SHORT_MATCH) {
+  const shortMatch = SHORT_MATCH;
+  if (length < shortMatch) {
     const stop = op + length;
     while (op < stop) out[op++] = out[src++]!;
     return op;

@@ -108,6 +108,37 @@ describe.runIf(hasTools('zstd'))('zstd decoder against native zstd and fzstd', (
     );
   });
 
+  it('the output is one allocation of the declared size', () => {
+    const data = input.subarray(0, 1_000_003);
+    const output = decodeZstd(native('zstd', ['-19', '-q', '-c'], data)).output;
+    expect(sameBytes(output, data)).toBe(true);
+    expect(output.buffer.byteLength).toBe(data.length);
+  });
+
+  it('mutated compressed blocks: a typed error or some output, never another exception or a hang', () => {
+    const data = synthetic(11, 30_000);
+    const compressed = native('zstd', ['-19', '--no-check', '-q', '-c'], data);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 6, max: compressed.length - 1 }), fc.integer({ min: 1, max: 255 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (flips) => {
+          const mutated = compressed.slice();
+          for (const [at, bits] of flips) mutated[at]! ^= bits;
+          try {
+            decodeZstd(mutated);
+          } catch (error) {
+            return isInitkitError(error);
+          }
+          return true;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('streams with a sliding window give the same bytes for any chunking', async () => {
     // A 4 KiB window over 1.5 MiB: the streaming window slides many times.
     const compressed = concat(

@@ -109,14 +109,13 @@ function round(accH: number, accL: number, inH: number, inL: number): void {
 }
 
 const STRIPE_SLICE = 64 * 1024;
-const P1_0 = P1L & 0xffff;
-const P1_1 = P1L >>> 16;
-const P2_0 = P2L & 0xffff;
-const P2_1 = P2L >>> 16;
 
 /**
  * XXH64 rounds for one accumulator over every 32-byte stripe in [at, end): acc = rotl(acc + input *
- * P2, 31) * P1, with both multiplications written out (see mul) so nothing leaves registers.
+ * P2, 31) * P1, with both multiplications written out (see mul) so nothing leaves registers. The primes
+ * are literals here (P2 low word 0x27d4eb4f = 0x27d4:0xeb4f, high 0xc2b2ae3d; P1 low 0x85ebca87 =
+ * 0x85eb:0xca87, high 0x9e3779b1): V8 bounds the 16-bit partial products only when it sees constants,
+ * and a bundler turns module consts into vars it cannot see through (three times slower).
  */
 function laneRounds(data: DataView, at: number, end: number, lanes: Uint32Array, index: number): void {
   let vh = lanes[index]!;
@@ -127,12 +126,12 @@ function laneRounds(data: DataView, at: number, end: number, lanes: Uint32Array,
     // m = x * P2
     let a0 = xl & 0xffff;
     let a1 = xl >>> 16;
-    let w0 = a0 * P2_0;
-    let t = a1 * P2_0 + (w0 >>> 16);
+    let w0 = a0 * 0xeb4f;
+    let t = a1 * 0xeb4f + (w0 >>> 16);
     let w2 = t >>> 16;
-    t = a0 * P2_1 + (t & 0xffff);
+    t = a0 * 0x27d4 + (t & 0xffff);
     let ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
-    let mh = a1 * P2_1 + w2 + (t >>> 16) + Math.imul(xh, P2L) + Math.imul(xl, P2H);
+    let mh = a1 * 0x27d4 + w2 + (t >>> 16) + Math.imul(xh, 0x27d4eb4f) + Math.imul(xl, 0xc2b2ae3d);
     // acc += m
     const sum = vl + ml;
     vl = sum >>> 0;
@@ -143,12 +142,12 @@ function laneRounds(data: DataView, at: number, end: number, lanes: Uint32Array,
     // acc *= P1
     a0 = rl & 0xffff;
     a1 = rl >>> 16;
-    w0 = a0 * P1_0;
-    t = a1 * P1_0 + (w0 >>> 16);
+    w0 = a0 * 0xca87;
+    t = a1 * 0xca87 + (w0 >>> 16);
     w2 = t >>> 16;
-    t = a0 * P1_1 + (t & 0xffff);
+    t = a0 * 0x85eb + (t & 0xffff);
     ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
-    mh = a1 * P1_1 + w2 + (t >>> 16) + Math.imul(rh, P1L) + Math.imul(rl, P1H);
+    mh = a1 * 0x85eb + w2 + (t >>> 16) + Math.imul(rh, 0x85ebca87) + Math.imul(rl, 0x9e3779b1);
     vl = ml;
     vh = mh >>> 0;
   }

@@ -36,11 +36,15 @@ export function decodeLz4Block(
   historyStart: number,
   errorBase: number,
 ): number {
+  // Module constants as locals (a bundler makes top-level consts vars, which V8 reloads on every use).
+  const wild = WILD;
+  const longLiterals = LONG_LITERALS;
+  const longMatch = LONG_MATCH;
   const inView = viewOf(input);
   const outView = viewOf(out);
   // Past these positions an eight-byte step could leave the block or the output room.
-  const inWild = end - WILD;
-  const outWild = Math.min(outLimit, out.length) - WILD;
+  const inWild = end - wild;
+  const outWild = Math.min(outLimit, out.length) - wild;
   let ip = start;
   let op = outPos;
   for (;;) {
@@ -59,7 +63,7 @@ export function decodeLz4Block(
       const literalEnd = ip + literalLength;
       if (literalEnd > end) throw corrupt('LZ4 literals run past the block', errorBase + ip);
       if (op + literalLength > outLimit) throw tooLarge(errorBase + ip);
-      if (literalLength >= LONG_LITERALS) {
+      if (literalLength >= longLiterals) {
         out.set(input.subarray(ip, literalEnd), op);
         op += literalLength;
       } else if (literalEnd <= inWild && op + literalLength <= outWild) {
@@ -93,7 +97,7 @@ export function decodeLz4Block(
       } while (byte === 255);
     }
     if (op + matchLength > outLimit) throw tooLarge(errorBase + ip);
-    if (offset >= WILD && matchLength < LONG_MATCH && op + matchLength <= outWild) {
+    if (offset >= wild && matchLength < longMatch && op + matchLength <= outWild) {
       // Each eight-byte step reads bytes at least eight behind the write position: all final already.
       let src = op - offset;
       const stop = op + matchLength;

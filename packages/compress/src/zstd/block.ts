@@ -225,7 +225,16 @@ export class ZstdBlockDecoder {
     }
     let op = outPos;
     const outLimit = Math.min(out.length, outPos + blockMax);
-    const outWild = out.length - WILD;
+    // Module constants as locals for the hot loop (a bundler makes top-level consts vars, which V8
+    // reloads on every use; locals stay constants).
+    const wild = WILD;
+    const longLiterals = LONG_LITERALS;
+    const longMatch = LONG_MATCH;
+    const matchLengthBase = MATCH_LENGTH_BASE;
+    const matchLengthBits = MATCH_LENGTH_BITS;
+    const literalLengthBase = LITERAL_LENGTH_BASE;
+    const literalLengthBits = LITERAL_LENGTH_BITS;
+    const outWild = out.length - wild;
     let lp = literalStart;
     const literalEnd = literalStart + literalCount;
 
@@ -283,15 +292,14 @@ export class ZstdBlockDecoder {
           offsetValue = (1 << ofCode) + high * 65536 + low;
         }
         const mlCode = mlEntry & 0xff;
-        n = MATCH_LENGTH_BITS[mlCode]!;
+        n = matchLengthBits[mlCode]!;
         pos -= n;
-        const matchLength =
-          MATCH_LENGTH_BASE[mlCode]! + ((view.getInt32(pos >> 3, true) >>> (pos & 7)) & ((1 << n) - 1));
+        const matchLength = matchLengthBase[mlCode]! + ((view.getInt32(pos >> 3, true) >>> (pos & 7)) & ((1 << n) - 1));
         const llCode = llEntry & 0xff;
-        n = LITERAL_LENGTH_BITS[llCode]!;
+        n = literalLengthBits[llCode]!;
         pos -= n;
         const literalLength =
-          LITERAL_LENGTH_BASE[llCode]! + ((view.getInt32(pos >> 3, true) >>> (pos & 7)) & ((1 << n) - 1));
+          literalLengthBase[llCode]! + ((view.getInt32(pos >> 3, true) >>> (pos & 7)) & ((1 << n) - 1));
         if (remaining > 1) {
           // State updates: literal length, match length, offset.
           n = (llEntry >>> 8) & 15;
@@ -332,7 +340,7 @@ export class ZstdBlockDecoder {
           const stop = lp + literalLength;
           if (stop > literalEnd) throw corrupt('zstd sequences use more literals than the block has', base + at);
           if (op + literalLength > outLimit) throw corrupt('zstd block decodes past its size limit', base + at);
-          if (literalLength < LONG_LITERALS && op + literalLength <= outWild) {
+          if (literalLength < longLiterals && op + literalLength <= outWild) {
             let o = op;
             op += literalLength;
             do {
@@ -352,7 +360,7 @@ export class ZstdBlockDecoder {
           throw corrupt(`zstd match offset ${offset} reaches before the start of the data`, base + at);
         }
         if (op + matchLength > outLimit) throw corrupt('zstd block decodes past its size limit', base + at);
-        if (offset >= WILD && matchLength < LONG_MATCH && op + matchLength <= outWild) {
+        if (offset >= wild && matchLength < longMatch && op + matchLength <= outWild) {
           // Each eight-byte step reads bytes at least eight behind the write position: all final already.
           let src = op - offset;
           const stop = op + matchLength;

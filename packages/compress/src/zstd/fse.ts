@@ -137,6 +137,7 @@ export function readFseTable(
         if (repeat !== 3) break;
       }
     }
+    if (remaining < 1) throw corrupt('zstd FSE table counts exceed the table', errorBase + (bitPosition >>> 3));
     while (remaining < threshold) {
       bits--;
       threshold >>>= 1;

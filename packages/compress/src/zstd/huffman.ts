@@ -53,6 +53,7 @@ export function readHuffmanTable(
       throw corrupt('zstd Huffman weights run past the literals', errorBase + start);
     }
     count = readFseWeights(bytes, start + 1, start + used, errorBase);
+    if (count > 255) throw corrupt('zstd Huffman tree has too many weights', errorBase + start);
   }
   // The last symbol's weight is implied: it completes the total to a power of two.
   let total = 0;

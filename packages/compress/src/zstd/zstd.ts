@@ -175,7 +175,9 @@ export function decodeZstdFrameInto(
     const start = at + 3;
     output.inputBytes = start + (type === 1 ? 1 : size);
     if (type === 2) {
-      output.reserve(blockMax);
+      // Room for a whole block, but never past a declared size (that would regrow the exact buffer).
+      const declaredRest = frame.contentSize === undefined ? blockMax : frameStart + frame.contentSize - output.length;
+      output.reserve(Math.max(0, Math.min(blockMax, declaredRest)));
       const end = decoder.decodeBlock(input, start, start + size, output.bytes, output.length, frameStart, start);
       output.commit(end);
       at = start + size;
