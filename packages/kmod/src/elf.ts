@@ -207,6 +207,38 @@ export class ElfFile {
     return found;
   }
 
+  /**
+   * Looks up several names in one pass over the section table (then section() answers from its
+   * cache): cheaper than one scan per name when a caller knows the sections it will ask for.
+   */
+  findSections(names: readonly string[]): void {
+    const wanted = names.filter((name) => !this.byName.has(name)).map(asciiBytes);
+    let left = wanted.length;
+    const found: (number | undefined)[] = new Array(wanted.length);
+    const bytes = this.bytes;
+    for (let index = 0; index < this.sectionCount && left > 0; index++) {
+      const nameOffset = this.u32(this.tableOffset + index * this.headerSize);
+      const at = this.namesOffset + nameOffset;
+      const first = bytes[at];
+      for (let k = 0; k < wanted.length; k++) {
+        const name = wanted[k]!;
+        if (found[k] !== undefined || name[0] !== first || nameOffset + name.length >= this.namesSize) continue;
+        let same = bytes[at + name.length] === 0;
+        for (let i = 1; same && i < name.length; i++) same = bytes[at + i] === name[i];
+        if (same) {
+          found[k] = index;
+          left--;
+        }
+      }
+    }
+    let k = 0;
+    for (const name of names) {
+      if (this.byName.has(name)) continue;
+      const index = found[k++];
+      this.byName.set(name, index === undefined ? undefined : this.sectionAt(index));
+    }
+  }
+
   /** The bytes of a section (empty for SHT_NOBITS), as a zero-copy view. */
   sectionBytes(section: ElfSection): Uint8Array {
     if (section.type === SHT_NOBITS) return new Uint8Array(0);

@@ -124,11 +124,11 @@ const UNCLEAN_PATH = /^\/|\/\/|(^|\/)\.\.?(\/|$)/;
  */
 let scratch: Uint8Array = new Uint8Array(1 << 20);
 
-/** The scratch buffer, grown (keeping its contents) to at least `size` bytes. */
+/** The scratch buffer, grown to at least `size` bytes (keeping the ELF header read into its first 64). */
 function scratchWithCapacity(size: number): Uint8Array {
   if (scratch.length < size) {
     const grown = new Uint8Array(Math.max(size, scratch.length * 2));
-    grown.set(scratch);
+    grown.set(scratch.subarray(0, 64));
     scratch = grown;
   }
   return scratch;
@@ -183,6 +183,7 @@ function readElfSections(path: string, decompress: ModuleDecompressor | undefine
     }
     const elf = new ElfFile(bytes);
     // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
+    elf.findSections(DEPMOD_SECTIONS);
     const wanted = DEPMOD_SECTIONS.map((name) => elf.section(name)).filter((section) => section !== undefined);
     const symtab = elf.section('.symtab');
     const linked = symtab ? elf.sectionAt(symtab.link) : undefined;
