@@ -176,6 +176,7 @@ rows.push(
 for (const [name, input] of [
   ['system.cpio.xz', xz],
   ['system.cpio.gz', gz],
+  ['system.cpio.zst', zst],
 ] as const) {
   const peak = await peakRssKiB(`${initkitCommand} compress decode ${path(name)} -o ${path('decoded.cpio')}`);
   const budget = (input.length + size) / 1024;
