@@ -69,8 +69,9 @@ const encoder = new TextEncoder();
 
 export function depmod(modules: readonly DepmodModule[], options: DepmodOptions = {}): DepmodResult {
   const nodes = orderModules(pickModules(modules), options.order);
+  const owners = exportedSymbols(nodes, options.symbolPrefix ?? '');
   if (options.linkBy === 'depends') linkByDepends(nodes);
-  else linkBySymbols(nodes, options.symbolPrefix ?? '');
+  else linkBySymbols(nodes, owners, options.symbolPrefix ?? '');
   topologicalSort(nodes);
 
   const entries: DepmodEntry[] = nodes.map((node) => ({
@@ -112,7 +113,7 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
 
   const symbols = ['# Aliases for symbols, used by symbol_request().\n'];
   const symbolIndex = new KmodIndexBuilder();
-  for (const [symbol, owner] of exportedSymbols(nodes, options.symbolPrefix ?? '')) {
+  for (const [symbol, owner] of owners) {
     symbols.push(`alias symbol:${symbol} ${owner.name}\n`);
     symbolIndex.insert(`symbol:${symbol}`, owner.name, owner.index);
   }
@@ -186,14 +187,15 @@ function exportedSymbols(nodes: readonly Node[], prefix: string): Map<string, No
   return owners;
 }
 
-function linkBySymbols(nodes: readonly Node[], prefix: string): void {
-  const owners = exportedSymbols(nodes, prefix);
+function linkBySymbols(nodes: readonly Node[], owners: ReadonlyMap<string, Node>, prefix: string): void {
+  // linkedTo[owner.index] === node.index + 1: the owner is already among node's dependencies.
+  const linkedTo = new Int32Array(nodes.length);
   for (const node of nodes) {
-    const seen = new Set<Node>();
+    const stamp = node.index + 1;
     for (const wanted of node.source.imports) {
       const owner = owners.get(stripPrefix(wanted.startsWith('.') ? wanted.slice(1) : wanted, prefix));
-      if (!owner || seen.has(owner)) continue;
-      seen.add(owner);
+      if (!owner || linkedTo[owner.index] === stamp) continue;
+      linkedTo[owner.index] = stamp;
       node.deps.push(owner);
       owner.users++;
     }
