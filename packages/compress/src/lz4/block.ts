@@ -36,7 +36,8 @@ export function decodeLz4Block(
   historyStart: number,
   errorBase: number,
 ): number {
-  // Module constants as locals (a bundler makes top-level consts vars, which V8 reloads on every use).
+  // Module constants as locals: the bundler turns top-level consts into vars, which V8 cannot treat as
+  // constants (that cost the XXH64 loop a factor of three); locals it can.
   const wild = WILD;
   const longLiterals = LONG_LITERALS;
   const longMatch = LONG_MATCH;
