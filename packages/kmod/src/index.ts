@@ -8,6 +8,7 @@ export { type DepmodEntry, type DepmodModule, type DepmodOptions, type DepmodRes
 export { type ElfClass, ElfFile, type ElfSection, type ElfSymbol } from './elf.js';
 export { fnmatch } from './fnmatch.js';
 export { INDEX_MAGIC, INDEX_VERSION, type IndexValue, KmodIndex, KmodIndexBuilder } from './index-file.js';
+export { Latin1Interner, type NameDecoder } from './interner.js';
 export {
   type KernelModule,
   moduleAliases,
@@ -43,7 +44,7 @@ export {
   normalizeModuleName,
   uncompressedModulePath,
 } from './module-name.js';
-export { type ModuleSymbols, readModuleSymbols } from './module-symbols.js';
+export { type ModuleSymbols, type ReadModuleSymbolsOptions, readModuleSymbols } from './module-symbols.js';
 export {
   checkDependencyCycles,
   formatShowDepends,
