@@ -1,6 +1,6 @@
 /**
  * One vitest run over every package, app and the cross-package tests. Imports of @initkit/* resolve to
- * the packages' TypeScript sources (src/index.ts, or src/node.ts for the ./node subpath), so tests
+ * the packages' TypeScript sources (src/index.ts; src/node.ts for ./node; src/node-NAME.ts for ./node/NAME), so tests
  * see edits without a rebuild; CLI tests run the built bin, which `pnpm test` builds first.
  */
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@initkit\/([a-z0-9-]+)\/node$/, replacement: `${packages}$1/src/node.ts` },
+      { find: /^@initkit\/([a-z0-9-]+)\/node\/([a-z0-9-]+)$/, replacement: `${packages}$1/src/node-$2.ts` },
       { find: /^@initkit\/([a-z0-9-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },

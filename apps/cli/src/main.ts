@@ -12,12 +12,10 @@ const program = new Command('initkit')
   .version(VERSION, '-V, --version')
   .showHelpAfterError('(add --help for usage)');
 
-const area = requestedArea(process.argv.slice(2));
-if (area) {
-  const register = await area.load();
-  register(program);
-} else {
-  for (const { name, description } of AREAS) program.command(name).description(description);
+const requested = requestedArea(process.argv.slice(2));
+for (const area of requested ? [requested] : AREAS) {
+  const command = program.command(area.name).description(area.description);
+  if (area === requested) (await area.load())(command);
 }
 
 await runProgram(program, process.argv);

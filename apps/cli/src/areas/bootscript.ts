@@ -31,11 +31,8 @@ function parseAssignments(pairs: string[], flag: string): Record<string, string>
   return result;
 }
 
-export function registerBootscript(program: Command): void {
-  const bootscript = program
-    .command('bootscript')
-    .description('U-Boot boot scripts: decompile, compile (as mkimage -T script), plan what they load and boot');
-
+/** Adds the `bootscript` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerBootscript(bootscript: Command): void {
   bootscript
     .command('decompile')
     .description('print the script text inside a script image')

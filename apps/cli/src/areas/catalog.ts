@@ -1,14 +1,15 @@
 /**
  * The CLI's areas and how to load each. Only the area being run is imported, so `initkit cpio list`
  * does not pay for loading the TFTP, kmod or compression code (start-up time is most of a short
- * command's time). The descriptions here are what `initkit --help` lists.
+ * command's time). Each area's name and description live here only.
  */
 import type { Command } from 'commander';
 
 export interface Area {
   name: string;
   description: string;
-  load(): Promise<(program: Command) => void>;
+  /** Loads the area's code and returns what adds its sub-commands to the area's command. */
+  load(): Promise<(command: Command) => void>;
 }
 
 export const AREAS: readonly Area[] = [
@@ -19,7 +20,8 @@ export const AREAS: readonly Area[] = [
   },
   {
     name: 'compress',
-    description: 'detect, decode and encode the compressions the kernel accepts',
+    description:
+      'detect, decode and encode the compressions the kernel accepts (gzip, xz, lzma, zstd, lz4, lzo, bzip2)',
     load: async () => (await import('./compress.js')).registerCompress,
   },
   {

@@ -42,13 +42,8 @@ async function writeChunks(path: string, chunks: Iterable<Uint8Array>): Promise<
   }
 }
 
-export function registerCompress(program: Command): void {
-  const compress = program
-    .command('compress')
-    .description(
-      'detect, decode and encode the compressions the kernel accepts (gzip, xz, lzma, zstd, lz4, lzo, bzip2)',
-    );
-
+/** Adds the `compress` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerCompress(compress: Command): void {
   compress
     .command('detect')
     .description('name the compression of each file from its magic number')

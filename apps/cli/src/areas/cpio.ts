@@ -131,9 +131,8 @@ interface CreateFlags {
   mtime?: string;
 }
 
-export function registerCpio(program: Command): void {
-  const cpio = program.command('cpio').description('cpio newc/crc archives (initramfs): list, extract, create');
-
+/** Adds the `cpio` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerCpio(cpio: Command): void {
   cpio
     .command('list')
     .description('list the entries: names like `cpio -t`, with -v lines like `cpio -tv`')

@@ -123,11 +123,8 @@ interface EditFlags {
   quiet?: boolean;
 }
 
-export function registerInitramfs(program: Command): void {
-  const initramfs = program
-    .command('initramfs')
-    .description('initrds: list, cat, extract, diff, analyze, and edit by appending a member or rewriting');
-
+/** Adds the `initramfs` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerInitramfs(initramfs: Command): void {
   initramfs
     .command('ls')
     .description('list the merged tree the kernel would unpack (or each member with --members)')

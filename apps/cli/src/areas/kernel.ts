@@ -7,9 +7,8 @@ import type { Command } from 'commander';
 import { readInput } from '../input.js';
 import { printJson } from '../output.js';
 
-export function registerKernel(program: Command): void {
-  const kernel = program.command('kernel').description('kernel images');
-
+/** Adds the `kernel` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerKernel(kernel: Command): void {
   kernel
     .command('version')
     .description('print the kernel release inside an image, as `uname -r` would print it once booted')

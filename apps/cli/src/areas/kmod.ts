@@ -13,10 +13,7 @@ import { UsageError } from '../usage-error.js';
 // (no compression or kernel-image code), as start-up is a good part of its time.
 const loadKmod = () => import('@initkit/kmod');
 const loadKmodNode = () => import('@initkit/kmod/node');
-/** @initkit/kmod/node/depmod, by a specifier tsc does not resolve (its types are those of /node, built or not). */
-const DEPMOD_ENTRY: string = '@initkit/kmod/node/depmod';
-const loadDepmod = () =>
-  import(DEPMOD_ENTRY) as Promise<Pick<typeof import('@initkit/kmod/node'), 'depmodDirectory' | 'moduleDirectory'>>;
+const loadDepmod = () => import('@initkit/kmod/node/depmod');
 
 const DEPMOD_TEXT_FILES = ['modules.dep', 'modules.alias', 'modules.softdep', 'modules.symbols', 'modules.devname'];
 
@@ -27,11 +24,8 @@ interface DepsFlags {
   json?: boolean;
 }
 
-export function registerKmod(program: Command): void {
-  const kmod = program
-    .command('kmod')
-    .description('kernel modules: dependency closure, modinfo, depmod (kmod-compatible)');
-
+/** Adds the `kmod` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerKmod(kmod: Command): void {
   kmod
     .command('deps')
     .description('the modules to load for MODULE... (names or aliases) in load order, one file path a line')

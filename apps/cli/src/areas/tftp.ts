@@ -90,9 +90,8 @@ function report(result: TftpTransferResult, flags: TransferFlags, label: string,
   }
 }
 
-export function registerTftp(program: Command): void {
-  const tftp = program.command('tftp').description('TFTP client (get, put) and server (serve)');
-
+/** Adds the `tftp` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerTftp(tftp: Command): void {
   addTransferOptions(
     tftp
       .command('get')

@@ -21,11 +21,8 @@ import { parseCount, parseHexAddress, readInput } from '../input.js';
 import { printJson, writeOutput } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
-export function registerUimage(program: Command): void {
-  const uimage = program
-    .command('uimage')
-    .description('U-Boot legacy images (uImage): list, create, extract, as mkimage and dumpimage do');
-
+/** Adds the `uimage` sub-commands to the area's command (named and described in catalog.ts). */
+export function registerUimage(uimage: Command): void {
   uimage
     .command('list')
     .description('print the header and contents exactly as `mkimage -l` does')
