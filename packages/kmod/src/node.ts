@@ -4,9 +4,9 @@
  * release of an installed system (Arch's pkgbase and mkinitcpio presets included).
  */
 
-export { listModuleFiles, readDepmodModule, readDepmodModules } from './module-tree.js';
 export { type DepmodDirectoryOptions, depmodDirectory, moduleDirectory } from './node/depmod-directory.js';
 export { type LoadModuleDatabaseOptions, loadModuleDatabase } from './node/load-database.js';
 export { assertModuleFilesExist } from './node/module-files.js';
+export { listModuleFiles, readDepmodModule, readDepmodModules } from './node/module-tree.js';
 export { readKernelModuleFile } from './node/read-module.js';
 export { kernelReleaseForPkgbase, kernelReleasesFromSystem, type SystemKernelRelease } from './node/system-release.js';

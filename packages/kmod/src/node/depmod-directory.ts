@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@initkit/core/node';
 import { type DepmodModule, type DepmodResult, depmod } from '../depmod.js';
 import { decompressModuleWith } from '../module-compression.js';
-import { listModuleFiles, type ModuleDecompressor, modulePaths, readDepmodModuleFile } from '../module-reader.js';
+import { listModuleFiles, type ModuleDecompressor, modulePaths, readDepmodModuleFile } from './module-reader.js';
 
 export interface DepmodDirectoryOptions {
   /** Compute without writing (depmod -n prints instead). */

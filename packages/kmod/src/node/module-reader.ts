@@ -8,13 +8,13 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitkitError } from '@initkit/core';
-import type { DepmodModule } from './depmod.js';
-import { ElfFile } from './elf.js';
-import { Latin1Interner } from './interner.js';
-import { type ModinfoEntry, parseModinfo } from './modinfo.js';
-import { isElf } from './module-compression.js';
-import { isModuleFileName } from './module-name.js';
-import { readModuleSymbols } from './module-symbols.js';
+import type { DepmodModule } from '../depmod.js';
+import { ElfFile } from '../elf.js';
+import { Latin1Interner } from '../interner.js';
+import { type ModinfoEntry, parseModinfo } from '../modinfo.js';
+import { isElf } from '../module-compression.js';
+import { isModuleFileName } from '../module-name.js';
+import { readModuleSymbols } from '../module-symbols.js';
 
 const DEPMOD_SECTIONS = ['.modinfo', '.symtab', '.strtab', '__versions', '__ksymtab_strings'];
 

@@ -3,8 +3,8 @@
  * @initkit/compress): each module's .modinfo entries and symbols, ready for depmod().
  */
 import { join } from 'node:path';
-import { decompressModule } from './decompress.js';
-import type { DepmodModule } from './depmod.js';
+import { decompressModule } from '../decompress.js';
+import type { DepmodModule } from '../depmod.js';
 import { listModuleFiles, type ModuleDecompressor, modulePaths, readDepmodModuleFile } from './module-reader.js';
 
 export { listModuleFiles } from './module-reader.js';
