@@ -23,6 +23,28 @@ export interface MemberEntry extends CpioHeaderFields {
   archive: number;
 }
 
+/** A MemberEntry from a cpio record's header fields, plus where the entry sits and what data is kept. */
+export function toMemberEntry(
+  record: CpioHeaderFields & { name: string; format: CpioFormat },
+  place: Pick<MemberEntry, 'path' | 'size' | 'data' | 'offset' | 'archive'>,
+): MemberEntry {
+  return {
+    name: record.name,
+    format: record.format,
+    ino: record.ino,
+    mode: record.mode,
+    uid: record.uid,
+    gid: record.gid,
+    nlink: record.nlink,
+    mtime: record.mtime,
+    devMajor: record.devMajor,
+    devMinor: record.devMinor,
+    rdevMajor: record.rdevMajor,
+    rdevMinor: record.rdevMinor,
+    ...place,
+  };
+}
+
 /** One member: an uncompressed cpio archive or a compressed stream of archives. */
 export interface InitrdMember {
   index: number;

@@ -7,7 +7,7 @@
 import { type CompressionFormat, decode, detect } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { CpioReader, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
-import type { InitrdMember, InitrdSegment, MemberEntry } from './member.js';
+import { type InitrdMember, type InitrdSegment, type MemberEntry, toMemberEntry } from './member.js';
 
 export interface ScanOptions {
   /** Largest decompressed member accepted (default 2 GiB). */
@@ -101,25 +101,15 @@ export function readArchives(
     }
     const reader = new CpioReader(bytes, { offset: position, baseOffset: errorBase, maxEntries: options.maxEntries });
     for (const record of reader) {
-      entries.push({
-        name: record.name,
-        path: entryPath(record.name, record.offset),
-        format: record.format,
-        ino: record.ino,
-        mode: record.mode,
-        uid: record.uid,
-        gid: record.gid,
-        nlink: record.nlink,
-        mtime: record.mtime,
-        devMajor: record.devMajor,
-        devMinor: record.devMinor,
-        rdevMajor: record.rdevMajor,
-        rdevMinor: record.rdevMinor,
-        size: record.data.length,
-        data: record.data,
-        archive: archives,
-        offset: record.offset - errorBase,
-      });
+      entries.push(
+        toMemberEntry(record, {
+          path: entryPath(record.name, record.offset),
+          size: record.data.length,
+          data: record.data,
+          archive: archives,
+          offset: record.offset - errorBase,
+        }),
+      );
     }
     archives++;
     // The kernel eats the NUL bytes after a trailer; they belong to this archive.

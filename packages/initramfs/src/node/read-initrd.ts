@@ -16,7 +16,7 @@ import { crc32, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
-import type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from '../member.js';
+import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
 import { compressionAt, entryPath, isCpioMagic, readArchives } from '../scan.js';
 import { unwrapInitrd } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
@@ -375,25 +375,7 @@ async function memberEntry(
     // A view into a large chunk would keep the whole chunk alive: copy it.
     data = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
   }
-  return {
-    name: record.name,
-    path,
-    format: record.format,
-    ino: record.ino,
-    mode: record.mode,
-    uid: record.uid,
-    gid: record.gid,
-    nlink: record.nlink,
-    mtime: record.mtime,
-    devMajor: record.devMajor,
-    devMinor: record.devMinor,
-    rdevMajor: record.rdevMajor,
-    rdevMinor: record.rdevMinor,
-    size: record.fileSize,
-    data,
-    offset: record.offset,
-    archive,
-  };
+  return toMemberEntry(record, { path, size: record.fileSize, data, offset: record.offset, archive });
 }
 
 interface StreamedMember {
