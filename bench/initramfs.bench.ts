@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { moduleTree } from '../test/initramfs-images.js';
-import { compare, ensureWorkDir, initkitCommand, measured, peakRssKiB, report, shell } from './harness.js';
+import { benchDir, compare, ensureWorkDir, initkitCommand, measured, peakRssKiB, report, shell } from './harness.js';
 
 const MODULES = ['mvneta', 'nbd', 'marvell'];
 const TARGET_BYTES = 90 * 1024 * 1024;
@@ -133,6 +133,23 @@ for (const [format, tool] of [
       goal: '<= 1.2x',
       maxRatio: 1.2,
       ours: shell(`${initkitCommand} initramfs ls ${cpioPath}.${format} > /dev/null`),
+      native: shell(`${tool} -dc ${cpioPath}.${format} | cpio -t --quiet > /dev/null`),
+      runs: 5,
+    }),
+  );
+}
+// The floor for the xz and zstd rows: Node itself, decoding with the system's liblzma/libzstd.
+const floorScript = JSON.stringify(join(benchDir, 'native-decode-ls.mjs'));
+for (const [format, tool] of [
+  ['xz', 'xz'],
+  ['zst', 'zstd'],
+] as const) {
+  rows.push(
+    await compare({
+      name: `floor: a bare Node process decoding the ${tool} variant with the system's ${tool === 'xz' ? 'liblzma' : 'libzstd'} (koffi) and walking its headers, vs ${tool} -dc | cpio -t`,
+      goal: 'reported',
+      maxRatio: Number.POSITIVE_INFINITY,
+      ours: shell(`${JSON.stringify(process.execPath)} ${floorScript} ${tool} ${cpioPath}.${format} > /dev/null`),
       native: shell(`${tool} -dc ${cpioPath}.${format} | cpio -t --quiet > /dev/null`),
       runs: 5,
     }),
