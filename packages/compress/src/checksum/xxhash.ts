@@ -1,6 +1,6 @@
 /**
  * xxHash32 (lz4 frame checksums) and xxHash64 (zstd content checksum). JavaScript has no fast 64-bit
- * integers, so XXH64 keeps each value as two 32-bit halves and multiplies in 16-bit limbs.
+ * integers, so XXH64 keeps each value as two 32-bit halves; see `stripes` for how its hot loop multiplies.
  */
 
 const P32_1 = 0x9e3779b1;
@@ -108,55 +108,128 @@ function round(accH: number, accL: number, inH: number, inL: number): void {
   mul(rh, rl, P1H, P1L);
 }
 
-const STRIPE_SLICE = 64 * 1024;
+/**
+ * The four lanes' state while `stripes` runs. Module variables rather than fields or array elements:
+ * storing to those after the loop, in code V8 compiled while the loop was still running (on-stack
+ * replacement), has no type feedback yet and deoptimized on every call (a thousand times per 95 MB).
+ */
+let lane1High = 0;
+let lane1Low = 0;
+let lane2High = 0;
+let lane2Low = 0;
+let lane3High = 0;
+let lane3Low = 0;
+let lane4High = 0;
+let lane4Low = 0;
 
 /**
- * XXH64 rounds for one accumulator over every 32-byte stripe in [at, end): acc = rotl(acc + input *
- * P2, 31) * P1, with both multiplications written out (see mul) so nothing leaves registers. The primes
- * are literals here (P2 low word 0x27d4eb4f = 0x27d4:0xeb4f, high 0xc2b2ae3d; P1 low 0x85ebca87 =
- * 0x85eb:0xca87, high 0x9e3779b1): V8 bounds the 16-bit partial products only when it sees constants,
- * and a bundler turns module consts into vars it cannot see through (three times slower).
+ * XXH64 rounds over every 32-byte stripe in [at, end), all four lanes in one loop (independent work for
+ * the CPU): acc = rotl(acc + input * P2, 31) * P1 on int32 halves. Each 64-bit product is
+ * imul(low, low) for its low word, and for its high word the high half of that 32x32 product plus the
+ * two cross imuls. That high half comes from the double product: it is within 2^12 of exact, and
+ * subtracting the known low word leaves a multiple of 2^32, so adding 0.5 and truncating gives it.
+ * The primes are literals (P2 = 0xc2b2ae3d:0x27d4eb4f, P1 = 0x9e3779b1:0x85ebca87): a bundler turns
+ * module consts into vars, which V8 cannot fold.
  */
-function laneRounds(data: DataView, at: number, end: number, lanes: Uint32Array, index: number): void {
-  let vh = lanes[index]!;
-  let vl = lanes[index + 1]!;
+function stripes(data: DataView, at: number, end: number): void {
+  // `| 0` tells the compiler these are int32 (it knows nothing of module variables): a loop over
+  // untyped values ran 1.5 times slower.
+  let h1 = lane1High | 0;
+  let l1 = lane1Low | 0;
+  let h2 = lane2High | 0;
+  let l2 = lane2Low | 0;
+  let h3 = lane3High | 0;
+  let l3 = lane3Low | 0;
+  let h4 = lane4High | 0;
+  let l4 = lane4Low | 0;
   for (let i = at; i < end; i += 32) {
-    const xl = data.getUint32(i, true);
-    const xh = data.getUint32(i + 4, true);
-    // m = x * P2
-    let a0 = xl & 0xffff;
-    let a1 = xl >>> 16;
-    let w0 = a0 * 0xeb4f;
-    let t = a1 * 0xeb4f + (w0 >>> 16);
-    let w2 = t >>> 16;
-    t = a0 * 0x27d4 + (t & 0xffff);
-    let ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
-    let mh = a1 * 0x27d4 + w2 + (t >>> 16) + Math.imul(xh, 0x27d4eb4f) + Math.imul(xl, 0xc2b2ae3d);
-    // acc += m
-    const sum = vl + ml;
-    vl = sum >>> 0;
-    vh = (vh + mh + (sum > 0xffffffff ? 1 : 0)) >>> 0;
-    // acc = rotl(acc, 31)
-    const rh = ((vh << 31) | (vl >>> 1)) >>> 0;
-    const rl = ((vl << 31) | (vh >>> 1)) >>> 0;
-    // acc *= P1
-    a0 = rl & 0xffff;
-    a1 = rl >>> 16;
-    w0 = a0 * 0xca87;
-    t = a1 * 0xca87 + (w0 >>> 16);
-    w2 = t >>> 16;
-    t = a0 * 0x85eb + (t & 0xffff);
-    ml = (((t & 0xffff) << 16) | (w0 & 0xffff)) >>> 0;
-    mh = a1 * 0x85eb + w2 + (t >>> 16) + Math.imul(rh, 0x85ebca87) + Math.imul(rl, 0x9e3779b1);
-    vl = ml;
-    vh = mh >>> 0;
+    // Lane 1: m = x * P2; acc += m; r = rotl(acc, 31); acc = r * P1.
+    let xl = data.getUint32(i, true);
+    let mLow = Math.imul(xl, 0x27d4eb4f);
+    let mHigh =
+      ((((xl * 0x27d4eb4f - (mLow >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(data.getInt32(i + 4, true), 0x27d4eb4f) +
+        Math.imul(xl, 0xc2b2ae3d)) |
+      0;
+    let sum = (l1 + mLow) | 0;
+    h1 = (h1 + mHigh + (sum >>> 0 < mLow >>> 0 ? 1 : 0)) | 0;
+    let rHigh = (h1 << 31) | (sum >>> 1);
+    let rLow = (sum << 31) | (h1 >>> 1);
+    l1 = Math.imul(rLow, 0x85ebca87);
+    h1 =
+      (((((rLow >>> 0) * 0x85ebca87 - (l1 >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(rHigh, 0x85ebca87) +
+        Math.imul(rLow, 0x9e3779b1)) |
+      0;
+    // Lane 2.
+    xl = data.getUint32(i + 8, true);
+    mLow = Math.imul(xl, 0x27d4eb4f);
+    mHigh =
+      ((((xl * 0x27d4eb4f - (mLow >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(data.getInt32(i + 12, true), 0x27d4eb4f) +
+        Math.imul(xl, 0xc2b2ae3d)) |
+      0;
+    sum = (l2 + mLow) | 0;
+    h2 = (h2 + mHigh + (sum >>> 0 < mLow >>> 0 ? 1 : 0)) | 0;
+    rHigh = (h2 << 31) | (sum >>> 1);
+    rLow = (sum << 31) | (h2 >>> 1);
+    l2 = Math.imul(rLow, 0x85ebca87);
+    h2 =
+      (((((rLow >>> 0) * 0x85ebca87 - (l2 >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(rHigh, 0x85ebca87) +
+        Math.imul(rLow, 0x9e3779b1)) |
+      0;
+    // Lane 3.
+    xl = data.getUint32(i + 16, true);
+    mLow = Math.imul(xl, 0x27d4eb4f);
+    mHigh =
+      ((((xl * 0x27d4eb4f - (mLow >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(data.getInt32(i + 20, true), 0x27d4eb4f) +
+        Math.imul(xl, 0xc2b2ae3d)) |
+      0;
+    sum = (l3 + mLow) | 0;
+    h3 = (h3 + mHigh + (sum >>> 0 < mLow >>> 0 ? 1 : 0)) | 0;
+    rHigh = (h3 << 31) | (sum >>> 1);
+    rLow = (sum << 31) | (h3 >>> 1);
+    l3 = Math.imul(rLow, 0x85ebca87);
+    h3 =
+      (((((rLow >>> 0) * 0x85ebca87 - (l3 >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(rHigh, 0x85ebca87) +
+        Math.imul(rLow, 0x9e3779b1)) |
+      0;
+    // Lane 4.
+    xl = data.getUint32(i + 24, true);
+    mLow = Math.imul(xl, 0x27d4eb4f);
+    mHigh =
+      ((((xl * 0x27d4eb4f - (mLow >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(data.getInt32(i + 28, true), 0x27d4eb4f) +
+        Math.imul(xl, 0xc2b2ae3d)) |
+      0;
+    sum = (l4 + mLow) | 0;
+    h4 = (h4 + mHigh + (sum >>> 0 < mLow >>> 0 ? 1 : 0)) | 0;
+    rHigh = (h4 << 31) | (sum >>> 1);
+    rLow = (sum << 31) | (h4 >>> 1);
+    l4 = Math.imul(rLow, 0x85ebca87);
+    h4 =
+      (((((rLow >>> 0) * 0x85ebca87 - (l4 >>> 0)) * 2.3283064365386963e-10 + 0.5) | 0) +
+        Math.imul(rHigh, 0x85ebca87) +
+        Math.imul(rLow, 0x9e3779b1)) |
+      0;
   }
-  lanes[index] = vh;
-  lanes[index + 1] = vl;
+  lane1High = h1;
+  lane1Low = l1;
+  lane2High = h2;
+  lane2Low = l2;
+  lane3High = h3;
+  lane3Low = l3;
+  lane4High = h4;
+  lane4Low = l4;
 }
 
 /** Incremental xxHash64 (seed 0); `digestLow32()` is what zstd stores as its content checksum. */
 export class Xxh64 {
+  // The lanes as signed int32 halves, like the stripe loop's variables: small integers to V8, where
+  // unsigned values above 2^31 would be heap numbers, change the loop's type feedback and deoptimize it.
   private v1h = 0;
   private v1l = 0;
   private v2h = 0;
@@ -166,20 +239,19 @@ export class Xxh64 {
   private v4h = 0;
   private v4l = 0;
   private readonly buffer = new Uint8Array(32);
-  private readonly lanes = new Uint32Array(8);
   private buffered = 0;
   private total = 0;
 
   constructor() {
     add(P1H, P1L, P2H, P2L);
-    this.v1h = rh;
-    this.v1l = rl;
-    this.v2h = P2H;
-    this.v2l = P2L;
+    this.v1h = rh | 0;
+    this.v1l = rl | 0;
+    this.v2h = P2H | 0;
+    this.v2l = P2L | 0;
     // v4 = 0 - P1
     add(~P1H >>> 0, ~P1L >>> 0, 0, 1);
-    this.v4h = rh;
-    this.v4l = rl;
+    this.v4h = rh | 0;
+    this.v4l = rl | 0;
   }
 
   update(data: Uint8Array): this {
@@ -203,30 +275,24 @@ export class Xxh64 {
   }
 
   private stripes(data: Uint8Array, start: number, end: number): void {
-    const lanes = this.lanes;
-    lanes[0] = this.v1h;
-    lanes[1] = this.v1l;
-    lanes[2] = this.v2h;
-    lanes[3] = this.v2l;
-    lanes[4] = this.v3h;
-    lanes[5] = this.v3l;
-    lanes[6] = this.v4h;
-    lanes[7] = this.v4l;
-    // Each lane is its own loop with everything in locals; slices keep the four passes in cache. Words
-    // come through a DataView (one load each rather than four byte loads).
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (let from = start; from < end; from += STRIPE_SLICE) {
-      const to = Math.min(end, from + STRIPE_SLICE);
-      for (let lane = 0; lane < 4; lane++) laneRounds(view, from + lane * 8, to, lanes, lane * 2);
-    }
-    this.v1h = lanes[0]!;
-    this.v1l = lanes[1]!;
-    this.v2h = lanes[2]!;
-    this.v2l = lanes[3]!;
-    this.v3h = lanes[4]!;
-    this.v3l = lanes[5]!;
-    this.v4h = lanes[6]!;
-    this.v4l = lanes[7]!;
+    lane1High = this.v1h;
+    lane1Low = this.v1l;
+    lane2High = this.v2h;
+    lane2Low = this.v2l;
+    lane3High = this.v3h;
+    lane3Low = this.v3l;
+    lane4High = this.v4h;
+    lane4Low = this.v4l;
+    // Words come through a DataView (one load each rather than four byte loads).
+    stripes(new DataView(data.buffer, data.byteOffset, data.byteLength), start, end);
+    this.v1h = lane1High;
+    this.v1l = lane1Low;
+    this.v2h = lane2High;
+    this.v2l = lane2Low;
+    this.v3h = lane3High;
+    this.v3l = lane3Low;
+    this.v4h = lane4High;
+    this.v4l = lane4Low;
   }
 
   /** The 64-bit hash as [high, low] unsigned halves. */
