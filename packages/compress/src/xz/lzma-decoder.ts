@@ -7,29 +7,31 @@
 import { InitkitError } from '@initkit/core';
 
 /**
- * The range coder's 32-bit `range` and `code` are kept as signed int32 so they stay in registers;
- * unsigned comparisons flip the sign bit of both sides first.
+ * The range coder's 32-bit `range` and `code` are kept as int32 (`| 0`) so the compiler keeps them in
+ * registers as integers; unsigned comparisons go through `>>> 0`, which compiles to an unsigned compare.
+ *
+ * Constants live in an enum because esbuild inlines enum members as literals, while a bundle turns
+ * top-level `const`s into module `var`s that V8 reloads from the module context on every use.
  */
-const SIGN = -0x80000000;
-const PROB_INIT = 1024;
-
-/** Layout of the probability array (one Uint16Array for every model). */
-const IS_MATCH = 0; // 12 states x 16 position states
-const IS_REP = IS_MATCH + 192;
-const IS_REP_G0 = IS_REP + 12;
-const IS_REP_G1 = IS_REP_G0 + 12;
-const IS_REP_G2 = IS_REP_G1 + 12;
-const IS_REP0_LONG = IS_REP_G2 + 12; // 12 x 16
-const DIST_SLOT = IS_REP0_LONG + 192; // 4 length states x 64 slots
-const DIST_SPECIAL = DIST_SLOT + 256; // 115 reverse bit trees for slots 4..13
-const DIST_ALIGN = DIST_SPECIAL + 115; // 16
-const MATCH_LEN = DIST_ALIGN + 16; // a length decoder: choice, choice2, low 16x8, mid 16x8, high 256
-const REP_LEN = MATCH_LEN + 514;
-const LITERAL = REP_LEN + 514; // 0x300 per literal coder
-
-const LEN_LOW = 2;
-const LEN_MID = 130;
-const LEN_HIGH = 258;
+enum Model {
+  ProbInit = 1024,
+  // Layout of the probability array (one Uint16Array for every model).
+  IsMatch = 0, // 12 states x 16 position states
+  IsRep = IsMatch + 192,
+  IsRepG0 = IsRep + 12,
+  IsRepG1 = IsRepG0 + 12,
+  IsRepG2 = IsRepG1 + 12,
+  IsRep0Long = IsRepG2 + 12, // 12 x 16
+  DistSlot = IsRep0Long + 192, // 4 length states x 64 slots
+  DistSpecial = DistSlot + 256, // 115 reverse bit trees for slots 4..13
+  DistAlign = DistSpecial + 115, // 16
+  MatchLen = DistAlign + 16, // a length decoder: choice, choice2, low 16x8, mid 16x8, high 256
+  RepLen = MatchLen + 514,
+  Literal = RepLen + 514, // 0x300 per literal coder
+  LenLow = 2,
+  LenMid = 130,
+  LenHigh = 258,
+}
 
 /** The most input one symbol can use; a streaming caller keeps this much in hand before decoding on. */
 export const LZMA_MAX_SYMBOL_INPUT = 64;
@@ -70,13 +72,13 @@ export class LzmaDecoder {
     this.lc = lc;
     this.lp = lp;
     this.pb = pb;
-    const size = LITERAL + (0x300 << (lc + lp));
+    const size = Model.Literal + (0x300 << (lc + lp));
     if (this.probs.length !== size) this.probs = new Uint16Array(size);
   }
 
   /** Resets every probability and the match state (start of a stream, or an LZMA2 state reset). */
   resetState(): void {
-    this.probs.fill(PROB_INIT);
+    this.probs.fill(Model.ProbInit);
     this.state = 0;
     this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
     this.pendingLength = 0;
@@ -144,8 +146,9 @@ export class LzmaDecoder {
     const bias = this.positionBias;
     let pos = this.pos;
     let full = this.full;
-    let range = this.range;
-    let code = this.code;
+    // `| 0` tells the compiler these are int32, so the arithmetic on them stays integer.
+    let range = this.range | 0;
+    let code = this.code | 0;
     let state = this.state;
     let rep0 = this.rep0;
     let rep1 = this.rep1;
@@ -170,19 +173,19 @@ export class LzmaDecoder {
 
     while (pos < outLimit && inPos <= inSafe) {
       const posState = (pos - bias) & posMask;
-      p = IS_MATCH + (state << 4) + posState;
+      p = Model.IsMatch + (state << 4) + posState;
       if ((range & 0xff000000) === 0) {
         range <<= 8;
         code = (code << 8) | (input[inPos++] as number);
       }
       prob = probs[p]!;
       bound = Math.imul(range >>> 11, prob);
-      if ((code ^ SIGN) < (bound ^ SIGN)) {
+      if (code >>> 0 < bound >>> 0) {
         // Literal.
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
         const previous = full === 0 ? 0 : window[pos === 0 ? windowSize - 1 : pos - 1]!;
-        const base = LITERAL + 0x300 * ((((pos - bias) & lpMask) << lc) + (previous >>> literalShift));
+        const base = Model.Literal + Math.imul(0x300, (((pos - bias) & lpMask) << lc) + (previous >>> literalShift));
         symbol = 1;
         if (state >= 7) {
           let src = pos - rep0 - 1;
@@ -198,7 +201,7 @@ export class LzmaDecoder {
             }
             prob = probs[p]!;
             bound = Math.imul(range >>> 11, prob);
-            if ((code ^ SIGN) < (bound ^ SIGN)) {
+            if (code >>> 0 < bound >>> 0) {
               range = bound;
               probs[p] = prob + ((2048 - prob) >>> 5);
               symbol <<= 1;
@@ -220,16 +223,14 @@ export class LzmaDecoder {
           }
           prob = probs[p]!;
           bound = Math.imul(range >>> 11, prob);
-          if ((code ^ SIGN) < (bound ^ SIGN)) {
-            range = bound;
-            probs[p] = prob + ((2048 - prob) >>> 5);
-            symbol <<= 1;
-          } else {
-            range = (range - bound) | 0;
-            code = (code - bound) | 0;
-            probs[p] = prob - (prob >>> 5);
-            symbol = (symbol << 1) | 1;
-          }
+          // Branch-free: literal bits are hard to predict, and a mispredicted branch costs more than this.
+          const bit = +(code >>> 0 >= bound >>> 0);
+          const mask = -bit;
+          range = bound ^ ((bound ^ (range - bound)) & mask);
+          code = (code - (bound & mask)) | 0;
+          // Moves prob toward 2048 (bit 0) or 31 (bit 1) by 1/32: the same rounding as the branchy update.
+          probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
+          symbol = (symbol << 1) | bit;
         }
         window[pos++] = symbol & 0xff;
         if (full < windowSize) full++;
@@ -241,7 +242,7 @@ export class LzmaDecoder {
       probs[p] = prob - (prob >>> 5);
 
       // A match or a repeated match.
-      p = IS_REP + state;
+      p = Model.IsRep + state;
       if ((range & 0xff000000) === 0) {
         range <<= 8;
         code = (code << 8) | (input[inPos++] as number);
@@ -249,11 +250,11 @@ export class LzmaDecoder {
       prob = probs[p]!;
       bound = Math.imul(range >>> 11, prob);
       let lengthBase: number;
-      if ((code ^ SIGN) < (bound ^ SIGN)) {
+      if (code >>> 0 < bound >>> 0) {
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
         state = state < 7 ? 7 : 10;
-        lengthBase = MATCH_LEN;
+        lengthBase = Model.MatchLen;
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
@@ -263,24 +264,24 @@ export class LzmaDecoder {
             offset: this.errorOffsetBase + inPos,
           });
         }
-        p = IS_REP_G0 + state;
+        p = Model.IsRepG0 + state;
         if ((range & 0xff000000) === 0) {
           range <<= 8;
           code = (code << 8) | (input[inPos++] as number);
         }
         prob = probs[p]!;
         bound = Math.imul(range >>> 11, prob);
-        if ((code ^ SIGN) < (bound ^ SIGN)) {
+        if (code >>> 0 < bound >>> 0) {
           range = bound;
           probs[p] = prob + ((2048 - prob) >>> 5);
-          p = IS_REP0_LONG + (state << 4) + posState;
+          p = Model.IsRep0Long + (state << 4) + posState;
           if ((range & 0xff000000) === 0) {
             range <<= 8;
             code = (code << 8) | (input[inPos++] as number);
           }
           prob = probs[p]!;
           bound = Math.imul(range >>> 11, prob);
-          if ((code ^ SIGN) < (bound ^ SIGN)) {
+          if (code >>> 0 < bound >>> 0) {
             // Short rep: one byte at distance rep0.
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
@@ -298,7 +299,7 @@ export class LzmaDecoder {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
-          p = IS_REP_G1 + state;
+          p = Model.IsRepG1 + state;
           if ((range & 0xff000000) === 0) {
             range <<= 8;
             code = (code << 8) | (input[inPos++] as number);
@@ -306,7 +307,7 @@ export class LzmaDecoder {
           prob = probs[p]!;
           bound = Math.imul(range >>> 11, prob);
           let distance: number;
-          if ((code ^ SIGN) < (bound ^ SIGN)) {
+          if (code >>> 0 < bound >>> 0) {
             range = bound;
             probs[p] = prob + ((2048 - prob) >>> 5);
             distance = rep1;
@@ -314,14 +315,14 @@ export class LzmaDecoder {
             range = (range - bound) | 0;
             code = (code - bound) | 0;
             probs[p] = prob - (prob >>> 5);
-            p = IS_REP_G2 + state;
+            p = Model.IsRepG2 + state;
             if ((range & 0xff000000) === 0) {
               range <<= 8;
               code = (code << 8) | (input[inPos++] as number);
             }
             prob = probs[p]!;
             bound = Math.imul(range >>> 11, prob);
-            if ((code ^ SIGN) < (bound ^ SIGN)) {
+            if (code >>> 0 < bound >>> 0) {
               range = bound;
               probs[p] = prob + ((2048 - prob) >>> 5);
               distance = rep2;
@@ -338,7 +339,7 @@ export class LzmaDecoder {
           rep0 = distance;
         }
         state = state < 7 ? 8 : 11;
-        lengthBase = REP_LEN;
+        lengthBase = Model.RepLen;
       }
 
       // Length: choice bits pick the low (2-9), mid (10-17) or high (18-273) tree.
@@ -352,10 +353,10 @@ export class LzmaDecoder {
       }
       prob = probs[p]!;
       bound = Math.imul(range >>> 11, prob);
-      if ((code ^ SIGN) < (bound ^ SIGN)) {
+      if (code >>> 0 < bound >>> 0) {
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
-        treeBase = lengthBase + LEN_LOW + (posState << 3);
+        treeBase = lengthBase + Model.LenLow + (posState << 3);
         treeLimit = 8;
         length = 2 - 8;
       } else {
@@ -369,17 +370,17 @@ export class LzmaDecoder {
         }
         prob = probs[p]!;
         bound = Math.imul(range >>> 11, prob);
-        if ((code ^ SIGN) < (bound ^ SIGN)) {
+        if (code >>> 0 < bound >>> 0) {
           range = bound;
           probs[p] = prob + ((2048 - prob) >>> 5);
-          treeBase = lengthBase + LEN_MID + (posState << 3);
+          treeBase = lengthBase + Model.LenMid + (posState << 3);
           treeLimit = 8;
           length = 10 - 8;
         } else {
           range = (range - bound) | 0;
           code = (code - bound) | 0;
           probs[p] = prob - (prob >>> 5);
-          treeBase = lengthBase + LEN_HIGH;
+          treeBase = lengthBase + Model.LenHigh;
           treeLimit = 256;
           length = 18 - 256;
         }
@@ -393,22 +394,18 @@ export class LzmaDecoder {
         }
         prob = probs[p]!;
         bound = Math.imul(range >>> 11, prob);
-        if ((code ^ SIGN) < (bound ^ SIGN)) {
-          range = bound;
-          probs[p] = prob + ((2048 - prob) >>> 5);
-          symbol <<= 1;
-        } else {
-          range = (range - bound) | 0;
-          code = (code - bound) | 0;
-          probs[p] = prob - (prob >>> 5);
-          symbol = (symbol << 1) | 1;
-        }
+        const bit = +(code >>> 0 >= bound >>> 0);
+        const mask = -bit;
+        range = bound ^ ((bound ^ (range - bound)) & mask);
+        code = (code - (bound & mask)) | 0;
+        probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
+        symbol = (symbol << 1) | bit;
       }
       length += symbol;
 
-      if (lengthBase === MATCH_LEN) {
+      if (lengthBase === Model.MatchLen) {
         // Distance: a 6-bit slot, then reverse-coded or direct bits and 4 align bits.
-        const treeStart = DIST_SLOT + ((length < 6 ? length - 2 : 3) << 6);
+        const treeStart = Model.DistSlot + ((length < 6 ? length - 2 : 3) << 6);
         symbol = 1;
         while (symbol < 64) {
           p = treeStart + symbol;
@@ -418,16 +415,12 @@ export class LzmaDecoder {
           }
           prob = probs[p]!;
           bound = Math.imul(range >>> 11, prob);
-          if ((code ^ SIGN) < (bound ^ SIGN)) {
-            range = bound;
-            probs[p] = prob + ((2048 - prob) >>> 5);
-            symbol <<= 1;
-          } else {
-            range = (range - bound) | 0;
-            code = (code - bound) | 0;
-            probs[p] = prob - (prob >>> 5);
-            symbol = (symbol << 1) | 1;
-          }
+          const bit = +(code >>> 0 >= bound >>> 0);
+          const mask = -bit;
+          range = bound ^ ((bound ^ (range - bound)) & mask);
+          code = (code - (bound & mask)) | 0;
+          probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
+          symbol = (symbol << 1) | bit;
         }
         const slot = symbol - 64;
         let distance: number;
@@ -435,9 +428,11 @@ export class LzmaDecoder {
           distance = slot;
         } else {
           const directBits = (slot >>> 1) - 1;
-          distance = directBits < 30 ? (2 | (slot & 1)) << directBits : (2 | (slot & 1)) * 0x40000000;
+          // int32 like every other hot value: distances of 2 GiB and more (beyond any encoder's
+          // dictionary) turn negative and are rejected below; the end marker's 0xffffffff is -1.
+          distance = (2 | (slot & 1)) << directBits;
           if (slot < 14) {
-            const reverseBase = DIST_SPECIAL + distance - slot;
+            const reverseBase = Model.DistSpecial + distance - slot;
             let m = 1;
             for (let i = 0; i < directBits; i++) {
               p = reverseBase + m;
@@ -447,17 +442,13 @@ export class LzmaDecoder {
               }
               prob = probs[p]!;
               bound = Math.imul(range >>> 11, prob);
-              if ((code ^ SIGN) < (bound ^ SIGN)) {
-                range = bound;
-                probs[p] = prob + ((2048 - prob) >>> 5);
-                m <<= 1;
-              } else {
-                range = (range - bound) | 0;
-                code = (code - bound) | 0;
-                probs[p] = prob - (prob >>> 5);
-                m = (m << 1) | 1;
-                distance += 1 << i;
-              }
+              const bit = +(code >>> 0 >= bound >>> 0);
+              const mask = -bit;
+              range = bound ^ ((bound ^ (range - bound)) & mask);
+              code = (code - (bound & mask)) | 0;
+              probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
+              m = (m << 1) | bit;
+              distance |= bit << i;
             }
           } else {
             let direct = 0;
@@ -467,36 +458,29 @@ export class LzmaDecoder {
                 code = (code << 8) | (input[inPos++] as number);
               }
               range >>>= 1;
-              if ((code ^ SIGN) >= (range ^ SIGN)) {
-                code = (code - range) | 0;
-                direct = (direct << 1) | 1;
-              } else {
-                direct <<= 1;
-              }
+              const bit = +(code >>> 0 >= range >>> 0);
+              code = (code - (range & -bit)) | 0;
+              direct = (direct << 1) | bit;
             }
-            distance += direct * 16;
+            distance = (distance + (direct << 4)) | 0;
             let m = 1;
             for (let i = 0; i < 4; i++) {
-              p = DIST_ALIGN + m;
+              p = Model.DistAlign + m;
               if ((range & 0xff000000) === 0) {
                 range <<= 8;
                 code = (code << 8) | (input[inPos++] as number);
               }
               prob = probs[p]!;
               bound = Math.imul(range >>> 11, prob);
-              if ((code ^ SIGN) < (bound ^ SIGN)) {
-                range = bound;
-                probs[p] = prob + ((2048 - prob) >>> 5);
-                m <<= 1;
-              } else {
-                range = (range - bound) | 0;
-                code = (code - bound) | 0;
-                probs[p] = prob - (prob >>> 5);
-                m = (m << 1) | 1;
-                distance += 1 << i;
-              }
+              const bit = +(code >>> 0 >= bound >>> 0);
+              const mask = -bit;
+              range = bound ^ ((bound ^ (range - bound)) & mask);
+              code = (code - (bound & mask)) | 0;
+              probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
+              m = (m << 1) | bit;
+              distance |= bit << i;
             }
-            if (distance === 0xffffffff) {
+            if (distance === -1) {
               this.endMarkerSeen = true;
               break;
             }
@@ -506,10 +490,10 @@ export class LzmaDecoder {
         rep2 = rep1;
         rep1 = rep0;
         rep0 = distance;
-        if (distance >= full) {
+        if (distance < 0 || distance >= full) {
           throw new InitkitError(
             'LZMA_CORRUPT',
-            `match distance ${distance + 1} reaches before the start of the data (${full} bytes of history)`,
+            `match distance ${(distance >>> 0) + 1} reaches before the start of the data (${full} bytes of history)`,
             { offset: this.errorOffsetBase + inPos },
           );
         }
