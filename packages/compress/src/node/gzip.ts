@@ -4,17 +4,13 @@
  * DEFLATE data and reports how many bytes it used.
  */
 import * as zlib from 'node:zlib';
-import { crc32 as coreCrc32, InitkitError } from '@initkit/core';
+import { crc32, InitkitError } from '@initkit/core';
 import { resolveLevel } from '../encode.js';
 import type { DecodeOptions, EncodeOptions } from '../format.js';
 import { readMemberHeader } from '../gzip/gzip.js';
 import { InputQueue, runComplete } from '../input-queue.js';
 import { checkOutput, concatBytes, outputLimits } from '../limits.js';
 
-// zlib.crc32 exists from Node 20.15/22.2; a named import would fail to link on Node 18, so look it up.
-const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array, previous?: number) => number }).crc32;
-const crc32: (data: Uint8Array, previous?: number) => number =
-  typeof zlibCrc32 === 'function' ? (data, previous = 0) => zlibCrc32(data, previous) : coreCrc32;
 const { constants, gzipSync, inflateRawSync } = zlib;
 
 export function decodeGzipNode(

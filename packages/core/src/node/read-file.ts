@@ -2,8 +2,8 @@
  * Read a whole file into memory, refusing files larger than a limit before allocating for them.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { InitkitError } from '../errors.js';
-import { DEFAULT_LIMITS } from '../limits.js';
+// By package name, not path: the Node build then shares the main entry's InitkitError class.
+import { DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 
 export async function readFileLimited(path: string, maxBytes = DEFAULT_LIMITS.maxOutputBytes): Promise<Uint8Array> {
   const info = await stat(path);
