@@ -187,6 +187,8 @@ export class LzmaDecoder {
       full = Math.min(full + count, windowSize);
       this.pendingLength -= count;
     }
+    // The byte before `pos` (literal context), kept in hand rather than read back from the window.
+    let previous = full === 0 ? 0 : window[pos === 0 ? windowSize - 1 : pos - 1]!;
 
     while (pos < stepEnd && inPos <= inSafe) {
       const posState = (pos - bias) & posMask;
@@ -201,7 +203,6 @@ export class LzmaDecoder {
         // Literal.
         range = bound;
         probs[p] = prob + ((2048 - prob) >>> 5);
-        const previous = full === 0 ? 0 : window[pos === 0 ? windowSize - 1 : pos - 1]!;
         const base = Model.Literal + Math.imul(0x300, (((pos - bias) & lpMask) << lc) + (previous >>> literalShift));
         symbol = 1;
         if (state >= 7) {
@@ -249,7 +250,8 @@ export class LzmaDecoder {
           probs[p] = prob + ((2048 - (2017 & mask) - prob) >> 5);
           symbol = (symbol << 1) | bit;
         }
-        window[pos++] = symbol & 0xff;
+        previous = symbol & 0xff;
+        window[pos++] = previous;
         if (full < windowSize) full++;
         state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
         continue;
@@ -305,7 +307,8 @@ export class LzmaDecoder {
             state = state < 7 ? 9 : 11;
             let src = pos - rep0 - 1;
             if (src < 0) src += windowSize;
-            window[pos++] = window[src]!;
+            previous = window[src]!;
+            window[pos++] = previous;
             if (full < windowSize) full++;
             continue;
           }
@@ -540,6 +543,7 @@ export class LzmaDecoder {
         }
       }
       full = Math.min(full + count, windowSize);
+      previous = window[pos - 1]!;
     }
 
     this.pos = pos;
