@@ -151,7 +151,12 @@ export class LzmaDecoder {
     }
   }
 
-  /** `decode`, but starting no new symbol once the window reaches `stepEnd` (a match may run past it). */
+  /**
+   * `decode`, but starting no new symbol once the window reaches `stepEnd` (a match may run past it).
+   * One loop with the range coder in locals: the bit decodes (literal, length and distance trees,
+   * direct and align bits) are written out in each place rather than called: this is the hottest loop
+   * of the decoder and keeps range and code in registers, so similar eight-line blocks recur on purpose.
+   */
   private decodeStep(input: Uint8Array, inPos: number, inSafe: number, outLimit: number, stepEnd: number): number {
     const probs = this.probs;
     const window = this.window;
