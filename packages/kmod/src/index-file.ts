@@ -176,11 +176,6 @@ export class KmodIndex {
   }
 }
 
-interface PendingValue extends IndexValue {
-  /** Insertion order: among equal priorities the newest value comes first, as depmod orders them. */
-  sequence: number;
-}
-
 /**
  * Builds an index in memory and serializes it the way depmod does. Keys are collected first and the
  * trie is laid out from the sorted keys in one pass: the trie for a set of keys is unique (each node
@@ -188,8 +183,13 @@ interface PendingValue extends IndexValue {
  * same bytes as depmod's insert-and-split, without building and splitting nodes one key at a time.
  */
 export class KmodIndexBuilder {
-  private readonly keys = new Map<string, PendingValue[]>();
-  private sequence = 0;
+  /** Each key's values, kept in their output order as they are inserted (no sort when writing). */
+  private readonly keys = new Map<string, IndexValue[]>();
+  /**
+   * A size the index will most likely fit in (keys, values and node overhead), kept up to date by
+   * insert() so serialize() allocates once without another pass over every key.
+   */
+  private estimatedSize = 64;
 
   /**
    * Adds `value` under `key` with `priority` (lower first; among equal priorities the newest comes
@@ -198,13 +198,21 @@ export class KmodIndexBuilder {
    */
   insert(key: string, value: string, priority: number): boolean {
     const values = this.keys.get(key);
-    const entry = { priority, value, sequence: this.sequence++ };
+    const entry = { priority, value };
+    this.estimatedSize += value.length + 5;
     if (!values) {
+      this.estimatedSize += key.length + 24;
       this.keys.set(key, [entry]);
       return false;
     }
-    const duplicate = values.some((existing) => existing.value === value);
-    values.push(entry);
+    let duplicate = false;
+    for (let k = 0; k < values.length; k++) if (values[k]!.value === value) duplicate = true;
+    // Lowest priority first, and the newest first among equal priorities: before every value whose
+    // priority is not lower.
+    let at = values.length;
+    while (at > 0 && values[at - 1]!.priority >= priority) at--;
+    if (at === values.length) values.push(entry);
+    else values.splice(at, 0, entry);
     return duplicate;
   }
 
@@ -242,7 +250,7 @@ export class KmodIndexBuilder {
       const limit = Math.min(first.length, last.length);
       while (end < limit && first.charCodeAt(end) === last.charCodeAt(end)) end++;
     }
-    let values: PendingValue[] | undefined;
+    let values: IndexValue[] | undefined;
     let next = lo;
     if (first.length === end) {
       values = this.keys.get(first)!;
@@ -275,43 +283,20 @@ export class KmodIndexBuilder {
       offset |= NODE_PREFIX;
     }
     if (top > base) {
-      const stack = out.stack;
-      const low = stack[base]!;
-      const high = stack[top - 2]!;
-      out.reserve(2 + (high - low + 1) * 4);
-      out.u8(low);
-      out.u8(high);
-      let k = base;
-      for (let ch = low; ch <= high; ch++) {
-        if (stack[k] === ch) {
-          out.u32(stack[k + 1]!);
-          k += 2;
-        } else out.u32(0);
-      }
+      out.childTable(base, top);
       out.stackTop = base;
       offset |= NODE_CHILDREN;
     }
     if (values) {
-      const sorted =
-        values.length === 1 ? values : [...values].sort((a, b) => a.priority - b.priority || b.sequence - a.sequence);
-      out.u32(sorted.length);
-      for (const { priority, value } of sorted) {
+      out.u32(values.length);
+      for (let k = 0; k < values.length; k++) {
+        const { priority, value } = values[k]!;
         out.u32(priority);
         out.ascii(value, 0, value.length);
       }
       offset |= NODE_VALUES;
     }
     return offset >>> 0;
-  }
-
-  /** A size the index will most likely fit in (keys, values and node overhead), to allocate once. */
-  private get estimatedSize(): number {
-    let size = 64;
-    for (const [key, values] of this.keys) {
-      size += key.length + 24;
-      for (const { value } of values) size += value.length + 5;
-    }
-    return size;
   }
 }
 
@@ -333,6 +318,32 @@ class IndexOutput {
     this.stack[this.stackTop++] = offset;
   }
 
+  /**
+   * Writes the child range and offset table of the pending children stack[base..top): one u32 per
+   * character from the first child's to the last's, 0 where there is no child. Written in one loop:
+   * the tables are most of an index's bytes (hundreds of thousands of slots in a tree's indexes).
+   */
+  childTable(base: number, top: number): void {
+    const stack = this.stack;
+    const low = stack[base]!;
+    const high = stack[top - 2]!;
+    this.reserve(2 + (high - low + 1) * 4);
+    const bytes = this.bytes;
+    let at = this.length;
+    bytes[at++] = low;
+    bytes[at++] = high;
+    // Nothing is ever written past `length`, so the bytes there are zero: empty slots are skipped.
+    for (let k = base; k < top; k += 2) {
+      const slot = at + (stack[k]! - low) * 4;
+      const offset = stack[k + 1]!;
+      bytes[slot] = offset >>> 24;
+      bytes[slot + 1] = offset >>> 16;
+      bytes[slot + 2] = offset >>> 8;
+      bytes[slot + 3] = offset;
+    }
+    this.length = at + (high - low + 1) * 4;
+  }
+
   constructor(capacity: number) {
     this.bytes = new Uint8Array(Math.max(capacity, 64));
   }
@@ -343,11 +354,6 @@ class IndexOutput {
     const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
-  }
-
-  u8(value: number): void {
-    this.reserve(1);
-    this.bytes[this.length++] = value;
   }
 
   u32(value: number): void {

@@ -61,7 +61,10 @@ function depmodInfo(section: Uint8Array, sectionOffset: number): ModinfoEntry[] 
     }
     let stop = section.indexOf(0, position);
     if (stop < 0) stop = end;
-    for (const { key, bytes } of DEPMOD_KEYS) {
+    // An indexed loop: it runs for every entry of every module, mostly before V8 optimizes it, and
+    // the interpreter's iterator protocol costs more than the comparisons.
+    for (let k = 0; k < DEPMOD_KEYS.length; k++) {
+      const { key, bytes } = DEPMOD_KEYS[k]!;
       if (section[position] !== bytes[0]) continue;
       let i = 1;
       while (i < bytes.length && section[position + i] === bytes[i]) i++;
