@@ -59,7 +59,9 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
     const sectionAt = is64 ? 6 : 14;
     const end = symtab.offset + symtab.size;
     const table = { start: strtab.offset, size: strtab.size };
-    const crcFirst = CRC_PREFIX_BYTES[0]!;
+    // "__crc_" is told from the many other "__" names (__func__, __UNIQUE_ID_*, __param_*, ...) by
+    // its third byte, checked before the full prefix.
+    const crcThird = CRC_PREFIX_BYTES[2]!;
     for (let at = symtab.offset + entrySize; at < end; at += entrySize) {
       const nameOffset = view.getUint32(at, littleEndian);
       const info = bytes[at + infoAt]!;
@@ -74,7 +76,7 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
         if (info >> 4 === STB_WEAK) weakImports.add(name);
       } else if (
         nameOffset < strtab.size &&
-        bytes[strtab.offset + nameOffset] === crcFirst &&
+        bytes[strtab.offset + nameOffset + 2] === crcThird &&
         elf.nameStartsWith(table, nameOffset, CRC_PREFIX_BYTES)
       ) {
         const start = strtab.offset + nameOffset;
