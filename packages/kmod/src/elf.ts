@@ -271,21 +271,10 @@ export class ElfFile {
    * undefined when the module has no .symtab. Entries past the end or names outside the table throw.
    */
   symbols(): ElfSymbol[] | undefined {
-    const symtab = this.section('.symtab');
-    if (!symtab) return undefined;
-    const strtab = this.sectionAt(symtab.link) ?? this.section('.strtab');
-    if (!strtab) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
-    }
+    const table = this.symbolTable();
+    if (!table) return undefined;
+    const { symtab, strtab, entrySize } = table;
     const is64 = this.elfClass === 64;
-    const entrySize = is64 ? 24 : 16;
-    if (symtab.size % entrySize !== 0) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_SECTION',
-        `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
-        { offset: symtab.offset },
-      );
-    }
     const count = symtab.size / entrySize;
     const symbols: ElfSymbol[] = [];
     for (let i = 1; i < count; i++) {
@@ -303,6 +292,28 @@ export class ElfFile {
       });
     }
     return symbols;
+  }
+
+  /**
+   * The .symtab section with its string table and entry size, checked: a link to no section, or a size
+   * that is not a whole number of entries, throws KMOD_ELF_BAD_SECTION. Undefined without a .symtab.
+   */
+  symbolTable(): { symtab: ElfSection; strtab: ElfSection; entrySize: number } | undefined {
+    const symtab = this.section('.symtab');
+    if (!symtab) return undefined;
+    const strtab = this.sectionAt(symtab.link) ?? this.section('.strtab');
+    if (!strtab) {
+      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
+    }
+    const entrySize = this.elfClass === 64 ? 24 : 16;
+    if (symtab.size % entrySize !== 0) {
+      throw new InitkitError(
+        'KMOD_ELF_BAD_SECTION',
+        `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
+        { offset: symtab.offset },
+      );
+    }
+    return { symtab, strtab, entrySize };
   }
 
   /** The NUL-terminated name at `index` in the string table at [start, start + size). */

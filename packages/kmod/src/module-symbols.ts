@@ -36,21 +36,10 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
   const exports: string[] = [];
   const imports: string[] = [];
   const weakImports = new Set<string>();
-  const symtab = elf.section('.symtab');
-  if (symtab) {
-    const strtab = elf.sectionAt(symtab.link) ?? elf.section('.strtab');
-    if (!strtab) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
-    }
+  const symbolTable = elf.symbolTable();
+  if (symbolTable) {
+    const { symtab, strtab, entrySize } = symbolTable;
     const is64 = elf.elfClass === 64;
-    const entrySize = is64 ? 24 : 16;
-    if (symtab.size % entrySize !== 0) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_SECTION',
-        `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
-        { offset: symtab.offset },
-      );
-    }
     // A hot loop over every symbol of every module: read the fields in place and decode only the
     // names depmod uses (undefined symbols, and defined ones that start with "__crc_").
     const { bytes, view, littleEndian } = elf;
