@@ -3,6 +3,7 @@
  * and encode gzip, lzma or legacy lz4, as `xz -dc` / `gzip -c` would, with typed errors.
  */
 import {
+  COMPRESSION_FORMATS,
   type CompressionFormat,
   decodeChunks,
   detect,
@@ -23,6 +24,9 @@ function parseFormat(text: string | undefined, allowed: readonly CompressionForm
   }
   return text;
 }
+
+/** What `encode` offers: the encodable formats less `none` (copying a file needs no command). */
+const ENCODED_FORMATS = ENCODABLE_FORMATS.filter((format) => format !== 'none');
 
 function parseLevel(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -73,17 +77,7 @@ export function registerCompress(compress: Command): void {
     .option('-F, --format <format>', 'decode as this format instead of detecting it')
     .option('--max-output <bytes>', 'refuse to produce more than this many bytes')
     .action(async (file: string, options: { output: string; format?: string; maxOutput?: string }) => {
-      const format = parseFormat(options.format, [
-        'gzip',
-        'bzip2',
-        'lzma',
-        'xz',
-        'lzo',
-        'lz4',
-        'lz4-frame',
-        'zstd',
-        'none',
-      ]);
+      const format = parseFormat(options.format, COMPRESSION_FORMATS);
       if (options.maxOutput !== undefined && !/^\d+$/.test(options.maxOutput)) {
         throw new UsageError(`invalid --max-output ${options.maxOutput}: expected a byte count`);
       }
@@ -94,15 +88,13 @@ export function registerCompress(compress: Command): void {
 
   compress
     .command('encode')
-    .description(
-      `compress a file as ${ENCODABLE_FORMATS.filter((f) => f !== 'none').join(', ')} (lz4 is the kernel's legacy lz4)`,
-    )
+    .description(`compress a file as ${ENCODED_FORMATS.join(', ')} (lz4 is the kernel's legacy lz4)`)
     .argument('<file>', 'file to compress')
-    .requiredOption('-f, --format <format>', 'gzip, lzma or lz4')
+    .requiredOption('-f, --format <format>', ENCODED_FORMATS.join(', '))
     .option('-l, --level <level>', 'compression level 1-9 (gzip, lzma)')
     .option('-o, --output <file>', 'output file, replaced atomically ("-" for stdout)', '-')
     .action(async (file: string, options: { format: string; level?: string; output: string }) => {
-      const format = parseFormat(options.format, ['gzip', 'lzma', 'lz4'])!;
+      const format = parseFormat(options.format, ENCODED_FORMATS)!;
       const level = parseLevel(options.level);
       const input = await readInput(file);
       await writeOutput(options.output, encode(format, input, { level }));
