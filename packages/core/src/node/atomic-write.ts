@@ -5,7 +5,6 @@
  * and /etc (where a zero-length kernel or initrd would not boot) and an option elsewhere, since an
  * fsync of a large file costs more than writing it.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -30,10 +29,9 @@ export async function writeFileAtomic(
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
   const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = options.mode ?? (await existingMode(path)) ?? 0o644;
   const durable = options.durable ?? isSystemBootPath(path);
-  const handle = await open(temporary, 'wx', mode);
+  const { temporary, handle } = await createTemporary(directory, basename(path), mode);
   try {
     const chunks = data instanceof Uint8Array ? [data] : data;
     for (const chunk of chunks) await handle.write(chunk);
@@ -47,6 +45,27 @@ export async function writeFileAtomic(
     throw error;
   }
   if (durable) await syncDirectory(directory);
+}
+
+/** Temporary names tried before giving up on a directory full of leftovers. */
+const TEMPORARY_ATTEMPTS = 16;
+let temporaryCounter = 0;
+
+/**
+ * A new file next to the target, created exclusively ('wx'), so a name already taken (a leftover, or
+ * another writer) is never truncated: the next name is tried instead. The name needs to be unlikely,
+ * not secret, so no node:crypto (loading it costs a few milliseconds of every command's start-up).
+ */
+async function createTemporary(directory: string, name: string, mode: number) {
+  for (let attempt = 1; ; attempt++) {
+    const unique = `${process.pid}.${++temporaryCounter}.${Math.random().toString(36).slice(2, 8)}`;
+    const temporary = join(directory, `.${name}.${unique}.tmp`);
+    try {
+      return { temporary, handle: await open(temporary, 'wx', mode) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === TEMPORARY_ATTEMPTS) throw error;
+    }
+  }
 }
 
 async function existingMode(path: string): Promise<number | undefined> {

@@ -5,18 +5,16 @@
  * are read whole and handed to the caller's decompressor: this file does not load @initkit/compress,
  * so `depmod` of an uncompressed tree never pays for loading it.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitkitError } from '@initkit/core';
 import type { DepmodModule } from '../depmod.js';
 import { ElfFile } from '../elf.js';
 import { Latin1Interner } from '../interner.js';
 import { type ModinfoEntry, parseModinfo } from '../modinfo.js';
-import { isElf } from '../module-compression.js';
 import { isModuleFileName } from '../module-name.js';
 import { readModuleSymbols } from '../module-symbols.js';
-
-const DEPMOD_SECTIONS = ['.modinfo', '.symtab', '.strtab', '__versions', '__ksymtab_strings'];
+import { NOT_ELF, readModuleSections } from './module-sections.js';
 
 /** Module files under `directory`, as sorted paths relative to it (directories named `source`/`build` skipped). */
 export function listModuleFiles(directory: string): string[] {
@@ -101,15 +99,27 @@ export function readDepmodModuleFile(
   decompress: ModuleDecompressor | undefined,
 ): DepmodModule | undefined {
   try {
-    const elf = readElfSections(fullPath, decompress);
-    if (!elf) return undefined;
-    const modinfo = elf.section('.modinfo');
-    const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
-    const { exports, imports } = readModuleSymbols(elf, { interner: symbolNames });
-    return { path, info, exports, imports };
+    let elf = readModuleSections(fullPath, scratchWithCapacity);
+    if (elf === NOT_ELF) {
+      if (!decompress) return undefined;
+      elf = new ElfFile(decompress(new Uint8Array(readFileSync(fullPath))));
+    }
+    // The scratch buffer grows without limit.
+    return depmodModuleOf(elf as ElfFile, path);
   } catch (error) {
     throw error instanceof InitkitError ? error.withSource(fullPath) : error;
   }
+}
+
+/**
+ * What depmod needs from a module's ELF sections (read by readModuleSections), `path` being its path
+ * in the tree. Keeps no reference to the ELF bytes, which the caller may reuse at once.
+ */
+export function depmodModuleOf(elf: ElfFile, path: string): DepmodModule {
+  const modinfo = elf.section('.modinfo');
+  const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
+  const { exports, imports } = readModuleSymbols(elf, { interner: symbolNames });
+  return { path, info, exports, imports };
 }
 
 /** The full paths of `paths` under `directory`, as join() gives them (normalized once for the directory). */
@@ -122,8 +132,8 @@ export function modulePaths(directory: string, paths: readonly string[]): string
 const UNCLEAN_PATH = /^\/|\/\/|(^|\/)\.\.?(\/|$)/;
 
 /**
- * One scratch buffer for every file: readDepmodModuleFile turns what it needs into strings before the
- * next file is read, so a whole tree costs one allocation the size of its largest module.
+ * One scratch buffer for every file read on this thread: readDepmodModuleFile turns what it needs into
+ * strings before the next file is read, so a whole tree costs one allocation the size of its largest module.
  */
 let scratch: Uint8Array = new Uint8Array(1 << 20);
 
@@ -135,126 +145,4 @@ function scratchWithCapacity(size: number): Uint8Array {
     scratch = grown;
   }
   return scratch;
-}
-
-/**
- * An ElfFile over a buffer the size of the file in which only the header, the section table, the
- * section names and the depmod sections were read (the rest is never looked at).
- */
-function readElfSections(path: string, decompress: ModuleDecompressor | undefined): ElfFile | undefined {
-  const fd = openSync(path, 'r');
-  try {
-    const headLength = readAt(fd, scratchWithCapacity(64), 0, 64);
-    let bytes = scratch;
-    if (!isElf(bytes.subarray(0, headLength))) {
-      return decompress ? new ElfFile(decompress(new Uint8Array(readFileSync(path)))) : undefined;
-    }
-    const is64 = bytes[4] === 2;
-    const little = bytes[5] === 1;
-    const hasHeader = headLength >= (is64 ? 64 : 52);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
-    const tableOffset = !hasHeader ? 0 : is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
-    const entrySize = hasHeader ? view.getUint16(is64 ? 58 : 46, little) : 0;
-    const count = hasHeader ? view.getUint16(is64 ? 60 : 48, little) : 0;
-    const namesIndex = hasHeader ? view.getUint16(is64 ? 62 : 50, little) : 0;
-    // The section table ends a module, after its name table (.shstrtab) and before the signature: one
-    // read from a little before the table to a little past it covers both, and, ending short at the
-    // end of the file, gives the file's size without an fstat.
-    let size = -1;
-    let tailStart = Math.max(0, tableOffset - NAMES_SLACK);
-    if (hasHeader && tableOffset >= 64) {
-      const guessEnd = tableOffset + entrySize * count + SIGNATURE_SLACK;
-      if (guessEnd <= MAX_GUESSED_SIZE) {
-        bytes = scratchWithCapacity(guessEnd);
-        // One pread: on a regular file only the end of the file makes it come up short.
-        const got = readSync(fd, bytes, tailStart, guessEnd - tailStart, tailStart);
-        if (got > 0 && tailStart + got < guessEnd) size = tailStart + got;
-      }
-    }
-    if (size < 0) {
-      size = fstatSync(fd).size;
-      bytes = scratchWithCapacity(size);
-      tailStart = Math.min(size, tailStart);
-      if (size - tailStart > MAX_TAIL_BYTES) tailStart = size - Math.min(size, DEFAULT_TAIL_BYTES);
-      readAt(fd, bytes, 0, Math.min(size, 64));
-      readAt(fd, bytes, tailStart, size - tailStart);
-    }
-    bytes = bytes.subarray(0, size);
-    if (size >= 64 || (hasHeader && size >= 52)) {
-      readMissing(fd, bytes, tableOffset, entrySize * count, tailStart);
-      readSection(fd, bytes, tableOffset + namesIndex * entrySize, is64, little, tailStart);
-    }
-    const elf = new ElfFile(bytes);
-    // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
-    elf.findSections(DEPMOD_SECTIONS);
-    const wanted = DEPMOD_SECTIONS.map((name) => elf.section(name)).filter((section) => section !== undefined);
-    const symtab = elf.section('.symtab');
-    const linked = symtab ? elf.sectionAt(symtab.link) : undefined;
-    if (linked && !wanted.includes(linked)) wanted.push(linked);
-    wanted.sort((a, b) => a.offset - b.offset);
-    let start = -1;
-    let end = -1;
-    for (const section of wanted) {
-      if (section.size === 0) continue;
-      if (start >= 0 && section.offset <= end + MERGE_GAP) {
-        end = Math.max(end, section.offset + section.size);
-        continue;
-      }
-      if (start >= 0) readMissing(fd, bytes, start, end - start, tailStart);
-      start = section.offset;
-      end = section.offset + section.size;
-    }
-    if (start >= 0) readMissing(fd, bytes, start, end - start, tailStart);
-    return elf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The tail read of each module starts NAMES_SLACK bytes before its section table (the section names
- * sit there); a table that is not at the end of the file (more than MAX_TAIL_BYTES from it) is read
- * on its own after a tail of DEFAULT_TAIL_BYTES. Reads of sections closer than MERGE_GAP are merged.
- */
-const NAMES_SLACK = 2048;
-/** Bytes read past the section table: a module signature (about 700 bytes) and the file's end. */
-const SIGNATURE_SLACK = 4096;
-/** A section table this far into a file is read after an fstat (a corrupt header, or a huge file). */
-const MAX_GUESSED_SIZE = 1 << 30;
-const MAX_TAIL_BYTES = 256 * 1024;
-const DEFAULT_TAIL_BYTES = 16 * 1024;
-const MERGE_GAP = 16 * 1024;
-
-/** Reads [offset, offset + length) unless it lies inside the tail already read from `tailStart`. */
-function readMissing(fd: number, bytes: Uint8Array, offset: number, length: number, tailStart: number): void {
-  if (offset >= tailStart) return;
-  readAt(fd, bytes, offset, Math.min(length, tailStart - offset));
-}
-
-/** Reads the contents of the section whose header is at `headerOffset` (already read). */
-function readSection(
-  fd: number,
-  bytes: Uint8Array,
-  headerOffset: number,
-  is64: boolean,
-  little: boolean,
-  tailStart: number,
-): void {
-  if (headerOffset + (is64 ? 40 : 24) > bytes.length) return;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + headerOffset, is64 ? 40 : 24);
-  const offset = is64 ? Number(view.getBigUint64(24, little)) : view.getUint32(16, little);
-  const length = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(20, little);
-  readMissing(fd, bytes, offset, length, tailStart);
-}
-
-/** Reads bytes [offset, offset + length) of the file into the same place of `bytes`, clipped to its end; returns the count read. */
-function readAt(fd: number, bytes: Uint8Array, offset: number, length: number): number {
-  const end = Math.min(offset + length, bytes.length);
-  let position = offset;
-  while (position < end) {
-    const read = readSync(fd, bytes, position, end - position, position);
-    if (read === 0) break;
-    position += read;
-  }
-  return Math.max(0, position - offset);
 }
