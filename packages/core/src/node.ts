@@ -2,5 +2,10 @@
  * @initkit/core/node: Node-only helpers shared by the CLI and the apps: atomic file replacement and
  * bounded file reads.
  */
-export { isSystemBootPath, type WriteFileAtomicOptions, writeFileAtomic } from './node/atomic-write.js';
+export {
+  isSystemBootPath,
+  type WriteFileAtomicOptions,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './node/atomic-write.js';
 export { readFileLimited } from './node/read-file.js';

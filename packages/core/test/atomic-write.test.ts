@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
-import { isSystemBootPath, readFileLimited, writeFileAtomic } from '../src/node.js';
+import { isSystemBootPath, readFileLimited, writeFileAtomic, writeFileAtomicSync } from '../src/node.js';
 
 const tempDir = useTempDir();
 
@@ -28,6 +28,45 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(path, failing)).rejects.toThrow('disk on fire');
     expect(readFileSync(path, 'utf8')).toBe('precious');
     expect(readdirSync(tempDir()).filter((name) => name.includes('keep'))).toEqual(['keep.img']);
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  it('replaces a file, keeps its mode and leaves no temporary behind', () => {
+    const path = join(tempDir(), 'modules.dep');
+    writeFileSync(path, 'old', { mode: 0o640 });
+    writeFileAtomicSync(path, [new TextEncoder().encode('new '), new TextEncoder().encode('content')], {
+      durable: true,
+    });
+    expect(readFileSync(path, 'utf8')).toBe('new content');
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(readdirSync(tempDir()).filter((name) => name.includes('modules.dep'))).toEqual(['modules.dep']);
+  });
+
+  it('gives a new file the mode asked for, whatever the umask', () => {
+    const path = join(tempDir(), 'fresh');
+    const previous = process.umask(0o077);
+    try {
+      writeFileAtomicSync(path, new Uint8Array([1, 2, 3]), { mode: 0o644 });
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+    expect([...readFileSync(path)]).toEqual([1, 2, 3]);
+  });
+
+  it('leaves the old file when writing fails', () => {
+    const path = join(tempDir(), 'keep.bin');
+    writeFileSync(path, 'precious');
+    const failing = {
+      *[Symbol.iterator]() {
+        yield new TextEncoder().encode('partial');
+        throw new Error('disk on fire');
+      },
+    };
+    expect(() => writeFileAtomicSync(path, failing)).toThrow('disk on fire');
+    expect(readFileSync(path, 'utf8')).toBe('precious');
+    expect(readdirSync(tempDir()).filter((name) => name.includes('keep.bin'))).toEqual(['keep.bin']);
   });
 });
 

@@ -80,7 +80,23 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
     dependencies: allDependencies(node).map((dep) => dep.path),
   }));
 
+  // One function per file: depmod() runs once, so V8 optimizes each loop on the stack (OSR); code
+  // after an optimized loop that has not run yet would deoptimize the whole function when reached.
   const files = new Map<string, Uint8Array>();
+  writeDependencies(files, entries);
+  writeAliases(files, nodes);
+  files.set('modules.softdep', encoder.encode(softdeps(nodes)));
+  writeSymbols(files, owners);
+  if (options.builtin !== undefined) files.set('modules.builtin.bin', builtinIndex(options.builtin));
+  if (options.builtinModinfo !== undefined) {
+    files.set('modules.builtin.alias.bin', builtinAliasIndex(options.builtinModinfo));
+  }
+  files.set('modules.devname', encoder.encode(devnames(nodes)));
+  return { modules: entries, files };
+}
+
+/** modules.dep and modules.dep.bin. */
+function writeDependencies(files: Map<string, Uint8Array>, entries: readonly DepmodEntry[]): void {
   const dep: string[] = [];
   const depIndex = new KmodIndexBuilder();
   for (let i = 0; i < entries.length; i++) {
@@ -91,7 +107,10 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
   }
   files.set('modules.dep', encoder.encode(dep.join('')));
   files.set('modules.dep.bin', depIndex.serialize());
+}
 
+/** modules.alias and modules.alias.bin. */
+function writeAliases(files: Map<string, Uint8Array>, nodes: readonly Node[]): void {
   const alias = ['# Aliases extracted from modules themselves.\n'];
   const aliasIndex = new KmodIndexBuilder();
   for (const node of nodes) {
@@ -104,13 +123,19 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
   }
   files.set('modules.alias', encoder.encode(alias.join('')));
   files.set('modules.alias.bin', aliasIndex.serialize());
+}
 
+/** modules.softdep. */
+function softdeps(nodes: readonly Node[]): string {
   let softdep = '# Soft dependencies extracted from modules themselves.\n';
   for (const node of nodes) {
     for (const { key, value } of node.source.info) if (key === 'softdep') softdep += `softdep ${node.name} ${value}\n`;
   }
-  files.set('modules.softdep', encoder.encode(softdep));
+  return softdep;
+}
 
+/** modules.symbols and modules.symbols.bin. */
+function writeSymbols(files: Map<string, Uint8Array>, owners: ReadonlyMap<string, Node>): void {
   const symbols = ['# Aliases for symbols, used by symbol_request().\n'];
   const symbolIndex = new KmodIndexBuilder();
   for (const [symbol, owner] of owners) {
@@ -119,23 +144,24 @@ export function depmod(modules: readonly DepmodModule[], options: DepmodOptions 
   }
   files.set('modules.symbols', encoder.encode(symbols.join('')));
   files.set('modules.symbols.bin', symbolIndex.serialize());
+}
 
-  if (options.builtin !== undefined) {
-    const builtinIndex = new KmodIndexBuilder();
-    for (const path of parseBuiltin(options.builtin)) builtinIndex.insert(moduleNameFromPath(path), '', 0);
-    files.set('modules.builtin.bin', builtinIndex.serialize());
+/** modules.builtin.bin: the built-in modules' names, from modules.builtin. */
+function builtinIndex(builtin: string): Uint8Array {
+  const index = new KmodIndexBuilder();
+  for (const path of parseBuiltin(builtin)) index.insert(moduleNameFromPath(path), '', 0);
+  return index.serialize();
+}
+
+/** modules.builtin.alias.bin: the built-in modules' aliases, from modules.builtin.modinfo. */
+function builtinAliasIndex(builtinModinfo: Uint8Array): Uint8Array {
+  const index = new KmodIndexBuilder();
+  for (const { module, key, value } of parseBuiltinModinfo(builtinModinfo)) {
+    if (key !== 'alias' || value === '') continue;
+    const normalized = normalizeAlias(value);
+    if (normalized !== undefined) index.insert(normalized, module, 0);
   }
-  if (options.builtinModinfo !== undefined) {
-    const builtinAliasIndex = new KmodIndexBuilder();
-    for (const { module, key, value } of parseBuiltinModinfo(options.builtinModinfo)) {
-      if (key !== 'alias' || value === '') continue;
-      const normalized = normalizeAlias(value);
-      if (normalized !== undefined) builtinAliasIndex.insert(normalized, module, 0);
-    }
-    files.set('modules.builtin.alias.bin', builtinAliasIndex.serialize());
-  }
-  files.set('modules.devname', encoder.encode(devnames(nodes)));
-  return { modules: entries, files };
+  return index.serialize();
 }
 
 /**

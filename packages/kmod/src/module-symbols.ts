@@ -13,12 +13,13 @@ export interface ModuleSymbols {
   /** Needed symbol names: undefined symbols in .symtab order, then unused __versions entries. */
   imports: string[];
   /** Of `imports`, those bound weakly (STB_WEAK): an unresolved weak symbol is not an error. */
-  weakImports: Set<string>;
+  weakImports: ReadonlySet<string>;
 }
 
 const CRC_PREFIX = '__crc_';
 const CRC_PREFIX_BYTES = new TextEncoder().encode(CRC_PREFIX);
 const STB_WEAK = 2;
+const NO_WEAK_IMPORTS: ReadonlySet<string> = new Set();
 const STT_REGISTER = 13;
 
 export interface ReadModuleSymbolsOptions {
@@ -35,7 +36,8 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
   interner?.newGeneration();
   const exports: string[] = [];
   const imports: string[] = [];
-  const weakImports = new Set<string>();
+  // Most modules have no weak imports: one shared empty set instead of one per module of a tree.
+  let weakImports: Set<string> | undefined;
   const symbolTable = elf.symbolTable();
   if (symbolTable) {
     const { symtab, strtab, entrySize } = symbolTable;
@@ -62,7 +64,7 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
         const name = decodeName(bytes, start, nameEnd);
         interner?.markLast();
         imports.push(name);
-        if (info >> 4 === STB_WEAK) weakImports.add(name);
+        if (info >> 4 === STB_WEAK) (weakImports ??= new Set()).add(name);
       } else if (
         nameOffset < strtab.size &&
         bytes[strtab.offset + nameOffset + 2] === crcThird &&
@@ -89,7 +91,7 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
       for (const name of versions) if (!used.has(name)) imports.push(name);
     }
   }
-  return { exports, imports, weakImports };
+  return { exports, imports, weakImports: weakImports ?? NO_WEAK_IMPORTS };
 }
 
 /** The NUL-separated names in __ksymtab_strings (kernels and modules built without modversions). */

@@ -5,6 +5,16 @@
  * and /etc (where a zero-length kernel or initrd would not boot) and an option elsewhere, since an
  * fsync of a large file costs more than writing it.
  */
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -56,14 +66,23 @@ let temporaryCounter = 0;
  * another writer) is never truncated: the next name is tried instead. The name needs to be unlikely,
  * not secret, so no node:crypto (loading it costs a few milliseconds of every command's start-up).
  */
+function temporaryName(directory: string, name: string): string {
+  const unique = `${process.pid}.${++temporaryCounter}.${Math.random().toString(36).slice(2, 8)}`;
+  return join(directory, `.${name}.${unique}.tmp`);
+}
+
+/** Whether a failed exclusive create should be tried again under another name. */
+function retryName(error: unknown, attempt: number): boolean {
+  return (error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < TEMPORARY_ATTEMPTS;
+}
+
 async function createTemporary(directory: string, name: string, mode: number) {
   for (let attempt = 1; ; attempt++) {
-    const unique = `${process.pid}.${++temporaryCounter}.${Math.random().toString(36).slice(2, 8)}`;
-    const temporary = join(directory, `.${name}.${unique}.tmp`);
+    const temporary = temporaryName(directory, name);
     try {
       return { temporary, handle: await open(temporary, 'wx', mode) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === TEMPORARY_ATTEMPTS) throw error;
+      if (!retryName(error, attempt)) throw error;
     }
   }
 }
@@ -84,5 +103,65 @@ async function syncDirectory(directory: string): Promise<void> {
     // Some file systems refuse fsync on a directory; the rename itself already happened.
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * writeFileAtomic with synchronous calls: for a program that writes a few files and has nothing else
+ * to do meanwhile (depmod writes ten), the thread-pool round trips of the promise API cost more than
+ * the writes themselves.
+ */
+export function writeFileAtomicSync(
+  path: string,
+  data: Uint8Array | Iterable<Uint8Array>,
+  options: WriteFileAtomicOptions = {},
+): void {
+  const directory = dirname(path);
+  const mode = options.mode ?? existingModeSync(path) ?? 0o644;
+  const durable = options.durable ?? isSystemBootPath(path);
+  const { temporary, fd } = createTemporarySync(directory, basename(path), mode);
+  let open = true;
+  try {
+    const chunks = data instanceof Uint8Array ? [data] : data;
+    for (const chunk of chunks) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    }
+    fchmodSync(fd, mode);
+    if (durable) fsyncSync(fd);
+    open = false;
+    closeSync(fd);
+    renameSync(temporary, path);
+  } catch (error) {
+    if (open) closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  if (durable) syncDirectorySync(directory);
+}
+
+function createTemporarySync(directory: string, name: string, mode: number) {
+  for (let attempt = 1; ; attempt++) {
+    const temporary = temporaryName(directory, name);
+    try {
+      return { temporary, fd: openSync(temporary, 'wx', mode) };
+    } catch (error) {
+      if (!retryName(error, attempt)) throw error;
+    }
+  }
+}
+
+function existingModeSync(path: string): number | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? stats.mode & 0o7777 : undefined;
+}
+
+function syncDirectorySync(directory: string): void {
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } catch {
+    // As in syncDirectory: some file systems refuse fsync on a directory.
+  } finally {
+    closeSync(fd);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@initkit/core/node';
+import { writeFileAtomicSync } from '@initkit/core/node';
 import { type DepmodModule, type DepmodResult, depmod } from '../depmod.js';
 import { decompressModuleWith } from '../module-compression.js';
 import { listModuleFiles, type ModuleDecompressor, modulePaths, readDepmodModuleFile } from './module-reader.js';
@@ -49,9 +49,7 @@ export async function depmodDirectory(directory: string, options: DepmodDirector
     linkBy: options.linkBy,
   });
   if (!options.dryRun) {
-    await Promise.all(
-      [...result.files].map(([name, contents]) => writeFileAtomic(join(directory, name), contents, { mode: 0o644 })),
-    );
+    for (const [name, contents] of result.files) writeFileAtomicSync(join(directory, name), contents, { mode: 0o644 });
   }
   return result;
 }
