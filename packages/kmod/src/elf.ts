@@ -212,9 +212,19 @@ export class ElfFile {
    * cache): cheaper than one scan per name when a caller knows the sections it will ask for.
    */
   findSections(names: readonly string[]): void {
-    const wanted = names.filter((name) => !this.byName.has(name)).map(asciiBytes);
+    // Indexed loops and arrays filled by push (one array shape whatever the names): this runs once
+    // per module of a tree, mostly before V8 has optimized it.
+    const wanted: Uint8Array[] = [];
+    const wantedNames: string[] = [];
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      if (this.byName.has(name)) continue;
+      wanted.push(asciiBytes(name));
+      wantedNames.push(name);
+    }
+    const found: number[] = [];
+    for (let k = 0; k < wanted.length; k++) found.push(-1);
     let left = wanted.length;
-    const found: (number | undefined)[] = new Array(wanted.length);
     const bytes = this.bytes;
     for (let index = 0; index < this.sectionCount && left > 0; index++) {
       const nameOffset = this.u32(this.tableOffset + index * this.headerSize);
@@ -222,7 +232,7 @@ export class ElfFile {
       const first = bytes[at];
       for (let k = 0; k < wanted.length; k++) {
         const name = wanted[k]!;
-        if (found[k] !== undefined || name[0] !== first || nameOffset + name.length >= this.namesSize) continue;
+        if (found[k] !== -1 || name[0] !== first || nameOffset + name.length >= this.namesSize) continue;
         let same = bytes[at + name.length] === 0;
         for (let i = 1; same && i < name.length; i++) same = bytes[at + i] === name[i];
         if (same) {
@@ -231,11 +241,9 @@ export class ElfFile {
         }
       }
     }
-    let k = 0;
-    for (const name of names) {
-      if (this.byName.has(name)) continue;
-      const index = found[k++];
-      this.byName.set(name, index === undefined ? undefined : this.sectionAt(index));
+    for (let k = 0; k < wanted.length; k++) {
+      const index = found[k]!;
+      this.byName.set(wantedNames[k]!, index < 0 ? undefined : this.sectionAt(index));
     }
   }
 
@@ -384,8 +392,13 @@ export class ElfFile {
         offset: start,
       });
     }
-    const end = this.bytes.indexOf(0, start + index);
-    if (end < 0 || end >= start + size) {
+    // A loop rather than indexOf: names average 16 bytes, and a builtin call per symbol of a tree
+    // costs more than the scan.
+    const bytes = this.bytes;
+    const limit = start + size;
+    let end = start + index;
+    while (end < limit && bytes[end] !== 0) end++;
+    if (end >= limit) {
       throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} has no terminating NUL in its table`, {
         offset: start + index,
       });

@@ -123,8 +123,10 @@ function versionNames(elf: ElfFile, decodeName: NameDecoder): string[] {
   const names: string[] = [];
   for (let at = 0; at < data.length; at += entrySize) {
     const nameStart = at + crcSize;
-    const end = data.indexOf(0, nameStart);
-    if (end < 0 || end >= at + entrySize) {
+    const limit = at + entrySize;
+    let end = nameStart;
+    while (end < limit && data[end] !== 0) end++;
+    if (end === limit) {
       throw new InitkitError('KMOD_ELF_BAD_SECTION', `__versions entry ${at / entrySize} has an unterminated name`, {
         offset: section.offset + nameStart,
       });

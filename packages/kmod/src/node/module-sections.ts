@@ -6,8 +6,7 @@
  * shared memory.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { ElfFile } from '../elf.js';
-import { isElf } from '../module-compression.js';
+import { ElfFile, type ElfSection } from '../elf.js';
 
 const DEPMOD_SECTIONS = ['.modinfo', '.symtab', '.strtab', '__versions', '__ksymtab_strings'];
 
@@ -35,15 +34,16 @@ export function readModuleSections(
     let bytes = bufferFor(64);
     if (!bytes) return TOO_LARGE;
     const headLength = readAt(fd, bytes, 0, 64);
-    if (!isElf(bytes.subarray(0, headLength))) return NOT_ELF;
+    if (headLength < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+      return NOT_ELF;
+    }
     const is64 = bytes[4] === 2;
     const little = bytes[5] === 1;
     const hasHeader = headLength >= (is64 ? 64 : 52);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
-    const tableOffset = !hasHeader ? 0 : is64 ? Number(view.getBigUint64(40, little)) : view.getUint32(32, little);
-    const entrySize = hasHeader ? view.getUint16(is64 ? 58 : 46, little) : 0;
-    const count = hasHeader ? view.getUint16(is64 ? 60 : 48, little) : 0;
-    const namesIndex = hasHeader ? view.getUint16(is64 ? 62 : 50, little) : 0;
+    const tableOffset = !hasHeader ? 0 : is64 ? readUint(bytes, 40, 8, little) : readUint(bytes, 32, 4, little);
+    const entrySize = hasHeader ? readUint(bytes, is64 ? 58 : 46, 2, little) : 0;
+    const count = hasHeader ? readUint(bytes, is64 ? 60 : 48, 2, little) : 0;
+    const namesIndex = hasHeader ? readUint(bytes, is64 ? 62 : 50, 2, little) : 0;
     // The section table ends a module, after its name table (.shstrtab) and before the signature: one
     // read from a little before the table to a little past it covers both, and, ending short at the
     // end of the file, gives the file's size without an fstat.
@@ -79,14 +79,19 @@ export function readModuleSections(
     const elf = new ElfFile(bytes);
     // Read the wanted sections, merging neighbours (.symtab and .strtab are adjacent) into one read.
     elf.findSections(DEPMOD_SECTIONS);
-    const wanted = DEPMOD_SECTIONS.map((name) => elf.section(name)).filter((section) => section !== undefined);
+    const wanted: ElfSection[] = [];
+    for (let k = 0; k < DEPMOD_SECTIONS.length; k++) {
+      const section = elf.section(DEPMOD_SECTIONS[k]!);
+      if (section) wanted.push(section);
+    }
     const symtab = elf.section('.symtab');
     const linked = symtab ? elf.sectionAt(symtab.link) : undefined;
     if (linked && !wanted.includes(linked)) wanted.push(linked);
-    wanted.sort((a, b) => a.offset - b.offset);
+    sortByOffset(wanted);
     let start = -1;
     let end = -1;
-    for (const section of wanted) {
+    for (let k = 0; k < wanted.length; k++) {
+      const section = wanted[k]!;
       if (section.size === 0) continue;
       if (start >= 0 && section.offset <= end + MERGE_GAP) {
         end = Math.max(end, section.offset + section.size);
@@ -133,10 +138,30 @@ function readSection(
   tailStart: number,
 ): void {
   if (headerOffset + (is64 ? 40 : 24) > bytes.length) return;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + headerOffset, is64 ? 40 : 24);
-  const offset = is64 ? Number(view.getBigUint64(24, little)) : view.getUint32(16, little);
-  const length = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(20, little);
+  const offset = readUint(bytes, headerOffset + (is64 ? 24 : 16), is64 ? 8 : 4, little);
+  const length = readUint(bytes, headerOffset + (is64 ? 32 : 20), is64 ? 8 : 4, little);
   readMissing(fd, bytes, offset, length, tailStart);
+}
+
+/**
+ * An unsigned integer of `size` bytes at `at`, in the file's byte order, read byte by byte (no
+ * DataView or BigInt per module). A 64-bit value past 2^53 comes out inexact; ElfFile rejects it.
+ */
+function readUint(bytes: Uint8Array, at: number, size: number, little: boolean): number {
+  let value = 0;
+  if (little) for (let i = size - 1; i >= 0; i--) value = value * 256 + bytes[at + i]!;
+  else for (let i = 0; i < size; i++) value = value * 256 + bytes[at + i]!;
+  return value;
+}
+
+/** Sorts a handful of sections by file offset (insertion sort: no comparator closure per module). */
+function sortByOffset(sections: ElfSection[]): void {
+  for (let i = 1; i < sections.length; i++) {
+    const section = sections[i]!;
+    let j = i - 1;
+    for (; j >= 0 && sections[j]!.offset > section.offset; j--) sections[j + 1] = sections[j]!;
+    sections[j + 1] = section;
+  }
 }
 
 /** Reads bytes [offset, offset + length) of the file into the same place of `bytes`, clipped to its end; returns the count read. */
