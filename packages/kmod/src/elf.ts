@@ -154,7 +154,8 @@ export class ElfFile {
       if (this.u32(at + 4) === SHT_NOBITS) continue;
       const offset = is64 ? this.u64(at + 24, 'sh_offset') : this.u32(at + 16);
       const size = is64 ? this.u64(at + 32, 'sh_size') : this.u32(at + 20);
-      this.need(offset, size, `section ${index} contents`, at);
+      // The label is built only for the error: this loop runs for every section of every module.
+      if (offset + size > bytes.length) this.need(offset, size, `section ${index} contents`, at);
     }
     this.described = new Array(sectionCount);
   }

@@ -79,13 +79,15 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
   if (exports.length === 0) exports.push(...ksymtabStrings(elf, decodeName));
   if (interner) {
     // The names interned here that were not marked as imports above: no Set per module.
-    versionNames(elf, (data, start, end) => {
+    forEachVersionName(elf, (data, start, end) => {
       const name = interner.intern(data, start, end);
       if (!interner.lastIsMarked()) imports.push(name);
-      return name;
     });
   } else {
-    const versions = versionNames(elf, decodeName);
+    const versions: string[] = [];
+    forEachVersionName(elf, (data, start, end) => {
+      versions.push(decodeName(data, start, end));
+    });
     if (versions.length > 0) {
       const used = new Set(imports);
       for (const name of versions) if (!used.has(name)) imports.push(name);
@@ -110,17 +112,17 @@ function ksymtabStrings(elf: ElfFile, decodeName: NameDecoder): string[] {
 }
 
 /**
- * The symbol names of the __versions section: 64-byte entries of a CRC (4 bytes on 32-bit, 8 on
- * 64-bit) and a NUL-padded name filling the rest. A section whose size is not a whole number of entries is ignored, as libkmod does.
+ * Calls `visit` with the bytes of each symbol name of the __versions section: 64-byte entries of a CRC
+ * (4 bytes on 32-bit, 8 on 64-bit) and a NUL-padded name filling the rest. A section whose size is not
+ * a whole number of entries is ignored, as libkmod does.
  */
-function versionNames(elf: ElfFile, decodeName: NameDecoder): string[] {
+function forEachVersionName(elf: ElfFile, visit: (data: Uint8Array, start: number, end: number) => void): void {
   const section = elf.section('__versions');
-  if (!section) return [];
+  if (!section) return;
   const data = elf.sectionBytes(section);
   const crcSize = elf.elfClass === 64 ? 8 : 4;
   const entrySize = 64;
-  if (data.length % entrySize !== 0) return [];
-  const names: string[] = [];
+  if (data.length % entrySize !== 0) return;
   for (let at = 0; at < data.length; at += entrySize) {
     const nameStart = at + crcSize;
     const limit = at + entrySize;
@@ -131,7 +133,6 @@ function versionNames(elf: ElfFile, decodeName: NameDecoder): string[] {
         offset: section.offset + nameStart,
       });
     }
-    names.push(decodeName(data, nameStart, end));
+    visit(data, nameStart, end);
   }
-  return names;
 }
