@@ -32,7 +32,7 @@ function sampledHash(bytes: Uint8Array, start: number, length: number): number {
 }
 
 /** Fields of a name's record in `records`: where its bytes are in the arena, and its mark. */
-const enum Record {
+enum Record {
   Start = 0,
   Length = 1,
   Mark = 2,

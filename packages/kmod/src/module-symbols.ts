@@ -64,7 +64,10 @@ export function readModuleSymbols(elf: ElfFile, options: ReadModuleSymbolsOption
         const name = decodeName(bytes, start, nameEnd);
         interner?.markLast();
         imports.push(name);
-        if (info >> 4 === STB_WEAK) (weakImports ??= new Set()).add(name);
+        if (info >> 4 === STB_WEAK) {
+          weakImports ??= new Set();
+          weakImports.add(name);
+        }
       } else if (
         nameOffset < strtab.size &&
         bytes[strtab.offset + nameOffset + 2] === crcThird &&
