@@ -62,14 +62,25 @@ rows.push(
   ),
 );
 
-// Same output: the two trees' modules.dep must be identical for the comparison to mean anything.
-const dep = (root: string) => readFileSync(join(root, 'lib', 'modules', kernel.release, 'modules.dep'), 'utf8');
-if (dep(roots.ours) !== dep(roots.native)) throw new Error('initkit and depmod wrote different modules.dep files');
+// Same output: modules.dep and the binary indexes must be identical for the comparison to mean anything.
+const written = (root: string, name: string) => readFileSync(join(root, 'lib', 'modules', kernel.release, name));
+for (const name of [
+  'modules.dep',
+  'modules.dep.bin',
+  'modules.alias.bin',
+  'modules.symbols.bin',
+  'modules.builtin.bin',
+  'modules.builtin.alias.bin',
+]) {
+  if (!written(roots.ours, name).equals(written(roots.native, name))) {
+    throw new Error(`initkit and depmod wrote different ${name} files`);
+  }
+}
 
 report('kmod', rows, [
   `Tree: ${kernel.packageName} ${kernel.packageVersion}, hard-linked copies; both tools write modules.dep, .alias, .softdep, .symbols, .devname and the five binary indexes (initkit's are byte-identical to depmod's).`,
-  'Ratios are medians of alternating runs on a 2-core machine; other work on it moves them (a run at load average 2.5 gave 1.11; quiet runs 1.04-1.05).',
-  "What `initkit kmod depmod` does: the CLI is one bundle whose depmod chunk loads no compression or kernel-image code (@initkit/compress is imported at the first compressed module); symbol names are interned from their bytes across the tree; only the alias, softdep and depends .modinfo values are decoded; each module costs an open, three or four preads (header; section names, table and signature, whose short end gives the size without fstat; merged section reads) and a close; the index writer keeps each key's values in output order as they are inserted (a sort reached only in the second index used to deoptimize the recursive writer, frame after frame) and writes into one buffer.",
-  'Where the gap is: Node runs about 70 ms before any of our code and the CLI chunks load in about 15 ms; the work itself then takes about 540 ms in a fresh process against about 300 ms warm (second row: about half of depmod), the difference being V8 running the hot readers and the index writer in its lower tiers until TurboFan has compiled them, and GC (about 65 ms, mostly copying the symbol names and index entries that stay alive).',
-  "Tried and dropped (measured): a worker thread reading half the modules (V8's compile threads already use the second core: two halves in parallel took as long as the whole); async fs (more main-thread time per operation than the sync syscall); reading the first 16 or 64 KiB of each module in one pread; V8 flags (--maglev, --always-sparkplug, semi-space sizes, --interrupt-budget, --single-threaded-gc); rare paths of the interner and the index writer moved out of line; hashing four bytes at a time; a radix-style trie writer; smaller merge gaps between section reads.",
+  'Ratios are medians of alternating runs on a 2-core machine; other work on it moves them (any process busy on the second core slows a Node process by about 8%: V8 compiles and collects garbage there).',
+  "What `initkit kmod depmod` does: the CLI is one bundle whose depmod chunk loads no compression or kernel-image code (@initkit/compress is imported at the first compressed module) and neither node:zlib nor node:crypto; symbol names are interned from their bytes across the tree (hash of length and three 4-byte samples, packed tables); only the alias, softdep and depends .modinfo values are decoded; each module costs an open, three or four preads (header; section names, table and signature, whose short end gives the size without fstat; merged section reads) and a close; the index writer keeps each key's values in output order as they are inserted and writes into one buffer; the ten files are written with synchronous calls.",
+  'Most of the time in a fresh process used to go to V8 rather than to the work (about 500 ms cold against 300 ms warm, in process). What removed most of it: no deoptimizations in the hot paths (depmod() split per output file, so code after an OSR-compiled loop does not throw the loop away; interner tables sized so none is replaced while the readers are being compiled), and fewer allocations before the code is optimized (indexed loops instead of for...of, no template strings for error labels built on the success path, no DataView or BigInt per module): 97 to 72 MB allocated per run, cold in-process time about 420 ms.',
+  "Tried and dropped (measured): a worker thread doing the opens and preads into SharedArrayBuffer slots while the main thread parsed (this session; niced or not, no faster than one thread: the second core is where V8 compiles and collects, and a busy second core slows the main thread by 8%); a worker thread reading half the modules; async fs (more main-thread time per operation than the sync syscall); reading the first 16 or 64 KiB of each module in one pread; V8 flags (--maglev, --always-sparkplug, semi-space sizes and growth factor, --interrupt-budget, --single-threaded-gc, --no-lazy-feedback-allocation, --max-lazy); hashing four bytes at a time; a radix-style trie writer; smaller merge gaps between section reads.",
 ]);
