@@ -104,22 +104,13 @@ export function readDepmodModuleFile(
       if (!decompress) return undefined;
       elf = new ElfFile(decompress(new Uint8Array(readFileSync(fullPath))));
     }
-    // The scratch buffer grows without limit.
-    return depmodModuleOf(elf as ElfFile, path);
+    const modinfo = elf.section('.modinfo');
+    const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
+    const { exports, imports } = readModuleSymbols(elf, { interner: symbolNames });
+    return { path, info, exports, imports };
   } catch (error) {
     throw error instanceof InitkitError ? error.withSource(fullPath) : error;
   }
-}
-
-/**
- * What depmod needs from a module's ELF sections (read by readModuleSections), `path` being its path
- * in the tree. Keeps no reference to the ELF bytes, which the caller may reuse at once.
- */
-export function depmodModuleOf(elf: ElfFile, path: string): DepmodModule {
-  const modinfo = elf.section('.modinfo');
-  const info = modinfo ? depmodInfo(elf.sectionBytes(modinfo), modinfo.offset) : [];
-  const { exports, imports } = readModuleSymbols(elf, { interner: symbolNames });
-  return { path, info, exports, imports };
 }
 
 /** The full paths of `paths` under `directory`, as join() gives them (normalized once for the directory). */
@@ -132,8 +123,8 @@ export function modulePaths(directory: string, paths: readonly string[]): string
 const UNCLEAN_PATH = /^\/|\/\/|(^|\/)\.\.?(\/|$)/;
 
 /**
- * One scratch buffer for every file read on this thread: readDepmodModuleFile turns what it needs into
- * strings before the next file is read, so a whole tree costs one allocation the size of its largest module.
+ * One scratch buffer for every file: readDepmodModuleFile turns what it needs into strings before the
+ * next file is read, so a whole tree costs one allocation the size of its largest module.
  */
 let scratch: Uint8Array = new Uint8Array(1 << 20);
 

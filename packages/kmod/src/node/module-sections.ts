@@ -2,24 +2,18 @@
  * Reading only the parts of a module file depmod looks at (ELF header, section table, section names,
  * .modinfo, .symtab and its string table, __versions, __ksymtab_strings) into a buffer laid out like
  * the file, so an ElfFile can be built over it while most of the file is never read. The buffer comes
- * from the caller: the main thread grows one scratch buffer, the read-ahead worker fills fixed slots of
- * shared memory.
+ * from the caller (module-reader reuses one scratch buffer for a whole tree).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ElfFile, type ElfSection } from '../elf.js';
 
 const DEPMOD_SECTIONS = ['.modinfo', '.symtab', '.strtab', '__versions', '__ksymtab_strings'];
 
-/**
- * A buffer of at least `size` bytes whose first 64 hold what was read into the previous one (the ELF
- * header), or undefined when this reader cannot hold a file that large.
- */
-export type SectionBuffer = (size: number) => Uint8Array | undefined;
+/** A buffer of at least `size` bytes whose first 64 hold what was read into the previous one (the ELF header). */
+export type SectionBuffer = (size: number) => Uint8Array;
 
 /** The file does not start with the ELF magic (a compressed module): nothing was read but its head. */
 export const NOT_ELF = 'not-elf';
-/** The file needs more room than the buffer provider gives. */
-export const TOO_LARGE = 'too-large';
 
 /**
  * An ElfFile over a buffer the size of the file in which only the header, the section table, the
@@ -28,11 +22,10 @@ export const TOO_LARGE = 'too-large';
 export function readModuleSections(
   path: string,
   bufferFor: SectionBuffer,
-): ElfFile | typeof NOT_ELF | typeof TOO_LARGE {
+): ElfFile | typeof NOT_ELF {
   const fd = openSync(path, 'r');
   try {
     let bytes = bufferFor(64);
-    if (!bytes) return TOO_LARGE;
     const headLength = readAt(fd, bytes, 0, 64);
     if (headLength < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
       return NOT_ELF;
@@ -52,20 +45,15 @@ export function readModuleSections(
     if (hasHeader && tableOffset >= 64) {
       const guessEnd = tableOffset + entrySize * count + SIGNATURE_SLACK;
       if (guessEnd <= MAX_GUESSED_SIZE) {
-        // A file shorter than the guess still fits; a longer one is found too large below.
-        bytes = bufferFor(guessEnd) ?? bufferFor(tableOffset + entrySize * count);
-        if (!bytes) return TOO_LARGE;
+        bytes = bufferFor(guessEnd);
         // One pread: on a regular file only the end of the file makes it come up short.
-        const wanted = Math.min(guessEnd, bytes.length) - tailStart;
-        const got = readSync(fd, bytes, tailStart, wanted, tailStart);
-        if (got > 0 && got < wanted) size = tailStart + got;
+        const got = readSync(fd, bytes, tailStart, guessEnd - tailStart, tailStart);
+        if (got > 0 && tailStart + got < guessEnd) size = tailStart + got;
       }
     }
     if (size < 0) {
       size = fstatSync(fd).size;
-      const grown = bufferFor(size);
-      if (!grown) return TOO_LARGE;
-      bytes = grown;
+      bytes = bufferFor(size);
       tailStart = Math.min(size, tailStart);
       if (size - tailStart > MAX_TAIL_BYTES) tailStart = size - Math.min(size, DEFAULT_TAIL_BYTES);
       readAt(fd, bytes, 0, Math.min(size, 64));
