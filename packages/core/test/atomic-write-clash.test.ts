@@ -18,7 +18,7 @@ vi.mock('node:fs', async (importOriginal) => {
           throw Object.assign(new Error(`EEXIST: file already exists, open '${path}'`), { code: 'EEXIST' });
         }
       }
-      return actual.openSync(path, flags, mode);
+      return actual.openSync(path, flags ?? 'r', mode);
     },
   };
 });
