@@ -19,10 +19,7 @@ export const NOT_ELF = 'not-elf';
  * An ElfFile over a buffer the size of the file in which only the header, the section table, the
  * section names and the depmod sections were read (the rest is never looked at).
  */
-export function readModuleSections(
-  path: string,
-  bufferFor: SectionBuffer,
-): ElfFile | typeof NOT_ELF {
+export function readModuleSections(path: string, bufferFor: SectionBuffer): ElfFile | typeof NOT_ELF {
   const fd = openSync(path, 'r');
   try {
     let bytes = bufferFor(64);
