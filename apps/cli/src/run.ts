@@ -1,10 +1,12 @@
 /**
  * Parse and run the command line with initkit's exit codes: 0 ok, 1 failure (one line on stderr
- * naming the problem), 2 usage error. Known failures print no stack trace; unexpected ones do.
+ * naming the problem), 2 usage error. Known failures print no stack trace; unexpected ones do. Output
+ * into a closed pipe ends the command quietly, as coreutils do (output.ts).
  */
 
 import { InitkitError } from '@initkit/core';
 import { type Command, CommanderError } from 'commander';
+import { handleOutputErrors, isBrokenPipe, stopOnBrokenPipe } from './output.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT_OK = 0;
@@ -13,6 +15,7 @@ export const EXIT_USAGE = 2;
 
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   overrideExits(program);
+  handleOutputErrors();
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -33,6 +36,8 @@ function report(error: unknown): number {
     if (error.code === 'commander.help') return EXIT_OK;
     return EXIT_USAGE;
   }
+  // A write into a closed pipe that reached here (through a write callback) stops as quietly.
+  if (isBrokenPipe(error)) stopOnBrokenPipe();
   if (error instanceof UsageError) {
     process.stderr.write(`initkit: ${error.message}\n`);
     return EXIT_USAGE;
