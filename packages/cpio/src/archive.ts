@@ -6,6 +6,7 @@
 import { InitkitError, isInitkitError } from '@initkit/core';
 import { S_IFDIR, S_IFMT, S_IFREG } from './constants.js';
 import type { CpioEntry, CpioEntryInput } from './entry.js';
+import { quoteCpioName } from './name.js';
 import { normalizeCpioPath } from './path.js';
 import { type ReadCpioOptions, readCpio } from './reader.js';
 import { type WriteCpioOptions, writeCpio } from './writer.js';
@@ -115,7 +116,7 @@ export class CpioArchive implements Iterable<CpioEntry> {
   /** Adds an entry at the end; CPIO_EXISTS when the path is already there. */
   add(input: CpioEntryInput): CpioEntry {
     const name = normalizeCpioPath(input.name);
-    if (this.map.has(name)) throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${JSON.stringify(name)}`);
+    if (this.map.has(name)) throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(name)}`);
     const entry = this.complete(input, name);
     this.map.set(name, entry);
     return entry;
@@ -124,7 +125,7 @@ export class CpioArchive implements Iterable<CpioEntry> {
   /** Replaces the entry at the same path, keeping its position; CPIO_NOT_FOUND when it is absent. */
   replace(input: CpioEntryInput): CpioEntry {
     const name = normalizeCpioPath(input.name);
-    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${JSON.stringify(name)}`);
+    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
     const entry = this.complete(input, name);
     this.map.set(name, entry);
     return entry;
@@ -144,12 +145,12 @@ export class CpioArchive implements Iterable<CpioEntry> {
    */
   remove(path: string, options: { recursive?: boolean } = {}): string[] {
     const name = normalizeCpioPath(path);
-    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${JSON.stringify(name)}`);
+    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
     const below = this.descendants(name);
     if (below.length > 0 && !options.recursive) {
       throw new InitkitError(
         'CPIO_NOT_EMPTY',
-        `cpio directory ${JSON.stringify(name)} still holds ${below.length} entries`,
+        `cpio directory ${quoteCpioName(name)} still holds ${below.length} entries`,
       );
     }
     const removed = [name, ...below];
@@ -170,17 +171,16 @@ export class CpioArchive implements Iterable<CpioEntry> {
   rename(from: string, to: string): void {
     const source = normalizeCpioPath(from);
     const target = normalizeCpioPath(to);
-    if (!this.map.has(source))
-      throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${JSON.stringify(source)}`);
+    if (!this.map.has(source)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(source)}`);
     if (source === target) return;
     if (source === '.' || target.startsWith(`${source}/`)) {
       throw new InitkitError(
         'CPIO_BAD_PATH',
-        `cannot rename ${JSON.stringify(source)} into itself (${JSON.stringify(target)})`,
+        `cannot rename ${quoteCpioName(source)} into itself (${quoteCpioName(target)})`,
       );
     }
     if (this.map.has(target))
-      throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${JSON.stringify(target)}`);
+      throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(target)}`);
     const prefix = `${source}/`;
     const renamed = new Map<string, CpioEntry>();
     for (const [path, entry] of this.map) {
@@ -188,10 +188,10 @@ export class CpioArchive implements Iterable<CpioEntry> {
       if (path === source) newPath = target;
       else if (path.startsWith(prefix)) newPath = target + path.slice(source.length);
       if (newPath !== path && renamed.has(newPath)) {
-        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${JSON.stringify(newPath)}`);
+        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
       }
       if (newPath !== path && this.map.has(newPath)) {
-        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${JSON.stringify(newPath)}`);
+        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
       }
       renamed.set(newPath, newPath === path ? entry : { ...entry, name: newPath });
     }
@@ -204,9 +204,9 @@ export class CpioArchive implements Iterable<CpioEntry> {
    */
   link(path: string, existing: string): CpioEntry {
     const target = this.get(existing);
-    if (!target) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${JSON.stringify(existing)}`);
+    if (!target) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(existing)}`);
     if (!isRegular(target)) {
-      throw new InitkitError('CPIO_BAD_LINK', `hard link target ${JSON.stringify(target.name)} is not a regular file`);
+      throw new InitkitError('CPIO_BAD_LINK', `hard link target ${quoteCpioName(target.name)} is not a regular file`);
     }
     const entry = this.add({ ...target, name: path });
     const group = [...this.map.values()].filter(

@@ -14,6 +14,7 @@ import {
   S_IFREG,
   S_IFSOCK,
 } from './constants.js';
+import { decodeCpioName, encodeCpioName } from './name.js';
 
 export type CpioEntryType =
   | 'file'
@@ -45,6 +46,10 @@ export interface CpioHeaderFields {
 
 /** An entry: header fields, name and data (file contents, or a symlink's target). */
 export interface CpioEntry extends CpioHeaderFields {
+  /**
+   * The name as a lossless string: UTF-8 names as they are, other bytes as escapes (name.ts);
+   * `encodeCpioName(name)` gives the stored bytes back. Print it with `escapeCpioName`.
+   */
   name: string;
   /** File contents or symlink target; empty for other types. A zero-copy view when read. */
   data: Uint8Array;
@@ -68,7 +73,7 @@ export interface CpioEntryInput extends Partial<CpioHeaderFields> {
   name: string;
   mode: number;
   data?: Uint8Array;
-  /** Raw name bytes to write instead of encoding `name`, when they decode to `name`. */
+  /** Raw name bytes to write instead of encoding `name`, when they decode to `name` (up to a NUL). */
   nameBytes?: Uint8Array;
 }
 
@@ -108,16 +113,14 @@ export function typeBits(type: Exclude<CpioEntryType, 'unknown'>): number {
   return TYPE_BITS[type];
 }
 
-const utf8 = new TextDecoder();
-
 /**
- * A symlink's target as text. gen_init_cpio stores the target with a trailing NUL; the kernel and
- * GNU cpio ignore it, and so does this.
+ * A symlink's target as text, losslessly (bytes that are not UTF-8 are kept as escapes: name.ts).
+ * gen_init_cpio stores the target with a trailing NUL; the kernel and GNU cpio ignore it, and so does this.
  */
 export function symlinkTarget(entry: Pick<CpioEntry, 'data'>): string {
   const data = entry.data;
   const end = data.length > 0 && data[data.length - 1] === 0 ? data.length - 1 : data.length;
-  return utf8.decode(data.subarray(0, end));
+  return decodeCpioName(data.subarray(0, end));
 }
 
 /** Owner, time and inode fields shared by the constructors below. */
@@ -138,7 +141,7 @@ export function directoryEntry(name: string, mode = 0o755, options: EntryOptions
 }
 
 export function symlinkEntry(name: string, target: string, options: EntryOptions = {}): CpioEntryInput {
-  return { ...options, name, mode: S_IFLNK | 0o777, data: encodeUtf8(target) };
+  return { ...options, name, mode: S_IFLNK | 0o777, data: encodeCpioName(target) };
 }
 
 export function deviceEntry(

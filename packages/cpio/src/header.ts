@@ -7,6 +7,7 @@
 import { InitkitError } from '@initkit/core';
 import { BINARY_HEADER_SIZE, BINARY_MAGIC, type CpioFormat, NEWC_HEADER_SIZE, ODC_HEADER_SIZE } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
+import { decodeCpioName } from './name.js';
 
 /** The fixed part of a header, decoded. */
 export interface DecodedHeader extends CpioHeaderFields {
@@ -222,12 +223,10 @@ export function decodeHeader(bytes: Uint8Array, position: number, format: CpioFo
   };
 }
 
-const utf8 = new TextDecoder();
-
 /**
  * Checks and decodes the name of `header`, stored at `position` (caller guarantees nameSize bytes).
- * Returns the raw bytes without the final NUL and the name as text up to the first NUL, as the kernel
- * and GNU cpio read it.
+ * Returns the raw bytes without the final NUL and the name up to the first NUL (as the kernel and GNU
+ * cpio read it) as a lossless string (name.ts: bytes that are not UTF-8 are kept as escapes).
  */
 export function decodeName(
   bytes: Uint8Array,
@@ -246,7 +245,7 @@ export function decodeName(
   }
   const nameBytes = bytes.subarray(position, position + nameSize - 1);
   const firstNul = nameBytes.indexOf(0);
-  const name = utf8.decode(firstNul < 0 ? nameBytes : nameBytes.subarray(0, firstNul));
+  const name = decodeCpioName(firstNul < 0 ? nameBytes : nameBytes.subarray(0, firstNul));
   return { name, nameBytes };
 }
 

@@ -55,6 +55,7 @@ export {
   listingDate,
   modeString,
 } from './listing.js';
+export { cpioNameHex, decodeCpioName, encodeCpioName, escapeCpioName, isUtf8Name, quoteCpioName } from './name.js';
 export { comparePaths, normalizeCpioPath, parentPath, ROOT_NAME } from './path.js';
 export { type PlanInput, type PlannedEntry, type PlanOptions, planEntries } from './plan.js';
 export {

@@ -6,6 +6,7 @@
 import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
 import { type CpioEntryType, entryType, symlinkTarget } from './entry.js';
+import { cpioNameHex, escapeCpioName, isUtf8Name } from './name.js';
 
 const TYPE_LETTER: Record<CpioEntryType, string> = {
   file: '-',
@@ -84,15 +85,20 @@ export function formatLongListing(entry: ListableEntry, options: LongListingOpti
     type === S_IFCHR || type === S_IFBLK
       ? `${String(entry.rdevMajor).padStart(3)}, ${String(entry.rdevMinor).padStart(3)}`
       : String(entry.fileSize ?? entry.data?.length ?? 0).padStart(8);
-  let line = `${modeString(entry.mode)} ${String(entry.nlink).padStart(3)} ${user} ${group} ${size} ${listingDate(entry.mtime, now)} ${entry.name}`;
+  let line = `${modeString(entry.mode)} ${String(entry.nlink).padStart(3)} ${user} ${group} ${size} ${listingDate(entry.mtime, now)} ${escapeCpioName(entry.name)}`;
   if (type === S_IFLNK) {
     const target = entry.linkTarget ?? (entry.data ? symlinkTarget({ data: entry.data }) : '');
-    line += ` -> ${target}`;
+    line += ` -> ${escapeCpioName(target)}`;
   }
   return line;
 }
 
-/** Every field of an entry as plain JSON-friendly data (no bytes). */
+/**
+ * Every field of an entry as plain JSON-friendly data (no bytes). Lossless for any name: `name` is the
+ * lossless string (JSON.stringify writes a byte that is not UTF-8 as the escape `\udcXX`, XX >= 80
+ * being the byte), and a name that is not UTF-8 also gets `nameHex`, its bytes in hex (likewise
+ * `linkTargetHex` for a symlink target).
+ */
 export function entryToJson(
   entry: ListableEntry & { format?: string; check?: number; offset?: number },
 ): Record<string, unknown> {
@@ -113,9 +119,14 @@ export function entryToJson(
     rdevMajor: entry.rdevMajor,
     rdevMinor: entry.rdevMinor,
   };
+  if (!isUtf8Name(entry.name)) json.nameHex = cpioNameHex(entry.name);
   if (entry.format !== undefined) json.format = entry.format;
   if (entry.check !== undefined) json.check = entry.check;
   if (entry.offset !== undefined) json.offset = entry.offset;
-  if (type === 'symlink') json.linkTarget = entry.linkTarget ?? (entry.data ? symlinkTarget({ data: entry.data }) : '');
+  if (type === 'symlink') {
+    const target = entry.linkTarget ?? (entry.data ? symlinkTarget({ data: entry.data }) : '');
+    json.linkTarget = target;
+    if (!isUtf8Name(target)) json.linkTargetHex = cpioNameHex(target);
+  }
   return json;
 }

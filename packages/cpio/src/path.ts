@@ -3,6 +3,7 @@
  * no `.` or empty components, never `..`), and the order that sorts parents before their children.
  */
 import { InitkitError } from '@initkit/core';
+import { quoteCpioName } from './name.js';
 
 /** The name of the archive's root directory entry (GNU cpio writes it for `find .`). */
 export const ROOT_NAME = '.';
@@ -15,12 +16,12 @@ export const ROOT_NAME = '.';
 export function normalizeCpioPath(path: string): string {
   if (path.length === 0) throw new InitkitError('CPIO_BAD_PATH', 'cpio path is empty');
   if (path.includes('\0'))
-    throw new InitkitError('CPIO_BAD_PATH', `cpio path ${JSON.stringify(path)} contains a NUL byte`);
+    throw new InitkitError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} contains a NUL byte`);
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      throw new InitkitError('CPIO_BAD_PATH', `cpio path ${JSON.stringify(path)} has a '..' component`);
+      throw new InitkitError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} has a '..' component`);
     }
     parts.push(part);
   }

@@ -3,9 +3,10 @@
  * options applied (fixed mtime/uid/gid, sorted paths, inodes renumbered), and hard links resolved so
  * that each group's data is stored once, on its first or last link. Pure: same input, same plan.
  */
-import { encodeUtf8, InitkitError } from '@initkit/core';
+import { InitkitError } from '@initkit/core';
 import { S_IFDIR, S_IFMT, S_IFREG } from './constants.js';
 import type { CpioEntryInput, CpioHeaderFields } from './entry.js';
+import { decodeCpioName, encodeCpioName, escapeCpioName, quoteCpioName } from './name.js';
 import { comparePaths } from './path.js';
 
 export interface PlanOptions {
@@ -45,7 +46,6 @@ export interface PlannedEntry<T extends PlanInput = PlanInput> extends CpioHeade
 }
 
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextDecoder();
 
 function inputSize(entry: PlanInput): number {
   return entry.data?.length ?? entry.size ?? 0;
@@ -72,16 +72,20 @@ function checkField(value: number, what: string, name: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new InitkitError(
       'CPIO_BAD_FIELD',
-      `cpio entry ${JSON.stringify(name)}: ${what} ${value} does not fit in 32 bits`,
+      `cpio entry ${escapeCpioName(name)}: ${what} ${value} does not fit in 32 bits`,
     );
   }
   return value;
 }
 
+/** The stored bytes: `nameBytes` when they are the name (up to a NUL, as readers read it), else the name's. */
 function encodeName(entry: PlanInput): Uint8Array {
-  if (entry.nameBytes !== undefined && utf8.decode(entry.nameBytes).split('\0')[0] === entry.name)
-    return entry.nameBytes;
-  return encodeUtf8(entry.name);
+  const given = entry.nameBytes;
+  if (given !== undefined) {
+    const nul = given.indexOf(0);
+    if (decodeCpioName(nul < 0 ? given : given.subarray(0, nul)) === entry.name) return given;
+  }
+  return encodeCpioName(entry.name);
 }
 
 function largestInode(entries: readonly PlanInput[]): number {
@@ -124,7 +128,7 @@ export function planEntries<T extends PlanInput>(entries: readonly T[], options:
       if (candidate.data && current.data && !sameBytes(candidate.data, current.data)) {
         throw new InitkitError(
           'CPIO_HARDLINK_CONFLICT',
-          `hard links ${JSON.stringify(current.name)} and ${JSON.stringify(candidate.name)} share an inode but carry different data`,
+          `hard links ${quoteCpioName(current.name)} and ${quoteCpioName(candidate.name)} share an inode but carry different data`,
         );
       }
     }

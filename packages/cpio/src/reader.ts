@@ -19,6 +19,7 @@ import {
   MAGIC_SIZE,
   showBytes,
 } from './header.js';
+import { quoteCpioName } from './name.js';
 
 export interface ReadCpioOptions {
   /** Where the archive starts in `bytes` (default 0). */
@@ -152,7 +153,7 @@ export class CpioReader implements Iterable<CpioRecord> {
     const dataAt = this.alignUp(nameAt + header.nameSize, align);
     if (dataAt > bytes.length || bytes.length - dataAt < header.fileSize) {
       const available = Math.max(0, bytes.length - dataAt);
-      throw truncated(`cpio data of ${JSON.stringify(name)}`, header.fileSize, available, this.baseOffset + dataAt);
+      throw truncated(`cpio data of ${quoteCpioName(name)}`, header.fileSize, available, this.baseOffset + dataAt);
     }
     const data = bytes.subarray(dataAt, dataAt + header.fileSize);
     const next = this.alignUp(dataAt + header.fileSize, align);
@@ -178,7 +179,7 @@ export class CpioReader implements Iterable<CpioRecord> {
       if (sum !== header.check) {
         throw new InitkitError(
           'CPIO_BAD_CHECKSUM',
-          `cpio crc entry ${JSON.stringify(name)}: header check is ${hex32(header.check)}, data sums to ${hex32(sum)}`,
+          `cpio crc entry ${quoteCpioName(name)}: header check is ${hex32(header.check)}, data sums to ${hex32(sum)}`,
           { offset: absolute + 102 },
         );
       }

@@ -19,6 +19,7 @@ import {
   MAGIC_SIZE,
   showBytes,
 } from './header.js';
+import { quoteCpioName } from './name.js';
 import type { CpioArchiveInfo } from './reader.js';
 
 export interface ReadCpioStreamOptions {
@@ -210,7 +211,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
 
   private async skipData(count: number, name: string, dataOffset: number): Promise<void> {
     const skipped = await this.queue.skip(count);
-    if (skipped < count) throw truncated(`cpio data of ${JSON.stringify(name)}`, count, skipped, dataOffset);
+    if (skipped < count) throw truncated(`cpio data of ${quoteCpioName(name)}`, count, skipped, dataOffset);
   }
 
   private async nextDataPiece(state: DataState): Promise<Uint8Array> {
@@ -218,7 +219,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     if (piece.length === 0) {
       const { entry } = state;
       throw truncated(
-        `cpio data of ${JSON.stringify(entry.name)}`,
+        `cpio data of ${quoteCpioName(entry.name)}`,
         entry.fileSize,
         entry.fileSize - state.remaining,
         entry.dataOffset,
@@ -235,7 +236,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     const { entry } = state;
     throw new InitkitError(
       'CPIO_BAD_CHECKSUM',
-      `cpio crc entry ${JSON.stringify(entry.name)}: header check is ${hex32(entry.check)}, data sums to ${hex32(state.sum)}`,
+      `cpio crc entry ${quoteCpioName(entry.name)}: header check is ${hex32(entry.check)}, data sums to ${hex32(state.sum)}`,
       { offset: entry.offset + 102 },
     );
   }
@@ -251,7 +252,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     const skipped = await this.queue.skip(count);
     if (skipped < count) {
       throw truncated(
-        `cpio data of ${JSON.stringify(entry.name)}`,
+        `cpio data of ${quoteCpioName(entry.name)}`,
         entry.fileSize,
         entry.fileSize - count + skipped,
         entry.dataOffset,
@@ -261,7 +262,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
 
   private async *dataChunks(state: DataState): AsyncGenerator<Uint8Array> {
     if (state.reading)
-      throw new InitkitError('CPIO_STREAM_REUSED', `data of ${JSON.stringify(state.entry.name)} is already being read`);
+      throw new InitkitError('CPIO_STREAM_REUSED', `data of ${quoteCpioName(state.entry.name)} is already being read`);
     state.reading = true;
     while (state.remaining > 0 && state.reading) yield await this.nextDataPiece(state);
   }
@@ -270,7 +271,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     if (state.remaining > maxBytes) {
       throw new InitkitError(
         'CPIO_TOO_LARGE',
-        `cpio entry ${JSON.stringify(state.entry.name)} has ${state.entry.fileSize} bytes, over the ${maxBytes}-byte limit`,
+        `cpio entry ${quoteCpioName(state.entry.name)} has ${state.entry.fileSize} bytes, over the ${maxBytes}-byte limit`,
         { offset: state.entry.offset },
       );
     }

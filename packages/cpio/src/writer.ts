@@ -15,6 +15,7 @@ import {
   TRAILER_NAME,
 } from './constants.js';
 import type { CpioEntryInput, CpioHeaderFields } from './entry.js';
+import { decodeCpioName, quoteCpioName } from './name.js';
 import { type PlanOptions, planEntries } from './plan.js';
 
 export interface CpioWriterOptions {
@@ -163,7 +164,7 @@ export class CpioWriter {
     if (size !== header.fileSize) {
       throw new InitkitError(
         'CPIO_BAD_FIELD',
-        `cpio entry ${JSON.stringify(new TextDecoder().decode(header.nameBytes))}: file size ${header.fileSize} but ${size} data bytes`,
+        `cpio entry ${quoteCpioName(decodeCpioName(header.nameBytes))}: file size ${header.fileSize} but ${size} data bytes`,
       );
     }
     const check =

@@ -30,6 +30,7 @@ import { join, resolve } from 'node:path';
 import type { ByteSource } from '../byte-queue.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../constants.js';
 import { symlinkTarget } from '../entry.js';
+import { encodeCpioName, isUtf8Name } from '../name.js';
 import { type CpioStreamEntry, CpioStreamReader, type ReadCpioStreamOptions } from '../stream-reader.js';
 
 export interface ExtractOptions extends ReadCpioStreamOptions {
@@ -74,7 +75,15 @@ function safeRelativePath(name: string): string[] {
   return parts;
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** A path on disk: a Buffer when the name is not UTF-8, since the name's bytes are the file's name. */
+type DiskPath = string | Buffer;
+
+function diskPath(root: string, relative: string): DiskPath {
+  if (isUtf8Name(relative)) return join(root, relative);
+  return Buffer.concat([Buffer.from(`${root}/`), encodeCpioName(relative)]);
+}
+
+function lstatOrUndefined(path: DiskPath): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (error) {
@@ -84,7 +93,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
 }
 
 interface DirectoryFixup {
-  path: string;
+  path: DiskPath;
   mode: number;
   uid: number;
   gid: number;
@@ -113,7 +122,7 @@ export async function extractCpio(
   /** Directories under root known to be real directories (not symlinks), relative paths. */
   const knownDirectories = new Set<string>(['']);
   /** Hard-link groups: (dev, ino) -> the path this extraction created for the group, and its inode. */
-  const linkGroups = new Map<string, { path: string; ino: number }>();
+  const linkGroups = new Map<string, { path: DiskPath; ino: number }>();
   const directoryFixups = new Map<string, DirectoryFixup>();
 
   const forgetBelow = (relative: string) => {
@@ -129,7 +138,7 @@ export async function extractCpio(
     for (const part of parts.slice(0, -1)) {
       relative = relative === '' ? part : `${relative}/${part}`;
       if (knownDirectories.has(relative)) continue;
-      const path = join(root, relative);
+      const path = diskPath(root, relative);
       const stats = lstatOrUndefined(path);
       if (stats === undefined) mkdirSync(path, { mode: 0o755 });
       else if (stats.isSymbolicLink()) throw new Skip(`parent ${relative} is a symlink`);
@@ -139,7 +148,7 @@ export async function extractCpio(
   };
 
   /** Removes whatever is at `path` (not following symlinks) so a new entry can take its place. */
-  const clearPath = (path: string, relative: string, keepDirectory: boolean): boolean => {
+  const clearPath = (path: DiskPath, relative: string, keepDirectory: boolean): boolean => {
     const stats = lstatOrUndefined(path);
     if (stats === undefined) return false;
     if (stats.isDirectory()) {
@@ -156,13 +165,13 @@ export async function extractCpio(
     return false;
   };
 
-  const setAttributes = (path: string, entry: CpioStreamEntry, isLink: boolean) => {
+  const setAttributes = (path: DiskPath, entry: CpioStreamEntry, isLink: boolean) => {
     if (preserveOwners) (isLink ? lchownSync : chownSync)(path, entry.uid, entry.gid);
     if (!isLink) chmodSync(path, entry.mode & 0o7777);
     if (preserveTimes) (isLink ? lutimesSync : utimesSync)(path, entry.mtime, entry.mtime);
   };
 
-  const writeData = async (path: string, entry: CpioStreamEntry, flags: number) => {
+  const writeData = async (path: DiskPath, entry: CpioStreamEntry, flags: number) => {
     const descriptor = openSync(path, flags | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
     try {
       for await (const chunk of entry.chunks()) {
@@ -174,7 +183,8 @@ export async function extractCpio(
     }
   };
 
-  const makeNode = (path: string, entry: CpioStreamEntry, type: number) => {
+  const makeNode = (path: DiskPath, entry: CpioStreamEntry, type: number) => {
+    if (typeof path !== 'string') throw new Skip('mknod and mkfifo take no name that is not UTF-8');
     const mode = (entry.mode & 0o7777).toString(8);
     if (type === S_IFIFO) execFileSync('mkfifo', ['-m', mode, path], { stdio: 'ignore' });
     else {
@@ -201,7 +211,7 @@ export async function extractCpio(
       return;
     }
     const relative = parts.join('/');
-    const path = join(root, relative);
+    const path = diskPath(root, relative);
     ensureParents(parts);
     switch (type) {
       case S_IFDIR: {
@@ -242,7 +252,7 @@ export async function extractCpio(
         const target = symlinkTarget({ data: await entry.bytes(4096) });
         clearPath(path, relative, false);
         forgetBelow(relative);
-        symlinkSync(target, path);
+        symlinkSync(Buffer.from(encodeCpioName(target)), path);
         setAttributes(path, entry, true);
         report.symlinks++;
         break;

@@ -19,6 +19,7 @@ import {
   MAGIC_SIZE,
   showBytes,
 } from '../header.js';
+import { quoteCpioName } from '../name.js';
 import type { CpioArchiveInfo, ReadCpioOptions } from '../reader.js';
 
 /** An entry of an archive file; its data stays on disk until asked for. */
@@ -156,7 +157,7 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
     const align = alignment(format);
     const dataAt = this.alignUp(nameAt + header.nameSize, align);
     if (dataAt > this.size || this.size - dataAt < header.fileSize) {
-      throw truncated(`cpio data of ${JSON.stringify(name)}`, header.fileSize, Math.max(0, this.size - dataAt), dataAt);
+      throw truncated(`cpio data of ${quoteCpioName(name)}`, header.fileSize, Math.max(0, this.size - dataAt), dataAt);
     }
     this.position = Math.min(this.alignUp(dataAt + header.fileSize, align), this.size);
     this.format ??= format;
@@ -179,7 +180,7 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
       if (fileSize > maxBytes) {
         throw new InitkitError(
           'CPIO_TOO_LARGE',
-          `cpio entry ${JSON.stringify(name)} has ${fileSize} bytes, over the ${maxBytes}-byte limit`,
+          `cpio entry ${quoteCpioName(name)} has ${fileSize} bytes, over the ${maxBytes}-byte limit`,
           {
             offset: headerAt,
           },
@@ -187,7 +188,7 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
       }
       const data = new Uint8Array(fileSize);
       const read = this.readAt(data, dataAt, fileSize);
-      if (read < fileSize) throw truncated(`cpio data of ${JSON.stringify(name)}`, fileSize, read, dataAt);
+      if (read < fileSize) throw truncated(`cpio data of ${quoteCpioName(name)}`, fileSize, read, dataAt);
       return data;
     };
     return {
@@ -207,14 +208,14 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
     const buffer = new Uint8Array(Math.min(fileSize, 1 << 20));
     for (let done = 0; done < fileSize; ) {
       const count = this.readAt(buffer, dataAt + done, Math.min(buffer.length, fileSize - done));
-      if (count === 0) throw truncated(`cpio data of ${JSON.stringify(name)}`, fileSize, done, dataAt);
+      if (count === 0) throw truncated(`cpio data of ${quoteCpioName(name)}`, fileSize, done, dataAt);
       sum = cpioChecksum(buffer.subarray(0, count), sum);
       done += count;
     }
     if (sum !== check) {
       throw new InitkitError(
         'CPIO_BAD_CHECKSUM',
-        `cpio crc entry ${JSON.stringify(name)}: header check is ${hex32(check)}, data sums to ${hex32(sum)}`,
+        `cpio crc entry ${quoteCpioName(name)}: header check is ${hex32(check)}, data sums to ${hex32(sum)}`,
         { offset: headerAt + 102 },
       );
     }

@@ -10,6 +10,7 @@ import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
 import { cpioChecksum } from '../checksum.js';
 import { S_IFMT, S_IFREG } from '../constants.js';
+import { decodeCpioName, escapeCpioName, isUtf8Name } from '../name.js';
 import { type PlanInput, type PlannedEntry, type PlanOptions, planEntries } from '../plan.js';
 import { type CpioWriterOptions, dataPadding, encodeHeader, encodeTrailer } from '../writer.js';
 import { deviceMajor, deviceMinor } from './device-numbers.js';
@@ -18,8 +19,8 @@ export interface PackOptions extends PlanOptions, Omit<CpioWriterOptions, 'sink'
 
 /** An entry found on disk: its archive fields, and where to read its data. */
 export interface PackInput extends PlanInput {
-  /** Path on disk. */
-  path: string;
+  /** Path on disk: a Buffer below a directory whose name is not UTF-8 (the bytes are the name). */
+  path: string | Buffer;
 }
 
 export interface PackSummary {
@@ -27,7 +28,7 @@ export interface PackSummary {
   bytes: number;
 }
 
-function inputFromStats(name: string, path: string, stats: Stats): PackInput {
+function inputFromStats(name: string, path: string | Buffer, stats: Stats): PackInput {
   const type = stats.mode & S_IFMT;
   const input: PackInput = {
     name,
@@ -59,9 +60,14 @@ export function collectTree(root: string): PackInput[] {
     throw new InitkitError('CPIO_NOT_A_DIRECTORY', `${root} is not a directory`);
   }
   entries.push(inputFromStats('.', root, rootStats));
-  const walk = (directory: string, prefix: string) => {
-    for (const name of readdirSync(directory)) {
-      const path = join(directory, name);
+  // Names are read as bytes: a name that is not UTF-8 is kept (name.ts) and its path stays a Buffer.
+  const walk = (directory: string | Buffer, prefix: string) => {
+    for (const rawName of readdirSync(directory, { encoding: 'buffer' })) {
+      const name = decodeCpioName(rawName);
+      const path =
+        typeof directory === 'string' && isUtf8Name(name)
+          ? join(directory, name)
+          : Buffer.concat([Buffer.from(directory), SLASH, rawName]);
       const archiveName = prefix === '' ? name : `${prefix}/${name}`;
       const stats = lstatSync(path);
       entries.push(inputFromStats(archiveName, path, stats));
@@ -86,28 +92,36 @@ export function collectTree(root: string): PackInput[] {
   return entries;
 }
 
+/** A path for a message: a Buffer path with its bytes that are not UTF-8 escaped. */
+function pathText(path: string | Buffer): string {
+  return typeof path === 'string' ? path : escapeCpioName(decodeCpioName(path));
+}
+
 /** Opens a file to pack and checks it still has the size it had when the tree was walked. */
-function openChecked(path: string, size: number): number {
+function openChecked(path: string | Buffer, size: number): number {
   const descriptor = openSync(path, 'r');
   const actual = fstatSync(descriptor).size;
   if (actual !== size) {
     closeSync(descriptor);
-    throw new InitkitError('CPIO_FILE_CHANGED', `${path} changed size while packing (${size} bytes, now ${actual})`);
+    throw new InitkitError(
+      'CPIO_FILE_CHANGED',
+      `${pathText(path)} changed size while packing (${size} bytes, now ${actual})`,
+    );
   }
   return descriptor;
 }
 
 /** Reads `length` bytes of `descriptor` into `target` at `offset`; a short file is CPIO_FILE_CHANGED. */
-function readInto(descriptor: number, target: Uint8Array, offset: number, length: number, path: string): void {
+function readInto(descriptor: number, target: Uint8Array, offset: number, length: number, path: string | Buffer): void {
   let filled = 0;
   while (filled < length) {
     const count = readSync(descriptor, target, offset + filled, length - filled, null);
-    if (count === 0) throw new InitkitError('CPIO_FILE_CHANGED', `${path} shrank while packing`);
+    if (count === 0) throw new InitkitError('CPIO_FILE_CHANGED', `${pathText(path)} shrank while packing`);
     filled += count;
   }
 }
 
-function readWhole(path: string, size: number): Uint8Array {
+function readWhole(path: string | Buffer, size: number): Uint8Array {
   const descriptor = openChecked(path, size);
   try {
     const data = new Uint8Array(size);
@@ -119,6 +133,7 @@ function readWhole(path: string, size: number): Uint8Array {
 }
 
 const STAGING_SIZE = 4 << 20;
+const SLASH = Buffer.from('/');
 const ZEROS = new Uint8Array(4);
 
 /**
