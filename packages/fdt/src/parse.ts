@@ -1,0 +1,270 @@
+/**
+ * parseFdt: a .dtb (versions 16 and 17) to an Fdt. The header is checked by libfdt's fdt_check_header
+ * rules, then the reservation map and the structure block are walked with every read bounds-checked;
+ * property values are views into the input, names are read once per strings-block offset.
+ */
+import { hex32 } from '@initkit/core';
+import { fdtError } from './errors.js';
+import { align4, FDT_HEADER_SIZE, FDT_MAGIC, FDT_RESERVATION_SIZE, FDT_V16_HEADER_SIZE, Token } from './format.js';
+import { DEFAULT_FDT_LIMITS, type FdtLimits } from './limits.js';
+import type { Fdt, FdtNode, FdtProperty, FdtReservation } from './model.js';
+
+/** The header fields as stored, for tools that show them (formatDts does not need them). */
+export interface FdtHeader {
+  magic: number;
+  totalSize: number;
+  structOffset: number;
+  stringsOffset: number;
+  reservationsOffset: number;
+  version: number;
+  lastCompatibleVersion: number;
+  bootCpuidPhys: number;
+  stringsSize: number;
+  /** size_dt_struct; for a version 16 blob, the size found by walking the tokens. */
+  structSize: number;
+}
+
+/** Reads and checks the header (fdt_check_header's rules, restricted to versions 16 and 17). */
+export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {}): FdtHeader {
+  const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_FDT_LIMITS.maxTotalBytes;
+  if (bytes.length < 8) {
+    throw fdtError('FDT_TRUNCATED', `device tree header: needed at least 8 bytes, found ${bytes.length}`, {
+      offset: 0,
+    });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0);
+  if (magic !== FDT_MAGIC) {
+    throw fdtError('FDT_BAD_MAGIC', `bad magic: expected ${hex32(FDT_MAGIC)}, found ${hex32(magic)}`, { offset: 0 });
+  }
+  const totalSize = view.getUint32(4);
+  if (totalSize > maxTotalBytes) {
+    throw fdtError('FDT_TOO_LARGE', `totalsize (${totalSize}) is over the limit of ${maxTotalBytes} bytes`, {
+      offset: 4,
+    });
+  }
+  if (bytes.length < FDT_V16_HEADER_SIZE) {
+    throw fdtError('FDT_TRUNCATED', `device tree header: needed ${FDT_V16_HEADER_SIZE} bytes, found ${bytes.length}`, {
+      offset: 0,
+    });
+  }
+  const version = view.getUint32(20);
+  const lastCompatibleVersion = view.getUint32(24);
+  if (version !== 16 && version !== 17) {
+    throw fdtError('FDT_BAD_VERSION', `version: expected 16 or 17, found ${version}`, { offset: 20 });
+  }
+  if (lastCompatibleVersion > 17 || lastCompatibleVersion > version) {
+    throw fdtError(
+      'FDT_BAD_VERSION',
+      `last_comp_version: expected at most ${Math.min(version, 17)} (version ${version}), found ${lastCompatibleVersion}`,
+      { offset: 24 },
+    );
+  }
+  const headerSize = version >= 17 ? FDT_HEADER_SIZE : FDT_V16_HEADER_SIZE;
+  if (totalSize < headerSize) {
+    throw fdtError('FDT_TRUNCATED', `totalsize: expected at least the ${headerSize}-byte header, found ${totalSize}`, {
+      offset: 4,
+    });
+  }
+  if (bytes.length < totalSize) {
+    throw fdtError('FDT_TRUNCATED', `the blob: totalsize is ${totalSize} bytes but only ${bytes.length} are present`, {
+      offset: bytes.length,
+    });
+  }
+  const header: FdtHeader = {
+    magic,
+    totalSize,
+    structOffset: view.getUint32(8),
+    stringsOffset: view.getUint32(12),
+    reservationsOffset: view.getUint32(16),
+    version,
+    lastCompatibleVersion,
+    bootCpuidPhys: view.getUint32(28),
+    stringsSize: view.getUint32(32),
+    structSize: version >= 17 ? view.getUint32(36) : -1,
+  };
+  checkBlock('off_mem_rsvmap', 16, header.reservationsOffset, 0, headerSize, totalSize);
+  checkBlock('off_dt_struct', 8, header.structOffset, version >= 17 ? header.structSize : 0, headerSize, totalSize);
+  checkBlock('off_dt_strings', 12, header.stringsOffset, header.stringsSize, headerSize, totalSize);
+  return header;
+}
+
+/** fdt_check_header's check_block_: the block lies after the header and ends inside totalsize. */
+function checkBlock(field: string, at: number, offset: number, size: number, headerSize: number, total: number): void {
+  if (offset < headerSize || offset + size > total) {
+    const what = size === 0 ? `${field} (${offset})` : `${field} (${offset}) + size (${size})`;
+    throw fdtError(
+      'FDT_TRUNCATED',
+      `${what}: expected a block between the ${headerSize}-byte header and totalsize ${total}`,
+      { offset: at },
+    );
+  }
+}
+
+/** Parses a .dtb; throws InitkitError with an FDT_ code for anything dtc or libfdt would refuse. */
+export function parseFdt(bytes: Uint8Array, limits: Partial<FdtLimits> = {}): Fdt {
+  const resolved: FdtLimits = { ...DEFAULT_FDT_LIMITS, ...limits };
+  const header = parseFdtHeader(bytes, resolved);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reservations = readReservations(view, header);
+  const strings = bytes.subarray(header.stringsOffset, header.stringsOffset + header.stringsSize);
+  const walker = new StructWalker(bytes, view, header, strings, resolved);
+  const root = walker.walk();
+  return {
+    version: header.version,
+    lastCompatibleVersion: header.lastCompatibleVersion,
+    bootCpuidPhys: header.bootCpuidPhys,
+    reservations,
+    root,
+    strings,
+  };
+}
+
+/** Entries up to the first one of size 0 (libfdt's fdt_num_mem_rsv rule), all inside totalsize. */
+function readReservations(view: DataView, header: FdtHeader): FdtReservation[] {
+  const reservations: FdtReservation[] = [];
+  for (let at = header.reservationsOffset; ; at += FDT_RESERVATION_SIZE) {
+    if (at + FDT_RESERVATION_SIZE > header.totalSize) {
+      throw fdtError('FDT_TRUNCATED', 'memory reservation map: no terminating entry before totalsize', {
+        offset: at,
+      });
+    }
+    const address = view.getBigUint64(at);
+    const size = view.getBigUint64(at + 8);
+    if (size === 0n) return reservations;
+    reservations.push({ address, size });
+  }
+}
+
+/** Walks the structure block token by token; one instance per parse. */
+class StructWalker {
+  private position: number;
+  private readonly end: number;
+  /** Property names by strings-block offset: each name is decoded once per blob. */
+  private readonly names = new Map<number, string>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
+    header: FdtHeader,
+    private readonly strings: Uint8Array,
+    private readonly limits: FdtLimits,
+  ) {
+    this.position = header.structOffset;
+    this.end = header.structSize >= 0 ? header.structOffset + header.structSize : header.totalSize;
+  }
+
+  walk(): FdtNode {
+    let token = this.token();
+    while (token === Token.Nop) token = this.token();
+    if (token !== Token.BeginNode) {
+      throw this.structureError(`expected BEGIN_NODE (1) for the root node, found token ${token}`, this.position - 4);
+    }
+    const root = this.node(1);
+    token = this.token();
+    while (token === Token.Nop) token = this.token();
+    if (token !== Token.End) {
+      throw this.structureError(`expected END (9) after the root node, found token ${token}`, this.position - 4);
+    }
+    return root;
+  }
+
+  /** Reads a node whose BEGIN_NODE token was just consumed, up to and including its END_NODE. */
+  private node(depth: number): FdtNode {
+    if (depth > this.limits.maxDepth) {
+      throw fdtError('FDT_TOO_LARGE', `node nesting (${depth}) is over the limit of ${this.limits.maxDepth}`, {
+        offset: this.position - 4,
+      });
+    }
+    const name = this.nodeName();
+    const properties: FdtProperty[] = [];
+    const children: FdtNode[] = [];
+    for (;;) {
+      const at = this.position;
+      const token = this.token();
+      if (token === Token.Prop) {
+        if (children.length > 0) throw this.structureError(`property after a subnode in node "${name}"`, at);
+        properties.push(this.property());
+      } else if (token === Token.BeginNode) {
+        children.push(this.node(depth + 1));
+      } else if (token === Token.EndNode) {
+        return { name, properties, children };
+      } else if (token !== Token.Nop) {
+        throw this.structureError(`unexpected token ${token} inside node "${name}"`, at);
+      }
+    }
+  }
+
+  private token(): number {
+    if (this.position + 4 > this.end) {
+      throw fdtError('FDT_TRUNCATED', 'structure block: ends before its END token', { offset: this.position });
+    }
+    const token = this.view.getUint32(this.position);
+    this.position += 4;
+    return token;
+  }
+
+  private nodeName(): string {
+    const start = this.position;
+    const bytes = this.bytes;
+    let at = start;
+    while (at < this.end && bytes[at] !== 0) at++;
+    if (at >= this.end) throw this.structureError('node name: no NUL before the end of the structure block', start);
+    this.position = align4(at + 1);
+    return latin1(bytes, start, at);
+  }
+
+  private property(): FdtProperty {
+    const at = this.position;
+    if (at + 8 > this.end) {
+      throw fdtError('FDT_TRUNCATED', 'property header: ends past the structure block', { offset: at });
+    }
+    const length = this.view.getUint32(at);
+    const nameOffset = this.view.getUint32(at + 4);
+    if (length > this.limits.maxPropertyBytes) {
+      throw fdtError(
+        'FDT_TOO_LARGE',
+        `property length (${length}) is over the limit of ${this.limits.maxPropertyBytes}`,
+        { offset: at },
+      );
+    }
+    const valueStart = at + 8;
+    if (valueStart + length > this.end) {
+      throw fdtError(
+        'FDT_TRUNCATED',
+        `property value: ${length} bytes needed, ${this.end - valueStart} left in the structure block`,
+        { offset: valueStart },
+      );
+    }
+    this.position = align4(valueStart + length);
+    return { name: this.propertyName(nameOffset, at + 4), value: this.bytes.subarray(valueStart, valueStart + length) };
+  }
+
+  private propertyName(nameOffset: number, where: number): string {
+    const known = this.names.get(nameOffset);
+    if (known !== undefined) return known;
+    const strings = this.strings;
+    let at = nameOffset;
+    while (at < strings.length && strings[at] !== 0) at++;
+    if (at >= strings.length) {
+      throw this.structureError(
+        `property name offset ${nameOffset}: expected a NUL-terminated name inside the ${strings.length}-byte strings block`,
+        where,
+      );
+    }
+    const name = latin1(strings, nameOffset, at);
+    this.names.set(nameOffset, name);
+    return name;
+  }
+
+  private structureError(message: string, offset: number) {
+    return fdtError('FDT_BAD_STRUCTURE', message, { offset });
+  }
+}
+
+/** One character per byte: names round-trip exactly whatever bytes they hold. */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let at = start; at < end; at++) text += String.fromCharCode(bytes[at]!);
+  return text;
+}
