@@ -30,6 +30,11 @@ export const AREAS: readonly Area[] = [
     load: async () => (await import('./cpio.js')).registerCpio,
   },
   {
+    name: 'fdt',
+    description: 'device tree blobs (.dtb): dump as dtc does, get and set as fdtget and fdtput do',
+    load: async () => (await import('./fdt.js')).registerFdt,
+  },
+  {
     name: 'initramfs',
     description: 'initrds: list, cat, extract, diff, analyze, and edit by appending a member or rewriting',
     load: async () => (await import('./initramfs.js')).registerInitramfs,
