@@ -69,3 +69,4 @@ export {
   type WriteResult,
   writeInitrd,
 } from './write.js';
+export * from './build/index.js';

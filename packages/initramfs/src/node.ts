@@ -6,3 +6,4 @@
 export { type ExtractInitrdOptions, extractInitrd } from './node/extract.js';
 export { type ModuleSourceOptions, moduleSourceFromDirectory } from './node/module-source.js';
 export { type OpenInitrdOptions, openInitrd, openInitrdFile } from './node/read-initrd.js';
+export * from './build/node/index.js';

@@ -1,0 +1,3 @@
+# xfs: an XFS root file system.
+filesystem xfs
+module xfs            the XFS file system (with libcrc32c)
