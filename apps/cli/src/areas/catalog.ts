@@ -45,6 +45,11 @@ export const AREAS: readonly Area[] = [
     load: async () => (await import('./kernel.js')).registerKernel,
   },
   {
+    name: 'kexec',
+    description: 'load and start a kernel (kexec-tools flags: -l, --initrd, --append, -u, -e, -S) or --dry-run its plan',
+    load: async () => (await import('./kexec.js')).registerKexec,
+  },
+  {
     name: 'kmod',
     description: 'kernel modules: dependency closure, modinfo, depmod (kmod-compatible)',
     load: async () => (await import('./kmod.js')).registerKmod,
