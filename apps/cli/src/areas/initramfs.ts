@@ -37,6 +37,7 @@ import type { Command } from 'commander';
 import { printJson, writeOutput } from '../output.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { registerInitramfsBuild } from './initramfs-build.js';
 
 /** Buffers lines and writes them in large blocks (listings of thousands of paths). */
 function writeLines(lines: readonly string[]): void {
@@ -125,6 +126,7 @@ interface EditFlags {
 
 /** Adds the `initramfs` sub-commands to the area's command (named and described in catalog.ts). */
 export function registerInitramfs(initramfs: Command): void {
+  registerInitramfsBuild(initramfs);
   initramfs
     .command('ls')
     .description('list the merged tree the kernel would unpack (or each member with --members)')
