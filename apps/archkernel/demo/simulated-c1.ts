@@ -24,6 +24,8 @@ export interface SimulatedC1 {
   metadataUrl: string;
   /** The server's tags, as the metadata answers them (change them between runs). */
   tags: string[];
+  /** Files the TFTP server sent, in order. */
+  transfers: string[];
   /** Directory the TFTP server serves. */
   providerDir: string;
   close(): Promise<void>;
@@ -82,7 +84,13 @@ export async function startSimulatedC1(options: SimulatedC1Options = {}): Promis
   const metadataUrl = `http://127.0.0.1:${metadataPort}/conf${(options.metadataFormat ?? 'json') === 'json' ? '?format=json' : ''}`;
 
   const providerDir = options.providerDir ?? join(FIXTURES, 'provider');
-  const tftp = await startTftpServer({ root: providerDir, port: 0, address: '127.0.0.1' });
+  const transfers: string[] = [];
+  const tftp = await startTftpServer({
+    root: providerDir,
+    port: 0,
+    address: '127.0.0.1',
+    onTransfer: (event) => transfers.push(event.file),
+  });
   const configPath = at('etc/archkernel-load.toml');
   write(
     'etc/archkernel-load.toml',
@@ -107,6 +115,7 @@ export async function startSimulatedC1(options: SimulatedC1Options = {}): Promis
     tftp,
     metadataUrl,
     tags,
+    transfers,
     providerDir,
     async close() {
       await tftp.close();

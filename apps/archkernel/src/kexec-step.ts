@@ -1,9 +1,12 @@
 /**
  * Loading the distribution kernel with @initkit/kexec: the kernel image, the patched initrd, the
- * running system's device tree and the new command line, planned into segments (printed, and the
- * whole plan in --json), then loaded with kexec_load when not a dry run.
+ * running system's device tree (/sys/firmware/fdt) and the new command line, planned into segments
+ * exactly where kexec-tools would put them (printed; all of it in --json), then loaded with kexec_load
+ * when not a dry run. The architecture comes from the kernel image: a zImage is an ARM plan, whatever
+ * machine prints it.
  */
 import { readFileSync } from 'node:fs';
+import { formatPlan, type KexecArch, type KexecPlan, parseIomem, planKexec, planToJson, probeKernel } from '@initkit/kexec';
 import { appError } from './errors.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
 
@@ -17,12 +20,10 @@ export interface KexecInput {
 export interface KexecSummary {
   kernel: { path: string; size: number };
   initrd: { path: string; size: number };
-  dtb: { path: string; size: number };
-  cmdline: string;
-  /** The segments as the planner placed them. */
-  segments: { kind: string; mem: string; memsz: number; bufsz: number }[];
-  entry: string | undefined;
-  /** The planner's own text, for the log. */
+  dtb: { path: string; size: number } | undefined;
+  /** The plan as JSON (segments, entry, flags, /chosen), without the buffers. */
+  plan: ReturnType<typeof planToJson>;
+  /** The plan as text, one line each. */
   text: string[];
 }
 
@@ -34,24 +35,36 @@ function readInput(path: string, what: string): Uint8Array {
   }
 }
 
-/** Plans the load (no system call). */
-export function planKexec(paths: SystemPaths, input: KexecInput): KexecSummary {
+const ARCH_OF_KIND: Record<string, KexecArch | undefined> = { zImage: 'arm', bzImage: 'x86_64', 'arm64-Image': 'arm64' };
+
+/** Plans the load (no system call); the plan keeps the buffers for `loadKexec`. */
+export function planKexecLoad(paths: SystemPaths, input: KexecInput): { plan: KexecPlan; summary: KexecSummary } {
   const kernel = readInput(paths.at(input.kernel), 'kernel');
   const initrd = readInput(paths.at(input.initrd), 'patched initrd');
-  const dtb = readInput(paths.at(input.dtb), 'device tree');
-  readInput(paths.at(KERNEL_FILES.iomem), 'memory map');
+  const kind = probeKernel(kernel).kind;
+  const arch = ARCH_OF_KIND[kind];
+  if (!arch) throw appError('ARCHKERNEL_NO_KERNEL', `${input.kernel} is not a kernel image kexec can load (found ${kind})`);
+  const dtb = arch === 'arm' ? readInput(paths.at(input.dtb), 'device tree') : undefined;
+  const ranges = arch === 'arm' ? parseIomem(readInput(paths.at(KERNEL_FILES.iomem), 'memory map').toString()) : undefined;
+  const plan = planKexec({ arch, kernel, initrd, cmdline: input.cmdline, ...(dtb ? { dtb } : {}), ...(ranges ? { ranges } : {}) });
   return {
-    kernel: { path: input.kernel, size: kernel.length },
-    initrd: { path: input.initrd, size: initrd.length },
-    dtb: { path: input.dtb, size: dtb.length },
-    cmdline: input.cmdline,
-    segments: [],
-    entry: undefined,
-    text: [],
+    plan,
+    summary: {
+      kernel: { path: input.kernel, size: kernel.length },
+      initrd: { path: input.initrd, size: initrd.length },
+      dtb: dtb ? { path: input.dtb, size: dtb.length } : undefined,
+      plan: planToJson(plan),
+      text: formatPlan(plan).trimEnd().split('\n'),
+    },
   };
 }
 
-/** Loads the planned kernel (kexec_load). */
-export async function loadKexec(_paths: SystemPaths, _summary: KexecSummary): Promise<void> {
-  throw appError('ARCHKERNEL_NO_KERNEL', '@initkit/kexec has not landed yet');
+/** Loads the plan (kexec_load or kexec_file_load); on failure nothing stays loaded. */
+export async function loadKexec(plan: KexecPlan, paths: SystemPaths, input: KexecInput): Promise<void> {
+  const { hostArch, loadPlan } = await import('@initkit/kexec/node');
+  const host = hostArch();
+  if (host !== plan.arch) {
+    throw appError('ARCHKERNEL_NO_KERNEL', `the kernel is for ${plan.arch}, this machine is ${host ?? process.arch}`);
+  }
+  await loadPlan(plan, { kernelPath: paths.at(input.kernel), initrdPath: paths.at(input.initrd) });
 }

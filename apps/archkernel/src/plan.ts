@@ -169,8 +169,9 @@ export function planSteps(plan: RunPlan, facts: BuildFacts, config: Config): Run
     dtb: config.kexec.dtb || KERNEL_FILES.firmwareFdt,
     cmdline,
   });
-  steps.push({ kind: 'record-attempt', path: config.files.state });
+  // Counted once the kernel is loaded, just before the jump: a failed load is not an attempt.
   steps.push({ kind: 'kexec-load' });
+  steps.push({ kind: 'record-attempt', path: config.files.state });
   steps.push({ kind: 'start-kexec-target' });
   next.steps = steps;
   next.verdict = { action: 'kexec' };

@@ -22,7 +22,8 @@ import {
   tftpOptions,
 } from './facts.js';
 import { buildInitrd, verifyInitrd } from './initrd-build.js';
-import { type KexecSummary, loadKexec, planKexec } from './kexec-step.js';
+import type { KexecPlan } from '@initkit/kexec';
+import { type KexecInput, type KexecSummary, loadKexec, planKexecLoad } from './kexec-step.js';
 import { formatBytes, type Logger } from './log.js';
 import { readMetadata } from './metadata.js';
 import { DRY_RUN_SKIPS, planKillSwitch, planLocal, planSteps, type RunPlan } from './plan.js';
@@ -122,6 +123,8 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
   let provider: Uint8Array | undefined;
   let built: Awaited<ReturnType<typeof buildInitrd>> | undefined;
   let kexec: KexecSummary | undefined;
+  let kexecPlan: KexecPlan | undefined;
+  let kexecInput: KexecInput | undefined;
   for (const step of plan.steps) {
     if (context.dryRun && DRY_RUN_SKIPS.has(step.kind)) {
       log.info(`dry run: skipping ${step.kind}`);
@@ -185,10 +188,12 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
       }
       case 'plan-kexec': {
         if (plan.exitrd?.jumps) log.info(`exitrd: ${plan.exitrd.detail}`);
-        kexec = planKexec(paths, { kernel: step.kernel, initrd: step.initrd, dtb: step.dtb, cmdline: step.cmdline });
-        log.info(`kexec plan: kernel ${step.kernel} (${formatBytes(kexec.kernel.size)}), initrd ${step.initrd} (${formatBytes(kexec.initrd.size)}), dtb ${step.dtb} (${kexec.dtb.size} bytes)`);
-        for (const line of kexec.text) log.info(`kexec plan: ${line}`);
-        log.info(`kexec command line: ${step.cmdline}`);
+        kexecInput = { kernel: step.kernel, initrd: step.initrd, dtb: step.dtb, cmdline: step.cmdline };
+        ({ plan: kexecPlan, summary: kexec } = planKexecLoad(paths, kexecInput));
+        log.info(
+          `kexec plan: kernel ${step.kernel} (${formatBytes(kexec.kernel.size)}), initrd ${step.initrd} (${formatBytes(kexec.initrd.size)})${kexec.dtb ? `, dtb ${step.dtb} (${kexec.dtb.size} bytes)` : ''}`,
+        );
+        for (const line of kexec.text) log.info(`  ${line}`);
         break;
       }
       case 'record-attempt': {
@@ -199,7 +204,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         break;
       }
       case 'kexec-load': {
-        await loadKexec(paths, kexec!);
+        await loadKexec(kexecPlan!, paths, kexecInput!);
         log.notice(`kexec: ${plan.kernel!.release} loaded`);
         break;
       }
