@@ -11,7 +11,7 @@ import type { Fdt, FdtNode } from './model.js';
 export interface SerializeFdtOptions {
   /** dtc -p: add this many zero bytes after the strings block. */
   padBytes?: number;
-  /** dtc -S: make the blob at least this many bytes (ignored when padBytes is given, as in dtc). */
+  /** dtc -S: make the blob at least this many bytes (not with padBytes: dtc refuses -p with -S). */
   minSize?: number;
   /** dtc -a: round totalsize up to a multiple of this power of two (counting any padding asked for). */
   alignTo?: number;
@@ -63,8 +63,11 @@ export function serializeFdt(tree: Fdt, options: SerializeFdtOptions = {}): Uint
   return out;
 }
 
-/** dtc's padding rule: -p wins over -S; -a rounds the padded size up. */
+/** dtc's padding rule: -p or -S (never both), then -a rounds the padded size up. */
 function paddingLength(dataSize: number, { padBytes, minSize, alignTo }: SerializeFdtOptions): number {
+  if (padBytes !== undefined && minSize !== undefined) {
+    throw fdtError('FDT_BAD_OPTION', 'padBytes and minSize: give one or the other (dtc refuses -p with -S)');
+  }
   let padding = 0;
   if (minSize !== undefined) {
     checkCount(minSize, 'minSize');
