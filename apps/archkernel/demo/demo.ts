@@ -14,7 +14,10 @@ const app = fileURLToPath(new URL('./archkernel-load.js', import.meta.url));
 function runApp(args: string[]): Promise<{ code: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [app, ...args], { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, JOURNAL_STREAM: '' } });
+    const child = spawn(process.execPath, [app, ...args], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, JOURNAL_STREAM: '' },
+    });
     let pending = '';
     child.stderr.on('data', (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split('\n');
@@ -46,7 +49,11 @@ try {
   console.log(`  └ exit ${third.code}, ${third.ms.toFixed(0)} ms: the provider kernel keeps running\n`);
 
   const ok = first.code === 0 && second.code === 0 && third.code === 0;
-  console.log(ok ? 'Demo done: nothing was loaded (--dry-run) and nothing outside the temporary root was touched.' : 'Demo FAILED');
+  console.log(
+    ok
+      ? 'Demo done: nothing was loaded (--dry-run) and nothing outside the temporary root was touched.'
+      : 'Demo FAILED',
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await c1.close();

@@ -45,7 +45,7 @@ export interface SimulatedC1Options {
 
 function metadataText(tags: string[]): string {
   const lines = ['COMMERCIAL_TYPE=C1', "NAME='c1 demo'", `TAGS=${tags.length}`];
-  tags.forEach((tag, index) => lines.push(`TAGS_${index}=${/^[\w.-]+$/.test(tag) ? tag : `'${tag}'`}`));
+  for (const [index, tag] of tags.entries()) lines.push(`TAGS_${index}=${/^[\w.-]+$/.test(tag) ? tag : `'${tag}'`}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -75,7 +75,12 @@ export async function startSimulatedC1(options: SimulatedC1Options = {}): Promis
     response.setHeader('content-type', json ? 'application/json' : 'text/plain');
     response.end(
       json
-        ? JSON.stringify({ id: 'c1-demo', commercial_type: 'C1', tags, bootscript: { initrd: 'initrd/uInitrd-Linux-armv7l-v3.11.1' } })
+        ? JSON.stringify({
+            id: 'c1-demo',
+            commercial_type: 'C1',
+            tags,
+            bootscript: { initrd: 'initrd/uInitrd-Linux-armv7l-v3.11.1' },
+          })
         : metadataText(tags),
     );
   });

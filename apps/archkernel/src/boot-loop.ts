@@ -47,7 +47,10 @@ export function readState(path: string): BootLoopState {
 
 export async function writeState(path: string, state: BootLoopState): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`), { mode: 0o644, durable: true });
+  await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`), {
+    mode: 0o644,
+    durable: true,
+  });
 }
 
 export interface LoopVerdict {

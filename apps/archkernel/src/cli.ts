@@ -2,18 +2,19 @@
  * The command line: `archkernel-load run|plan|status|confirm|reset` with --root, --config, --dry-run,
  * --json and --verbose. Exit codes: 0 done (or nothing to do), 1 failure or refusal, 2 usage error.
  */
+
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isInitkitError } from '@initkit/core';
 import { checkBootLoop, confirmBoot, EMPTY_STATE, readState, writeState } from './boot-loop.js';
+import { readCacheRecord } from './cache.js';
 import { inKexecKernel } from './cmdline.js';
 import { type Config, DEFAULT_CONFIG_PATH, formatDefaultConfig, loadConfig } from './config.js';
-import { readCacheRecord } from './cache.js';
 import { formatPlan } from './format.js';
 import { createLogger, type Logger } from './log.js';
 import { KERNEL_FILES, type SystemPaths, systemPaths } from './paths.js';
 import { decide, perform } from './run.js';
 import { APP_NAME, APP_VERSION } from './version.js';
-import { readFileSync } from 'node:fs';
 
 export const USAGE = `Usage: ${APP_NAME} <command> [options]
 
@@ -83,9 +84,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const configPath = values.config ?? paths.at(DEFAULT_CONFIG_PATH);
     const { config } = loadConfig(configPath);
-    return await dispatch(command, { paths, config, log, io, json: values.json ?? false, dryRun: values['dry-run'] ?? false, configPath });
+    return await dispatch(command, {
+      paths,
+      config,
+      log,
+      io,
+      json: values.json ?? false,
+      dryRun: values['dry-run'] ?? false,
+      configPath,
+    });
   } catch (error) {
-    log.error(isInitkitError(error) ? `${error.message} [${error.code}]` : (error as Error).stack ?? String(error));
+    log.error(isInitkitError(error) ? `${error.message} [${error.code}]` : ((error as Error).stack ?? String(error)));
     return 1;
   }
 }
@@ -108,7 +117,8 @@ function parseOptions(argv: readonly string[]) {
   if (positionals.length === 0) throw new UsageError('a command is required (run, plan, status, confirm, reset)');
   if (positionals.length > 1) throw new UsageError(`one command at a time, got ${positionals.join(' ')}`);
   const command = positionals[0] as Command;
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)} (run, plan, status, confirm, reset)`);
+  if (!COMMANDS.includes(command))
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (run, plan, status, confirm, reset)`);
   return { values, command };
 }
 
@@ -156,7 +166,14 @@ async function dispatch(command: Command, d: Dispatch): Promise<number> {
       } catch (error) {
         planError = (error as Error).message;
       }
-      const status = { config: d.configPath, state, bootLoop: loop, cache: record ?? null, plan: plan ?? null, planError: planError ?? null };
+      const status = {
+        config: d.configPath,
+        state,
+        bootLoop: loop,
+        cache: record ?? null,
+        plan: plan ?? null,
+        planError: planError ?? null,
+      };
       if (d.json) {
         io.stdout(`${JSON.stringify(status, null, 2)}\n`);
         return 0;
@@ -169,7 +186,9 @@ async function dispatch(command: Command, d: Dispatch): Promise<number> {
           ? `cache: ${config.files.initrd} built ${record.builtAt} for ${record.input.release} from ${record.providerInitrd.file} (${record.output.size} bytes)`
           : 'cache: empty',
       ];
-      io.stdout(`${lines.join('\n')}\nwhat run would do:\n${plan ? formatPlan(plan).replace(/^/gm, '  ').trimEnd() : `  cannot tell: ${planError}`}\n`);
+      io.stdout(
+        `${lines.join('\n')}\nwhat run would do:\n${plan ? formatPlan(plan).replace(/^/gm, '  ').trimEnd() : `  cannot tell: ${planError}`}\n`,
+      );
       return 0;
     }
     case 'confirm': {

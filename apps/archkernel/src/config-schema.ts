@@ -19,10 +19,13 @@ export interface KeySpec {
 const positive = (value: number) => (value > 0 ? undefined : 'must be greater than 0');
 const nonNegative = (value: number) => (value >= 0 ? undefined : 'must be 0 or more');
 const absolute = (value: string) => (value.startsWith('/') ? undefined : 'must be an absolute path');
-const absoluteOrEmpty = (value: string) => (value === '' || value.startsWith('/') ? undefined : 'must be an absolute path or ""');
+const absoluteOrEmpty = (value: string) =>
+  value === '' || value.startsWith('/') ? undefined : 'must be an absolute path or ""';
 const port = (value: number) => (value >= 1 && value <= 65535 ? undefined : 'must be a port number from 1 to 65535');
 const moduleNames = (value: readonly string[]) =>
-  value.every((name) => /^[A-Za-z0-9_-]+$/.test(name)) ? undefined : 'must hold module names (letters, digits, _ and -)';
+  value.every((name) => /^[A-Za-z0-9_-]+$/.test(name))
+    ? undefined
+    : 'must hold module names (letters, digits, _ and -)';
 
 export const CONFIG_KEYS: readonly KeySpec[] = [
   {
@@ -76,9 +79,16 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: 'fallback',
     type: 'string',
     default: '10.1.31.34',
-    doc: 'The last resort boot server (Scaleway\'s).',
+    doc: "The last resort boot server (Scaleway's).",
   },
-  { section: 'boot_server', key: 'port', type: 'integer', default: 69, doc: 'TFTP port of the boot server.', check: port },
+  {
+    section: 'boot_server',
+    key: 'port',
+    type: 'integer',
+    default: 69,
+    doc: 'TFTP port of the boot server.',
+    check: port,
+  },
   {
     section: 'boot_server',
     key: 'script',
@@ -122,7 +132,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: 'kill_switch_tag',
     type: 'string',
     default: 'archkernel_disabled',
-    doc: 'A server tag that stops archkernel-load from kexec\'ing (the provider kernel then boots as usual).',
+    doc: "A server tag that stops archkernel-load from kexec'ing (the provider kernel then boots as usual).",
   },
   {
     section: 'metadata',
@@ -191,7 +201,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: 'state',
     type: 'string',
     default: '/var/lib/archkernel-load/state.json',
-    doc: 'The boot-loop guard\'s state: kexec attempts and the last confirmed boot.',
+    doc: "The boot-loop guard's state: kexec attempts and the last confirmed boot.",
     check: absolute,
   },
 ];

@@ -110,7 +110,9 @@ export function parseConfig(text: string, file: string): Config {
     for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
       const spec = CONFIG_KEYS.find((candidate) => candidate.section === section && candidate.key === key);
       if (!spec) {
-        const known = CONFIG_KEYS.filter((candidate) => candidate.section === section).map((candidate) => candidate.key);
+        const known = CONFIG_KEYS.filter((candidate) => candidate.section === section).map(
+          (candidate) => candidate.key,
+        );
         fail(lineOf(text, section, key), `unknown key ${section}.${key} (known in [${section}]: ${known.join(', ')})`);
       }
       const problem = typeError(spec!, value);
@@ -128,7 +130,9 @@ export function loadConfig(path: string): { config: Config; found: boolean } {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { config: defaultConfig(), found: false };
-    throw new InitkitError('ARCHKERNEL_BAD_CONFIG', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new InitkitError('ARCHKERNEL_BAD_CONFIG', `cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { config: parseConfig(text, path), found: true };
 }

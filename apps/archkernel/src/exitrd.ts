@@ -46,13 +46,17 @@ export function checkExitrd(facts: ExitrdFacts): ExitrdCheck {
   }
   const jumps = JUMP.test(facts.shutdown);
   const patched = jumps ? undefined : patchShutdown(facts.shutdown);
-  const binary = facts.kexecBinary ? `kexec at /run/initramfs/${facts.kexecBinary}` : 'no kexec binary in /run/initramfs';
+  const binary = facts.kexecBinary
+    ? `kexec at /run/initramfs/${facts.kexecBinary}`
+    : 'no kexec binary in /run/initramfs';
   return {
     present: true,
     jumps,
     kexecBinary: facts.kexecBinary,
     patched,
-    detail: jumps ? `/run/initramfs/shutdown runs kexec -e; ${binary}` : `/run/initramfs/shutdown never runs kexec -e; ${binary}`,
+    detail: jumps
+      ? `/run/initramfs/shutdown runs kexec -e; ${binary}`
+      : `/run/initramfs/shutdown never runs kexec -e; ${binary}`,
   };
 }
 

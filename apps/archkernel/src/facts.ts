@@ -9,7 +9,7 @@ import { evaluate, unwrapScriptImage } from '@initkit/bootscript';
 import { kernelRelease, ModuleDatabase, resolveModules } from '@initkit/kmod';
 import { type TftpClientOptions, tftpGet } from '@initkit/tftp';
 import { type BootLoopState, readState } from './boot-loop.js';
-import { chooseBootServer, type BootServerChoice } from './boot-server.js';
+import { type BootServerChoice, chooseBootServer } from './boot-server.js';
 import { type CacheRecord, readCacheRecord, sha256 } from './cache.js';
 import type { Config } from './config.js';
 import { appError } from './errors.js';
@@ -157,13 +157,23 @@ export function readKernelFacts(paths: SystemPaths, config: Config, record: Cach
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw appError('ARCHKERNEL_NO_KERNEL', `cannot read the distribution kernel ${path}: ${(error as Error).message}`, error);
+    throw appError(
+      'ARCHKERNEL_NO_KERNEL',
+      `cannot read the distribution kernel ${path}: ${(error as Error).message}`,
+      error,
+    );
   }
   const hash = sha256(bytes);
   // Decompressing a zImage to find its banner costs more than the rest of a cached run: reuse the
   // release recorded for this exact image.
   if (record && record.input.kernelSha256 === hash) {
-    return { image: config.kernel.image, size: bytes.length, sha256: hash, release: record.input.release, releaseFrom: 'cache' };
+    return {
+      image: config.kernel.image,
+      size: bytes.length,
+      sha256: hash,
+      release: record.input.release,
+      releaseFrom: 'cache',
+    };
   }
   let release: string;
   try {

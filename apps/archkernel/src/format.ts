@@ -33,17 +33,22 @@ export function formatPlan(plan: RunPlan): string {
   if (plan.script) {
     const s = plan.script;
     lines.push(`boot script: ${s.file} (${s.size} bytes, "${s.name}")`);
-    lines.push(`  ${s.bootCommand ?? 'no boot command'}: kernel ${s.kernel ?? '-'}, initrd ${s.initrd ?? '-'}, dtb ${s.dtb ?? '-'}`);
+    lines.push(
+      `  ${s.bootCommand ?? 'no boot command'}: kernel ${s.kernel ?? '-'}, initrd ${s.initrd ?? '-'}, dtb ${s.dtb ?? '-'}`,
+    );
     if (s.bootargs) lines.push(`  bootargs: ${s.bootargs}`);
   }
-  if (plan.kernel) lines.push(`kernel: ${plan.kernel.image} (${formatBytes(plan.kernel.size)}), release ${plan.kernel.release}`);
+  if (plan.kernel)
+    lines.push(`kernel: ${plan.kernel.image} (${formatBytes(plan.kernel.size)}), release ${plan.kernel.release}`);
   if (plan.modules) {
     const m = plan.modules;
     lines.push(`modules: ${m.closure.map((module) => module.path).join(' ')}`);
-    if (m.optionalMissing.length) lines.push(`  skipped (optional, not in ${m.release}): ${m.optionalMissing.join(', ')}`);
+    if (m.optionalMissing.length)
+      lines.push(`  skipped (optional, not in ${m.release}): ${m.optionalMissing.join(', ')}`);
     lines.push(`  ${m.decompressReason}`);
   }
-  if (plan.cache) lines.push(`cache: ${plan.cache.hit ? 'hit' : 'miss'} (${plan.cache.reason}), key ${plan.cache.key.slice(0, 16)}`);
+  if (plan.cache)
+    lines.push(`cache: ${plan.cache.hit ? 'hit' : 'miss'} (${plan.cache.reason}), key ${plan.cache.key.slice(0, 16)}`);
   if (plan.cmdline) lines.push(`command line: ${plan.cmdline}`);
   if (plan.steps.length) {
     lines.push('steps:');
@@ -53,6 +58,10 @@ export function formatPlan(plan: RunPlan): string {
     });
   }
   const verdict = plan.verdict;
-  lines.push(verdict.action === 'stop' ? `verdict: stop (exit ${verdict.exitCode}): ${verdict.reason}` : `verdict: ${verdict.action}`);
+  lines.push(
+    verdict.action === 'stop'
+      ? `verdict: stop (exit ${verdict.exitCode}): ${verdict.reason}`
+      : `verdict: ${verdict.action}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -113,12 +113,16 @@ export async function buildInitrd(options: BuildOptions): Promise<BuiltInitrd> {
 export async function verifyInitrd(path: string, plan: EditPlan): Promise<{ entries: number; members: number }> {
   const planned = new Map(plan.entries.map((entry) => [entry.path, entry]));
   const reread = await openInitrdFile(path, { keepData: (entryPath) => planned.has(entryPath) });
-  if (reread.wrapper) throw appError('ARCHKERNEL_VERIFY_FAILED', `${path} has a uImage header; kexec needs the bare initrd`);
+  if (reread.wrapper)
+    throw appError('ARCHKERNEL_VERIFY_FAILED', `${path} has a uImage header; kexec needs the bare initrd`);
   for (const [entryPath, entry] of planned) {
     const node = reread.tree.node(entryPath);
     if (!node) throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entryPath} is missing after the rebuild`);
     if (node.inode.mode !== entry.mode) {
-      throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entryPath} has mode ${node.inode.mode.toString(8)}, planned ${entry.mode.toString(8)}`);
+      throw appError(
+        'ARCHKERNEL_VERIFY_FAILED',
+        `${path}: /${entryPath} has mode ${node.inode.mode.toString(8)}, planned ${entry.mode.toString(8)}`,
+      );
     }
     const data = node.inode.data ?? new Uint8Array(0);
     if (data.length !== entry.data.length || !data.every((byte, index) => byte === entry.data[index])) {

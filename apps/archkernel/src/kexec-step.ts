@@ -6,7 +6,15 @@
  * machine prints it.
  */
 import { readFileSync } from 'node:fs';
-import { formatPlan, type KexecArch, type KexecPlan, parseIomem, planKexec, planToJson, probeKernel } from '@initkit/kexec';
+import {
+  formatPlan,
+  type KexecArch,
+  type KexecPlan,
+  parseIomem,
+  planKexec,
+  planToJson,
+  probeKernel,
+} from '@initkit/kexec';
 import { appError } from './errors.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
 
@@ -35,7 +43,11 @@ function readInput(path: string, what: string): Uint8Array {
   }
 }
 
-const ARCH_OF_KIND: Record<string, KexecArch | undefined> = { zImage: 'arm', bzImage: 'x86_64', 'arm64-Image': 'arm64' };
+const ARCH_OF_KIND: Record<string, KexecArch | undefined> = {
+  zImage: 'arm',
+  bzImage: 'x86_64',
+  'arm64-Image': 'arm64',
+};
 
 /** Plans the load (no system call); the plan keeps the buffers for `loadKexec`. */
 export function planKexecLoad(paths: SystemPaths, input: KexecInput): { plan: KexecPlan; summary: KexecSummary } {
@@ -43,10 +55,19 @@ export function planKexecLoad(paths: SystemPaths, input: KexecInput): { plan: Ke
   const initrd = readInput(paths.at(input.initrd), 'patched initrd');
   const kind = probeKernel(kernel).kind;
   const arch = ARCH_OF_KIND[kind];
-  if (!arch) throw appError('ARCHKERNEL_NO_KERNEL', `${input.kernel} is not a kernel image kexec can load (found ${kind})`);
+  if (!arch)
+    throw appError('ARCHKERNEL_NO_KERNEL', `${input.kernel} is not a kernel image kexec can load (found ${kind})`);
   const dtb = arch === 'arm' ? readInput(paths.at(input.dtb), 'device tree') : undefined;
-  const ranges = arch === 'arm' ? parseIomem(readInput(paths.at(KERNEL_FILES.iomem), 'memory map').toString()) : undefined;
-  const plan = planKexec({ arch, kernel, initrd, cmdline: input.cmdline, ...(dtb ? { dtb } : {}), ...(ranges ? { ranges } : {}) });
+  const ranges =
+    arch === 'arm' ? parseIomem(readInput(paths.at(KERNEL_FILES.iomem), 'memory map').toString()) : undefined;
+  const plan = planKexec({
+    arch,
+    kernel,
+    initrd,
+    cmdline: input.cmdline,
+    ...(dtb ? { dtb } : {}),
+    ...(ranges ? { ranges } : {}),
+  });
   return {
     plan,
     summary: {

@@ -76,7 +76,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         last = now;
         const width = 30;
         const fraction = total ? Math.min(1, done / total) : 0;
-        const bar = total ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${Math.round(fraction * 100)}%` : '';
+        const bar = total
+          ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${Math.round(fraction * 100)}%`
+          : '';
         write(`\r\x1b[K${label} ${bar} ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ''}`);
         barShown = true;
       };

@@ -19,7 +19,9 @@ export function parseMetadataTags(body: string): { tags: string[]; format: 'json
   const trimmed = body.trim();
   if (trimmed.startsWith('{')) {
     const document = JSON.parse(trimmed) as { tags?: unknown };
-    const tags = Array.isArray(document.tags) ? document.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+    const tags = Array.isArray(document.tags)
+      ? document.tags.filter((tag): tag is string => typeof tag === 'string')
+      : [];
     return { tags, format: 'json' };
   }
   const tags: string[] = [];

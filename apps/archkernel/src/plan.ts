@@ -3,8 +3,9 @@
  * that `plan` prints as text or JSON and `run` performs step by step. A guard that fails stops the plan
  * before anything is fetched or written.
  */
-import type { BootServerChoice } from './boot-server.js';
+
 import { checkBootLoop } from './boot-loop.js';
+import type { BootServerChoice } from './boot-server.js';
 import { type CacheCheck, type CacheKeyInput, cacheKey } from './cache.js';
 import { inKexecKernel, kexecCmdline } from './cmdline.js';
 import type { Config } from './config.js';
@@ -69,8 +70,14 @@ export function planLocal(facts: LocalFacts, config: Config, options: { dryRun: 
   const guard = (name: GuardName, ok: boolean, detail: string) => plan.guards.push({ name, ok, detail });
 
   const inKexec = inKexecKernel(facts.cmdline);
-  guard('not-in-kexec', !inKexec, inKexec ? '"archkernel" is on /proc/cmdline: this kernel was kexec\'d by archkernel-load' : 'the provider kernel is running');
-  if (inKexec) return stop(plan, 0, 'notice', 'already running the kexec\'d kernel: nothing to do');
+  guard(
+    'not-in-kexec',
+    !inKexec,
+    inKexec
+      ? '"archkernel" is on /proc/cmdline: this kernel was kexec\'d by archkernel-load'
+      : 'the provider kernel is running',
+  );
+  if (inKexec) return stop(plan, 0, 'notice', "already running the kexec'd kernel: nothing to do");
 
   const disabled = facts.kexecLoadDisabled;
   const possible = disabled === '0';
@@ -82,11 +89,24 @@ export function planLocal(facts: LocalFacts, config: Config, options: { dryRun: 
       : `kexec_load_disabled = ${disabled}`,
   );
   if (!possible) {
-    return stop(plan, 1, 'error', disabled === undefined ? 'the running kernel cannot kexec' : 'kexec_load_disabled is 1: kexec is switched off until the next boot');
+    return stop(
+      plan,
+      1,
+      'error',
+      disabled === undefined
+        ? 'the running kernel cannot kexec'
+        : 'kexec_load_disabled is 1: kexec is switched off until the next boot',
+    );
   }
 
   const root = facts.uid === 0;
-  guard('root', root || options.dryRun, root ? 'running as root' : `running as uid ${facts.uid}${options.dryRun ? ' (enough for --dry-run, which loads nothing)' : ''}`);
+  guard(
+    'root',
+    root || options.dryRun,
+    root
+      ? 'running as root'
+      : `running as uid ${facts.uid}${options.dryRun ? ' (enough for --dry-run, which loads nothing)' : ''}`,
+  );
   if (!root && !options.dryRun) return stop(plan, 1, 'error', 'loading a kernel needs root (CAP_SYS_BOOT)');
 
   const exitrd = checkExitrd(facts.exitrd);
@@ -123,7 +143,9 @@ export function planKillSwitch(plan: RunPlan, metadata: MetadataResult | undefin
       ? `the server has the tag "${tag}" (${metadata.format} metadata)`
       : `no "${tag}" tag among ${metadata.tags.length} tag(s) (${metadata.format} metadata)`,
   });
-  return found ? stop(next, 0, 'notice', `kill switch: the server is tagged "${tag}"; the provider kernel keeps running`) : next;
+  return found
+    ? stop(next, 0, 'notice', `kill switch: the server is tagged "${tag}"; the provider kernel keeps running`)
+    : next;
 }
 
 export interface BuildFacts {

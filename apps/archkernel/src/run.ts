@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@initkit/core/node';
+import type { KexecPlan } from '@initkit/kexec';
 import { readState, recordAttempt, writeState } from './boot-loop.js';
 import { type CacheKeyInput, type CacheRecord, checkCache, keyChanges, sha256, writeCacheRecord } from './cache.js';
 import type { Config } from './config.js';
@@ -22,12 +23,11 @@ import {
   tftpOptions,
 } from './facts.js';
 import { buildInitrd, verifyInitrd } from './initrd-build.js';
-import type { KexecPlan } from '@initkit/kexec';
 import { type KexecInput, type KexecSummary, loadKexec, planKexecLoad } from './kexec-step.js';
 import { formatBytes, type Logger } from './log.js';
 import { readMetadata } from './metadata.js';
-import { DRY_RUN_SKIPS, planKillSwitch, planLocal, planSteps, type RunPlan } from './plan.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
+import { DRY_RUN_SKIPS, planKillSwitch, planLocal, planSteps, type RunPlan } from './plan.js';
 import { APP_VERSION } from './version.js';
 
 export interface Context {
@@ -71,7 +71,10 @@ export async function decide(context: Context): Promise<RunPlan> {
   const bootServer = readBootServer(paths, config);
   log.info(`boot server: ${bootServer.address} (from ${bootServer.from})`);
   let started = performance.now();
-  const scriptBytes = await fetchFile(tftpOptions(config, bootServer.address, config.boot_server.script), 'the boot script');
+  const scriptBytes = await fetchFile(
+    tftpOptions(config, bootServer.address, config.boot_server.script),
+    'the boot script',
+  );
   const script = evaluateScript(scriptBytes, bootServer.address, config.boot_server.script);
   log.info(
     `boot script: ${script.file} (${script.size} bytes, "${script.name}", CRCs ok) fetched in ${ms(started)}; evaluated: ${script.bootCommand ?? 'no boot command'} kernel ${script.kernel ?? '-'}, initrd ${script.initrd ?? '-'}, dtb ${script.dtb ?? '-'}`,
@@ -80,15 +83,23 @@ export async function decide(context: Context): Promise<RunPlan> {
   // The evaluator's warnings are about what it could not model (file sizes it was not told): debug.
   for (const warning of script.warnings) log.debug(`boot script: ${warning}`);
   if (!script.initrd) {
-    throw appError('ARCHKERNEL_NO_INITRD_IN_SCRIPT', `${script.file} from ${script.server} boots no initrd (${script.bootCommand ?? 'no boot command'})`);
+    throw appError(
+      'ARCHKERNEL_NO_INITRD_IN_SCRIPT',
+      `${script.file} from ${script.server} boots no initrd (${script.bootCommand ?? 'no boot command'})`,
+    );
   }
 
   const record = readCache(paths, config);
   const kernel = readKernelFacts(paths, config, record);
-  log.info(`distribution kernel: ${kernel.image} release ${kernel.release} (${kernel.releaseFrom === 'image' ? 'read from the image' : 'image unchanged since the last build'})`);
+  log.info(
+    `distribution kernel: ${kernel.image} release ${kernel.release} (${kernel.releaseFrom === 'image' ? 'read from the image' : 'image unchanged since the last build'})`,
+  );
   const modules = readModuleFacts(paths, config, kernel.release);
-  log.info(`modules: ${modules.closure.map((module) => module.name).join(', ')} (closure of ${[...modules.required, ...modules.optionalFound].join(', ')} from ${modules.directory}/modules.dep)`);
-  if (modules.optionalMissing.length) log.notice(`modules: ${modules.optionalMissing.join(', ')} not in this kernel, skipped (optional)`);
+  log.info(
+    `modules: ${modules.closure.map((module) => module.name).join(', ')} (closure of ${[...modules.required, ...modules.optionalFound].join(', ')} from ${modules.directory}/modules.dep)`,
+  );
+  if (modules.optionalMissing.length)
+    log.notice(`modules: ${modules.optionalMissing.join(', ')} not in this kernel, skipped (optional)`);
   if (modules.builtin.length) log.info(`modules built into ${kernel.release}: ${modules.builtin.join(', ')}`);
 
   const input: CacheKeyInput = {
@@ -105,7 +116,15 @@ export async function decide(context: Context): Promise<RunPlan> {
   log.info(`cache: ${cache.hit ? 'hit' : 'miss'}: ${cache.reason}`);
   plan = planSteps(
     plan,
-    { bootServer, script, kernel, modules, cache: { ...cache, input, changes: keyChanges(record, input) }, runningCmdline: local.cmdline, appVersion: APP_VERSION },
+    {
+      bootServer,
+      script,
+      kernel,
+      modules,
+      cache: { ...cache, input, changes: keyChanges(record, input) },
+      runningCmdline: local.cmdline,
+      appVersion: APP_VERSION,
+    },
     config,
   );
   return plan;
@@ -139,11 +158,17 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
           'the provider initrd',
         );
         log.endProgress();
-        log.info(`provider initrd: ${step.file} (${formatBytes(provider.length)}) fetched from ${step.server} in ${ms(started)}`);
+        log.info(
+          `provider initrd: ${step.file} (${formatBytes(provider.length)}) fetched from ${step.server} in ${ms(started)}`,
+        );
         break;
       }
       case 'build-initrd': {
-        built = await buildInitrd({ provider: provider!, modules: plan.modules!, moduleRoot: paths.at(plan.modules!.directory) });
+        built = await buildInitrd({
+          provider: provider!,
+          modules: plan.modules!,
+          moduleRoot: paths.at(plan.modules!.directory),
+        });
         provider = undefined;
         const p = built.provider;
         log.info(
@@ -160,7 +185,9 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         mkdirSync(dirname(path), { recursive: true });
         await writeFileAtomic(path, built!.chunks(), { mode: 0o644, durable: true });
         const verified = await verifyInitrd(path, built!.plan);
-        log.info(`wrote ${step.path} (${formatBytes(built!.length)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`);
+        log.info(
+          `wrote ${step.path} (${formatBytes(built!.length)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
+        );
         break;
       }
       case 'write-cache-record': {
@@ -200,7 +227,9 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         const path = paths.at(step.path);
         const state = recordAttempt(readState(path), plan.kernel!.release, new Date());
         await writeState(path, state);
-        log.info(`boot-loop guard: attempt ${state.unconfirmed} of ${config.kexec.max_unconfirmed} recorded in ${step.path}`);
+        log.info(
+          `boot-loop guard: attempt ${state.unconfirmed} of ${config.kexec.max_unconfirmed} recorded in ${step.path}`,
+        );
         break;
       }
       case 'kexec-load': {
@@ -210,11 +239,12 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
       }
       case 'start-kexec-target': {
         const job = await startUnit({ socket: paths.at(KERNEL_FILES.systemBus) });
-        log.notice(`systemd: kexec.target started (job ${job}); the system now stops and jumps into ${plan.kernel!.release}`);
+        log.notice(
+          `systemd: kexec.target started (job ${job}); the system now stops and jumps into ${plan.kernel!.release}`,
+        );
         break;
       }
     }
   }
   return { plan, kexec, exitCode: 0 };
 }
-
