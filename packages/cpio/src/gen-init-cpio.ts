@@ -3,9 +3,10 @@
  * archive gen_init_cpio would build from it (inodes from 721, device 3:1, data on the last hard link,
  * symlink targets stored with their NUL), and print a list that describes an archive.
  */
-import { encodeUtf8, InitkitError } from '@initkit/core';
+import { InitkitError } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants.js';
 import { type CpioEntry, type CpioEntryInput, symlinkTarget } from './entry.js';
+import { encodeCpioName } from './name.js';
 import { ROOT_NAME } from './path.js';
 import { type WriteCpioOptions, writeCpio } from './writer.js';
 
@@ -38,92 +39,178 @@ function listError(line: number, message: string): InitkitError {
   return new InitkitError('CPIO_LIST_SYNTAX', `initramfs list line ${line}: ${message}`);
 }
 
-function octal(text: string | undefined, line: number, what: string): number {
-  if (text === undefined || !/^[0-7]+$/.test(text))
-    throw listError(line, `expected ${what} in octal, found ${JSON.stringify(text ?? '')}`);
-  const value = Number.parseInt(text, 8);
-  if (value > 0xffffffff) throw listError(line, `${what} ${text} does not fit in 32 bits`);
-  return value;
+/** Something gen_init_cpio warns about and goes on (the line is skipped, or a value clipped). */
+export interface ListWarning {
+  line: number;
+  message: string;
 }
 
-function decimal(text: string | undefined, line: number, what: string): number {
-  if (text === undefined || !/^\d+$/.test(text))
-    throw listError(line, `expected ${what} as a number, found ${JSON.stringify(text ?? '')}`);
-  const value = Number(text);
-  if (value > 0xffffffff) throw listError(line, `${what} ${text} does not fit in 32 bits`);
-  return value;
+export interface ListParseOptions {
+  /** Receives each warning gen_init_cpio would print (default: ignored). */
+  onWarning?: (warning: ListWarning) => void;
 }
 
-const ARITY = { file: 5, dir: 4, pipe: 4, sock: 4, nod: 7, slink: 5 } as const;
+/** C's isspace: what sscanf's %s stops at and its white-space directives skip. */
+const C_SPACE = /[ \t\n\v\f\r]/;
 
-/** Parses list text; `#` lines and blank lines are skipped. Unknown types are CPIO_LIST_SYNTAX errors. */
-export function parseInitramfsList(text: string): InitramfsListItem[] {
+/**
+ * The fields of a line as gen_init_cpio's sscanf reads them: each conversion skips white space and
+ * takes what it can; reading stops at the first conversion that fails, and whatever follows the
+ * last conversion the format asks for is ignored.
+ */
+class LineScanner {
+  private position = 0;
+  constructor(
+    private readonly text: string,
+    private readonly line: number,
+    private readonly type: string,
+  ) {}
+
+  private skipSpace(): void {
+    while (this.position < this.text.length && C_SPACE.test(this.text[this.position]!)) this.position++;
+  }
+
+  /** True when only white space is left. */
+  atEnd(): boolean {
+    this.skipSpace();
+    return this.position >= this.text.length;
+  }
+
+  private fail(what: string): InitkitError {
+    const rest = this.text.slice(this.position).trim();
+    return listError(
+      this.line,
+      `${this.type}: expected ${what}, found ${rest === '' ? 'the end of the line' : JSON.stringify(rest.split(C_SPACE)[0])}`,
+    );
+  }
+
+  /** %s: a word. */
+  word(what: string): string {
+    this.skipSpace();
+    const start = this.position;
+    while (this.position < this.text.length && !C_SPACE.test(this.text[this.position]!)) this.position++;
+    if (this.position === start) throw this.fail(what);
+    return this.text.slice(start, this.position);
+  }
+
+  /** %o, %d, %u: an optional sign and the longest run of digits; the value must fit in 32 bits here. */
+  number(what: string, radix: 8 | 10): number {
+    this.skipSpace();
+    const digits = radix === 8 ? /^[+-]?[0-7]+/ : /^[+-]?[0-9]+/;
+    const match = digits.exec(this.text.slice(this.position));
+    if (!match) throw this.fail(`${what} (${radix === 8 ? 'octal' : 'decimal'})`);
+    this.position += match[0].length;
+    const value = Number.parseInt(match[0], radix);
+    if (value < 0 || value > 0xffffffff)
+      throw listError(this.line, `${this.type}: ${what} ${match[0]} does not fit in 32 bits`);
+    return value;
+  }
+
+  /** %c after white space: one character. */
+  character(what: string): string {
+    this.skipSpace();
+    if (this.position >= this.text.length) throw this.fail(what);
+    return this.text[this.position++]!;
+  }
+}
+
+const TYPES = new Set(['file', 'dir', 'pipe', 'sock', 'nod', 'slink']);
+
+/**
+ * Parses list text as the kernel's usr/gen_init_cpio reads it: a line starting with `#` and a blank
+ * line are skipped; a line whose first word is not a type it knows (an indented comment, a line
+ * starting with white space, which gen_init_cpio compares whole, an unknown type) is skipped with a
+ * warning; a line that is one word is skipped silently; fields past the ones a type takes are ignored
+ * (except a file's extra names, its hard links); `nod` with a type other than `b` is a character
+ * device. A field that cannot be read is CPIO_LIST_SYNTAX (gen_init_cpio then writes no trailer and fails).
+ */
+export function parseInitramfsList(text: string, options: ListParseOptions = {}): InitramfsListItem[] {
   const items: InitramfsListItem[] = [];
   const lines = text.split('\n');
+  // fgets reads no line after the last newline.
+  if (lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, index) => {
     const line = index + 1;
     if (raw.startsWith('#')) return;
-    const words = raw.split(/[ \t\r\v\f]+/).filter((word) => word !== '');
-    if (words.length === 0) return;
-    const [type, ...args] = words as [string, ...string[]];
-    if (!(type in ARITY)) throw listError(line, `unknown entry type ${JSON.stringify(type)}`);
-    const arity = ARITY[type as keyof typeof ARITY];
-    if (args.length < arity || (type !== 'file' && args.length > arity)) {
-      throw listError(
-        line,
-        `${type} takes ${arity} fields${type === 'file' ? ' and optional hard links' : ''}, found ${args.length}`,
-      );
+    const leading = /^[ \t]*/.exec(raw)![0].length;
+    if (leading === raw.length) {
+      if (index === lines.length - 1 && !text.endsWith('\n') && raw.length > 0) {
+        throw listError(
+          line,
+          'expected an entry type, found only white space (gen_init_cpio: could not locate file type)',
+        );
+      }
+      return;
     }
+    const typeEnd = raw.slice(leading).search(/[ \t]/);
+    // One word and nothing else (strtok found no separator): gen_init_cpio passes over it.
+    if (typeEnd < 0 && leading === 0) return;
+    const type = typeEnd < 0 ? raw.slice(leading) : raw.slice(leading, leading + typeEnd);
+    const args = typeEnd < 0 ? '' : raw.slice(leading + typeEnd + 1);
+    // Nothing after the type's separator: gen_init_cpio reports "newline required" and fails the run.
+    if (args === '')
+      throw listError(line, `expected fields after ${JSON.stringify(type)} (gen_init_cpio: newline required)`);
+    if (leading > 0 || !TYPES.has(type)) {
+      options.onWarning?.({ line, message: `unknown file type ${JSON.stringify(raw)}: line skipped` });
+      return;
+    }
+    const scan = new LineScanner(args, line, type);
     switch (type) {
-      case 'file':
-        items.push({
-          type,
-          name: args[0]!,
-          location: args[1]!,
-          mode: octal(args[2], line, 'mode'),
-          uid: decimal(args[3], line, 'uid'),
-          gid: decimal(args[4], line, 'gid'),
-          links: args.slice(5),
-          line,
-        });
+      case 'file': {
+        const name = scan.word('a name');
+        const location = scan.word('a location');
+        const mode = scan.number('mode', 8);
+        const uid = scan.number('uid', 10);
+        const gid = scan.number('gid', 10);
+        const links: string[] = [];
+        while (!scan.atEnd()) links.push(scan.word('a hard link name'));
+        items.push({ type, name, location, mode, uid, gid, links, line });
         return;
-      case 'slink':
+      }
+      case 'slink': {
+        const name = scan.word('a name');
+        const target = scan.word('a target');
         items.push({
           type,
-          name: args[0]!,
-          target: args[1]!,
-          mode: octal(args[2], line, 'mode'),
-          uid: decimal(args[3], line, 'uid'),
-          gid: decimal(args[4], line, 'gid'),
-          line,
-        });
-        return;
-      case 'nod': {
-        const device = args[4];
-        if (device !== 'b' && device !== 'c')
-          throw listError(line, `expected device type b or c, found ${JSON.stringify(device)}`);
-        items.push({
-          type,
-          name: args[0]!,
-          mode: octal(args[1], line, 'mode'),
-          uid: decimal(args[2], line, 'uid'),
-          gid: decimal(args[3], line, 'gid'),
-          device,
-          major: decimal(args[5], line, 'major'),
-          minor: decimal(args[6], line, 'minor'),
+          name,
+          target,
+          mode: scan.number('mode', 8),
+          uid: scan.number('uid', 10),
+          gid: scan.number('gid', 10),
           line,
         });
         return;
       }
-      default:
+      case 'nod': {
+        const name = scan.word('a name');
+        const mode = scan.number('mode', 8);
+        const uid = scan.number('uid', 10);
+        const gid = scan.number('gid', 10);
+        const device = scan.character('a device type') === 'b' ? 'b' : 'c';
         items.push({
-          type: type as 'dir' | 'pipe' | 'sock',
-          name: args[0]!,
-          mode: octal(args[1], line, 'mode'),
-          uid: decimal(args[2], line, 'uid'),
-          gid: decimal(args[3], line, 'gid'),
+          type,
+          name,
+          mode,
+          uid,
+          gid,
+          device,
+          major: scan.number('major', 10),
+          minor: scan.number('minor', 10),
           line,
         });
+        return;
+      }
+      default: {
+        const name = scan.word('a name');
+        items.push({
+          type: type as 'dir' | 'pipe' | 'sock',
+          name,
+          mode: scan.number('mode', 8),
+          uid: scan.number('uid', 10),
+          gid: scan.number('gid', 10),
+          line,
+        });
+      }
     }
   });
   return items;
@@ -142,6 +229,12 @@ export interface ListBuildOptions {
   mtime?: number;
   /** Variables for ${NAME} in locations (gen_init_cpio uses the environment). */
   env?: Record<string, string | undefined>;
+  /** Receives gen_init_cpio's warnings: list lines skipped, file mtimes past 2^32 - 1 clipped. */
+  onWarning?: (warning: ListWarning) => void;
+}
+
+function mtimeOutOfRange(mtime: number | undefined): boolean {
+  return mtime !== undefined && (!Number.isInteger(mtime) || mtime < 0 || mtime > 0xffffffff);
 }
 
 function stripOneSlash(name: string): string {
@@ -156,7 +249,13 @@ const GENERIC_BITS = { dir: S_IFDIR, pipe: S_IFIFO, sock: S_IFSOCK } as const;
 
 /** The entries gen_init_cpio writes for a list, field for field. */
 export function entriesFromList(list: string | InitramfsListItem[], options: ListBuildOptions): CpioEntryInput[] {
-  const items = typeof list === 'string' ? parseInitramfsList(list) : list;
+  const items = typeof list === 'string' ? parseInitramfsList(list, { onWarning: options.onWarning }) : list;
+  if (mtimeOutOfRange(options.mtime)) {
+    throw new InitkitError(
+      'CPIO_LIST_BAD_MTIME',
+      `mtime ${options.mtime} does not fit in a cpio header (0 to 2^32 - 1)`,
+    );
+  }
   const mtime = options.mtime ?? 0;
   const env = options.env ?? {};
   const entries: CpioEntryInput[] = [];
@@ -169,7 +268,14 @@ export function entriesFromList(list: string | InitramfsListItem[], options: Lis
         const file = options.readFile(expand(item.location, env));
         const names = [item.name, ...item.links];
         const nlink = names.length;
-        const fileMtime = file.mtime ?? mtime;
+        let fileMtime = file.mtime ?? mtime;
+        if (fileMtime > 0xffffffff) {
+          options.onWarning?.({
+            line: item.line,
+            message: `${item.location}: timestamp exceeds the cpio maximum, clipped to 4294967295`,
+          });
+          fileMtime = 0xffffffff;
+        }
         names.forEach((linkName, index) => {
           const last = index === nlink - 1;
           entries.push({
@@ -197,7 +303,7 @@ export function entriesFromList(list: string | InitramfsListItem[], options: Lis
           gid: item.gid,
           nlink: 1,
           mtime,
-          data: encodeUtf8(`${item.target}\0`),
+          data: encodeCpioName(`${item.target}\0`),
         });
         break;
       case 'nod':

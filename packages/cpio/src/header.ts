@@ -69,6 +69,19 @@ export function detectFormat(bytes: Uint8Array, position: number): CpioFormat | 
   return undefined;
 }
 
+/**
+ * The error for an odc or old-binary header where only the kernel's formats are accepted (the kernel
+ * says "incorrect cpio method used: use -H newc option" for odc and finds no cpio magic in binary).
+ */
+export function notKernelFormat(format: CpioFormat, offset: number): InitkitError {
+  const found = format === 'odc' ? 'an odc header (070707)' : `an old binary header (${format})`;
+  return new InitkitError(
+    'CPIO_NOT_KERNEL_FORMAT',
+    `expected a newc or crc cpio header (070701/070702) as the kernel requires, found ${found}`,
+    { offset },
+  );
+}
+
 export function headerSize(format: CpioFormat): number {
   if (format === 'newc' || format === 'crc') return NEWC_HEADER_SIZE;
   return format === 'odc' ? ODC_HEADER_SIZE : BINARY_HEADER_SIZE;

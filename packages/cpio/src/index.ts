@@ -45,8 +45,11 @@ export {
   type ListBuildOptions,
   type ListFile,
   type ListFormatOptions,
+  type ListParseOptions,
+  type ListWarning,
   parseInitramfsList,
 } from './gen-init-cpio.js';
+export { detectFormat as detectCpioFormat } from './header.js';
 export {
   entryToJson,
   formatLongListing,

@@ -17,6 +17,7 @@ import {
   entryHeaderFields,
   headerSize,
   MAGIC_SIZE,
+  notKernelFormat,
   showBytes,
 } from './header.js';
 import { quoteCpioName } from './name.js';
@@ -34,6 +35,8 @@ export interface ReadCpioOptions {
   maxEntries?: number;
   /** Longest name in bytes, without its NUL (default DEFAULT_LIMITS.maxNameBytes). */
   maxNameBytes?: number;
+  /** Refuse odc and old-binary headers as the kernel does (CPIO_NOT_KERNEL_FORMAT; default false). */
+  kernelFormatsOnly?: boolean;
 }
 
 export interface CpioArchiveInfo {
@@ -65,6 +68,7 @@ export class CpioReader implements Iterable<CpioRecord> {
   private readonly requireTrailer: boolean;
   private readonly maxEntries: number;
   private readonly maxNameBytes: number;
+  private readonly kernelFormatsOnly: boolean;
   private position: number;
   private done = false;
   private count = 0;
@@ -84,6 +88,7 @@ export class CpioReader implements Iterable<CpioRecord> {
     this.requireTrailer = options.requireTrailer ?? true;
     this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
     this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
+    this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
   }
 
   /** Offset in `bytes` where reading stopped: past the trailer once iteration has finished. */
@@ -138,6 +143,7 @@ export class CpioReader implements Iterable<CpioRecord> {
         { offset: absolute },
       );
     }
+    if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, absolute);
     const fixedSize = headerSize(format);
     if (bytes.length - headerAt < fixedSize) {
       throw truncated(`cpio ${format} header`, fixedSize, bytes.length - headerAt, absolute);

@@ -17,6 +17,7 @@ import {
   entryHeaderFields,
   headerSize,
   MAGIC_SIZE,
+  notKernelFormat,
   showBytes,
 } from './header.js';
 import { quoteCpioName } from './name.js';
@@ -31,6 +32,8 @@ export interface ReadCpioStreamOptions {
   concatenated?: boolean;
   maxEntries?: number;
   maxNameBytes?: number;
+  /** Refuse odc and old-binary headers as the kernel does (CPIO_NOT_KERNEL_FORMAT; default false). */
+  kernelFormatsOnly?: boolean;
 }
 
 /** An entry of a streamed archive. Its data can be read until the next entry is requested. */
@@ -68,6 +71,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
   private readonly concatenated: boolean;
   private readonly maxEntries: number;
   private readonly maxNameBytes: number;
+  private readonly kernelFormatsOnly: boolean;
   private archiveStart = 0;
   private count = 0;
   private started = false;
@@ -84,6 +88,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     this.concatenated = options.concatenated ?? false;
     this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
     this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
+    this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
   }
 
   /** Bytes consumed so far; after iteration, the offset just past the last trailer and its padding. */
@@ -130,6 +135,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
           { offset: headerAt },
         );
       }
+      if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, headerAt);
       const fixedSize = headerSize(format);
       if (!(await queue.fill(fixedSize))) throw truncated(`cpio ${format} header`, fixedSize, queue.buffered, headerAt);
       const header = decodeHeader(queue.peek(fixedSize), 0, format, headerAt);

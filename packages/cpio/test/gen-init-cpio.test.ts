@@ -73,9 +73,19 @@ describe('gen_init_cpio lists', () => {
 
   it('syntax errors name the line', () => {
     expectCode(() => parseInitramfsList('dir /a 0755 0\n'), 'CPIO_LIST_SYNTAX');
-    expect(() => parseInitramfsList('\n\nbogus /a\n')).toThrow(/line 3/);
-    expectCode(() => parseInitramfsList('nod /d 0600 0 0 x 1 1'), 'CPIO_LIST_SYNTAX');
-    expectCode(() => parseInitramfsList('dir /d 0999 0 0'), 'CPIO_LIST_SYNTAX');
+    expect(() => parseInitramfsList('\n\ndir /a 0755 x 0\n')).toThrow(/line 3/);
+    expectCode(() => parseInitramfsList('nod /d 0600 0 0 b 1'), 'CPIO_LIST_SYNTAX');
+  });
+
+  it('reads what the kernel tool reads: unknown types warn, other nod types are char devices, sscanf numbers', () => {
+    const warnings: number[] = [];
+    const items = parseInitramfsList('\n\nbogus /a\nnod /d 0600 0 0 x 1 1\ndir /e 0999 0 0\n', {
+      onWarning: (warning) => warnings.push(warning.line),
+    });
+    expect(warnings).toEqual([3]);
+    expect(items[0]).toMatchObject({ type: 'nod', device: 'c' });
+    // %o stops at the 9: mode 0, then uid 999 and gid 0, as gen_init_cpio's sscanf reads it.
+    expect(items[1]).toMatchObject({ type: 'dir', mode: 0, uid: 999, gid: 0 });
   });
 
   it('prints a list from an archive that builds the same entries again', () => {

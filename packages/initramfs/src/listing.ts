@@ -2,7 +2,18 @@
  * Listings of an initrd: the merged tree or each member's entries, as names (like `cpio -t`), long
  * lines (like `cpio -tv`), or JSON-ready records.
  */
-import { entryToJson, formatLongListing, type LongListingOptions, S_IFLNK, S_IFMT } from '@initkit/cpio';
+import {
+  entryToJson,
+  escapeCpioName,
+  formatLongListing,
+  type LongListingOptions,
+  parentPath,
+  ROOT_NAME,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  symlinkTarget,
+} from '@initkit/cpio';
 import type { MemberEntry } from './member.js';
 import type { MergedTree, TreeNode } from './tree.js';
 import { linkTargetOf } from './tree.js';
@@ -27,17 +38,25 @@ export function nodeRecord(node: TreeNode, links: number) {
   };
 }
 
+/** Link counts as the unpacked tree has them: names per inode, and 2 + subdirectories for a directory. */
 function linkCounts(tree: MergedTree): (node: TreeNode) => number {
   const counts = new Map<unknown, number>();
-  const nodes = tree.list();
-  for (const node of nodes) counts.set(node.inode, (counts.get(node.inode) ?? 0) + 1);
-  return (node) => ((node.inode.mode & S_IFMT) === 0o040000 ? 2 : (counts.get(node.inode) ?? 1));
+  const subdirectories = new Map<string, number>();
+  for (const node of tree.list()) {
+    counts.set(node.inode, (counts.get(node.inode) ?? 0) + 1);
+    if ((node.inode.mode & S_IFMT) === S_IFDIR && node.path !== ROOT_NAME) {
+      const parent = parentPath(node.path);
+      subdirectories.set(parent, (subdirectories.get(parent) ?? 0) + 1);
+    }
+  }
+  return (node) =>
+    (node.inode.mode & S_IFMT) === S_IFDIR ? 2 + (subdirectories.get(node.path) ?? 0) : (counts.get(node.inode) ?? 1);
 }
 
-/** The merged tree's paths, one a line, root first ('.'). */
+/** The merged tree's paths, one a line, root first ('.'); bytes that are not UTF-8 are escaped (`\\xff`). */
 export function listTree(tree: MergedTree, options: { long?: boolean } & LongListingOptions = {}): string[] {
   const nodes = tree.list();
-  if (!options.long) return nodes.map((node) => node.path);
+  if (!options.long) return nodes.map((node) => escapeCpioName(node.path));
   const links = linkCounts(tree);
   return nodes.map((node) => formatLongListing(nodeRecord(node, links(node)), options));
 }
@@ -52,10 +71,7 @@ function entryRecord(entry: MemberEntry) {
   return {
     ...entry,
     fileSize: entry.size,
-    linkTarget:
-      (entry.mode & S_IFMT) === S_IFLNK && entry.data
-        ? new TextDecoder().decode(entry.data).replace(/\0$/, '')
-        : undefined,
+    linkTarget: (entry.mode & S_IFMT) === S_IFLNK && entry.data ? symlinkTarget({ data: entry.data }) : undefined,
   };
 }
 
@@ -64,7 +80,7 @@ export function listMember(
   entries: readonly MemberEntry[],
   options: { long?: boolean } & LongListingOptions = {},
 ): string[] {
-  if (!options.long) return entries.map((entry) => entry.name);
+  if (!options.long) return entries.map((entry) => escapeCpioName(entry.name));
   return entries.map((entry) => formatLongListing(entryRecord(entry), options));
 }
 

@@ -6,7 +6,7 @@
  */
 import { type CompressionFormat, decode, detect } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
-import { CpioReader, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
+import { CpioReader, detectCpioFormat, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
 import { type InitrdMember, type InitrdSegment, type MemberEntry, toMemberEntry } from './member.js';
 
 export interface ScanOptions {
@@ -92,14 +92,20 @@ export function readArchives(
   let position = start;
   let archives = 0;
   while (position < bytes.length) {
-    if (!isCpioMagic(bytes, position)) {
+    // odc and old binary go on to the reader, which refuses them as the kernel does (one rule on every path).
+    if (!isCpioMagic(bytes, position) && detectCpioFormat(bytes, position) === undefined) {
       throw new InitkitError(
         'INITRAMFS_JUNK_IN_MEMBER',
         `expected a cpio archive or NUL padding after the previous archive, found bytes ${hexBytes(bytes, position, 8)}`,
         { offset: errorBase + position },
       );
     }
-    const reader = new CpioReader(bytes, { offset: position, baseOffset: errorBase, maxEntries: options.maxEntries });
+    const reader = new CpioReader(bytes, {
+      offset: position,
+      baseOffset: errorBase,
+      maxEntries: options.maxEntries,
+      kernelFormatsOnly: true,
+    });
     for (const record of reader) {
       entries.push(
         toMemberEntry(record, {

@@ -8,8 +8,12 @@ import {
   archiveFromList,
   type CpioStreamEntry,
   CpioStreamReader,
+  decodeCpioName,
+  encodeCpioName,
   entryToJson,
+  escapeCpioName,
   formatLongListing,
+  quoteCpioName,
   S_IFLNK,
   S_IFMT,
   symlinkTarget,
@@ -154,7 +158,7 @@ export function registerCpio(cpio: Command): void {
         const entry = step.value;
         if (flags.json) json.push(entryToJson(entry));
         else if (flags.verbose) out.push(formatLongListing(entry, { now, userName, groupName }));
-        else out.push(entry.name);
+        else out.push(escapeCpioName(entry.name));
         step = await entries.next();
       }
       out.flush();
@@ -178,12 +182,12 @@ export function registerCpio(cpio: Command): void {
         devices: flags.devices,
         preserveOwners: flags.sameOwner === false ? false : undefined,
         verifyChecksums: flags.verify,
-        onEntry: flags.verbose ? (path) => out.push(path) : undefined,
+        onEntry: flags.verbose ? (path) => out.push(escapeCpioName(path)) : undefined,
       }).finally(() => archive.close());
       out.flush();
       if (flags.json) printJson(report);
       for (const skipped of report.skipped) {
-        process.stderr.write(`initkit: skipped ${JSON.stringify(skipped.name)}: ${skipped.reason}\n`);
+        process.stderr.write(`initkit: skipped ${quoteCpioName(skipped.name)}: ${skipped.reason}\n`);
       }
     });
 
@@ -206,13 +210,19 @@ export function registerCpio(cpio: Command): void {
         const base = flags.directory ?? process.cwd();
         const mtime =
           flags.mtime !== undefined ? parseSeconds(flags.mtime) : (sourceDateEpoch() ?? Math.floor(Date.now() / 1000));
-        const archive = archiveFromList(readFileSync(flags.fromList, 'utf8'), {
+        // The list is read losslessly: names that are not UTF-8 are written back as the same bytes.
+        const archive = archiveFromList(decodeCpioName(readFileSync(flags.fromList)), {
           format: flags.format,
           mtime,
           env: process.env,
+          onWarning: (warning) =>
+            process.stderr.write(`initkit: warning: ${flags.fromList} line ${warning.line}: ${warning.message}\n`),
           readFile: (location) => {
-            const path = isAbsolute(location) ? location : join(base, location);
-            return { data: readFileSync(path), mtime: Math.floor(statSync(path).mtimeMs / 1000) };
+            const path = encodeCpioName(isAbsolute(location) ? location : join(base, location));
+            return {
+              data: readFileSync(Buffer.from(path)),
+              mtime: Math.floor(statSync(Buffer.from(path)).mtimeMs / 1000),
+            };
           },
         });
         await writeOutput(flags.output, archive);
