@@ -321,7 +321,7 @@ async function readStreamedArchives(
   keep: KeepData,
   options: OpenInitrdOptions,
 ): Promise<StreamedArchives> {
-  const reader = new CpioStreamReader(stream, { concatenated, maxEntries: options.maxEntries });
+  const reader = new CpioStreamReader(stream, { concatenated, maxEntries: options.maxEntries, kernelFormatsOnly: true });
   const maxFileBytes = options.maxFileBytes ?? 256 << 20;
   const maxOutput = options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
   const entries: MemberEntry[] = [];
