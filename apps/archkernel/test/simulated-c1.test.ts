@@ -196,7 +196,7 @@ describe.runIf(hasTools('gzip', 'cpio', 'modprobe'))('archkernel-load on a simul
     cpSync(join(FIXTURES, 'provider'), provider, { recursive: true });
     try {
       const script = readFileSync(join(provider, 'uboot.bootscript'));
-      script[script.length - 2] ^= 0xff;
+      script[script.length - 2] = script[script.length - 2]! ^ 0xff;
       writeFileSync(join(provider, 'uboot.bootscript'), script);
       const { root } = await start({ providerDir: provider });
       const result = await run(root);
