@@ -9,7 +9,7 @@ import { detect } from './detect.js';
 import type { CompressionFormat, DecodeOptions, DecodeResult } from './format.js';
 import { LinearGzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, runComplete } from './input-queue.js';
-import { OutputBuffer, outputLimits } from './limits.js';
+import { OutputBuffer, outputLimits, preallocationCap } from './limits.js';
 import { decodeLz4Frames } from './lz4/frame.js';
 import { decodeLz4Legacy, lz4LegacyOutputBound } from './lz4/legacy.js';
 import { decodeLzop } from './lzo/lzop.js';
@@ -20,7 +20,7 @@ import { LinearBlockSink, readXzStreams, xzSizeFromIndex } from './xz/xz.js';
 import { decodeZstdFrames } from './zstd/zstd.js';
 
 /** The decoded bytes and the number of input bytes used, for one format. */
-export type FormatDecodeResult = Omit<DecodeResult, 'format'>;
+export type FormatDecodeResult = Omit<DecodeResult, 'format' | 'trailing'>;
 
 /** The format `decode` would use for these bytes: options.format, else the detected one. */
 export function resolveFormat(bytes: Uint8Array, options: DecodeOptions = {}): CompressionFormat {
@@ -38,7 +38,8 @@ export function resolveFormat(bytes: Uint8Array, options: DecodeOptions = {}): C
 /** Decodes the compressed stream at the start of `bytes` (format detected unless given). */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const format = resolveFormat(bytes, options);
-  return { format, ...decodeFormat(format, bytes, options) };
+  const result = decodeFormat(format, bytes, options);
+  return { format, ...result, trailing: bytes.length - result.consumed };
 }
 
 export function decodeFormat(
@@ -108,7 +109,7 @@ export function decodeLzma(bytes: Uint8Array, options: DecodeOptions = {}): Form
       queue,
       {
         window(header: LzmaAloneHeader) {
-          if (header.size !== undefined) output.ensure(header.size);
+          if (header.size !== undefined) output.ensure(Math.min(header.size, preallocationCap(bytes.length)));
           else output.reserve(bytes.length * 4);
           decoder = new LzmaDecoder(output.bytes);
           window = new LinearWindow(output);

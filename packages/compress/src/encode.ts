@@ -19,6 +19,11 @@ export function encode(format: CompressionFormat, bytes: Uint8Array, options: En
       return encodeLz4(bytes);
     case 'none':
       return bytes;
+    case 'zstd':
+      throw new InitkitError(
+        'COMPRESS_NO_ENCODER',
+        'zstd encoding needs node:zlib with zstd (Node 22.15+, 23.8+ or 24, through the Node build of @initkit/compress); this runtime encodes gzip, lzma, lz4',
+      );
     default:
       throw new InitkitError(
         'COMPRESS_NO_ENCODER',

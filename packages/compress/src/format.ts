@@ -24,9 +24,15 @@ export const ENCODABLE_FORMATS: readonly CompressionFormat[] = ['gzip', 'lzma', 
 export interface DecodeOptions {
   /** Decode as this format instead of detecting it. */
   format?: CompressionFormat;
-  /** Largest output accepted, in bytes (default 2 GiB). */
+  /**
+   * Largest output accepted, in bytes. Default: 2 GiB for one-shot decoding (the output is held in
+   * memory); no limit for streaming decoders, whose memory is bounded by the format's window.
+   */
   maxOutputBytes?: number;
-  /** Largest output/input ratio accepted before the input is treated as a bomb (default 1000). */
+  /**
+   * Largest output/input ratio accepted (default: none). Legitimate data (zero-filled images) expands
+   * a million-fold, so this is off unless asked for; maxOutputBytes is what bounds memory.
+   */
   maxRatio?: number;
 }
 
@@ -35,6 +41,8 @@ export interface DecodeResult {
   output: Uint8Array;
   /** How many input bytes the compressed stream (all its members or frames) used. */
   consumed: number;
+  /** Bytes after the stream that no member, stream or frame used (`input.length - consumed`). */
+  trailing: number;
 }
 
 export interface EncodeOptions {

@@ -27,5 +27,13 @@ export {
   type EncodeOptions,
   isCompressionFormat,
 } from './format.js';
-export { RATIO_FLOOR_BYTES } from './limits.js';
-export { type ByteSource, decodeChunks, decodeStream, decodeWebStream, STREAMING_FORMATS } from './stream.js';
+export { DEFAULT_MAX_OUTPUT_BYTES, RATIO_FLOOR_BYTES } from './limits.js';
+export {
+  type ByteSource,
+  decodeChunks,
+  decodeStream,
+  decodeStreamExtent,
+  decodeWebStream,
+  STREAMING_FORMATS,
+  type StreamDecoding,
+} from './stream.js';

@@ -1,6 +1,8 @@
 /**
- * Output limits for decoders: a maximum output size and a maximum output/input ratio, checked as the
- * output grows so a compression bomb fails with a typed error long before memory runs out.
+ * Output limits for decoders: an absolute maximum output size (2 GiB by default for one-shot decoding,
+ * none by default when streaming, where the window bounds memory) and an optional output/input ratio
+ * (off by default: real data such as zero-filled images expands a million-fold), checked as the output
+ * grows so a compression bomb fails with a typed error before memory runs out.
  */
 import { DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 import type { DecodeOptions } from './format.js';
@@ -13,9 +15,13 @@ export interface OutputLimits {
   maxRatio: number;
 }
 
-export function outputLimits(options: DecodeOptions = {}): OutputLimits {
-  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes;
-  const maxRatio = options.maxRatio ?? DEFAULT_LIMITS.maxRatio;
+/** The one-shot decoders' default output limit: the output must fit in one buffer in memory. */
+export const DEFAULT_MAX_OUTPUT_BYTES = DEFAULT_LIMITS.maxOutputBytes;
+
+/** The limits to decode with; `streaming` decoders hold only a window, so they default to no size limit. */
+export function outputLimits(options: DecodeOptions = {}, streaming = false): OutputLimits {
+  const maxOutputBytes = options.maxOutputBytes ?? (streaming ? Number.POSITIVE_INFINITY : DEFAULT_MAX_OUTPUT_BYTES);
+  const maxRatio = options.maxRatio ?? Number.POSITIVE_INFINITY;
   if (!(maxOutputBytes >= 0) || !(maxRatio > 0)) {
     throw new InitkitError(
       'COMPRESS_BAD_OPTION',
@@ -44,6 +50,15 @@ export function checkOutput(limits: OutputLimits, outputBytes: number, inputByte
 }
 
 /**
+ * The most a decoder allocates ahead of output it has actually decoded, from sizes a header declares:
+ * 1032 bytes per input byte (DEFLATE's own maximum) plus 1 MiB. Beyond it the buffer grows as data
+ * arrives, so a header that lies costs no memory, while real data of any ratio still decodes.
+ */
+export function preallocationCap(inputBytes: number): number {
+  return inputBytes * 1032 + (1 << 20);
+}
+
+/**
  * A growable output buffer that enforces the limits on every growth. `bytes` may be written directly
  * up to `bytes.length` after `ensure()`; `length` is how much is valid.
  */
@@ -57,7 +72,7 @@ export class OutputBuffer {
   constructor(limits: OutputLimits, inputBytes: number, sizeHint = 0) {
     this.limits = limits;
     this.inputBytes = inputBytes;
-    const initial = Math.min(Math.max(sizeHint, 1024), Math.max(limits.maxOutputBytes, 1024));
+    const initial = Math.min(Math.max(sizeHint, 1024), Math.max(limits.maxOutputBytes, 1024), preallocationCap(inputBytes));
     this.bytes = new Uint8Array(initial);
   }
 

@@ -55,7 +55,7 @@ export async function* decodeStream(
   source: ByteSource,
   options: DecodeOptions = {},
 ): AsyncGenerator<Uint8Array, void, void> {
-  const limits = outputLimits(options);
+  const limits = outputLimits(options, true);
   const input = chunksOf(source)[Symbol.asyncIterator]();
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
   const pull = async (): Promise<void> => {
@@ -112,7 +112,7 @@ const CHUNKED_INPUT_PIECE = 1 << 20;
  * zstd stream this way; other formats are decoded whole and yielded as one chunk.
  */
 export function* decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): Generator<Uint8Array, void, void> {
-  const limits = outputLimits(options);
+  const limits = outputLimits(options, true);
   const format = resolveFormat(bytes, options);
   if (!STREAMING_FORMATS.includes(format)) {
     yield decodeFormat(format, bytes, options).output;
@@ -135,6 +135,49 @@ export function* decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): G
     fed += piece.length;
     queue.append(piece);
   }
+}
+
+/** A streaming decode of the one compressed stream at the start of a source, telling where it ended. */
+export interface StreamDecoding {
+  /** The decompressed bytes, chunk by chunk; limits and checksums are enforced as they come. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** Input bytes the stream used (all its members, streams or frames); known once `chunks` is done. */
+  consumed(): number;
+}
+
+/**
+ * Decodes the `format` stream at the start of `source` as chunks, stopping at its end (bytes after it,
+ * such as the next member of an initrd, are left alone and counted by neither `chunks` nor `consumed`).
+ * gzip, xz, lzma and zstd; other formats throw COMPRESS_NO_STREAMING.
+ */
+export function decodeStreamExtent(
+  source: ByteSource,
+  format: CompressionFormat,
+  options: DecodeOptions = {},
+): StreamDecoding {
+  if (!STREAMING_FORMATS.includes(format)) {
+    throw new InitkitError(
+      'COMPRESS_NO_STREAMING',
+      `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`,
+    );
+  }
+  const limits = outputLimits(options, true);
+  const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
+  async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
+    const input = chunksOf(source)[Symbol.asyncIterator]();
+    const pending: Uint8Array[] = [];
+    const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits);
+    for (;;) {
+      const step = decoder.next();
+      flush();
+      while (pending.length > 0) yield pending.shift()!;
+      if (step.done) return;
+      const next = await input.next();
+      if (next.done) queue.final = true;
+      else if (next.value.length > 0) queue.append(next.value);
+    }
+  }
+  return { chunks: chunks(), consumed: () => queue.offset };
 }
 
 /** A Web ReadableStream of the decompressed bytes of `source`. */

@@ -215,11 +215,13 @@ describe('zstd frames made by hand', () => {
       [0x38],
       [...Array.from({ length: 24 }, (_, i) => [...blockHeader(i === 23, 1, 128 * 1024), 0])],
     );
-    expect(decodeZstd(bytes, { maxRatio: 1_000_000 }).output.length).toBe(zeros.length);
+    expect(decodeZstd(bytes).output.length).toBe(zeros.length);
     expect(() => decodeZstd(bytes, { maxOutputBytes: 1 << 20 })).toThrow(
       expect.objectContaining({ code: 'COMPRESS_OUTPUT_TOO_LARGE' }),
     );
-    expect(() => decodeZstd(bytes)).toThrow(expect.objectContaining({ code: 'COMPRESS_RATIO_TOO_HIGH' }));
+    expect(() => decodeZstd(bytes, { maxRatio: 1000 })).toThrow(
+      expect.objectContaining({ code: 'COMPRESS_RATIO_TOO_HIGH' }),
+    );
     await expect(collect(decodeStream(pieces(bytes, 7), { maxOutputBytes: 1 << 20 }))).rejects.toSatisfy((error) =>
       isInitkitError(error, 'COMPRESS_OUTPUT_TOO_LARGE'),
     );

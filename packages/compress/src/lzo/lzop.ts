@@ -66,14 +66,32 @@ class Cursor {
   }
 }
 
-/** Decodes an lzop file from the start of `input` into `output`; returns the input bytes used. */
+function startsWithMagic(input: Uint8Array, at: number): boolean {
+  if (at + MAGIC.length > input.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (input[at + i] !== MAGIC[i]) return false;
+  return true;
+}
+
+/**
+ * Decodes the lzop streams at the start of `input` into `output`: a concatenation, and what
+ * `lzop -c a b c` writes (one stream per file), decode as `lzop -dc` does, all of them in a row.
+ * Returns the input bytes used.
+ */
 export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
+  let at = 0;
+  do at = decodeLzopStream(input, at, output);
+  while (startsWithMagic(input, at));
+  return at;
+}
+
+function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer): number {
   const cursor = new Cursor(input);
+  cursor.at = start;
   cursor.need(MAGIC.length, 'lzop magic');
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (input[i] !== MAGIC[i]) throw new InitkitError('LZO_BAD_MAGIC', 'not an lzop file', { offset: 0 });
+  if (!startsWithMagic(input, start)) {
+    throw new InitkitError('LZO_BAD_MAGIC', 'not an lzop file', { offset: start });
   }
-  cursor.at = MAGIC.length;
+  cursor.at = start + MAGIC.length;
   const headerStart = cursor.at;
   const version = cursor.u16('lzop version');
   cursor.u16('lzop library version');

@@ -1,35 +1,143 @@
 /**
  * The Node build of @initkit/compress (chosen by the `node` export condition): the same API as the
- * isomorphic entry, with gzip decoded and encoded by node:zlib.
+ * isomorphic entry, with gzip decoded and encoded by node:zlib, and zstd too where the runtime's
+ * node:zlib has it (Node 22.15+, 23.8+, 24), feature-detected at load.
  */
-import { decodeFormat as decodeFormatPure, resolveFormat } from '../decode.js';
+import { decodeFormat as decodeFormatPure, type FormatDecodeResult, resolveFormat } from '../decode.js';
+import { detect } from '../detect.js';
 import { encode as encodePure } from '../encode.js';
-import type { CompressionFormat, DecodeOptions, DecodeResult, EncodeOptions } from '../format.js';
+import {
+  type CompressionFormat,
+  type DecodeOptions,
+  type DecodeResult,
+  ENCODABLE_FORMATS as PURE_ENCODABLE_FORMATS,
+  type EncodeOptions,
+} from '../format.js';
+import {
+  type ByteSource,
+  decodeStream as decodeStreamPure,
+  decodeStreamExtent as decodeStreamExtentPure,
+  type StreamDecoding,
+} from '../stream.js';
 import { decodeGzipNode, encodeGzipNode } from './gzip.js';
+import { decodeZstdNode, decodeZstdStreamNode, encodeZstdNode, NODE_HAS_ZSTD } from './zstd.js';
 
 export * from '../index.js';
+export { NODE_HAS_ZSTD } from './zstd.js';
+
+/** Formats encode() can write on this runtime: zstd joins when node:zlib has it. */
+export const ENCODABLE_FORMATS: readonly CompressionFormat[] = NODE_HAS_ZSTD
+  ? [...PURE_ENCODABLE_FORMATS.filter((format) => format !== 'none'), 'zstd', 'none']
+  : PURE_ENCODABLE_FORMATS;
 
 /** Decodes the compressed stream at the start of `bytes` (format detected unless given). */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const format = resolveFormat(bytes, options);
-  return { format, ...decodeFormat(format, bytes, options) };
+  const result = decodeFormat(format, bytes, options);
+  return { format, ...result, trailing: bytes.length - result.consumed };
 }
 
-export function decodeFormat(format: CompressionFormat, bytes: Uint8Array, options: DecodeOptions = {}) {
-  return format === 'gzip' ? decodeGzipNode(bytes, options) : decodeFormatPure(format, bytes, options);
+export function decodeFormat(
+  format: CompressionFormat,
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): FormatDecodeResult {
+  if (format === 'gzip') return decodeGzipNode(bytes, options);
+  if (format === 'zstd') return decodeZstdNode(bytes, options);
+  return decodeFormatPure(format, bytes, options);
 }
 
 /** gzip through node:zlib. */
-export function decodeGzip(bytes: Uint8Array, options: DecodeOptions = {}): { output: Uint8Array; consumed: number } {
+export function decodeGzip(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
   return decodeGzipNode(bytes, options);
 }
 
-/** Compresses `bytes` as `format` (gzip through node:zlib). */
+/** zstd through node:zlib where the runtime has it, else the TypeScript decoder. */
+export function decodeZstd(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
+  return decodeZstdNode(bytes, options);
+}
+
+/** Compresses `bytes` as `format` (gzip, and zstd where available, through node:zlib). */
 export function encode(format: CompressionFormat, bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
-  return format === 'gzip' ? encodeGzipNode(bytes, options) : encodePure(format, bytes, options);
+  if (format === 'gzip') return encodeGzipNode(bytes, options);
+  if (format === 'zstd') return encodeZstdNode(bytes, options);
+  return encodePure(format, bytes, options);
 }
 
 /** gzip through node:zlib. */
 export function encodeGzip(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
   return encodeGzipNode(bytes, options);
+}
+
+/** zstd through node:zlib (levels 1-19, default 3); COMPRESS_NO_ENCODER naming the runtime elsewhere. */
+export function encodeZstd(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
+  return encodeZstdNode(bytes, options);
+}
+
+/** decodeStreamExtent with zstd through node:zlib where the runtime has it. */
+export function decodeStreamExtent(
+  source: ByteSource,
+  format: CompressionFormat,
+  options: DecodeOptions = {},
+): StreamDecoding {
+  return format === 'zstd' ? decodeZstdStreamNode(source, options) : decodeStreamExtentPure(source, format, options);
+}
+
+/** decodeStream with zstd through node:zlib where the runtime has it. */
+export async function* decodeStream(
+  source: ByteSource,
+  options: DecodeOptions = {},
+): AsyncGenerator<Uint8Array, void, void> {
+  if (!NODE_HAS_ZSTD || (options.format !== undefined && options.format !== 'zstd')) {
+    yield* decodeStreamPure(source, options);
+    return;
+  }
+  // Peek at the first bytes to detect the format, then hand the whole source on.
+  const input = toAsync(source)[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 6) {
+    const next = await input.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  async function* replay(): AsyncGenerator<Uint8Array, void, void> {
+    yield* head;
+    if (ended) return;
+    for (;;) {
+      const next = await input.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const first = new Uint8Array(headBytes);
+  let at = 0;
+  for (const piece of head) {
+    first.set(piece, at);
+    at += piece.length;
+  }
+  const format = options.format ?? detect(first).format;
+  if (format === 'zstd') yield* decodeZstdStreamNode(replay(), options).chunks;
+  else yield* decodeStreamPure(replay(), options);
+}
+
+async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
+  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array>;
 }

@@ -83,6 +83,8 @@ export class Lzma2Decoder {
         if (control === 0x01) {
           lzma.resetDictionary();
           this.needDictionaryReset = false;
+          // As in liblzma and xz_dec: after a dictionary reset the next LZMA chunk must set properties.
+          this.needProperties = true;
         } else if (this.needDictionaryReset) {
           throw new InitkitError('XZ_CORRUPT', 'the first LZMA2 chunk does not reset the dictionary', {
             offset: controlOffset,

@@ -226,7 +226,13 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
       if (at >= size - 4) break;
       const byte = header[at++]!;
       value += (byte & 0x7f) * 2 ** (7 * i);
-      if ((byte & 0x80) === 0) return value;
+      if ((byte & 0x80) === 0) {
+        // liblzma and the kernel's xz_dec reject a padded encoding (a final 0x00 after the first byte).
+        if (byte === 0 && i > 0) {
+          throw new InitkitError('XZ_CORRUPT', `block header ${what}: non-minimal integer`, { offset: offset + at - 1 });
+        }
+        return value;
+      }
     }
     throw new InitkitError('XZ_CORRUPT', `block header ${what} is malformed`, { offset: offset + at });
   };

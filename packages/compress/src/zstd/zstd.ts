@@ -6,6 +6,7 @@
  */
 import { InitkitError } from '@initkit/core';
 import { Xxh64 } from '../checksum/xxhash.js';
+import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, OutputBuffer, type OutputLimits } from '../limits.js';
 import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './block.js';
 
@@ -252,4 +253,60 @@ export function decodeZstdFrames(input: Uint8Array, limits: OutputLimits): { out
     if (!frame.skippable) decodeZstdFrameInto(input, frame, output, decoder);
   }
   return { output: output.finish(), consumed: at };
+}
+
+/**
+ * Walks consecutive zstd and skippable frames on a queue without decoding them, validating what the
+ * one-shot walker validates; stops at the first bytes that start no frame (or at the end of input).
+ * Leaves `queue.position` just past the last frame. A delegate decoder (node:zlib) is fed exactly the
+ * bytes walked, so the stream's extent and its truncation errors are this package's own.
+ */
+export function* walkZstdFrames(queue: InputQueue): Generator<void, void, void> {
+  for (;;) {
+    yield* need(queue, 8, 'zstd frame header');
+    const frameOffset = queue.offset;
+    const magic = u32le(queue.bytes, queue.position);
+    if (isSkippableMagic(magic)) {
+      let skip = 8 + u32le(queue.bytes, queue.position + 4);
+      while (skip > 0) {
+        yield* need(queue, 1, 'zstd skippable frame');
+        const step = Math.min(skip, queue.available);
+        queue.position += step;
+        skip -= step;
+      }
+    } else {
+      if (magic !== ZSTD_MAGIC) {
+        throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
+          offset: frameOffset,
+        });
+      }
+      const headerSize = zstdHeaderSize(queue.bytes[queue.position + 4]!);
+      yield* need(queue, headerSize, 'zstd frame header');
+      const header = parseZstdFrameHeader(queue.bytes, queue.position, frameOffset);
+      queue.position += headerSize;
+      for (;;) {
+        yield* need(queue, 3, 'zstd block header');
+        const b = queue.bytes;
+        const p = queue.position;
+        const blockHeader = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+        const type = (blockHeader >>> 1) & 3;
+        const size = blockHeader >>> 3;
+        if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: queue.offset });
+        if (size > ZSTD_MAX_BLOCK_SIZE) {
+          throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: queue.offset });
+        }
+        const length = 3 + (type === 1 ? 1 : size);
+        yield* need(queue, length, 'zstd block');
+        queue.position += length;
+        if (blockHeader & 1) break;
+      }
+      if (header.hasChecksum) {
+        yield* need(queue, 4, 'zstd checksum');
+        queue.position += 4;
+      }
+    }
+    if (!(yield* peekAvailable(queue, 4))) return;
+    const next = u32le(queue.bytes, queue.position);
+    if (next !== ZSTD_MAGIC && !isSkippableMagic(next)) return;
+  }
 }

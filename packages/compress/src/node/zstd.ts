@@ -1,0 +1,187 @@
+/**
+ * zstd through node:zlib where the runtime has it (Node 22.15+, 23.8+), for the Node build: this
+ * package walks the frames itself (so the stream's extent, truncation and dictionary errors are its
+ * own) and libzstd decodes exactly the bytes walked. Errors libzstd reports are re-derived by the
+ * TypeScript decoder, so both engines fail with the same codes, messages and offsets.
+ */
+import { constants as bufferConstants } from 'node:buffer';
+import * as zlib from 'node:zlib';
+import { InitkitError } from '@initkit/core';
+import { decodeZstd as decodeZstdPure, type FormatDecodeResult } from '../decode.js';
+import type { DecodeOptions, EncodeOptions } from '../format.js';
+import { InputQueue } from '../input-queue.js';
+import { checkOutput, outputLimits } from '../limits.js';
+import { type ByteSource, decodeStreamExtent, type StreamDecoding } from '../stream.js';
+import { isZstdFrameStart, scanZstdFrame, walkZstdFrames } from '../zstd/zstd.js';
+
+interface ZstdZlib {
+  zstdDecompressSync(buffer: Uint8Array, options?: object): Buffer;
+  zstdCompressSync(buffer: Uint8Array, options?: object): Buffer;
+  createZstdDecompress(options?: object): NodeJS.ReadWriteStream & AsyncIterable<Buffer> & { destroy(): void };
+}
+
+const zstdZlib = (typeof (zlib as Partial<ZstdZlib>).zstdDecompressSync === 'function'
+  ? zlib
+  : undefined) as unknown as ZstdZlib | undefined;
+
+/** True when this runtime's node:zlib has zstd (then decode and encode use libzstd). */
+export const NODE_HAS_ZSTD = zstdZlib !== undefined;
+
+/** zstd's own format limit for a window (2^31, `--long=31`); libzstd refuses more than 2^27 by default. */
+const WINDOW_LOG_MAX = 31;
+
+function decoderOptions(): object {
+  const constants = zlib.constants as unknown as Record<string, number>;
+  return { params: { [constants.ZSTD_d_windowLogMax!]: WINDOW_LOG_MAX } };
+}
+
+/** One-shot zstd: libzstd when the runtime has it, else the TypeScript decoder. */
+export function decodeZstdNode(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
+  if (!zstdZlib) return decodeZstdPure(bytes, options);
+  const limits = outputLimits(options);
+  let at = 0;
+  let declared = 0;
+  let allDeclared = true;
+  do {
+    const frame = scanZstdFrame(bytes, at);
+    if (!frame.skippable) {
+      if (frame.contentSize === undefined) allDeclared = false;
+      else declared += frame.contentSize;
+    }
+    at = frame.end;
+  } while (isZstdFrameStart(bytes, at));
+  if (allDeclared) checkOutput(limits, declared, at, 0);
+  const maxOutputLength = Math.max(1, Math.min(limits.maxOutputBytes + 1, bufferConstants.MAX_LENGTH));
+  let buffer: Buffer;
+  try {
+    buffer = zstdZlib.zstdDecompressSync(bytes.subarray(0, at), { ...decoderOptions(), maxOutputLength });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new InitkitError(
+        'COMPRESS_OUTPUT_TOO_LARGE',
+        `decompressed output would exceed the limit of ${limits.maxOutputBytes} bytes (maxOutputBytes)`,
+        { offset: 0, cause: error },
+      );
+    }
+    // The TypeScript decoder names the fault exactly as the pure build does (or decodes what libzstd refused).
+    return decodeZstdPure(bytes, options);
+  }
+  const output = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  checkOutput(limits, output.length, at, 0);
+  return { output, consumed: at };
+}
+
+/** Maps libzstd's streaming errors to the codes the TypeScript decoder uses for the same faults. */
+function zstdError(error: unknown, offset: number): unknown {
+  if (error instanceof InitkitError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message;
+  if (code === 'ZSTD_error_checksum_wrong') {
+    return new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
+      offset,
+      cause: error,
+    });
+  }
+  if (code.startsWith('ZSTD_error_') || code.startsWith('Z_')) {
+    return new InitkitError('ZSTD_CORRUPT', `zstd data is corrupt: ${message}`, { offset, cause: error });
+  }
+  return error;
+}
+
+/**
+ * Streaming zstd: the frames are walked here as they arrive and their bytes piped through libzstd;
+ * memory stays bounded by the window. Falls back to the TypeScript streaming decoder without zstd in
+ * node:zlib.
+ */
+export function decodeZstdStreamNode(source: ByteSource, options: DecodeOptions = {}): StreamDecoding {
+  if (!zstdZlib) return decodeStreamExtent(source, 'zstd', options);
+  const limits = outputLimits(options, true);
+  const queue = new InputQueue(new Uint8Array(0), false, 'ZSTD_TRUNCATED');
+  async function* frameBytes(): AsyncGenerator<Uint8Array, void, void> {
+    const input = toAsync(source)[Symbol.asyncIterator]();
+    const walker = walkZstdFrames(queue);
+    let emitted = 0;
+    for (;;) {
+      const step = walker.next();
+      if (queue.offset > emitted) {
+        yield queue.bytes.slice(emitted - queue.base, queue.position);
+        emitted = queue.offset;
+      }
+      if (step.done) return;
+      const next = await input.next();
+      if (next.done) queue.final = true;
+      else if (next.value.length > 0) queue.append(next.value);
+    }
+  }
+  async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
+    const { Readable } = await import('node:stream');
+    const decompress = zstdZlib!.createZstdDecompress({ ...decoderOptions(), chunkSize: 1 << 18 });
+    const feed = Readable.from(frameBytes(), { objectMode: false });
+    let failure: unknown;
+    feed.on('error', (error) => {
+      failure = error;
+      decompress.destroy();
+    });
+    feed.pipe(decompress as unknown as NodeJS.WritableStream);
+    let total = 0;
+    try {
+      for await (const chunk of decompress) {
+        total += chunk.length;
+        checkOutput(limits, total, queue.received, queue.offset);
+        yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+    } catch (error) {
+      throw zstdError(failure ?? error, queue.offset);
+    } finally {
+      feed.destroy();
+      decompress.destroy();
+    }
+    if (failure) throw zstdError(failure, queue.offset);
+  }
+  return { chunks: chunks(), consumed: () => queue.offset };
+}
+
+async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
+  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array>;
+}
+
+/** zstd encoding: libzstd through node:zlib, levels 1-19 (default 3, as the zstd command), XXH64 checksum. */
+export function encodeZstdNode(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
+  if (!zstdZlib) {
+    throw new InitkitError(
+      'COMPRESS_NO_ENCODER',
+      `zstd encoding needs node:zlib with zstd (Node 22.15+, 23.8+ or 24); this is Node ${typeof process === 'object' ? process.versions.node : 'unknown'}`,
+    );
+  }
+  const level = resolveZstdLevel(options.level);
+  const constants = zlib.constants as unknown as Record<string, number>;
+  const buffer = zstdZlib.zstdCompressSync(bytes, {
+    params: {
+      [constants.ZSTD_c_compressionLevel!]: level,
+      [constants.ZSTD_c_checksumFlag!]: 1,
+      [constants.ZSTD_c_contentSizeFlag!]: 1,
+    },
+  });
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** zstd levels 1-19 (as the zstd command without --ultra). */
+export function resolveZstdLevel(level: number | undefined): number {
+  if (level === undefined) return 3;
+  if (!Number.isInteger(level) || level < 1 || level > 19) {
+    throw new InitkitError('COMPRESS_BAD_LEVEL', `zstd level must be an integer from 1 to 19, got ${level}`);
+  }
+  return level;
+}

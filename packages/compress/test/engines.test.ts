@@ -1,0 +1,259 @@
+/**
+ * zstd through node:zlib (the Node build, where the runtime has it) and through this package's
+ * TypeScript give the same results, limits and errors on the same cases, one-shot and streaming; the
+ * runtime matrix (test/node-runtimes.test.ts) runs this file on Node 22 and 24, where libzstd is used.
+ * Also: the default limits never refuse real data, and the formats' edges (trailing bytes, lzop
+ * concatenations, .lzma and skippable-frame detection, xz strictness) behave as the native tools.
+ */
+import * as zlib from 'node:zlib';
+import { crc32, isInitkitError } from '@initkit/core';
+import { describe, expect, it } from 'vitest';
+import { hasTools } from '../../../test/harness/tools.js';
+import * as pure from '../src/index.js';
+import * as node from '../src/node/index.js';
+import { concat, corpus, native, nativeOnFile, sameBytes } from './corpus.js';
+
+type Engine = 'typescript' | 'node:zlib';
+const runtimeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return concat(...parts);
+}
+
+function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** Every way to decode zstd: both engines, one-shot and streaming (the engine list is this runtime's). */
+function zstdDecoders(): [string, (bytes: Uint8Array, options?: pure.DecodeOptions) => Promise<{ output: Uint8Array; consumed: number }>][] {
+  const engines: [Engine, typeof pure][] = [['typescript', pure]];
+  if (node.NODE_HAS_ZSTD) engines.push(['node:zlib', node as unknown as typeof pure]);
+  return engines.flatMap(([name, api]) => [
+    [`${name} one-shot`, async (bytes, options) => api.decodeZstd(bytes, options)],
+    [
+      `${name} streaming`,
+      async (bytes, options) => {
+        const decoding = api.decodeStreamExtent(pieces(bytes, 4099), 'zstd', options);
+        const output = await collect(decoding.chunks);
+        return { output, consumed: decoding.consumed() };
+      },
+    ],
+  ]);
+}
+
+async function outcome(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    return isInitkitError(error) ? error.code : `not an InitkitError: ${String(error)}`;
+  }
+}
+
+describe('zstd engines', () => {
+  it('node:zlib is used exactly when the runtime has zstd (always from Node 24)', () => {
+    expect(node.NODE_HAS_ZSTD).toBe(runtimeHasZstd);
+    if (Number(process.versions.node.split('.')[0]) >= 24) expect(node.NODE_HAS_ZSTD).toBe(true);
+    expect(node.ENCODABLE_FORMATS.includes('zstd')).toBe(runtimeHasZstd);
+    expect(pure.ENCODABLE_FORMATS.includes('zstd')).toBe(false);
+  });
+
+  describe.runIf(hasTools('zstd'))('same results, limits and errors', () => {
+    const input = corpus();
+    const multi = concat(
+      new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]),
+      native('zstd', ['-q', '-c'], input.subarray(0, 300_000)),
+      native('sh', ['-c', 'cat | zstd -q -19 -c'], input.subarray(300_000)),
+    );
+    const tail = new Uint8Array([0, 0, 0, 0, 0x1f, 0x8b]);
+    const corruptChecksum = multi.slice();
+    corruptChecksum[corruptChecksum.length - 1]! ^= 0xff;
+    const cases: [string, Uint8Array, pure.DecodeOptions, string][] = [
+      ['skippable + two frames (one without a content size)', multi, {}, 'ok'],
+      ['trailing bytes after the last frame', concat(multi, tail), {}, 'ok'],
+      ['a wrong content checksum', corruptChecksum, {}, 'ZSTD_BAD_CHECKSUM'],
+      ['truncated in a block', multi.subarray(0, multi.length - 1000), {}, 'ZSTD_TRUNCATED'],
+      ['truncated in a frame header', multi.subarray(0, 11 + 6), {}, 'ZSTD_TRUNCATED'],
+      ['over maxOutputBytes', multi, { maxOutputBytes: 100_000 }, 'COMPRESS_OUTPUT_TOO_LARGE'],
+      ['over an explicit maxRatio', multi, { maxRatio: 1.01 }, 'COMPRESS_RATIO_TOO_HIGH'],
+    ];
+    for (const [name, bytes, options, expected] of cases) {
+      it(name, async () => {
+        for (const [engine, decodeWith] of zstdDecoders()) {
+          expect(`${engine}: ${await outcome(() => decodeWith(bytes, options))}`).toBe(`${engine}: ${expected}`);
+          if (expected !== 'ok') continue;
+          const { output, consumed } = await decodeWith(bytes, options);
+          expect(sameBytes(output, input), engine).toBe(true);
+          expect(consumed, engine).toBe(multi.length);
+        }
+      });
+    }
+
+    it('the one-shot errors are identical, message and offset', () => {
+      for (const bytes of [corruptChecksum, multi.subarray(0, multi.length - 1000)]) {
+        const messages = [pure, node].map((api) => {
+          try {
+            api.decodeZstd(bytes);
+            return 'ok';
+          } catch (error) {
+            return `${(error as Error).message} @${(error as { offset?: number }).offset}`;
+          }
+        });
+        expect(messages[1]).toBe(messages[0]);
+      }
+    });
+  });
+
+  it('encodes zstd through node:zlib where the runtime has it, else names the requirement', () => {
+    const data = new TextEncoder().encode('initkit zstd '.repeat(10_000));
+    if (node.NODE_HAS_ZSTD) {
+      const encoded = node.encode('zstd', data, { level: 19 });
+      expect(pure.detect(encoded).format).toBe('zstd');
+      expect(sameBytes(pure.decodeZstd(encoded).output, data)).toBe(true);
+      if (hasTools('zstd')) expect(sameBytes(native('zstd', ['-dc'], encoded), data)).toBe(true);
+      expect(() => node.encode('zstd', data, { level: 20 })).toThrow(/1 to 19/);
+    } else {
+      expect(() => node.encode('zstd', data)).toThrow(/Node 22\.15/);
+    }
+    expect(() => pure.encode('zstd', data)).toThrow(expect.objectContaining({ code: 'COMPRESS_NO_ENCODER' }));
+  });
+});
+
+describe.runIf(hasTools('gzip', 'xz', 'zstd', 'bzip2'))('limits that never refuse real data', () => {
+  const zeros = new Uint8Array(20 << 20);
+  const streams: [string, Uint8Array][] = [
+    ['gzip -9', native('gzip', ['-9', '-c'], zeros)],
+    ['xz', native('xz', ['-c', '-T1'], zeros)],
+    ['zstd -19', native('zstd', ['-q', '-19', '-c'], zeros)],
+    ['bzip2', native('bzip2', ['-c'], zeros)],
+  ];
+  for (const [name, compressed] of streams) {
+    it(`20 MiB of zeros under ${name} (${compressed.length} bytes) decode with the defaults, every path`, async () => {
+      for (const api of [pure, node as unknown as typeof pure]) {
+        expect(api.decode(compressed).output.length).toBe(zeros.length);
+        const chunks = [...api.decodeChunks(compressed)];
+        expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(zeros.length);
+      }
+      if (pure.STREAMING_FORMATS.includes(pure.detect(compressed).format as pure.CompressionFormat)) {
+        for (const api of [pure, node as unknown as typeof pure]) {
+          const output = await collect(api.decodeStream(pieces(compressed, 65536)));
+          expect(output.length).toBe(zeros.length);
+        }
+      }
+      expect(() => pure.decode(compressed, { maxOutputBytes: 10 << 20 })).toThrow(
+        expect.objectContaining({ code: 'COMPRESS_OUTPUT_TOO_LARGE' }),
+      );
+    });
+  }
+});
+
+describe('format edges as the native tools see them', () => {
+  it.runIf(hasTools('gzip'))('reports the bytes after the last stream in the result', () => {
+    const gz = concat(native('gzip', ['-c'], new Uint8Array([1, 2, 3])), new Uint8Array([9, 9, 9]));
+    for (const api of [pure, node]) {
+      const result = api.decode(gz);
+      expect(result.trailing).toBe(3);
+      expect(result.consumed).toBe(gz.length - 3);
+    }
+  });
+
+  it.runIf(hasTools('lzop'))('decodes every stream of an lzop concatenation and every file of lzop -c a b c', () => {
+    const parts = ['first\n', 'second\n', 'third\n'].map((text) => new TextEncoder().encode(text));
+    const each = parts.map((part) => nativeOnFile((from, to) => native('sh', ['-c', `lzop -c ${from} > ${to}`], new Uint8Array()), part));
+    const several = nativeOnFile(
+      (from, to) => native('sh', ['-c', `cp ${from} ${from}.b && cp ${from} ${from}.c && lzop -c ${from} ${from}.b ${from}.c > ${to}`], new Uint8Array()),
+      parts[0]!,
+    );
+    expect(new TextDecoder().decode(pure.decode(concat(...each)).output)).toBe('first\nsecond\nthird\n');
+    const result = pure.decode(several);
+    expect(new TextDecoder().decode(result.output)).toBe('first\n'.repeat(3));
+    expect(result.trailing).toBe(0);
+  });
+
+  it.runIf(hasTools('xz'))('detects .lzma by the kernel magic 5d 00 and a sane header (a 4 KiB dictionary too)', () => {
+    const data = corpus().subarray(0, 100_000);
+    const small = native('xz', ['--format=lzma', '--lzma1=dict=4KiB', '-c'], data);
+    expect(pure.detect(small)).toMatchObject({ format: 'lzma', kernelSupported: true });
+    expect(sameBytes(pure.decode(small).output, data)).toBe(true);
+    const insane = small.slice(0, 16);
+    insane[3] = 0x13; // a dictionary that is no 2^n or 2^n + 2^(n-1)
+    expect(pure.detect(insane).format).toBe('unknown');
+  });
+
+  it.runIf(hasTools('zstd', 'lz4'))('detects zstd and lz4 frames that begin with a skippable frame', () => {
+    const skippable = new Uint8Array([0x5e, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 7, 7]);
+    const data = new TextEncoder().encode('behind a skippable frame\n');
+    const zstd = concat(skippable, native('zstd', ['-q', '-c'], data));
+    const lz4 = concat(skippable, native('lz4', ['-q', '-c'], data));
+    expect(pure.detect(zstd)).toMatchObject({ format: 'zstd', kernelSupported: false });
+    expect(pure.detect(lz4)).toMatchObject({ format: 'lz4-frame', kernelSupported: false });
+    expect(sameBytes(pure.decode(zstd).output, data)).toBe(true);
+    expect(sameBytes(pure.decode(lz4).output, data)).toBe(true);
+    expect(sameBytes(native('zstd', ['-dc'], zstd), data)).toBe(true);
+  });
+});
+
+/** A one-block xz stream (no check) around `lzma2` data; `sizeField` is the block header's compressed size VLI. */
+function xzStream(lzma2: number[], sizeField?: number[], uncompressed = 2): Uint8Array {
+  const le32 = (value: number) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24];
+  const flags = [0, 0];
+  const header = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, ...flags, ...le32(crc32(new Uint8Array(flags)))];
+  const fields = [sizeField ? 0x40 : 0, ...(sizeField ?? []), 0x21, 1, 0x00];
+  let block = [0, ...fields];
+  while ((block.length + 4) % 4 !== 0) block.push(0);
+  block[0] = (block.length + 4) / 4 - 1;
+  block = [...block, ...le32(crc32(new Uint8Array(block)))];
+  const data = [...lzma2];
+  while (data.length % 4 !== 0) data.push(0);
+  const vli = (value: number) => {
+    const out: number[] = [];
+    while (value >= 0x80) {
+      out.push((value & 0x7f) | 0x80);
+      value = Math.floor(value / 128);
+    }
+    return [...out, value];
+  };
+  const unpadded = block.length + lzma2.length;
+  let index = [0, 1, ...vli(unpadded), ...vli(uncompressed)];
+  while (index.length % 4 !== 0) index.push(0);
+  index = [...index, ...le32(crc32(new Uint8Array(index)))];
+  const backward = [...le32(index.length / 4 - 1), ...flags];
+  const footer = [...le32(crc32(new Uint8Array(backward))), ...backward, 0x59, 0x5a];
+  return new Uint8Array([...header, ...block, ...data, ...index, ...footer]);
+}
+
+describe.runIf(hasTools('xz'))('xz: corrupt where liblzma says so', () => {
+  const stored = [0x01, 0x00, 0x01, 0x61, 0x62];
+  const xzAccepts = (bytes: Uint8Array) => native('sh', ['-c', 'xz -t - >/dev/null 2>&1 && echo ok || echo corrupt'], bytes);
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
+
+  it('the hand-built stream is valid (the builder is right)', () => {
+    const bytes = xzStream([...stored, 0x00], [6]);
+    expect(text(xzAccepts(bytes))).toBe('ok');
+    expect(new TextDecoder().decode(pure.decode(bytes).output)).toBe('ab');
+  });
+
+  it('an LZMA chunk without new properties after a dictionary reset', () => {
+    // A real first chunk (control 0xe0: dictionary reset and properties), then a stored chunk that resets
+    // the dictionary, then the same LZMA data again as 0xa0 (state reset, no properties): decodable
+    // with the old properties, but liblzma requires new ones after a dictionary reset.
+    const raw = [...native('xz', ['--format=raw', '--lzma2=preset=0', '-c'], new TextEncoder().encode('a'.repeat(200)))];
+    expect(raw[0]).toBe(0xe0);
+    const chunk = raw.slice(0, raw.length - 1);
+    const again = [0xa0, ...chunk.slice(1, 5), ...chunk.slice(6)];
+    const valid = xzStream([...chunk, ...stored, 0x00], undefined, 202);
+    expect(text(xzAccepts(valid))).toBe('ok');
+    expect(pure.decode(valid).output.length).toBe(202);
+    const bytes = xzStream([...chunk, ...stored, ...again, 0x00], undefined, 402);
+    expect(text(xzAccepts(bytes))).toBe('corrupt');
+    expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
+  });
+
+  it('a non-minimally encoded integer in a block header', () => {
+    const bytes = xzStream([...stored, 0x00], [0x86, 0x00]);
+    expect(text(xzAccepts(bytes))).toBe('corrupt');
+    expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
+  });
+});
