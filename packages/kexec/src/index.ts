@@ -29,4 +29,13 @@ export {
   type SegmentSource,
 } from './plan.js';
 export { type PlanKexecInput, planKexec } from './plan-kexec.js';
-export { type KernelKind, type KernelProbe, type ProbeOptions, probeKernel, type ZImageInfo } from './probe.js';
+export {
+  type KernelKind,
+  type KernelProbe,
+  type ProbeOptions,
+  probeKernel,
+  ZIMAGE_MAGIC,
+  ZIMAGE_MAGIC2,
+  ZIMAGE_TAG_KERNEL_SIZE,
+  type ZImageInfo,
+} from './probe.js';

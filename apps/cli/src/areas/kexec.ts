@@ -89,6 +89,11 @@ Exit status: 0 done (with -S: an image is loaded), 1 failure, 2 usage error.`,
       if (actions !== 1) throw new UsageError('say exactly one of -l/--load, -u/--unload, -e/--exec, -S/--status');
       if (options.fileSyscall && options.loadSyscall) throw new UsageError('-s and -c exclude each other');
       if (options.status) return status(options);
+      if (!options.dryRun && !readKexecState().root) {
+        throw new KexecError('KEXEC_PERMISSION', 'loading, unloading or starting a kernel needs root (CAP_SYS_BOOT)', {
+          hint: 'run as root, or add --dry-run to print the plan only',
+        });
+      }
       if (options.unload) return unloadKexec();
       if (options.exec) return execKexec();
       if (!kernel) throw new UsageError('-l needs a kernel file');
