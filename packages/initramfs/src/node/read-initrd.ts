@@ -1,8 +1,9 @@
 /**
  * Opening an initrd in Node with bounded memory. A file is read piece by piece, never whole: gzip
- * members (the common case, and Scaleway's) are inflated by node:zlib as a stream and their archives
- * parsed as they arrive, uncompressed archives are parsed as they are read, and only the file contents
- * a caller asks to keep are held; other compressions go through @initkit/compress in memory. A wrapped
+ * members (the common case, and Scaleway's) are inflated by node:zlib as a stream, xz, lzma and zstd
+ * members decoded as streams by @initkit/compress (zstd by node:zlib where the runtime has it), and
+ * their archives parsed as they arrive; uncompressed archives are parsed as they are read, and only the
+ * file contents a caller asks to keep are held. bzip2, lzo and lz4 members are decoded in memory. A wrapped
  * initrd's data CRC is checked in a pass of its own. The result is the same `Initrd` `readInitrd`
  * builds, without `bytes` and `payload`: its `readPayload` reads the file again when a writer copies
  * the original.
@@ -11,7 +12,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { type CompressionFormat, decode } from '@initkit/compress';
+import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { crc32, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
@@ -234,13 +235,13 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
       if (!read.complete) complete = false;
     } else {
       const format = compressionAt(head, 0, payloadOffset + position);
-      if (format === 'gzip') {
-        const streamed = await streamGzipMember(
-          source.pieces(position, source.length),
-          payloadOffset + position,
-          keep,
-          options,
-        );
+      if (format === 'gzip' || STREAMING_FORMATS.includes(format)) {
+        const pieces = source.pieces(position, source.length);
+        const absolute = payloadOffset + position;
+        const streamed =
+          format === 'gzip'
+            ? await streamGzipMember(pieces, absolute, keep, options)
+            : await streamDecodedMember(pieces, format, absolute, keep, options);
         if (!streamed.complete) complete = false;
         member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
       } else {
@@ -321,7 +322,11 @@ async function readStreamedArchives(
   keep: KeepData,
   options: OpenInitrdOptions,
 ): Promise<StreamedArchives> {
-  const reader = new CpioStreamReader(stream, { concatenated, maxEntries: options.maxEntries, kernelFormatsOnly: true });
+  const reader = new CpioStreamReader(stream, {
+    concatenated,
+    maxEntries: options.maxEntries,
+    kernelFormatsOnly: true,
+  });
   const maxFileBytes = options.maxFileBytes ?? 256 << 20;
   const maxOutput = options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
   const entries: MemberEntry[] = [];
@@ -382,6 +387,43 @@ interface StreamedMember {
   member: Pick<InitrdMember, 'uncompressedSize' | 'archives' | 'entries'>;
   consumed: number;
   complete: boolean;
+}
+
+/**
+ * Decodes one xz, lzma or zstd member as a stream (zstd through node:zlib where the runtime has it) and
+ * reads its archives as the chunks come: memory holds the format's window and the kept data, never the
+ * member, and the size limit acts while decoding.
+ */
+async function streamDecodedMember(
+  pieces: Iterable<Uint8Array>,
+  format: CompressionFormat,
+  absolute: number,
+  keep: KeepData,
+  options: OpenInitrdOptions,
+): Promise<StreamedMember> {
+  const decoding = decodeStreamExtent(pieces, format, {
+    maxOutputBytes: options.maxMemberBytes,
+    maxRatio: options.maxRatio,
+  });
+  async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
+    try {
+      yield* decoding.chunks;
+    } catch (error) {
+      if (!(error instanceof InitkitError)) throw error;
+      // Decoder offsets count in the compressed member; name the member as the one-shot reader does.
+      const reason = error.message.replace(/ \(at offset [^)]*\)\)?$/, '');
+      throw new InitkitError(error.code, `member at ${absolute} (${format}): ${reason}`, {
+        offset: absolute + (error.offset ?? 0),
+        cause: error,
+      });
+    }
+  }
+  const read = await readStreamedArchives(chunks(), absolute, true, keep, options);
+  return {
+    member: { uncompressedSize: read.end, archives: read.archives, entries: read.entries },
+    consumed: decoding.consumed(),
+    complete: read.complete,
+  };
 }
 
 /** Inflates one gzip member (node:zlib stops at its end) and reads its archives as they come. */
