@@ -1,0 +1,86 @@
+/**
+ * The runtime matrix: the built packages and the CLI run on the Node versions users have, not only on
+ * the one that builds them. Node 18 (Debian's, on the ARM guest) loads every package and runs the CLI;
+ * Node 22 and 24 (zstd in node:zlib) also run the compress, cpio and initramfs tests and the CLI's end
+ * to end tests. The whole suite runs on the machine's Node (this process).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NODE_RUNTIMES, type NodeMajor, nodeBinary } from './harness/node-runtimes.js';
+import { cliPath, repoRoot, run } from './harness/run.js';
+
+/** The test files each newer runtime runs: the packages that decode and write initrds, and the CLI. */
+const MATRIX_TESTS = [
+  'packages/compress/test',
+  'packages/cpio/test',
+  'packages/initramfs/test',
+  'apps/cli/test/compress.test.ts',
+  'apps/cli/test/cpio.test.ts',
+  'apps/cli/test/uimage.test.ts',
+];
+
+for (const major of Object.keys(NODE_RUNTIMES).map(Number) as NodeMajor[]) {
+  describe(`Node ${major}`, () => {
+    const node = nodeBinary(major);
+
+    it('is the version we think', () => {
+      expect(run(node, ['--version']).stdout.trim()).toBe(`v${NODE_RUNTIMES[major]}`);
+    });
+
+    it('loads every built package as ESM and CJS', () => {
+      for (const name of readdirSync(join(repoRoot, 'packages'))) {
+        const directory = join(repoRoot, 'packages', name);
+        const esm = run(
+          node,
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`,
+          ],
+          { cwd: directory },
+        );
+        expect(`${name} esm: ${esm.stderr}`).toBe(`${name} esm: `);
+        expect(esm.status).toBe(0);
+        const cjs = run(
+          node,
+          ['-e', `const m = require('@initkit/${name}'); if (!Object.keys(m).length) process.exit(3);`],
+          { cwd: directory },
+        );
+        expect(`${name} cjs: ${cjs.stderr}`).toBe(`${name} cjs: `);
+        expect(cjs.status).toBe(0);
+      }
+    });
+
+    it('runs the initkit CLI', () => {
+      const result = run(node, [cliPath, 'uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], {
+        env: { TZ: 'UTC' },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('Image Type:   ARM Linux Script (uncompressed)');
+    });
+
+    if (major >= 22) {
+      it(
+        'passes the compress, cpio, initramfs and CLI end-to-end tests',
+        () => {
+          const tests = MATRIX_TESTS.filter((path) => {
+            try {
+              readdirSync(join(repoRoot, path));
+              return true;
+            } catch (error) {
+              return (error as NodeJS.ErrnoException).code === 'ENOTDIR';
+            }
+          });
+          const result = run(
+            node,
+            [join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', '--maxWorkers=1', ...tests],
+            { cwd: repoRoot, env: { ...process.env, INITKIT_RUNTIME_MATRIX: String(major) } },
+          );
+          expect(result.status, `${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`).toBe(0);
+        },
+        30 * 60_000,
+      );
+    }
+  });
+}
