@@ -4,6 +4,7 @@
  */
 export {
   isSystemBootPath,
+  removeStaleTemporaries,
   type WriteFileAtomicOptions,
   writeFileAtomic,
   writeFileAtomicSync,

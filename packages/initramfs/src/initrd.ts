@@ -68,12 +68,14 @@ export function mergeMembers(members: readonly InitrdMember[]): MergedTree {
 
 export function applyMember(tree: MergedTree, member: InitrdMember): void {
   let archive = -1;
-  for (const entry of member.entries) {
+  const entries = member.entries;
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index]!;
     if (entry.archive !== archive) {
       archive = entry.archive;
       tree.startArchive();
     }
-    tree.apply(entry, member.index);
+    tree.apply(entry, member.index, index);
   }
 }
 

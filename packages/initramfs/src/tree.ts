@@ -38,6 +38,14 @@ export interface TreeInode {
   data: Uint8Array | undefined;
   /** Index of the member that last wrote this inode (EDIT_MEMBER for an edit). */
   member: number;
+  /** The member entry the contents came from, to read them again when they were not kept. */
+  source?: DataSource;
+}
+
+/** An entry of a member, by position: the `entry`-th record of member `member` (from 0). */
+export interface DataSource {
+  member: number;
+  entry: number;
 }
 
 export interface TreeNode {
@@ -98,6 +106,8 @@ export class MergedTree {
   readonly dropped: DroppedEntry[] = [];
   /** The kernel's hard-link table for the archive being read: (dev, ino, type) -> first path. */
   private linkTable = new Map<string, string>();
+  /** Position in its member of the entry being applied. */
+  private entryIndex: number | undefined;
 
   constructor() {
     const root: TreeInode = {
@@ -203,8 +213,12 @@ export class MergedTree {
     this.linkTable = new Map();
   }
 
-  /** Applies one entry as the kernel's unpacker does. */
-  apply(entry: TreeEntryInput, member: number): void {
+  /**
+   * Applies one entry as the kernel's unpacker does. `entryIndex` (its position in the member) is
+   * recorded as where a file's contents come from.
+   */
+  apply(entry: TreeEntryInput, member: number, entryIndex?: number): void {
+    this.entryIndex = entryIndex;
     const resolved = this.resolveForCreate(entry.path);
     if (resolved === undefined) {
       this.dropped.push({ path: entry.path, member, reason: 'a parent directory is missing or not a directory' });
@@ -368,7 +382,12 @@ export class MergedTree {
       size: entry.size,
       data: entry.data,
       member,
+      source: this.dataSource(member),
     };
+  }
+
+  private dataSource(member: number): DataSource | undefined {
+    return this.entryIndex === undefined || member === EDIT_MEMBER ? undefined : { member, entry: this.entryIndex };
   }
 
   /** A regular file written into an existing inode: truncated (new file) or only rewritten when data comes. */
@@ -376,6 +395,7 @@ export class MergedTree {
     if (truncate || entry.size > 0) {
       inode.size = entry.size;
       inode.data = entry.data;
+      inode.source = this.dataSource(member);
     }
     inode.mode = entry.mode;
     inode.uid = entry.uid;

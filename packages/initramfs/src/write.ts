@@ -174,27 +174,11 @@ function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions): Write
  * them. Hard links stay links (one inode number, data on the last link).
  */
 export function treeEntries(tree: MergedTree, wanted: (node: TreeNode) => boolean = () => true): CpioEntryInput[] {
-  const nodes = tree.list();
-  const keep = new Set<string>();
-  for (const node of nodes) {
-    if (!wanted(node)) continue;
-    keep.add(node.path);
-    let path = node.path;
-    while (path !== ROOT_NAME) {
-      const slash = path.lastIndexOf('/');
-      path = slash < 0 ? ROOT_NAME : path.slice(0, slash);
-      if (keep.has(path)) break;
-      keep.add(path);
-    }
-  }
-  const linkCounts = new Map<TreeInode, number>();
-  for (const node of nodes) {
-    if (keep.has(node.path)) linkCounts.set(node.inode, (linkCounts.get(node.inode) ?? 0) + 1);
-  }
+  const nodes = selectNodes(tree, wanted);
+  const linkCounts = countLinks(nodes);
   const inodeNumbers = new Map<TreeInode, number>();
   const entries: CpioEntryInput[] = [];
   for (const node of nodes) {
-    if (!keep.has(node.path)) continue;
     const inode = node.inode;
     const type = inode.mode & S_IFMT;
     if (inode.data === undefined && inode.size > 0) {
@@ -225,6 +209,31 @@ export function treeEntries(tree: MergedTree, wanted: (node: TreeNode) => boolea
     });
   }
   return entries;
+}
+
+/** The nodes `wanted` selects and the directories above them, parents first, in path order. */
+export function selectNodes(tree: MergedTree, wanted: (node: TreeNode) => boolean = () => true): TreeNode[] {
+  const nodes = tree.list();
+  const keep = new Set<string>();
+  for (const node of nodes) {
+    if (!wanted(node)) continue;
+    keep.add(node.path);
+    let path = node.path;
+    while (path !== ROOT_NAME) {
+      const slash = path.lastIndexOf('/');
+      path = slash < 0 ? ROOT_NAME : path.slice(0, slash);
+      if (keep.has(path)) break;
+      keep.add(path);
+    }
+  }
+  return nodes.filter((node) => keep.has(node.path));
+}
+
+/** How many of `nodes` share each inode (a regular file's nlink). */
+export function countLinks(nodes: readonly TreeNode[]): Map<TreeInode, number> {
+  const counts = new Map<TreeInode, number>();
+  for (const node of nodes) counts.set(node.inode, (counts.get(node.inode) ?? 0) + 1);
+  return counts;
 }
 
 function finish(

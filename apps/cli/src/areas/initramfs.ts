@@ -11,9 +11,9 @@ import { S_IFMT, S_IFREG } from '@initkit/cpio';
 import {
   type AddItem,
   analyzeInitrd,
-  concatParts,
   dataNeededForEdit,
   diffTrees,
+  type EditPlan,
   type EditRequest,
   formatAnalysis,
   formatDiff,
@@ -25,6 +25,7 @@ import {
   planEdit,
   treeToJson,
   type WriteMode,
+  type WriteOptions,
   writeInitrd,
 } from '@initkit/initramfs';
 import {
@@ -32,9 +33,11 @@ import {
   moduleSourceFromDirectory,
   type OpenInitrdOptions,
   openInitrdFile,
+  writeInitrdFullStream,
 } from '@initkit/initramfs/node';
+import { UIMAGE_HEADER_SIZE } from '@initkit/uimage';
 import type { Command } from 'commander';
-import { printJson, writeOutput } from '../output.js';
+import { printJson, writeOutput, writeStdout } from '../output.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { registerInitramfsBuild } from './initramfs-build.js';
@@ -124,6 +127,37 @@ interface EditFlags {
   quiet?: boolean;
 }
 
+/** Append mode: the original's bytes (copied in pieces, never loaded whole) and one new member. */
+async function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions, output: string) {
+  const result = writeInitrd(initrd, plan, options);
+  // A file gets the parts one after the other; stdout gets them in the same pieces.
+  if (output === '-') for (const chunk of outputChunks(initrd, result.parts)) await writeStdout(chunk);
+  else await writeFileAtomic(output, outputChunks(initrd, result.parts));
+  return result;
+}
+
+/** Full mode, streamed: memory is about the largest file, whatever the tree's size. */
+async function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions, output: string) {
+  const stream = writeInitrdFullStream(initrd, plan, options);
+  if (output !== '-') {
+    await writeFileAtomic(
+      output,
+      stream.chunks,
+      initrd.wrapper ? { header: { length: UIMAGE_HEADER_SIZE, bytes: () => stream.finish().header! } } : {},
+    );
+  } else if (!initrd.wrapper) {
+    for await (const chunk of stream.chunks) await writeStdout(chunk);
+  } else {
+    // The uImage header (size and CRC of what follows) goes first on a pipe: hold the payload.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream.chunks) chunks.push(chunk.slice());
+    await writeStdout(stream.finish().header!);
+    for (const chunk of chunks) await writeStdout(chunk);
+  }
+  const { length, memberLength } = stream.finish();
+  return { mode: stream.mode, compression: stream.compression, length, memberLength };
+}
+
 /** Adds the `initramfs` sub-commands to the area's command (named and described in catalog.ts). */
 export function registerInitramfs(initramfs: Command): void {
   registerInitramfsBuild(initramfs);
@@ -185,7 +219,8 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--json', 'print what was written and skipped as JSON')
     .action(
       async (file: string, options: { directory: string; split?: boolean; devices?: boolean; json?: boolean }) => {
-        const initrd = await open(file);
+        // Contents are not kept: the extraction reads them again from their members as it writes.
+        const initrd = await open(file, { keepData: () => false });
         const results = await extractInitrd(initrd, options.directory, {
           split: options.split,
           devices: options.devices,
@@ -264,19 +299,14 @@ export function registerInitramfs(initramfs: Command): void {
       }
       const progress = createProgress('initramfs edit', { quiet: options.quiet || options.json });
       const reading = { onProgress: (done: number, total: number) => progress.update(done, total) };
-      const initrd = await open(
-        input,
-        options.mode === 'append' ? { keepData: dataNeededForEdit(request), ...reading } : reading,
-      );
+      // Both modes keep only what the edit reads; a full rewrite reads the rest again as it writes.
+      const initrd = await open(input, { keepData: dataNeededForEdit(request), ...reading });
       const plan = planEdit(initrd.tree, request);
-      const result = writeInitrd(initrd, plan, {
-        mode: options.mode,
-        compression: options.compress,
-        level: options.level,
-      });
-      // A file gets the parts one after the other (no copy of the original); stdout gets them joined.
-      if (options.output === '-') await writeOutput('-', concatParts(result.parts, initrd));
-      else await writeFileAtomic(options.output, outputChunks(initrd, result.parts));
+      const writeOptions = { mode: options.mode, compression: options.compress, level: options.level };
+      const result =
+        options.mode === 'full'
+          ? await writeFull(initrd, plan, writeOptions, options.output)
+          : await writeAppend(initrd, plan, writeOptions, options.output);
       const summary = {
         output: options.output,
         mode: result.mode,

@@ -3,9 +3,22 @@
  * temporary file in the same directory, rename it over the target. For durability across a power loss
  * the file is fsynced before the rename and the directory after it; that is the default under /boot
  * and /etc (where a zero-length kernel or initrd would not boot) and an option elsewhere, since an
- * fsync of a large file costs more than writing it.
+ * fsync of a large file costs more than writing it. A writer killed before its rename (kill -9, power
+ * loss) leaves its temporary file: the next write to the same target removes those whose writer
+ * process is gone.
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -14,6 +27,12 @@ export interface WriteFileAtomicOptions {
   mode?: number;
   /** fsync the file and its directory (default: only for paths under /boot and /etc). */
   durable?: boolean;
+  /**
+   * Bytes that go at the start of the file but are known only once the rest is written (a header
+   * holding the size and checksum of what follows): `length` zero bytes are written first in their
+   * place, then `bytes()` is called and written over them. (The async writer only.)
+   */
+  header?: { length: number; bytes: () => Uint8Array };
 }
 
 const SYSTEM_DIRECTORIES = ['/boot/', '/etc/'];
@@ -26,16 +45,30 @@ export function isSystemBootPath(path: string): boolean {
 
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array | Iterable<Uint8Array>,
+  data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
   const directory = dirname(path);
   const mode = options.mode ?? (await existingMode(path)) ?? 0o644;
   const durable = options.durable ?? isSystemBootPath(path);
+  removeStaleTemporaries(directory, basename(path));
   const { temporary, handle } = await createTemporary(directory, basename(path), mode);
   try {
     const chunks = data instanceof Uint8Array ? [data] : data;
-    for (const chunk of chunks) await handle.write(chunk);
+    const header = options.header;
+    if (header) await handle.write(new Uint8Array(header.length));
+    for await (const chunk of chunks) {
+      for (let written = 0; written < chunk.length; ) {
+        written += (await handle.write(chunk, written, chunk.length - written)).bytesWritten;
+      }
+    }
+    if (header) {
+      const bytes = header.bytes();
+      if (bytes.length !== header.length) {
+        throw new RangeError(`writeFileAtomic: header of ${bytes.length} bytes, ${header.length} were reserved`);
+      }
+      await handle.write(bytes, 0, bytes.length, 0);
+    }
     await handle.chmod(mode);
     if (durable) await handle.sync();
     await handle.close();
@@ -60,6 +93,48 @@ let temporaryCounter = 0;
 function temporaryName(directory: string, name: string): string {
   const unique = `${process.pid}.${++temporaryCounter}.${Math.random().toString(36).slice(2, 8)}`;
   return join(directory, `.${name}.${unique}.tmp`);
+}
+
+/** `.NAME.PID.COUNTER.RANDOM.tmp`, as temporaryName makes them. */
+const TEMPORARY_PATTERN = /^\.(.+)\.(\d+)\.\d+\.[a-z0-9]*\.tmp$/;
+
+/** Whether a process with this id exists (EPERM: it does, owned by someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files left for `name` in `directory` by writers that no longer run (killed
+ * before their rename). Only names this module makes, for this target, whose process id is not
+ * alive; a live process (even an unrelated one that reused the id) keeps its file. Best effort: a
+ * directory that cannot be read or a file already gone is not an error.
+ */
+export function removeStaleTemporaries(directory: string, name: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const match = TEMPORARY_PATTERN.exec(entry);
+    if (!match || match[1] !== name) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || processExists(pid)) continue;
+    try {
+      unlinkSync(join(directory, entry));
+      removed.push(entry);
+    } catch {
+      // Removed by someone else meanwhile, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 /** Whether a failed exclusive create should be tried again under another name. */
@@ -110,6 +185,7 @@ export function writeFileAtomicSync(
   const directory = dirname(path);
   const mode = options.mode ?? existingModeSync(path) ?? 0o644;
   const durable = options.durable ?? isSystemBootPath(path);
+  removeStaleTemporaries(directory, basename(path));
   const { temporary, fd } = createTemporarySync(directory, basename(path), mode);
   let open = true;
   try {
