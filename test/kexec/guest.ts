@@ -245,6 +245,8 @@ function writeInitrds(directory: string, common: Uint8Array, payload: Uint8Array
   const holder = new GuestTree().file('/kx/stage2.img', common).build('none');
   writeFileSync(firstPath, common);
   appendFileSync(firstPath, payload);
+  // An uncompressed archive after a compressed one must start 4-byte aligned: the kernel skips NULs.
+  appendFileSync(firstPath, new Uint8Array((4 - (payload.length % 4)) % 4));
   appendFileSync(firstPath, holder);
   return { first: firstPath, common: commonPath };
 }

@@ -36,8 +36,8 @@ interface KexecOptions {
   commandLine?: string;
   reuseCmdline?: boolean;
   dtb?: string;
-  fileSyscall?: boolean;
-  loadSyscall?: boolean;
+  kexecFileSyscall?: boolean;
+  kexecSyscall?: boolean;
   unload?: boolean;
   exec?: boolean;
   status?: boolean;
@@ -87,7 +87,7 @@ Exit status: 0 done (with -S: an image is loaded), 1 failure, 2 usage error.`,
       const kernel = typeof loadOption === 'string' ? loadOption : kernelArgument;
       const actions = [loadOption !== undefined, options.unload, options.exec, options.status].filter(Boolean).length;
       if (actions !== 1) throw new UsageError('say exactly one of -l/--load, -u/--unload, -e/--exec, -S/--status');
-      if (options.fileSyscall && options.loadSyscall) throw new UsageError('-s and -c exclude each other');
+      if (options.kexecFileSyscall && options.kexecSyscall) throw new UsageError('-s and -c exclude each other');
       if (options.status) return status(options);
       if (!options.dryRun && !readKexecState().root) {
         throw new KexecError('KEXEC_PERMISSION', 'loading, unloading or starting a kernel needs root (CAP_SYS_BOOT)', {
@@ -113,7 +113,7 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
     throw new UsageError('--append and --command-line say different things: give one');
   }
   const initrdPath = options.initrd ?? options.ramdisk;
-  const syscall = options.fileSyscall ? 'kexec_file_load' : options.loadSyscall ? 'kexec_load' : undefined;
+  const syscall = options.kexecFileSyscall ? 'kexec_file_load' : options.kexecSyscall ? 'kexec_load' : undefined;
   const appended = options.append ?? options.commandLine;
   const cmdline = options.reuseCmdline
     ? [reusableCmdline(), appended].filter((part) => part !== undefined && part !== '').join(' ')
