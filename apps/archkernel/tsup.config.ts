@@ -14,8 +14,20 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: false,
-  noExternal: [/^@initkit\//, /^@homebridge\//, 'smol-toml', 'event-stream', 'hexy', 'long', 'minimist', 'safe-buffer', 'xml2js'],
+  noExternal: [
+    /^@initkit\//,
+    /^@homebridge\//,
+    'smol-toml',
+    'event-stream',
+    'hexy',
+    'long',
+    'minimist',
+    'safe-buffer',
+    'xml2js',
+  ],
   external: ['koffi', 'abstract-socket', 'x11'],
   define: { __APP_VERSION__: JSON.stringify(version) },
-  banner: { js: "import { createRequire as __archkernelRequire } from 'node:module'; const require = __archkernelRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __archkernelRequire } from 'node:module'; const require = __archkernelRequire(import.meta.url);",
+  },
 });

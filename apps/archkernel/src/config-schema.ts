@@ -65,7 +65,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: 'decompress_modules',
     type: { oneOf: ['auto', 'always', 'never'] },
     default: 'auto',
-    doc: '"auto" stores compressed modules decompressed when the provider initrd loads them with busybox insmod (which may lack gzip/xz and has no zstd); "always" or "never" decide for every module.',
+    doc: '"auto" stores compressed modules (.ko.gz, .ko.xz, .ko.zst) decompressed, since the provider initrd loads them with busybox insmod, which has no zstd and may lack gzip and xz; "always" or "never" decide for every module.',
   },
   {
     section: 'boot_server',
