@@ -12,8 +12,12 @@ import { childIndex, locateNode } from './path.js';
 export function setProperty(node: FdtNode, name: string, value: Uint8Array): FdtNode {
   checkPropertyName(name);
   const existing = node.properties.find((property) => property.name === name);
-  if (existing !== undefined) existing.value = value;
-  else node.properties.unshift({ name, value });
+  if (existing !== undefined) {
+    existing.value = value;
+    delete existing.padding;
+  } else {
+    node.properties.unshift({ name, value });
+  }
   return node;
 }
 

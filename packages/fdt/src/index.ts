@@ -32,7 +32,7 @@ export {
 } from './path.js';
 export { findProperty } from './property.js';
 export { cellSizes, decodeReg, type FdtRegion, memoryRanges } from './reg.js';
-export { type SerializeFdtOptions, serializeFdt } from './serialize.js';
+export { type FdtLayout, fdtLayout, type SerializeFdtOptions, serializeFdt } from './serialize.js';
 export {
   cellsToBigInt,
   decodeStringList,

@@ -9,6 +9,12 @@ export interface FdtProperty {
   name: string;
   /** The raw value. After parseFdt it is a view into the parsed bytes (not a copy). */
   value: Uint8Array;
+  /**
+   * The bytes between the value's end and the next 4-byte boundary, present only when they are not all
+   * zero. libfdt's fdt_setprop leaves stale bytes there (fdtput writes them out); serializeFdt writes
+   * them back so such blobs round-trip exactly. setProperty drops it (zeros, as dtc writes).
+   */
+  padding?: Uint8Array;
 }
 
 export interface FdtNode {

@@ -236,8 +236,22 @@ class StructWalker {
         { offset: valueStart },
       );
     }
-    this.position = align4(valueStart + length);
-    return { name: this.propertyName(nameOffset, at + 4), value: this.bytes.subarray(valueStart, valueStart + length) };
+    const valueEnd = valueStart + length;
+    this.position = align4(valueEnd);
+    if (this.position > this.end) {
+      throw fdtError('FDT_TRUNCATED', 'property value padding: ends past the structure block', { offset: valueEnd });
+    }
+    const property: FdtProperty = {
+      name: this.propertyName(nameOffset, at + 4),
+      value: this.bytes.subarray(valueStart, valueEnd),
+    };
+    for (let index = valueEnd; index < this.position; index++) {
+      if (this.bytes[index] !== 0) {
+        property.padding = this.bytes.subarray(valueEnd, this.position);
+        break;
+      }
+    }
+    return property;
   }
 
   private propertyName(nameOffset: number, where: number): string {

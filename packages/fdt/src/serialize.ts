@@ -6,7 +6,7 @@
  */
 import { fdtError } from './errors.js';
 import { align4, FDT_HEADER_SIZE, FDT_MAGIC, FDT_RESERVATION_SIZE, Token } from './format.js';
-import type { Fdt, FdtNode } from './model.js';
+import type { Fdt, FdtNode, FdtProperty } from './model.js';
 
 export interface SerializeFdtOptions {
   /** dtc -p: add this many zero bytes after the strings block. */
@@ -131,13 +131,16 @@ class StructWriter {
     this.position = writeLatin1(out, this.position, node.name);
     const { properties, children } = node;
     for (let index = 0; index < properties.length; index++) {
-      const { name, value } = properties[index]!;
+      const { name, value, padding } = properties[index]!;
       const at = this.position;
       view.setUint32(at, Token.Prop);
       view.setUint32(at + 4, value.length);
       view.setUint32(at + 8, this.table.offsetOf(name));
       out.set(value, at + 12);
       this.position = at + 12 + align4(value.length);
+      if (padding !== undefined && padding.length === this.position - (at + 12 + value.length)) {
+        out.set(padding, at + 12 + value.length);
+      }
     }
     for (let index = 0; index < children.length; index++) this.node(children[index]!);
     view.setUint32(this.position, Token.EndNode);
@@ -231,4 +234,27 @@ class StringTable {
   finish(): Uint8Array {
     return this.bytes.subarray(0, this.length);
   }
+}
+
+/** Where each node's body (just after its name) and each property's value lie in serializeFdt's output. */
+export interface FdtLayout {
+  nodeBodyOffsets: Map<FdtNode, number>;
+  valueOffsets: Map<FdtProperty, number>;
+}
+
+/** The struct-block positions serializeFdt(tree) gives every node and value (padding options do not move them). */
+export function fdtLayout(tree: Fdt): FdtLayout {
+  const layout: FdtLayout = { nodeBodyOffsets: new Map(), valueOffsets: new Map() };
+  const visit = (node: FdtNode, at: number): number => {
+    let position = at + 4 + align4(node.name.length + 1);
+    layout.nodeBodyOffsets.set(node, position);
+    for (const property of node.properties) {
+      layout.valueOffsets.set(property, position + 12);
+      position += 12 + align4(property.value.length);
+    }
+    for (const child of node.children) position = visit(child, position);
+    return position + 4;
+  };
+  visit(tree.root, FDT_HEADER_SIZE + (tree.reservations.length + 1) * FDT_RESERVATION_SIZE);
+  return layout;
 }
