@@ -15,6 +15,7 @@ import {
   diffTrees,
   type EditPlan,
   type EditRequest,
+  firstMainMember,
   formatAnalysis,
   formatDiff,
   type Initrd,
@@ -123,8 +124,19 @@ interface EditFlags {
   mode: WriteMode;
   compress?: CompressionFormat;
   level?: number;
+  mtime?: string;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** mtime of the entries an edit writes: --mtime, else SOURCE_DATE_EPOCH, else now (planEdit's default). */
+function editMtime(flag: string | undefined): number | undefined {
+  const [value, what] = flag !== undefined ? [flag, '--mtime'] : [process.env.SOURCE_DATE_EPOCH, 'SOURCE_DATE_EPOCH'];
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
+    throw new UsageError(`${what}=${value}: expected seconds since the epoch (0 to 4294967295)`);
+  }
+  return Number(value);
 }
 
 /** Append mode: the original's bytes (copied in pieces, never loaded whole) and one new member. */
@@ -277,6 +289,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--mode <mode>', 'append (one new member) or full (rewrite everything)', parseMode, 'append' as WriteMode)
     .option('--compress <format>', `compression of the new member (${ENCODABLE_FORMATS.join(', ')})`, parseCompression)
     .option('--level <n>', 'compression level 1-9', parseLevel)
+    .option('--mtime <seconds>', 'mtime of the entries written (default: SOURCE_DATE_EPOCH, else now)')
     .option('--json', 'print a summary as JSON')
     .option('-q, --quiet', 'print nothing on success')
     .action(async (input: string, options: EditFlags) => {
@@ -288,7 +301,7 @@ export function registerInitramfs(initramfs: Command): void {
         throw new UsageError('--remove needs --mode full: a removal cannot be expressed by appending a member');
       }
       const adds = (options.add ?? []).map(addItem);
-      const request: EditRequest = { add: adds, remove: options.remove ?? [] };
+      const request: EditRequest = { add: adds, remove: options.remove ?? [], mtime: editMtime(options.mtime) };
       if (addModules.length > 0 && options.modules !== undefined) {
         const source = await moduleSourceFromDirectory(options.modules, { names: addModules });
         request.modules = { ...source, names: addModules, decompress: options.decompressModules === true };
@@ -307,6 +320,13 @@ export function registerInitramfs(initramfs: Command): void {
         options.mode === 'full'
           ? await writeFull(initrd, plan, writeOptions, options.output)
           : await writeAppend(initrd, plan, writeOptions, options.output);
+      const original = initrd.members[firstMainMember(initrd.members)]?.compression;
+      if (options.mode === 'full' && options.compress === undefined && original && original !== result.compression) {
+        // Said even with --quiet: the output is not what the input was, and nobody asked for it.
+        process.stderr.write(
+          `initkit: ${input} is ${original}, which initkit cannot encode: the rewritten member is ${result.compression} (choose with --compress)\n`,
+        );
+      }
       const summary = {
         output: options.output,
         mode: result.mode,
