@@ -32,6 +32,11 @@ export class KmodIndex {
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // A zero-byte file (depmod can leave one) is an empty index, as libkmod reads it.
+    if (bytes.length === 0) {
+      this.root = 0;
+      return;
+    }
     if (bytes.length < 12) {
       throw new InitkitError('KMOD_INDEX_TRUNCATED', `index header needs 12 bytes, found ${bytes.length}`, {
         offset: 0,

@@ -29,6 +29,7 @@ export {
 } from './kernel-version.js';
 export { type ModinfoEntry, modinfoDepends, modinfoValue, modinfoValues, parseModinfo } from './modinfo.js';
 export { formatModinfo, type ModinfoTextOptions, modinfoEntries } from './modinfo-format.js';
+export { emptyModprobeConfig, type ModprobeConfig, parseModprobeConfig } from './modprobe-config.js';
 export {
   type DatabaseModule,
   type LookupTarget,
@@ -48,6 +49,7 @@ export { type ModuleSymbols, type ReadModuleSymbolsOptions, readModuleSymbols } 
 export {
   checkDependencyCycles,
   formatShowDepends,
+  type LoadConfig,
   type LoadStep,
   nearestNames,
   probeList,

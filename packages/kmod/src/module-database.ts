@@ -40,6 +40,8 @@ export interface ModuleDatabaseOptions {
   softdeps?: readonly SoftdepLine[];
   /** Extra aliases (from modprobe.d), consulted before everything else. */
   aliases?: readonly { pattern: string; module: string }[];
+  /** Modules whose aliases are not used (modprobe.d `blacklist`): an alias standing only for them finds nothing. */
+  blacklist?: ReadonlySet<string>;
 }
 
 function text(value: Uint8Array | string): string {
@@ -59,22 +61,24 @@ export class ModuleDatabase {
   private readonly builtins = new Set<string>();
   private readonly builtinAliasRules: AliasRule[] = [];
   private readonly symbolOwners = new Map<string, string>();
+  private readonly blacklist: ReadonlySet<string>;
 
   /**
-   * Builds the database from a module directory's files; the text files are used when present, else
-   * the binary indexes (a tree may ship either). modules.dep or modules.dep.bin is required.
+   * Builds the database from a module directory's files: the binary indexes when present, as libkmod
+   * reads them (so where a text file and its index disagree, the index wins), else the text files (a
+   * tree may ship either). A zero-byte index is an empty index.
    */
   constructor(files: ModuleFiles, options: ModuleDatabaseOptions = {}) {
     const dep = files.get('modules.dep');
     const depBin = files.get('modules.dep.bin');
     let lines: ModuleDependencyLine[];
-    if (dep !== undefined) lines = parseModulesDep(text(dep));
-    else if (depBin !== undefined) {
+    if (depBin !== undefined) {
       lines = [...new KmodIndex(bytes(depBin)).entries()]
         .flatMap(([, values]) => values)
         .sort((a, b) => a.priority - b.priority)
         .flatMap((value) => parseModulesDep(value.value).map(({ line: _line, offset: _offset, ...entry }) => entry));
-    } else lines = [];
+    } else if (dep !== undefined) lines = parseModulesDep(text(dep));
+    else lines = [];
     lines.forEach((line, index) => {
       if (this.modulesByName.has(line.name)) return;
       const module = { ...line, index };
@@ -84,7 +88,7 @@ export class ModuleDatabase {
 
     const alias = files.get('modules.alias');
     const aliasBin = files.get('modules.alias.bin');
-    if (alias !== undefined) {
+    if (aliasBin === undefined && alias !== undefined) {
       for (const line of parseModulesAlias(text(alias))) {
         const pattern = normalizeAlias(line.pattern);
         if (pattern === undefined) continue;
@@ -111,14 +115,14 @@ export class ModuleDatabase {
 
     const builtin = files.get('modules.builtin');
     const builtinBin = files.get('modules.builtin.bin');
-    if (builtin !== undefined)
+    if (builtinBin === undefined && builtin !== undefined)
       for (const path of parseBuiltin(text(builtin))) this.builtins.add(moduleNameFromPath(path));
     else if (builtinBin !== undefined)
       for (const name of new KmodIndex(bytes(builtinBin)).entries().keys()) this.builtins.add(name);
 
     const builtinModinfo = files.get('modules.builtin.modinfo');
     const builtinAliasBin = files.get('modules.builtin.alias.bin');
-    if (builtinModinfo !== undefined) {
+    if (builtinAliasBin === undefined && builtinModinfo !== undefined) {
       for (const entry of parseBuiltinModinfo(bytes(builtinModinfo))) {
         const pattern = entry.key === 'alias' ? normalizeAlias(entry.value) : undefined;
         if (pattern) this.builtinAliasRules.push({ glob: compileGlob(pattern), module: entry.module, priority: 0 });
@@ -132,7 +136,7 @@ export class ModuleDatabase {
 
     const symbols = files.get('modules.symbols');
     const symbolsBin = files.get('modules.symbols.bin');
-    if (symbols !== undefined) {
+    if (symbolsBin === undefined && symbols !== undefined) {
       for (const line of parseModulesAlias(text(symbols))) this.symbolOwners.set(line.pattern, line.module);
     } else if (symbolsBin !== undefined) {
       for (const [key, values] of new KmodIndex(bytes(symbolsBin)).entries()) {
@@ -140,6 +144,7 @@ export class ModuleDatabase {
       }
     }
 
+    this.blacklist = options.blacklist ?? new Set();
     this.configAliases = (options.aliases ?? []).flatMap(({ pattern, module }) => {
       const normalized = normalizeAlias(pattern);
       return normalized === undefined ? [] : [{ glob: compileGlob(normalized), module, priority: 0 }];
@@ -184,7 +189,7 @@ export class ModuleDatabase {
     const normalized = normalizeAlias(query);
     if (normalized === undefined || normalized === '') return [];
     const fromConfig = this.matchRules(this.configAliases, normalized);
-    if (fromConfig.length > 0) return fromConfig.flatMap((name) => this.targetsForName(name));
+    if (fromConfig.length > 0) return this.notBlacklisted(fromConfig).flatMap((name) => this.targetsForName(name));
     const module = this.modulesByName.get(normalized);
     if (module) return [{ kind: 'module', module }];
     if (normalized.startsWith('symbol:')) {
@@ -193,10 +198,29 @@ export class ModuleDatabase {
       if (ownerModule) return [{ kind: 'module', module: ownerModule }];
     }
     const aliased = this.matchRules(this.aliasRules, normalized);
-    if (aliased.length > 0) return aliased.flatMap((name) => this.targetsForName(name));
+    if (aliased.length > 0) return this.notBlacklisted(aliased).flatMap((name) => this.targetsForName(name));
     if (this.builtins.has(normalized)) return [{ kind: 'builtin', name: normalized }];
     const builtinAliased = this.matchRules(this.builtinAliasRules, normalized);
     return builtinAliased.map((name) => ({ kind: 'builtin', name }));
+  }
+
+  /**
+   * True when `query` is an alias that stands only for blacklisted modules: modprobe then loads nothing
+   * and reports no error.
+   */
+  isBlacklistedAlias(query: string): boolean {
+    const normalized = normalizeAlias(query);
+    if (normalized === undefined || normalized === '' || this.blacklist.size === 0) return false;
+    const fromConfig = this.matchRules(this.configAliases, normalized);
+    if (fromConfig.length > 0) return this.notBlacklisted(fromConfig).length === 0;
+    if (this.modulesByName.has(normalized)) return false;
+    const aliased = this.matchRules(this.aliasRules, normalized);
+    return aliased.length > 0 && this.notBlacklisted(aliased).length === 0;
+  }
+
+  /** libkmod applies the blacklist to modules found through an alias (modprobe's default). */
+  private notBlacklisted(names: string[]): string[] {
+    return this.blacklist.size === 0 ? names : names.filter((name) => !this.blacklist.has(name));
   }
 
   private targetsForName(name: string): LookupTarget[] {

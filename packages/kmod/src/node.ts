@@ -6,6 +6,7 @@
 
 export { type DepmodDirectoryOptions, depmodDirectory, moduleDirectory } from './node/depmod-directory.js';
 export { type LoadModuleDatabaseOptions, loadModuleDatabase } from './node/load-database.js';
+export { MODPROBE_D_DIRECTORIES, readModprobeConfig } from './node/modprobe-d.js';
 export { assertModuleFilesExist } from './node/module-files.js';
 export { listModuleFiles, readDepmodModule, readDepmodModules } from './node/module-tree.js';
 export { readKernelModuleFile } from './node/read-module.js';

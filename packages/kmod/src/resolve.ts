@@ -10,15 +10,30 @@ import { InitkitError } from '@initkit/core';
 import type { DatabaseModule, LookupTarget, ModuleDatabase } from './module-database.js';
 import { normalizeAlias } from './module-name.js';
 
-/** One line of modprobe --show-depends: load a file, or nothing to do for a built-in module. */
-export type LoadStep = { kind: 'insmod'; name: string; path: string } | { kind: 'builtin'; name: string };
+/**
+ * One line of modprobe --show-depends: load a file (with the module's modprobe.d `options`, if any;
+ * with an `install` command from modprobe.d, modprobe runs that command instead), or nothing to do
+ * for a built-in module.
+ */
+export type LoadStep =
+  | { kind: 'insmod'; name: string; path: string; options?: string; install?: string }
+  | { kind: 'builtin'; name: string };
+
+/** What modprobe.d says about loading: install commands and module options, by module name. */
+export interface LoadConfig {
+  installs?: ReadonlyMap<string, string>;
+  options?: ReadonlyMap<string, string>;
+}
 
 /** The modprobe --show-depends lines for one query (several modules when an alias matches several). */
-export function probeList(database: ModuleDatabase, query: string): LoadStep[] {
+export function probeList(database: ModuleDatabase, query: string, config: LoadConfig = {}): LoadStep[] {
   const targets = database.lookup(query);
-  if (targets.length === 0) throw notFound(database, query);
+  if (targets.length === 0) {
+    if (database.isBlacklistedAlias(query)) return [];
+    throw notFound(database, query);
+  }
   const steps: LoadStep[] = [];
-  for (const target of targets) steps.push(...probeTarget(database, target));
+  for (const target of targets) steps.push(...probeTarget(database, target, config));
   return steps;
 }
 
@@ -26,11 +41,15 @@ export function probeList(database: ModuleDatabase, query: string): LoadStep[] {
  * The modules to load for every query, each once, in load order: what modprobe would insert for
  * `modprobe -a QUERY...` on a system where none is loaded yet.
  */
-export function resolveModules(database: ModuleDatabase, queries: readonly string[]): LoadStep[] {
+export function resolveModules(
+  database: ModuleDatabase,
+  queries: readonly string[],
+  config: LoadConfig = {},
+): LoadStep[] {
   const seen = new Set<string>();
   const steps: LoadStep[] = [];
   for (const query of queries) {
-    for (const step of probeList(database, query)) {
+    for (const step of probeList(database, query, config)) {
       const key = `${step.kind}:${step.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -43,16 +62,32 @@ export function resolveModules(database: ModuleDatabase, queries: readonly strin
 /** The lines modprobe --show-depends prints: "insmod /dir/path.ko " or "builtin name". */
 export function formatShowDepends(steps: readonly LoadStep[], moduleDirectory: string): string {
   const base = moduleDirectory.endsWith('/') ? moduleDirectory : `${moduleDirectory}/`;
-  return steps
-    .map((step) => (step.kind === 'insmod' ? `insmod ${base}${step.path} \n` : `builtin ${step.name}\n`))
-    .join('');
+  return (
+    steps
+      // An absolute modules.dep path (a module outside the release's directory) is used as it is, as libkmod does.
+      .map((step) => {
+        if (step.kind === 'builtin') return `builtin ${step.name}\n`;
+        const options = step.options ? ` ${step.options}` : '';
+        if (step.install !== undefined) return `install ${step.install}${options} \n`;
+        return `insmod ${step.path.startsWith('/') ? '' : base}${step.path}${options} \n`;
+      })
+      .join('')
+  );
 }
 
-function probeTarget(database: ModuleDatabase, target: LookupTarget): LoadStep[] {
+function probeTarget(database: ModuleDatabase, target: LookupTarget, config: LoadConfig): LoadStep[] {
   const steps: LoadStep[] = [];
   const visited = new Set<string>();
-  const step = (t: LookupTarget): LoadStep =>
-    t.kind === 'builtin' ? t : { kind: 'insmod', name: t.module.name, path: t.module.path };
+  // libkmod lists a module with an install command (its dependencies still come first) as that command.
+  const step = (t: LookupTarget): LoadStep => {
+    if (t.kind === 'builtin') return t;
+    const options = config.options?.get(t.module.name);
+    const command = config.installs?.get(t.module.name);
+    const loaded: LoadStep = { kind: 'insmod', name: t.module.name, path: t.module.path };
+    if (command !== undefined) loaded.install = command;
+    if (options !== undefined) loaded.options = options;
+    return loaded;
+  };
 
   // libkmod's __kmod_module_get_probe_list: a module is expanded once; its dependencies are listed
   // (with their soft dependencies) each time a module that needs them is expanded.

@@ -2,8 +2,9 @@
  * `initkit kmod`: kernel modules as modprobe, modinfo and depmod see them: `deps` (the closure in load
  * order, or modprobe --show-depends lines), `info` (modinfo's output and -F), `depmod -b DIR KVER`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { release as runningRelease } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { LoadStep } from '@initkit/kmod';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
@@ -22,6 +23,7 @@ interface DepsFlags {
   kver?: string;
   showDepends?: boolean;
   json?: boolean;
+  config?: string;
 }
 
 /** Adds the `kmod` sub-commands to the area's command (named and described in catalog.ts). */
@@ -32,26 +34,46 @@ export function registerKmod(kmod: Command): void {
     .argument('<module...>', 'module names or aliases (- and _ are the same)')
     .option('-b, --root <dir>', 'root directory holding lib/modules/KVER', '/')
     .option('-k, --kver <release>', 'kernel release (default: the running kernel)')
-    .option('--show-depends', 'print exactly what `modprobe --show-depends` prints (insmod/builtin lines)')
+    .option(
+      '-C, --config <dir>',
+      'read modprobe.d *.conf files from DIR only (default: ROOT/etc/modprobe.d, ROOT/usr/lib/modprobe.d, ...)',
+    )
+    .option('--show-depends', 'print exactly what `modprobe --show-depends` prints (insmod/install/builtin lines)')
     .option('--json', 'print the load steps as JSON')
     .action(async (modules: string[], options: DepsFlags) => {
-      const { formatShowDepends, probeList, resolveModules } = await loadKmod();
-      const { assertModuleFilesExist, loadModuleDatabase, moduleDirectory } = await loadKmodNode();
+      const { formatShowDepends, probeList, resolveModules, emptyModprobeConfig, parseModprobeConfig } =
+        await loadKmod();
+      const { assertModuleFilesExist, loadModuleDatabase, moduleDirectory, readModprobeConfig } = await loadKmodNode();
       const release = options.kver ?? runningRelease();
       const directory = moduleDirectory(options.root, release);
-      const database = await loadModuleDatabase(directory, { depmodIfMissing: true });
+      // modprobe.d changes the answers as it changes modprobe's (alias, softdep, install, options, blacklist).
+      const config = options.config === undefined ? readModprobeConfig(options.root) : emptyModprobeConfig();
+      if (options.config !== undefined) {
+        for (const name of readdirSync(options.config)
+          .filter((file) => file.endsWith('.conf'))
+          .sort())
+          parseModprobeConfig(readFileSync(join(options.config, name), 'utf8'), config);
+      }
+      const database = await loadModuleDatabase(directory, {
+        depmodIfMissing: true,
+        aliases: config.aliases,
+        softdeps: config.softdeps,
+        blacklist: config.blacklist,
+      });
+      const loadConfig = { installs: config.installs, options: config.options };
       if (options.showDepends) {
         if (modules.length !== 1) throw new UsageError('--show-depends takes one module, as modprobe does');
-        const steps = probeList(database, modules[0]!);
+        const steps = probeList(database, modules[0]!, loadConfig);
         assertModuleFilesExist(directory, database, steps);
         process.stdout.write(formatShowDepends(steps, directory));
         return;
       }
-      const steps = resolveModules(database, modules);
+      const steps = resolveModules(database, modules, loadConfig);
       assertModuleFilesExist(directory, database, steps);
       if (options.json) printJson(steps.map((step) => describeStep(step, directory)));
       else
-        for (const step of steps) if (step.kind === 'insmod') process.stdout.write(`${join(directory, step.path)}\n`);
+        for (const step of steps)
+          if (step.kind === 'insmod') process.stdout.write(`${modulePath(directory, step.path)}\n`);
     });
 
   kmod
@@ -103,8 +125,15 @@ export function registerKmod(kmod: Command): void {
     });
 }
 
+/** A modules.dep path on disk: absolute paths (external modules) are used as they are, as libkmod does. */
+function modulePath(directory: string, path: string): string {
+  return isAbsolute(path) ? path : join(directory, path);
+}
+
 function describeStep(step: LoadStep, directory: string): Record<string, string> {
-  return step.kind === 'insmod'
-    ? { kind: 'insmod', name: step.name, path: join(directory, step.path) }
-    : { kind: 'builtin', name: step.name };
+  if (step.kind === 'builtin') return { kind: 'builtin', name: step.name };
+  const described: Record<string, string> = { kind: 'insmod', name: step.name, path: modulePath(directory, step.path) };
+  if (step.options !== undefined) described.options = step.options;
+  if (step.install !== undefined) described.install = step.install;
+  return described;
 }

@@ -4,14 +4,15 @@
  * KMOD_MODULE_FILE_MISSING with the modules.dep line that names it.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { InitkitError } from '@initkit/core';
 import type { ModuleDatabase } from '../module-database.js';
 import type { LoadStep } from '../resolve.js';
 
 export function assertModuleFilesExist(directory: string, database: ModuleDatabase, steps: readonly LoadStep[]): void {
   for (const step of steps) {
-    if (step.kind !== 'insmod' || existsSync(join(directory, step.path))) continue;
+    // An absolute modules.dep path names the file itself, as libkmod reads it.
+    if (step.kind !== 'insmod' || existsSync(isAbsolute(step.path) ? step.path : join(directory, step.path))) continue;
     const module = database.moduleByPath(step.path);
     const line = module?.line === undefined ? '' : `line ${module.line} `;
     throw new InitkitError(
