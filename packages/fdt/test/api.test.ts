@@ -15,6 +15,7 @@ import {
   encodeU64,
   ensureNode,
   FDT_ERROR_CODES,
+  fdtLayout,
   fdtToJson,
   findNode,
   findNodeByPhandle,
@@ -141,6 +142,18 @@ describe('edits follow libfdt', () => {
     expect(codeOf(() => createNode(tree, '/nothing/x'))).toBe('FDT_NOT_FOUND');
     expect(ensureNode(tree, '/a/b/c').name).toBe('c');
     expect(tree.root.children[0]!.name).toBe('a');
+  });
+
+  it('stale padding bytes (as fdt_setprop leaves them) round-trip; setProperty clears them', () => {
+    const tree = parseFdt(fixture('values.dtb'));
+    const bytes = serializeFdt(tree);
+    const valueAt = fdtLayout(tree).valueOffsets.get(tree.root.properties.find((p) => p.name === 'bytes')!)!;
+    bytes[valueAt + 3] = 0x5a; // [01 02 03] has one byte of padding
+    const stale = parseFdt(bytes);
+    expect(stale.root.properties.find((p) => p.name === 'bytes')!.padding).toEqual(new Uint8Array([0x5a]));
+    expect(serializeFdt(stale)).toEqual(bytes);
+    setProperty(stale.root, 'bytes', new Uint8Array([1, 2, 3]));
+    expect(serializeFdt(stale)).toEqual(serializeFdt(tree));
   });
 
   it('a deleted property keeps its name in the strings block (as fdtput), unless rebuilt (as dtc)', () => {
