@@ -99,7 +99,8 @@ describe.runIf(hasTools('dtc', 'fdtget', 'fdtput'))('initkit fdt against dtc, fd
   }, 300_000);
 
   it('get of every property, in every -t format, equals fdtget', () => {
-    for (const blob of blobs) {
+    // One real board and the fixtures: each -t format is one fdtget and one initkit process per blob.
+    for (const blob of [blobs[0]!, fixture('labels.dtb'), fixture('values.dtb')]) {
       const tree = parseFdt(new Uint8Array(readFileSync(blob)));
       const pairs: Array<{ path: string; name: string; value: Uint8Array }> = [];
       const nodes: string[] = [];
