@@ -8,13 +8,13 @@ import { basename, dirname, join, sep } from 'node:path';
 import { TftpError, TftpErrorCode } from './errors.js';
 
 function refuse(name: string, why: string): TftpError {
-  return new TftpError('TFTP_ACCESS_VIOLATION', `${JSON.stringify(name)}: ${why}`, {
+  return new TftpError('TFTP_ACCESS_VIOLATION', `${shownName(name)}: ${why}`, {
     tftpCode: TftpErrorCode.AccessViolation,
   });
 }
 
 function notFound(name: string): TftpError {
-  return new TftpError('TFTP_NOT_FOUND', `${JSON.stringify(name)}: file not found`, {
+  return new TftpError('TFTP_NOT_FOUND', `${shownName(name)}: file not found`, {
     tftpCode: TftpErrorCode.FileNotFound,
   });
 }
@@ -31,13 +31,24 @@ function relativeName(name: string): string {
   return parts.join('/');
 }
 
+/**
+ * The error for a failed look-up. Its message goes to the client in an ERROR packet, so it names the
+ * request and a reason, never a local path or the operating system's text (kept as the cause).
+ */
 function systemError(name: string, error: unknown): TftpError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(name);
   if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') return refuse(name, 'access denied');
-  return new TftpError('TFTP_SERVER_ERROR', `${JSON.stringify(name)}: ${(error as Error).message}`, {
+  if (code === 'ENAMETOOLONG') return refuse(name, 'file name too long');
+  return new TftpError('TFTP_SERVER_ERROR', `${shownName(name)}: cannot open (${code ?? 'error'})`, {
     tftpCode: TftpErrorCode.NotDefined,
+    cause: error,
   });
+}
+
+/** A requested name as messages show it: quoted, and cut so an over-long name does not fill the packet. */
+function shownName(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
 }
 
 /** The real path of an existing file to read. `root` must already be a real path. */

@@ -1,0 +1,54 @@
+/**
+ * The server facing hostile requests: what it sends back never names a local path or carries the
+ * operating system's text (an over-long file name used to send the root's absolute path and Node's
+ * ENAMETOOLONG message); the name it echoes is cut.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../../test/harness/temp.js';
+import { startTftpServer, type TftpError, type TftpServer, tftpGet } from '../src/index.js';
+
+const temp = useTempDir('initkit-tftp-abuse-');
+
+async function failure(promise: Promise<unknown>): Promise<TftpError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as TftpError;
+  }
+  throw new Error('expected the transfer to fail');
+}
+
+describe('error packets to a client', () => {
+  let server: TftpServer;
+  let root: string;
+
+  beforeAll(async () => {
+    root = join(temp(), 'served-root');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'file'), 'x');
+    server = await startTftpServer({ root, port: 0, address: '127.0.0.1' });
+  });
+  afterAll(() => server.close());
+
+  const names: Array<[string, string, string]> = [
+    ['an over-long component', 'a'.repeat(300), 'TFTP_ACCESS_VIOLATION'],
+    ['an over-long path', `${'b'.repeat(200)}/`.repeat(30), 'TFTP_NOT_FOUND'],
+    ['a file used as a directory', 'file/inside', 'TFTP_NOT_FOUND'],
+  ];
+  for (const [what, name, code] of names) {
+    it(`${what}: a typed error without the root's path or Node's message`, async () => {
+      const error = await failure(
+        tftpGet({ host: '127.0.0.1', port: server.port, file: name, timeoutMs: 500, retries: 2 }),
+      );
+      expect(error.code).toBe(code);
+      expect(error.message).not.toContain(root);
+      expect(error.message).not.toContain(temp());
+      expect(error.message).not.toMatch(/ENAMETOOLONG|ENOTDIR|no such file|realpath/i);
+      // What the server sent (after "sent error N: ") echoes the name cut to 64 characters.
+      const sent = error.message.slice(error.message.indexOf('sent error'));
+      expect(sent.length).toBeLessThan(120);
+    });
+  }
+});
