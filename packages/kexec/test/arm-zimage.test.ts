@@ -115,6 +115,47 @@ describe('planArmZImage (kexec-tools 2.0.25 zImage_arm_load)', () => {
   });
 });
 
+describe('planArmZImage against kexec-tools 2.0.25 in the armhf QEMU guest (figures copied from its --debug output)', () => {
+  // The guest: qemu-system-arm -M virt -m 1024, Debian 12's armmp 6.1.0-57 zImage (0x537200 bytes, KLSZ
+  // text+data 0x013a12a8, bss 0x5e360), /sys/firmware/fdt = QEMU's 1 MiB blob whose /chosen already has
+  // bootargs "console=ttyAMA0 panic=-1" and 8-byte linux,initrd-start/-end. /proc/iomem: 40000000-7fffffff.
+  const kernel = syntheticZImage({ length: 0x537200, klsz: { dataSize: 0x013a12a8, bssSize: 0x5e360 } });
+  const qemuDtb = () => {
+    const tree = createFdt();
+    setChosen(
+      tree,
+      { bootargs: 'console=ttyAMA0 panic=-1', initrdStart: 0x48000000, initrdEnd: 0x4a000000 },
+      { cellBytes: 8 },
+    );
+    return serializeFdt(tree, { minSize: 0x100000 });
+  };
+  const cmdline = 'console=ttyAMA0 panic=-1 kxparity=1';
+
+  it('with a 0x5a02a00-byte initrd: kernel, initrd and DT exactly where kexec -l put them', () => {
+    const initrd = { length: 0x5a02a00 } as Uint8Array;
+    const plan = planArmZImage({ kernel, initrd, dtb: qemuDtb(), cmdline, ranges: RAM_1G });
+    // kexec -l --debug: "Kernel: address=0x40008000 size=0x018e94a8", "Initrd: address=0x418f2000
+    // size=0x05a02a00", "DT    : address=0x472f5000 size=0x0010000c", entry 0x40008000 flags 0x280000.
+    expect(plan.entry).toBe(0x40008000);
+    expect(plan.flags).toBe(0x280000);
+    expect(plan.details.imageSize).toBe(0x018e94a8);
+    expect(plan.segments.map(({ bufsz, mem, memsz }) => ({ bufsz, mem, memsz }))).toEqual([
+      { bufsz: 0x537200, mem: 0x40008000, memsz: 0x538000 },
+      { bufsz: 0x5a02a00, mem: 0x418f2000, memsz: 0x5a03000 },
+      { bufsz: 0x10000c, mem: 0x472f5000, memsz: 0x101000 },
+    ]);
+  });
+
+  it('without an initrd: the DT right above the image size', () => {
+    const plan = planArmZImage({ kernel, dtb: qemuDtb(), cmdline, ranges: RAM_1G });
+    // kexec -l --debug: "DT    : address=0x418f3000 size=0x0010000c", nr_segments = 2.
+    expect(plan.segments.map(({ bufsz, mem, memsz }) => ({ bufsz, mem, memsz }))).toEqual([
+      { bufsz: 0x537200, mem: 0x40008000, memsz: 0x538000 },
+      { bufsz: 0x10000c, mem: 0x418f3000, memsz: 0x101000 },
+    ]);
+  });
+});
+
 describe('editDtbForKexec (setup_dtb_prop sizing)', () => {
   it('a blob without /chosen grows by fdt_node_len + fdt_prop_len per property', () => {
     const dtb = emptyDtb();
