@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../src/index.js';
+import { DEFAULT_ENV, evaluate } from '../src/index.js';
 
 describe('evaluate: BootPlan', () => {
+  it('starts from qemu_arm 2023.01\'s printenv: distro-boot variables, and no fdt_addr_r', () => {
+    expect(DEFAULT_ENV.fdt_addr_r).toBeUndefined();
+    expect(DEFAULT_ENV.boot_targets).toBe('qfw usb0 scsi0 virtio0 nvme0 dhcp ');
+    expect(DEFAULT_ENV.bootcmd).toBe('run distro_bootcmd');
+    expect(Object.keys(DEFAULT_ENV)).toHaveLength(53);
+  });
+
   it('resolves the boot command to the files loaded at its addresses', () => {
     const plan = evaluate(
       [
@@ -13,7 +20,8 @@ describe('evaluate: BootPlan', () => {
         'echo never reached',
       ].join('\n'),
       {
-        env: { serverip: '10.0.0.1' },
+        // qemu_arm's default environment has no fdt_addr_r (DEFAULT_ENV is exactly its printenv): the board sets it.
+        env: { serverip: '10.0.0.1', fdt_addr_r: '0x40000000' },
         files: { zImage: 5000, 'initrd/uInitrd-Linux-armv7l-v3.12': 4096, 'board.dtb': 300 },
       },
     );
