@@ -58,8 +58,8 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'lzop'))('initkit compress, as the
     for (const [name, compressor] of [
       ['x.xz', 'xz -c'],
       ['x.zst', 'zstd -q -c'],
-    ]) {
-      const path = file(name, Buffer.concat([tool(compressor!, text), Buffer.from('junk')]));
+    ] as const) {
+      const path = file(name, Buffer.concat([tool(compressor, text), Buffer.from('junk')]));
       const out = join(tempDir(), `${name}.out`);
       const result = initkit(['compress', 'decode', '-o', out, path]);
       expect(result.status).toBe(1);
@@ -82,12 +82,20 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'lzop'))('initkit compress, as the
       ['z.gz', 'gzip -9 -c'],
       ['z.xz', 'xz -c -T1'],
       ['z.zst', 'zstd -q -19 -c'],
-    ]) {
-      const path = file(name, tool(compressor!, zeros));
+    ] as const) {
+      const path = file(name, tool(compressor, zeros));
       const full = initkit(['compress', 'decode', '-o', join(tempDir(), 'zeros'), path]);
       expect([name, full.status, full.stderr]).toEqual([name, 0, '']);
       expect(readFileSync(join(tempDir(), 'zeros')).length).toBe(zeros.length);
-      const limited = initkit(['compress', 'decode', '--max-output', String(1 << 20), '-o', join(tempDir(), 'cut'), path]);
+      const limited = initkit([
+        'compress',
+        'decode',
+        '--max-output',
+        String(1 << 20),
+        '-o',
+        join(tempDir(), 'cut'),
+        path,
+      ]);
       expect(limited.status).toBe(1);
       expect(limited.stderr).toMatch(/\[COMPRESS_OUTPUT_TOO_LARGE\]/);
     }

@@ -66,7 +66,8 @@ function isLzmaAlone(bytes: Uint8Array): boolean {
   if (bytes.length < 13) return true;
   const dictionary = (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16) | (bytes[4]! << 24)) >>> 0;
   const saneDictionary =
-    dictionary === 0xffffffff || [0, 1].some((half) => {
+    dictionary === 0xffffffff ||
+    [0, 1].some((half) => {
       for (let n = 0; n < 32; n++) if (dictionary === 2 ** n + (half ? 2 ** (n - 1) : 0)) return true;
       return false;
     });
@@ -96,7 +97,9 @@ function detectAfterSkippable(bytes: Uint8Array): Detection | undefined {
   let at = 0;
   while (isSkippableFrameAt(bytes, at)) {
     if (at + SKIPPABLE_HEADER > bytes.length) break;
-    at += SKIPPABLE_HEADER + ((bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0);
+    at +=
+      SKIPPABLE_HEADER +
+      ((bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0);
   }
   const rest = bytes.subarray(Math.min(at, bytes.length));
   const lz4 = rest.length >= 4 && rest[0] === 0x04 && rest[1] === 0x22 && rest[2] === 0x4d && rest[3] === 0x18;

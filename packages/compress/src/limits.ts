@@ -72,7 +72,11 @@ export class OutputBuffer {
   constructor(limits: OutputLimits, inputBytes: number, sizeHint = 0) {
     this.limits = limits;
     this.inputBytes = inputBytes;
-    const initial = Math.min(Math.max(sizeHint, 1024), Math.max(limits.maxOutputBytes, 1024), preallocationCap(inputBytes));
+    const initial = Math.min(
+      Math.max(sizeHint, 1024),
+      Math.max(limits.maxOutputBytes, 1024),
+      preallocationCap(inputBytes),
+    );
     this.bytes = new Uint8Array(initial);
   }
 

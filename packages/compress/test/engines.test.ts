@@ -27,7 +27,10 @@ function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
 }
 
 /** Every way to decode zstd: both engines, one-shot and streaming (the engine list is this runtime's). */
-function zstdDecoders(): [string, (bytes: Uint8Array, options?: pure.DecodeOptions) => Promise<{ output: Uint8Array; consumed: number }>][] {
+function zstdDecoders(): [
+  string,
+  (bytes: Uint8Array, options?: pure.DecodeOptions) => Promise<{ output: Uint8Array; consumed: number }>,
+][] {
   const engines: [Engine, typeof pure][] = [['typescript', pure]];
   if (node.NODE_HAS_ZSTD) engines.push(['node:zlib', node as unknown as typeof pure]);
   return engines.flatMap(([name, api]) => [
@@ -131,21 +134,20 @@ describe.runIf(hasTools('gzip', 'xz', 'zstd', 'bzip2'))('limits that never refus
   ];
   for (const [name, compressed] of streams) {
     it(`20 MiB of zeros under ${name} (${compressed.length} bytes) decode with the defaults, every path`, async () => {
-      for (const api of [pure, node as unknown as typeof pure]) {
+      const streaming = pure.STREAMING_FORMATS.includes(pure.detect(compressed).format as pure.CompressionFormat);
+      // bzip2 has one engine and no streaming decoder: one decode says it all (and it is the slow one).
+      for (const api of streaming ? [pure, node as unknown as typeof pure] : [pure]) {
         expect(api.decode(compressed).output.length).toBe(zeros.length);
+        if (!streaming) continue;
         const chunks = [...api.decodeChunks(compressed)];
         expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(zeros.length);
-      }
-      if (pure.STREAMING_FORMATS.includes(pure.detect(compressed).format as pure.CompressionFormat)) {
-        for (const api of [pure, node as unknown as typeof pure]) {
-          const output = await collect(api.decodeStream(pieces(compressed, 65536)));
-          expect(output.length).toBe(zeros.length);
-        }
+        const output = await collect(api.decodeStream(pieces(compressed, 65536)));
+        expect(output.length).toBe(zeros.length);
       }
       expect(() => pure.decode(compressed, { maxOutputBytes: 10 << 20 })).toThrow(
         expect.objectContaining({ code: 'COMPRESS_OUTPUT_TOO_LARGE' }),
       );
-    });
+    }, 120_000);
   }
 });
 
@@ -161,9 +163,16 @@ describe('format edges as the native tools see them', () => {
 
   it.runIf(hasTools('lzop'))('decodes every stream of an lzop concatenation and every file of lzop -c a b c', () => {
     const parts = ['first\n', 'second\n', 'third\n'].map((text) => new TextEncoder().encode(text));
-    const each = parts.map((part) => nativeOnFile((from, to) => native('sh', ['-c', `lzop -c ${from} > ${to}`], new Uint8Array()), part));
+    const each = parts.map((part) =>
+      nativeOnFile((from, to) => native('sh', ['-c', `lzop -c ${from} > ${to}`], new Uint8Array()), part),
+    );
     const several = nativeOnFile(
-      (from, to) => native('sh', ['-c', `cp ${from} ${from}.b && cp ${from} ${from}.c && lzop -c ${from} ${from}.b ${from}.c > ${to}`], new Uint8Array()),
+      (from, to) =>
+        native(
+          'sh',
+          ['-c', `cp ${from} ${from}.b && cp ${from} ${from}.c && lzop -c ${from} ${from}.b ${from}.c > ${to}`],
+          new Uint8Array(),
+        ),
       parts[0]!,
     );
     expect(new TextDecoder().decode(pure.decode(concat(...each)).output)).toBe('first\nsecond\nthird\n');
@@ -226,7 +235,8 @@ function xzStream(lzma2: number[], sizeField?: number[], uncompressed = 2): Uint
 
 describe.runIf(hasTools('xz'))('xz: corrupt where liblzma says so', () => {
   const stored = [0x01, 0x00, 0x01, 0x61, 0x62];
-  const xzAccepts = (bytes: Uint8Array) => native('sh', ['-c', 'xz -t - >/dev/null 2>&1 && echo ok || echo corrupt'], bytes);
+  const xzAccepts = (bytes: Uint8Array) =>
+    native('sh', ['-c', 'xz -t - >/dev/null 2>&1 && echo ok || echo corrupt'], bytes);
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
 
   it('the hand-built stream is valid (the builder is right)', () => {
@@ -239,7 +249,9 @@ describe.runIf(hasTools('xz'))('xz: corrupt where liblzma says so', () => {
     // A real first chunk (control 0xe0: dictionary reset and properties), then a stored chunk that resets
     // the dictionary, then the same LZMA data again as 0xa0 (state reset, no properties): decodable
     // with the old properties, but liblzma requires new ones after a dictionary reset.
-    const raw = [...native('xz', ['--format=raw', '--lzma2=preset=0', '-c'], new TextEncoder().encode('a'.repeat(200)))];
+    const raw = [
+      ...native('xz', ['--format=raw', '--lzma2=preset=0', '-c'], new TextEncoder().encode('a'.repeat(200))),
+    ];
     expect(raw[0]).toBe(0xe0);
     const chunk = raw.slice(0, raw.length - 1);
     const again = [0xa0, ...chunk.slice(1, 5), ...chunk.slice(6)];

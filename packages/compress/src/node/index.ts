@@ -10,13 +10,13 @@ import {
   type CompressionFormat,
   type DecodeOptions,
   type DecodeResult,
-  ENCODABLE_FORMATS as PURE_ENCODABLE_FORMATS,
   type EncodeOptions,
+  ENCODABLE_FORMATS as PURE_ENCODABLE_FORMATS,
 } from '../format.js';
 import {
   type ByteSource,
-  decodeStream as decodeStreamPure,
   decodeStreamExtent as decodeStreamExtentPure,
+  decodeStream as decodeStreamPure,
   type StreamDecoding,
 } from '../stream.js';
 import { decodeGzipNode, encodeGzipNode } from './gzip.js';

@@ -20,9 +20,9 @@ interface ZstdZlib {
   createZstdDecompress(options?: object): NodeJS.ReadWriteStream & AsyncIterable<Buffer> & { destroy(): void };
 }
 
-const zstdZlib = (typeof (zlib as Partial<ZstdZlib>).zstdDecompressSync === 'function'
-  ? zlib
-  : undefined) as unknown as ZstdZlib | undefined;
+const zstdZlib = (typeof (zlib as Partial<ZstdZlib>).zstdDecompressSync === 'function' ? zlib : undefined) as unknown as
+  | ZstdZlib
+  | undefined;
 
 /** True when this runtime's node:zlib has zstd (then decode and encode use libzstd). */
 export const NODE_HAS_ZSTD = zstdZlib !== undefined;

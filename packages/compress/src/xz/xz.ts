@@ -229,7 +229,9 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
       if ((byte & 0x80) === 0) {
         // liblzma and the kernel's xz_dec reject a padded encoding (a final 0x00 after the first byte).
         if (byte === 0 && i > 0) {
-          throw new InitkitError('XZ_CORRUPT', `block header ${what}: non-minimal integer`, { offset: offset + at - 1 });
+          throw new InitkitError('XZ_CORRUPT', `block header ${what}: non-minimal integer`, {
+            offset: offset + at - 1,
+          });
         }
         return value;
       }
