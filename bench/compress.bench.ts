@@ -172,6 +172,33 @@ rows.push(
   }),
 );
 
+// zstd -19 encode through node:zlib (Node 22.15+), against the zstd command at the same level, one thread.
+const { NODE_HAS_ZSTD } = (await import(compressModule)) as typeof import('../packages/compress/src/node/index.js');
+if (NODE_HAS_ZSTD) {
+  rows.push(
+    await compare({
+      name: `zstd -19 encode through node:zlib (Node ${process.versions.node})`,
+      goal: 'reported',
+      maxRatio: Number.POSITIVE_INFINITY,
+      ours: () => encode('zstd', original, { level: 19 }),
+      native: shell(`zstd -q -19 -T1 -c ${archive} > /dev/null`),
+      runs: 1,
+      warmup: 0,
+    }),
+  );
+} else {
+  rows.push(
+    measured(
+      'zstd -19 encode through node:zlib',
+      `not available on Node ${process.versions.node}`,
+      'zstd -19',
+      Number.NaN,
+      'reported (run on Node 22.15+)',
+      true,
+    ),
+  );
+}
+
 // Peak memory of the CLI decoding the archive to a file, against input + output sizes.
 for (const [name, input] of [
   ['system.cpio.xz', xz],
