@@ -89,7 +89,7 @@ export class KmodIndex {
       const at = offset & NODE_OFFSET_MASK;
       if (at === 0) return;
       if (visited.has(at)) {
-        throw new InitkitError('KMOD_INDEX_BAD_NODE', `index node at ${at} is reached twice (a loop)`, { offset: at });
+        throw new InitkitError('KMOD_INDEX_BAD_NODE', 'index node is reached twice (a loop)', { offset: at });
       }
       visited.add(at);
       const node = this.readNode(offset);
@@ -112,13 +112,9 @@ export class KmodIndex {
     let position = offset & NODE_OFFSET_MASK;
     // A node without flags has no bytes (an empty index's root), so it may sit at the very end.
     if (position < 12 || position > this.bytes.length) {
-      throw new InitkitError(
-        'KMOD_INDEX_BAD_NODE',
-        `index node offset ${position} is outside the file (${this.bytes.length} bytes)`,
-        {
-          offset: position,
-        },
-      );
+      throw new InitkitError('KMOD_INDEX_BAD_NODE', `index node is outside the file (${this.bytes.length} bytes)`, {
+        offset: position,
+      });
     }
     let prefix = '';
     if (offset & NODE_PREFIX) {

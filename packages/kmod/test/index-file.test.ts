@@ -91,4 +91,20 @@ describe('kmod binary index', () => {
       { numRuns: 500 },
     );
   });
+
+  it("says where a bad node is once (in the error's offset, not repeated in the text)", () => {
+    const bytes = new Uint8Array(12);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, 0xb007f457);
+    view.setUint32(4, 0x00020001);
+    view.setUint32(8, 0x20000400); // a child-bearing node past the end of the file
+    try {
+      new KmodIndex(bytes).lookup('x');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InitkitError);
+      expect((error as InitkitError).code).toBe('KMOD_INDEX_BAD_NODE');
+      expect((error as InitkitError).message.match(/1024/g)).toHaveLength(1);
+    }
+  });
 });
