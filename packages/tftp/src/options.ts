@@ -118,6 +118,8 @@ export interface ServerLimits {
   maxWindowsize: number;
   /** Bytes one transfer may keep in its window (caps windowsize x blksize). */
   maxWindowBytes: number;
+  /** Longest timeout/utimeout acknowledged, in ms; a longer one is left out of the OACK. */
+  maxTimeoutMs?: number;
 }
 
 export interface ServerNegotiation {
@@ -144,7 +146,8 @@ export function negotiateServerOptions(
       case 'blksize': {
         const blksize = parseOptionNumber(value, MIN_BLKSIZE, Number.MAX_SAFE_INTEGER);
         if (blksize === undefined) break;
-        parameters.blksize = Math.min(blksize, limits.maxBlksize, MAX_BLKSIZE);
+        // Within the window budget too: a server short of memory offers smaller blocks.
+        parameters.blksize = Math.min(blksize, limits.maxBlksize, MAX_BLKSIZE, Math.max(512, limits.maxWindowBytes));
         acknowledged.push([name, String(parameters.blksize)]);
         break;
       }
@@ -170,14 +173,14 @@ export function negotiateServerOptions(
       }
       case 'timeout': {
         const seconds = parseOptionNumber(value, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
-        if (seconds === undefined) break;
+        if (seconds === undefined || seconds * 1000 > (limits.maxTimeoutMs ?? Number.POSITIVE_INFINITY)) break;
         parameters.timeoutMs = seconds * 1000;
         acknowledged.push([name, value]);
         break;
       }
       case 'utimeout': {
         const micro = parseOptionNumber(value, MIN_UTIMEOUT, MAX_UTIMEOUT);
-        if (micro === undefined) break;
+        if (micro === undefined || micro / 1000 > (limits.maxTimeoutMs ?? Number.POSITIVE_INFINITY)) break;
         parameters.timeoutMs = micro / 1000;
         acknowledged.push([name, value]);
         break;

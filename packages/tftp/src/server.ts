@@ -50,6 +50,17 @@ export interface TftpServerOptions {
   retries?: number;
   /** Transfers at once; more are refused with "server busy" (1024 by default). */
   maxTransfers?: number;
+  /**
+   * Bytes all transfers' windows may hold together (256 MiB by default). A new transfer's window is
+   * lowered to what is left; with less than one block left it is refused with "server busy".
+   */
+  maxMemoryBytes?: number;
+  /**
+   * Longest retransmission interval in ms (10,000 by default). A client asking for a longer timeout
+   * (RFC 2349 allows 255 s) does not get it acknowledged, and the doubled interval stops there: a dead
+   * transfer ends after at most (retries + 1) x this.
+   */
+  maxTimeoutMs?: number;
   /** Largest file a client may write (2 GiB by default). */
   maxWriteBytes?: number;
   /** Called when a transfer ends, for logging. */
@@ -77,6 +88,13 @@ export interface TftpServer {
   close(): Promise<void>;
 }
 
+/** Default bound on the bytes all windows hold together. */
+export const DEFAULT_MAX_MEMORY = 256 << 20;
+/** Default ceiling of the retransmission interval (and of an acknowledged timeout option). */
+export const DEFAULT_MAX_TIMEOUT_MS = 10_000;
+/** The smallest window a transfer can run with: one block of RFC 1350's 512 bytes. */
+const MIN_WINDOW_BYTES = 512;
+
 interface Session {
   controller: AbortController;
   done: Promise<void>;
@@ -100,6 +118,16 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   const defaultTimeout = options.timeout ?? DEFAULT_RETRANSMIT.timeoutMs;
   const retries = options.retries ?? DEFAULT_RETRANSMIT.retries;
   const maxTransfers = options.maxTransfers ?? 1024;
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+  const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS, defaultTimeout);
+  /** Window bytes the running transfers hold. */
+  let reservedBytes = 0;
+  /** Limits for a new transfer: its window fits in what the others leave. */
+  const sessionLimits = (): ServerLimits => ({
+    ...limits,
+    maxWindowBytes: Math.min(limits.maxWindowBytes, maxMemoryBytes - reservedBytes),
+    maxTimeoutMs,
+  });
   const maxWriteBytes = options.maxWriteBytes ?? DEFAULT_LIMITS.maxOutputBytes;
   const sessions = new Map<string, Session>();
   let closing = false;
@@ -134,7 +162,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       reply(encodeError(TftpErrorCode.IllegalOperation, `unsupported transfer mode ${packet.mode}`), remote);
       return;
     }
-    if (sessions.size >= maxTransfers) {
+    if (sessions.size >= maxTransfers || maxMemoryBytes - reservedBytes < MIN_WINDOW_BYTES) {
       reply(encodeError(TftpErrorCode.NotDefined, 'server busy, try again later'), remote);
       return;
     }
@@ -159,6 +187,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       label: `${kind} of ${JSON.stringify(request.filename)} by ${formatEndpoint(client)}`,
     });
     let dallying = false;
+    let reserved = 0;
     try {
       await bindAny(socket, address);
       channel.lock(client);
@@ -166,8 +195,10 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       if (request.opcode === Opcode.RRQ) {
         const { source, size } = await openForRead(request.filename, mode);
         try {
-          const agreed = negotiateServerOptions(request.options, mode, size, limits);
+          const agreed = negotiateServerOptions(request.options, mode, size, sessionLimits());
           parameters = agreed.parameters;
+          reserved = agreed.parameters.blksize * agreed.parameters.windowsize;
+          reservedBytes += reserved;
           bytes = await sendBlocks({
             channel,
             source,
@@ -184,8 +215,10 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
             tftpCode: TftpErrorCode.AccessViolation,
           });
         }
-        const agreed = negotiateServerOptions(request.options, mode, undefined, limits);
+        const agreed = negotiateServerOptions(request.options, mode, undefined, sessionLimits());
         parameters = agreed.parameters;
+        reserved = agreed.parameters.blksize * agreed.parameters.windowsize;
+        reservedBytes += reserved;
         const fitted = fitWindowToBuffer(socket, agreed.parameters.blksize, agreed.parameters.windowsize);
         if (fitted < agreed.parameters.windowsize) {
           agreed.parameters.windowsize = fitted;
@@ -240,13 +273,14 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
         error: error as Error,
       });
     } finally {
+      reservedBytes -= reserved;
       if (!dallying) channel.close();
     }
   }
 
   function policyFor(timeoutMs: number | undefined): RetransmitPolicy {
-    const timeout = timeoutMs ?? defaultTimeout;
-    return { timeoutMs: timeout, maxTimeoutMs: timeout * 8, retries };
+    const timeout = Math.min(timeoutMs ?? defaultTimeout, maxTimeoutMs);
+    return { timeoutMs: timeout, maxTimeoutMs: Math.min(timeout * 8, maxTimeoutMs), retries };
   }
 
   async function openForRead(name: string, mode: TransferMode): Promise<{ source: BlockSource; size: number }> {

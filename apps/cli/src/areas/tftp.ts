@@ -144,6 +144,8 @@ export function registerTftp(tftp: Command): void {
     .option('--max-blksize <n>', 'largest block size granted', '65464')
     .option('--max-windowsize <n>', 'largest window granted', '64')
     .option('--timeout <ms>', 'retransmission timeout when the client asks for none', '1000')
+    .option('--max-transfers <n>', 'transfers at once; more are refused as busy', '1024')
+    .option('--max-memory <bytes>', 'bytes all transfer windows hold together (default 256 MiB)', String(256 << 20))
     .option('-q, --quiet', 'do not log transfers')
     .action(
       async (
@@ -155,6 +157,8 @@ export function registerTftp(tftp: Command): void {
           maxBlksize: string;
           maxWindowsize: string;
           timeout: string;
+          maxTransfers: string;
+          maxMemory: string;
           quiet?: boolean;
         },
       ) => {
@@ -166,6 +170,8 @@ export function registerTftp(tftp: Command): void {
           maxBlksize: ranged(flags.maxBlksize, '--max-blksize', 8, 65464),
           maxWindowsize: ranged(flags.maxWindowsize, '--max-windowsize', 1, 65535),
           timeout: ranged(flags.timeout, '--timeout', 1, 255_000),
+          maxTransfers: ranged(flags.maxTransfers, '--max-transfers', 1, 65535),
+          maxMemoryBytes: ranged(flags.maxMemory, '--max-memory', 512, Number.MAX_SAFE_INTEGER),
           ...(flags.quiet ? {} : { onTransfer: logTransfer }),
         });
         const where = server.address.includes(':')
