@@ -3,12 +3,13 @@
  * plan's steps one by one, logging each. `plan` stops after deciding; `run` performs; `--dry-run`
  * performs everything except recording the attempt, loading and starting kexec.target.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@initkit/core/node';
 import type { KexecPlan } from '@initkit/kexec';
 import { readState, recordAttempt, writeState } from './boot-loop.js';
-import { type CacheKeyInput, type CacheRecord, checkCache, keyChanges, sha256, writeCacheRecord } from './cache.js';
+import { type CacheKeyInput, type CacheRecord, checkCache, keyChanges, writeCacheRecord } from './cache.js';
 import type { Config } from './config.js';
 import { startUnit } from './dbus.js';
 import { appError } from './errors.js';
@@ -141,6 +142,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
   let provider: Uint8Array | undefined;
   // Loaded on a cache miss only: the cached boot never evaluates the initramfs, cpio and encoder code.
   let builder: typeof import('./initrd-build.js') | undefined;
+  let written: { size: number; sha256: string; providerSize: number } | undefined;
   let built: Awaited<ReturnType<typeof import('./initrd-build.js').buildInitrd>> | undefined;
   let kexec: KexecSummary | undefined;
   let kexecPlan: KexecPlan | undefined;
@@ -185,27 +187,40 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
       case 'write-initrd': {
         const path = paths.at(step.path);
         mkdirSync(dirname(path), { recursive: true });
-        await writeFileAtomic(path, built!.chunks(), { mode: 0o644, durable: true });
-        const verified = await builder!.verifyInitrd(path, built!.plan);
+        // Hashed as it is written (the cache record keeps the hash), not read again afterwards.
+        const hash = createHash('sha256');
+        const chunks = built!.chunks();
+        await writeFileAtomic(
+          path,
+          (function* () {
+            for (const chunk of chunks) {
+              hash.update(chunk);
+              yield chunk;
+            }
+          })(),
+          { mode: 0o644, durable: true },
+        );
+        const editPlan = built!.plan;
+        written = { size: built!.length, sha256: hash.digest('hex'), providerSize: built!.provider.size };
+        // The provider's bytes are no longer needed: let them go before the file is read back.
+        built = undefined;
+        const verified = await builder!.verifyInitrd(path, editPlan);
         log.info(
-          `wrote ${step.path} (${formatBytes(built!.length)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
+          `wrote ${step.path} (${formatBytes(written.size)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
         );
         break;
       }
       case 'write-cache-record': {
-        const { readFileSync } = await import('node:fs');
-        const output = readFileSync(paths.at(config.files.initrd));
         const record: CacheRecord = {
           format: 1,
           key: plan.cache!.key,
           input: plan.cache!.input,
-          providerInitrd: { server: plan.script!.server, file: plan.script!.initrd!, size: built!.provider.size },
-          output: { size: output.length, sha256: sha256(output) },
+          providerInitrd: { server: plan.script!.server, file: plan.script!.initrd!, size: written!.providerSize },
+          output: { size: written!.size, sha256: written!.sha256 },
           builtAt: new Date().toISOString(),
         };
         await writeCacheRecord(paths.at(step.path), record);
         log.info(`cache record ${step.path} written (key ${record.key.slice(0, 12)})`);
-        built = undefined;
         break;
       }
       case 'patch-exitrd': {
