@@ -5,6 +5,7 @@
  */
 import { decimalToNumber, formatEnvHex, hexToNumber, parseCNumber } from './address.js';
 import type { CommandContext, CommandHandler, Machine } from './machine.js';
+import { regexSubstitute } from './setexpr-regex.js';
 
 function setEnvironment(machine: Machine, args: string[]): number {
   let index = 1;
@@ -223,12 +224,30 @@ const test: CommandHandler = ({ args }) => {
 const exit: CommandHandler = ({ machine, args }) =>
   machine.exit(args.length > 1 ? decimalToNumber(args[1] as string) : 0);
 
-/** setexpr name value [op value]: hex arithmetic; also `setexpr name *addr` is not modelled. */
+/** setexpr name value [op value]: hex arithmetic; sub/gsub regex substitution (setexpr-regex.ts); `*addr` is not modelled. */
 const setexpr: CommandHandler = ({ machine, args }) => {
   const [, name, left, op, right] = args;
   if (name === undefined || left === undefined) return 1;
-  if (left.startsWith('*') || op === 'sub' || op === 'gsub' || left === 'sub' || left === 'gsub') {
-    machine.warn(`setexpr ${args.slice(2).join(' ')}: memory and regex forms are not modelled`);
+  if (left === 'sub' || left === 'gsub') {
+    // setexpr NAME sub|gsub R S [T]: on T, or on NAME's own value.
+    const [, , , pattern, replacement, given] = args;
+    if (pattern === undefined || replacement === undefined) return 1;
+    const text = given ?? machine.env.get(name);
+    if (text === undefined) {
+      machine.print(`## Error: variable "${name}" not defined`);
+      return 1;
+    }
+    const outcome = regexSubstitute(text, pattern, replacement, left === 'gsub');
+    if (outcome.kind === 'not-modelled') {
+      machine.warn(`setexpr ${args.slice(2).join(' ')}: ${outcome.reason}; not modelled`);
+      return 0;
+    }
+    if (outcome.kind === 'no-match') return 1;
+    machine.env.set(name, outcome.value);
+    return 0;
+  }
+  if (left.startsWith('*')) {
+    machine.warn(`setexpr ${args.slice(2).join(' ')}: memory forms are not modelled`);
     return 0;
   }
   const a = hexToNumber(left);
