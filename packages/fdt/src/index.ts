@@ -16,6 +16,7 @@ export {
   valueToJson,
 } from './json.js';
 export { type FdtValueKind, formatValueKind } from './kind.js';
+export { setPropertyLikeLibfdt } from './libfdt-padding.js';
 export { DEFAULT_FDT_LIMITS, type FdtLimits } from './limits.js';
 export { createFdt, type Fdt, type FdtNode, type FdtProperty, type FdtReservation } from './model.js';
 export { type FdtHeader, parseFdt, parseFdtHeader } from './parse.js';

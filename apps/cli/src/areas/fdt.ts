@@ -10,8 +10,6 @@ import {
   deleteProperty,
   ensureNode,
   type Fdt,
-  type FdtNode,
-  fdtLayout,
   fdtToJson,
   findProperty,
   formatDts,
@@ -19,7 +17,7 @@ import {
   parseFdt,
   propertyToJson,
   serializeFdt,
-  setProperty,
+  setPropertyLikeLibfdt,
 } from '@initkit/fdt';
 import type { Command } from 'commander';
 import { readInput } from '../input.js';
@@ -202,26 +200,8 @@ function applySet(tree: Fdt, items: string[], type: ValueType, options: SetFlags
     const value = encodeFdtputValue(values, type);
     if (options.verbose) describeValue(values, type, value.length);
     const node = options.autoPath ? ensureNode(tree, absolute(path)) : getNode(tree, path);
-    setPropertyAsLibfdt(tree, node, name, value);
+    setPropertyLikeLibfdt(tree, node, name, value);
   }
-}
-
-/**
- * fdt_setprop, down to the padding bytes: libfdt opens (or moves) room in the blob and copies the value
- * in without clearing the alignment padding after it, so those bytes keep what the buffer held at
- * those positions just before. fdtput writes them out; so does initkit, to give the same file.
- */
-function setPropertyAsLibfdt(tree: Fdt, node: FdtNode, name: string, value: Uint8Array): void {
-  const before = serializeFdt(tree);
-  const layout = fdtLayout(tree);
-  const existing = findProperty(node, name);
-  const valueOffset = existing ? layout.valueOffsets.get(existing)! : layout.nodeBodyOffsets.get(node)! + 12;
-  setProperty(node, name, value);
-  const paddingStart = valueOffset + value.length;
-  const paddingEnd = (paddingStart + 3) & ~3;
-  if (paddingEnd > before.length) return;
-  const stale = before.slice(paddingStart, paddingEnd);
-  if (stale.some((byte) => byte !== 0)) findProperty(node, name)!.padding = stale;
 }
 
 function absolute(path: string): string {
