@@ -60,7 +60,7 @@ async function transfersSettle(transfers: string[], count: number): Promise<stri
 // In process, each run loads the libraries' sources through vitest's transform: generous timeouts for a busy machine.
 const SLOW = { timeout: 600_000 };
 
-describe.runIf(hasTools('gzip', 'cpio', 'modprobe'))('archkernel-load on a simulated C1', () => {
+describe.runIf(hasTools('gzip', 'cpio', 'modprobe', 'mkimage'))('archkernel-load on a simulated C1', () => {
   it(
     'first boot: fetches, evaluates the script, builds, verifies, plans the kexec; the real tools agree',
     SLOW,
