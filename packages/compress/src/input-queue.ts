@@ -16,6 +16,11 @@ export class InputQueue {
   base = 0;
   /** True once the last chunk has arrived. */
   final: boolean;
+  /**
+   * Set by a streaming driver when decoded output is waiting to be handed on: the decoder then yields
+   * at its next `need` as if it needed input, so a bomb cannot decode ahead into memory.
+   */
+  paused = false;
   readonly truncatedCode: string;
 
   constructor(bytes: Uint8Array, final: boolean, truncatedCode: string) {
@@ -105,6 +110,7 @@ export class InputQueue {
  * the input has ended. Use as `yield* need(queue, 12, 'xz stream header')`.
  */
 export function* need(queue: InputQueue, count: number, what: string): Generator<void, void, void> {
+  while (queue.paused) yield;
   while (queue.end - queue.position < count) {
     if (queue.final) throw queue.truncated(what, count);
     yield;

@@ -78,6 +78,10 @@ export async function* decodeStream(
     flush();
     while (pending.length > 0) yield pending.shift()!;
     if (step.done) break;
+    if (queue.paused) {
+      queue.paused = false;
+      continue;
+    }
     await pull();
   }
 }
@@ -90,8 +94,14 @@ function createStreamingDecoder(
   limits: OutputLimits,
 ): { decoder: Generator<void, unknown, void>; flush: () => void } {
   (queue as { truncatedCode: string }).truncatedCode = TRUNCATED_CODES[format]!;
+  let waiting = 0;
   const emit = (chunk: Uint8Array) => {
-    if (chunk.length > 0) pending.push(chunk);
+    if (chunk.length === 0) return;
+    // The driver empties `pending` whenever the decoder yields; a bomb must not decode ahead of it.
+    if (pending.length === 0) waiting = 0;
+    pending.push(chunk);
+    waiting += chunk.length;
+    if (waiting >= PENDING_OUTPUT_LIMIT) queue.paused = true;
   };
   if (format === 'gzip') {
     const target = new SlidingGzipTarget(emit, limits, queue);
@@ -102,6 +112,9 @@ function createStreamingDecoder(
   if (format === 'lzma') return { decoder: lzmaStream(queue, emit, limits), flush: () => {} };
   return { decoder: zstdStream(queue, emit, limits), flush: () => {} };
 }
+
+/** Decoded bytes a streaming decoder may hold before it pauses for the consumer. */
+const PENDING_OUTPUT_LIMIT = 1 << 20;
 
 /** Input piece size for decodeChunks: small enough to bound memory, large enough to be cheap. */
 const CHUNKED_INPUT_PIECE = 1 << 20;
@@ -127,6 +140,10 @@ export function* decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): G
     flush();
     while (pending.length > 0) yield pending.shift()!;
     if (step.done) return;
+    if (queue.paused) {
+      queue.paused = false;
+      continue;
+    }
     if (fed >= bytes.length) {
       queue.final = true;
       continue;
@@ -172,6 +189,10 @@ export function decodeStreamExtent(
       flush();
       while (pending.length > 0) yield pending.shift()!;
       if (step.done) return;
+      if (queue.paused) {
+        queue.paused = false;
+        continue;
+      }
       const next = await input.next();
       if (next.done) queue.final = true;
       else if (next.value.length > 0) queue.append(next.value);
@@ -216,6 +237,10 @@ class SlidingGzipTarget implements GzipTarget {
     private readonly limits: OutputLimits,
     private readonly queue: InputQueue,
   ) {}
+
+  get paused(): boolean {
+    return this.queue.paused;
+  }
 
   makeRoom(room: number): void {
     this.flush();

@@ -269,3 +269,26 @@ describe.runIf(hasTools('xz'))('xz: corrupt where liblzma says so', () => {
     expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
   });
 });
+
+describe.runIf(hasTools('gzip', 'xz', 'zstd'))('streaming decoders pause for their consumer', () => {
+  const zeros = new Uint8Array(48 << 20);
+  const bombs: [string, Uint8Array][] = [
+    ['gzip', native('gzip', ['-1', '-c'], zeros)],
+    ['xz', native('xz', ['-1', '-T1', '-c'], zeros)],
+    ['lzma', native('xz', ['--format=lzma', '-1', '-c'], zeros)],
+    ['zstd', native('zstd', ['-q', '-c'], zeros)],
+  ];
+  for (const [format, bomb] of bombs) {
+    it(`${format}: the first chunk comes before the whole input is decoded (the limit is never reached)`, async () => {
+      // The whole input is one piece: without backpressure the decoder would run to the 16 MiB limit
+      // (and throw) before handing on anything. (gzip pauses at block ends; GNU gzip's blocks reach 8.4 MB.)
+      const chunks = pure.decodeChunks(bomb, { maxOutputBytes: 16 << 20 });
+      expect(chunks.next().done).toBe(false);
+      chunks.return(undefined);
+      const decoding = pure.decodeStreamExtent([bomb], format as pure.CompressionFormat, { maxOutputBytes: 16 << 20 });
+      const iterator = decoding.chunks[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      await iterator.return?.(undefined);
+    });
+  }
+});

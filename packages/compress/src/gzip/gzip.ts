@@ -41,7 +41,9 @@ export function* readGzipMembers(queue: InputQueue, target: GzipTarget): Generat
     for (;;) {
       queue.position = inflater.run(queue.bytes, queue.position, queue.end, queue.final, target, queue.base);
       if (inflater.done) break;
-      if (queue.final) throw new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset: queue.offset });
+      if (queue.final && !queue.paused) {
+        throw new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset: queue.offset });
+      }
       yield;
     }
     queue.position = Inflater.endPosition(queue.position, inflater.bitOffset);

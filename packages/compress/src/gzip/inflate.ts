@@ -11,6 +11,8 @@ export interface InflateOutput {
   pos: number;
   /** Makes at least `room` bytes writable after `pos` (grows, or drains and slides the window). */
   makeRoom(room: number): void;
+  /** True when the consumer wants the decoder to stop at the next block boundary (streaming backpressure). */
+  readonly paused?: boolean;
 }
 
 const LENGTH_BASE = new Uint16Array([
@@ -183,11 +185,12 @@ export class Inflater {
           break;
         }
         this.phase = this.finalBlock ? Phase.Done : Phase.BlockHeader;
+        if (out.paused) break;
       } else {
         bitPos = this.decodeHuffman(input, bitPos, safeBits, out, baseOffset);
         if (this.phase === Phase.Huffman) {
           if (bitPos > safeBits) break;
-        }
+        } else if (out.paused) break;
       }
     }
     if (bitPos > endBits) throw truncated(baseOffset + end);

@@ -68,7 +68,7 @@ export function* readLzmaAlone(
     if (header.size !== undefined && produced === header.size) break;
     if (decoder.pos === decoder.window.length) owner.makeRoom(decoder);
     const inSafe = queue.final ? queue.end : queue.end - LZMA_MAX_SYMBOL_INPUT;
-    if (queue.position > inSafe) {
+    if (queue.position > inSafe || queue.paused) {
       yield;
       continue;
     }
