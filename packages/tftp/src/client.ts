@@ -250,6 +250,29 @@ async function withChannel<T>(
   }
 }
 
+/**
+ * Holds the server to the size it announced (tsize, octet mode): a byte more ends the transfer with
+ * TFTP_TOO_LARGE before it reaches the sink.
+ */
+function announcedSizeSink(sink: BlockSink, announced: number, label: string): BlockSink {
+  let received = 0;
+  return {
+    write(data) {
+      received += data.length;
+      if (received > announced) {
+        throw new TftpError(
+          'TFTP_TOO_LARGE',
+          `${label}: the server announced ${announced} bytes (tsize) but sent at least ${received}`,
+          { tftpCode: TftpErrorCode.DiskFull },
+        );
+      }
+      return sink.write(data);
+    },
+    end: () => sink.end(),
+    abort: () => sink.abort(),
+  };
+}
+
 /** Reads a file from a server into the sink `makeSink(tsize)` returns. */
 export async function tftpRead(
   options: TftpClientOptions,
@@ -268,6 +291,7 @@ export async function tftpRead(
     }
     let sink = await makeSink(parameters.tsize);
     if ((options.mode ?? 'octet') === 'netascii') sink = netasciiSink(sink);
+    else if (parameters.tsize !== undefined) sink = announcedSizeSink(sink, parameters.tsize, channel.label);
     const invitation = agreed.firstBlock ? undefined : encodeAck(0);
     if (invitation) channel.send(invitation);
     const total = parameters.tsize;

@@ -1,8 +1,10 @@
 /**
  * The server facing hostile requests: what it sends back never names a local path or carries the
  * operating system's text (an over-long file name used to send the root's absolute path and Node's
- * ENAMETOOLONG message); the name it echoes is cut.
+ * ENAMETOOLONG message); the name it echoes is cut. And the client facing a lying server: it takes no
+ * more than the size the server announced.
  */
+import { createSocket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,4 +53,33 @@ describe('error packets to a client', () => {
       expect(sent.length).toBeLessThan(120);
     });
   }
+});
+
+describe('a server that sends more than it announced', () => {
+  it('the client stops at the announced tsize with TFTP_TOO_LARGE', async () => {
+    const liar = createSocket('udp4');
+    await new Promise<void>((resolve) => liar.bind(0, '127.0.0.1', resolve));
+    liar.on('message', (message, remote) => {
+      const opcode = message.readUInt16BE(0);
+      const reply = (bytes: Buffer) => liar.send(bytes, remote.port, remote.address);
+      if (opcode === 1) reply(Buffer.concat([Buffer.from([0, 6]), Buffer.from('tsize\x0010\x00')]));
+      else if (opcode === 4 && message.readUInt16BE(2) === 0)
+        reply(Buffer.concat([Buffer.from([0, 3, 0, 1]), Buffer.alloc(100, 7)]));
+    });
+    try {
+      const error = await failure(
+        tftpGet({
+          host: '127.0.0.1',
+          port: (liar.address() as { port: number }).port,
+          file: 'x',
+          timeoutMs: 300,
+          retries: 1,
+        }),
+      );
+      expect(error.code).toBe('TFTP_TOO_LARGE');
+      expect(error.message).toContain('announced 10 bytes');
+    } finally {
+      liar.close();
+    }
+  });
 });
