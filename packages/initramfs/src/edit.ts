@@ -20,7 +20,7 @@ import {
 import type { KeepData } from './member.js';
 import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
-import { type Handover, isInitkitWrapper, isShellScript, wrapperScript } from './wrap-init.js';
+import { type Handover, isInitkitWrapper, isShellScript, wrappedModules, wrapperScript } from './wrap-init.js';
 
 /** A file, directory or symlink to put into the initrd. */
 export type AddItem =
@@ -190,6 +190,9 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
     modules = planModules(request.modules);
     const base = `lib/modules/${modules.release}`;
     for (const module of modules.modules) {
+      // A module already there (same path, same size) is not added again: appending would only copy it.
+      const present = working.lookup(`${base}/${module.path}`);
+      if (present && (present.inode.mode & S_IFMT) === S_IFREG && present.inode.size === module.data.length) continue;
       changes.add({ path: `${base}/${module.path}`, data: module.data, mode: 0o644 });
     }
     const existingDep = working.lookup(`${base}/modules.dep`);
@@ -198,8 +201,10 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
     }
     const existingText = existingDep?.inode.data ? new TextDecoder().decode(existingDep.inode.data) : undefined;
     const modulesDep = mergedModulesDep(modules, request.modules.database, existingText);
-    changes.add({ path: `${base}/modules.dep`, data: modulesDep, mode: 0o644 });
-    changes.add({ path: `${base}/modules.dep.bin`, data: modulesDepIndex(modulesDep), mode: 0o644 });
+    if (modulesDep !== existingText) {
+      changes.add({ path: `${base}/modules.dep`, data: modulesDep, mode: 0o644 });
+      changes.add({ path: `${base}/modules.dep.bin`, data: modulesDepIndex(modulesDep), mode: 0o644 });
+    }
   }
 
   let originalInit: string | undefined;
@@ -230,8 +235,12 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
     throw new InitkitError('INITRAMFS_NO_SHELL', 'the initrd has no /bin/sh to run a wrapper /init');
   }
   let originalPath: string;
+  let loads = modules;
   if (isInitkitWrapper(init.inode.data)) {
-    // Already wrapped: keep the original where it is and only rewrite the wrapper.
+    // Already wrapped: keep the original where it is and only rewrite the wrapper, which goes on loading
+    // what the earlier one loaded (first: they never needed the new ones), then the new modules.
+    const earlier = wrappedModules(init.inode.data!);
+    loads = [...earlier, ...modules.filter((module) => !earlier.includes(module))];
     const kept = tree.resolve(originalName, false);
     if (kept === undefined || !tree.node(kept)) {
       throw new InitkitError('INITRAMFS_NO_INIT', `/init is an initkit wrapper but /${originalName} is missing`);
@@ -253,8 +262,11 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
         ? 'source'
         : 'exec'
       : (options.handover as 'source' | 'exec');
-  const script = wrapperScript({ modules, original: `/${originalPath}`, handover });
-  changes.push(changeEntry('init', S_IFREG | 0o755, encodeUtf8(script), changes.mtime));
+  const script = encodeUtf8(wrapperScript({ modules: loads, original: `/${originalPath}`, handover }));
+  const current = init.inode.data;
+  const unchanged =
+    current !== undefined && current.length === script.length && current.every((b, i) => b === script[i]);
+  if (!unchanged) changes.push(changeEntry('init', S_IFREG | 0o755, script, changes.mtime));
   return originalPath;
 }
 

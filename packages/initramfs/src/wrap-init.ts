@@ -33,6 +33,21 @@ export function isInitkitWrapper(bytes: Uint8Array | undefined): boolean {
   return decodeUtf8(bytes.subarray(0, Math.min(bytes.length, 256))).includes(WRAPPER_MARKER);
 }
 
+/** The module paths an initkit wrapper loads, in its order (what wrapperScript wrote). */
+export function wrappedModules(bytes: Uint8Array): string[] {
+  const lines = decodeUtf8(bytes).split('\n');
+  const start = lines.indexOf('for initkit_module in \\');
+  if (start < 0) return [];
+  const modules: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const match = /^\t(.*) \\$/.exec(line);
+    if (!match) break;
+    const word = match[1]!;
+    modules.push(word.startsWith("'") ? word.slice(1, -1).replace(/'\\''/g, "'") : word);
+  }
+  return modules;
+}
+
 function shellQuote(text: string): string {
   return /^[A-Za-z0-9_./+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

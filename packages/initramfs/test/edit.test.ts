@@ -141,6 +141,27 @@ describe('planEdit and writeInitrd', () => {
     expect(text(again.tree.node('init.orig')!.inode.data)).toBe('#!/bin/sh\necho vendor init\n');
   });
 
+  it('re-wrapping with another module keeps loading the earlier ones; re-adding present modules adds nothing', () => {
+    const first = roundTrip({ modules: modules(['mvneta']), wrapInit: true }, 'append');
+    const loaded = (tree: typeof first.back.tree) =>
+      [...text(tree.node('init')!.inode.data)!.matchAll(/\/lib\/modules\/[^/\s]+\/(\S+\.ko(?:\.gz)?)/g)].map(
+        (m) => m[1],
+      );
+    const again = planEdit(first.back.tree, { mtime: 1, wrapInit: true, modules: modules(['nbd']) });
+    expect(loaded(again.tree)).toEqual([
+      'kernel/drivers/net/phy/libphy.ko',
+      'kernel/drivers/net/phy/phylink.ko',
+      'kernel/drivers/net/ethernet/marvell/mvneta.ko.gz',
+      'kernel/drivers/block/nbd.ko',
+    ]);
+    expect(again.entries.map((e) => e.path).filter((path) => path.endsWith('.ko') || path.endsWith('.ko.gz'))).toEqual([
+      `usr/lib/modules/${RELEASE}/kernel/drivers/block/nbd.ko`,
+    ]);
+    // The same request once more: everything is there, nothing is written.
+    const same = planEdit(first.back.tree, { mtime: 1, wrapInit: true, modules: modules(['mvneta']) });
+    expect(same.entries).toEqual([]);
+  });
+
   it('wraps a symlink /init by exec, keeping the link as the original', () => {
     const tree = readInitrd(
       member([
