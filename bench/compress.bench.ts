@@ -173,8 +173,8 @@ rows.push(
 );
 
 // zstd -19 encode through node:zlib (Node 22.15+), against the zstd command at the same level, one thread.
-const { NODE_HAS_ZSTD } = (await import(compressModule)) as typeof import('../packages/compress/src/node/index.js');
-if (NODE_HAS_ZSTD) {
+const { NODE_ENCODES_ZSTD } = (await import(compressModule)) as typeof import('../packages/compress/src/node/index.js');
+if (NODE_ENCODES_ZSTD) {
   rows.push(
     await compare({
       name: `zstd -19 encode through node:zlib (Node ${process.versions.node})`,

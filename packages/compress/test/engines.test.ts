@@ -57,8 +57,10 @@ async function outcome(run: () => Promise<unknown>): Promise<string> {
 
 describe('zstd engines', () => {
   it('node:zlib is used exactly when the runtime has zstd (always from Node 24)', () => {
-    expect(node.NODE_HAS_ZSTD).toBe(runtimeHasZstd);
+    // Node 22.23's libzstd binding stops after the first frame, so decoding stays TypeScript there.
+    if (!runtimeHasZstd) expect(node.NODE_HAS_ZSTD).toBe(false);
     if (Number(process.versions.node.split('.')[0]) >= 24) expect(node.NODE_HAS_ZSTD).toBe(true);
+    expect(node.NODE_ENCODES_ZSTD).toBe(runtimeHasZstd);
     expect(node.ENCODABLE_FORMATS.includes('zstd')).toBe(runtimeHasZstd);
     expect(pure.ENCODABLE_FORMATS.includes('zstd')).toBe(false);
   });
@@ -111,7 +113,7 @@ describe('zstd engines', () => {
 
   it('encodes zstd through node:zlib where the runtime has it, else names the requirement', () => {
     const data = new TextEncoder().encode('initkit zstd '.repeat(10_000));
-    if (node.NODE_HAS_ZSTD) {
+    if (node.NODE_ENCODES_ZSTD) {
       const encoded = node.encode('zstd', data, { level: 19 });
       expect(pure.detect(encoded).format).toBe('zstd');
       expect(sameBytes(pure.decodeZstd(encoded).output, data)).toBe(true);

@@ -20,13 +20,13 @@ import {
   type StreamDecoding,
 } from '../stream.js';
 import { decodeGzipNode, encodeGzipNode } from './gzip.js';
-import { decodeZstdNode, decodeZstdStreamNode, encodeZstdNode, NODE_HAS_ZSTD } from './zstd.js';
+import { decodeZstdNode, decodeZstdStreamNode, encodeZstdNode, NODE_ENCODES_ZSTD, NODE_HAS_ZSTD } from './zstd.js';
 
 export * from '../index.js';
-export { NODE_HAS_ZSTD } from './zstd.js';
+export { NODE_ENCODES_ZSTD, NODE_HAS_ZSTD } from './zstd.js';
 
 /** Formats encode() can write on this runtime: zstd joins when node:zlib has it. */
-export const ENCODABLE_FORMATS: readonly CompressionFormat[] = NODE_HAS_ZSTD
+export const ENCODABLE_FORMATS: readonly CompressionFormat[] = NODE_ENCODES_ZSTD
   ? [...PURE_ENCODABLE_FORMATS.filter((format) => format !== 'none'), 'zstd', 'none']
   : PURE_ENCODABLE_FORMATS;
 

@@ -20,12 +20,35 @@ interface ZstdZlib {
   createZstdDecompress(options?: object): NodeJS.ReadWriteStream & AsyncIterable<Buffer> & { destroy(): void };
 }
 
-const zstdZlib = (typeof (zlib as Partial<ZstdZlib>).zstdDecompressSync === 'function' ? zlib : undefined) as unknown as
-  | ZstdZlib
-  | undefined;
+const zstdEncoder = (typeof (zlib as Partial<ZstdZlib>).zstdCompressSync === 'function'
+  ? zlib
+  : undefined) as unknown as ZstdZlib | undefined;
 
-/** True when this runtime's node:zlib has zstd (then decode and encode use libzstd). */
+/**
+ * Whether libzstd through node:zlib decodes every frame of a concatenation: Node 22.23 stops after the
+ * first frame (a skippable frame, or the first of two), Node 24 decodes them all. Probed once at load.
+ */
+function decodesConcatenatedFrames(api: ZstdZlib): boolean {
+  try {
+    const frame = api.zstdCompressSync(new Uint8Array([0x61]));
+    const skippable = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0]);
+    const joined = new Uint8Array(skippable.length + 2 * frame.length);
+    joined.set(skippable);
+    joined.set(frame, skippable.length);
+    joined.set(frame, skippable.length + frame.length);
+    return api.zstdDecompressSync(joined).length === 2;
+  } catch {
+    return false;
+  }
+}
+
+const zstdZlib = zstdEncoder && decodesConcatenatedFrames(zstdEncoder) ? zstdEncoder : undefined;
+
+/** True when zstd is decoded by libzstd through node:zlib on this runtime (else by the TypeScript decoder). */
 export const NODE_HAS_ZSTD = zstdZlib !== undefined;
+
+/** True when this runtime's node:zlib can encode zstd (Node 22.15+, 23.8+, 24). */
+export const NODE_ENCODES_ZSTD = zstdEncoder !== undefined;
 
 /** zstd's own format limit for a window (2^31, `--long=31`); libzstd refuses more than 2^27 by default. */
 const WINDOW_LOG_MAX = 31;
@@ -159,7 +182,7 @@ async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, vo
 
 /** zstd encoding: libzstd through node:zlib, levels 1-19 (default 3, as the zstd command), XXH64 checksum. */
 export function encodeZstdNode(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
-  if (!zstdZlib) {
+  if (!zstdEncoder) {
     throw new InitkitError(
       'COMPRESS_NO_ENCODER',
       `zstd encoding needs node:zlib with zstd (Node 22.15+, 23.8+ or 24); this is Node ${typeof process === 'object' ? process.versions.node : 'unknown'}`,
@@ -167,7 +190,7 @@ export function encodeZstdNode(bytes: Uint8Array, options: EncodeOptions = {}): 
   }
   const level = resolveZstdLevel(options.level);
   const constants = zlib.constants as unknown as Record<string, number>;
-  const buffer = zstdZlib.zstdCompressSync(bytes, {
+  const buffer = zstdEncoder.zstdCompressSync(bytes, {
     params: {
       [constants.ZSTD_c_compressionLevel!]: level,
       [constants.ZSTD_c_checksumFlag!]: 1,
