@@ -17,6 +17,8 @@ export interface PlanKexecInput {
   dtb?: Uint8Array;
   /** arm: the memory map. */
   ranges?: readonly MemoryRange[];
+  /** arm: kexec-tools' --image-size (the decompressed kernel with its bss). */
+  imageSize?: number;
   /** Force a system call; by default kexec_load on arm, kexec_file_load elsewhere. */
   syscall?: KexecSyscall;
 }
@@ -39,6 +41,7 @@ export function planKexec(input: PlanKexecInput): KexecPlan {
       ranges: input.ranges,
       ...(input.initrd ? { initrd: input.initrd } : {}),
       ...(input.cmdline !== undefined ? { cmdline: input.cmdline } : {}),
+      ...(input.imageSize !== undefined ? { imageSize: input.imageSize } : {}),
     });
   }
   if (syscall !== 'kexec_file_load') {

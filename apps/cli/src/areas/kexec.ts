@@ -45,6 +45,7 @@ interface KexecOptions {
   json?: boolean;
   iomem?: string;
   arch?: string;
+  imageSize?: string;
 }
 
 const ARCHES: readonly KexecArch[] = ['arm', 'x86_64', 'arm64'];
@@ -70,6 +71,10 @@ export function registerKexec(kexec: Command): void {
     .option('-S, --status', 'exit 0 when an image is loaded, 1 when not (prints the state with --json)')
     .option('--dry-run', 'print the plan and load nothing')
     .option('--json', 'print the plan (or the state) as JSON')
+    .option(
+      '--image-size <bytes>',
+      'arm: room for the decompressed kernel with its bss (raised to what the zImage says)',
+    )
     .option('--iomem <file>', 'the memory map to plan with (default: /proc/iomem)')
     .option('--arch <arch>', `plan for this architecture (${ARCHES.join(', ')}; default: this machine's)`)
     .addHelpText(
@@ -143,6 +148,7 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
       ...(dtb ? { dtb } : {}),
       ...(ranges ? { ranges } : {}),
       ...(syscall ? { syscall } : {}),
+      ...(options.imageSize !== undefined ? { imageSize: parseSize(options.imageSize) } : {}),
     });
   } catch (error) {
     const aboutKernel =
@@ -156,6 +162,18 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
   }
   await loadPlan(plan, { kernelPath, ...(initrdPath ? { initrdPath } : {}) });
   if (options.json) printJson(planToJson(plan));
+}
+
+/** kexec-tools reads --image-size with strtoul(..., 0): decimal, 0x hex or 0 octal. */
+function parseSize(text: string): number {
+  const value = /^0[xX][0-9a-fA-F]+$/.test(text)
+    ? Number.parseInt(text, 16)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : Number.NaN;
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new UsageError(`--image-size ${text}: expected a size in bytes (decimal or 0x hex)`);
+  return value;
 }
 
 function resolveArch(text: string | undefined): KexecArch {
