@@ -196,13 +196,9 @@ export function buildX86Guest(input: X86GuestInput): GuestInitrds {
   for (const library of sharedLibraries(nodeBinary)) common.file(library, readFileSync(realpathSync(library)), 0o755);
   common.file('/bin/busybox', readFileSync('/bin/busybox'), 0o755);
   const koffiDir = realpathSync(join(repoRoot, 'packages', 'kexec', 'node_modules', 'koffi'));
-  const koffiFiles = execFileSync(
-    'find',
-    [koffiDir, '-type', 'f', '-not', '-path', '*/src/koffi/src/*', '-not', '-path', '*/vendor/*'],
-    {
-      encoding: 'utf8',
-    },
-  )
+  const koffiFiles = execFileSync('find', [koffiDir, '-type', 'f', '-not', '-path', '*/vendor/*'], {
+    encoding: 'utf8',
+  })
     .trim()
     .split('\n');
   for (const file of koffiFiles) {
