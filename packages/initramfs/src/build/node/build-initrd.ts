@@ -139,8 +139,8 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltIni
   if (!profiles.some((profile) => profile.filesystem !== undefined)) profiles.push(loadProfile('ext4'));
   if ((options.addModules?.length ?? 0) > 0) profiles.push(commandLineProfile(options.addModules!));
 
-  const names = profiles.flatMap((profile) => profile.modules.map((module) => module.name));
-  const source = await moduleSourceFromDirectory(directory, { release, names });
+  // The whole database (aliases included): soft dependencies name aliases (ext4's pre: crc32c).
+  const source = await moduleSourceFromDirectory(directory, { release });
   const chain = resolveProfiles(source.database, profiles);
 
   const configFile = findKernelConfig(directory, release, options.config);

@@ -54,8 +54,7 @@ export async function checkInitrdFile(image: string, options: CheckInitrdFileOpt
   let database: ModuleDatabase | undefined;
   let chain: ResolvedChain | undefined;
   if (modulesDir !== undefined) {
-    const names = profiles.flatMap((profile) => profile.modules.map((module) => module.name));
-    database = (await moduleSourceFromDirectory(modulesDir, { release, names })).database;
+    database = (await moduleSourceFromDirectory(modulesDir, { release })).database;
     if (profiles.length > 0) chain = resolveProfiles(database, profiles);
   } else if (profiles.length > 0) {
     throw new InitkitError(
