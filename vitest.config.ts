@@ -18,6 +18,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // test/.cache holds unpacked root filesystems (the C1 disk's /proc among them): never crawl it.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/.cache/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -237,8 +237,13 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
         expect(new Set(lines(ourDep))).toEqual(new Set(lines(depmodDep)));
 
         // The wrapper loads what modprobe would load, in modprobe's order, then hands over.
+        // -C: the module tree's own modprobe.d, as initkit reads it, never the host's /etc/modprobe.d.
+        const config = join(image.modules.root, 'etc', 'modprobe.d');
+        mkdirSync(config, { recursive: true });
         const showDepends = names.flatMap((name) =>
-          lines(runOk('modprobe', ['-d', image.modules.root, '-S', release, '--show-depends', name]).stdout),
+          lines(
+            runOk('modprobe', ['-d', image.modules.root, '-C', config, '-S', release, '--show-depends', name]).stdout,
+          ),
         );
         const prefix = `insmod ${image.modules.root}/lib/modules/${release}/`;
         const expected = [
