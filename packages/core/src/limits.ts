@@ -5,8 +5,12 @@
 import { InitkitError } from './errors.js';
 
 export interface Limits {
+  /** Largest input read whole into memory (a file, an initrd), in bytes. */
+  maxInputBytes: number;
   /** Largest output a decoder or reader may produce, in bytes. */
   maxOutputBytes: number;
+  /** Largest single entry (an archive member's data, a file) held in memory at once, in bytes. */
+  maxEntryBytes: number;
   /** Largest output/input ratio a decompressor accepts before it suspects a bomb. */
   maxRatio: number;
   /** Most entries an archive may hold. */
@@ -16,7 +20,9 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxInputBytes: 2 * 1024 * 1024 * 1024,
   maxOutputBytes: 2 * 1024 * 1024 * 1024,
+  maxEntryBytes: 64 * 1024 * 1024,
   maxRatio: 1000,
   maxEntries: 1_000_000,
   maxNameBytes: 4096,
