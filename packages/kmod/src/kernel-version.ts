@@ -62,7 +62,7 @@ function probe(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   if (isUImage(bytes)) {
-    const image = parseUImage(bytes, { verifyDataCrc: false });
+    const image = parseUImage(bytes, { verifyChecksums: false });
     let payload = image.files[0] ?? image.payload;
     let compression: CompressionFormat | undefined;
     const declared = UIMAGE_COMPRESSIONS[image.header.compression];

@@ -2,7 +2,8 @@
  * The 64-byte legacy uImage header: decode with every field checked, and encode with both CRCs.
  * All multi-byte fields are big-endian; the header CRC covers the 64 bytes with bytes 4..7 zeroed.
  */
-import { ByteReader, ByteWriter, crc32, decodeUtf8, hex32, InitkitError } from '@initkit/core';
+import { ByteReader, ByteWriter, crc32, decodeUtf8, hex32 } from '@initkit/core';
+import { uimageError } from './errors.js';
 
 export const UIMAGE_MAGIC = 0x27051956;
 export const UIMAGE_HEADER_SIZE = 64;
@@ -52,7 +53,7 @@ export function computeHeaderCrc(header: Uint8Array): number {
  */
 export function parseHeader(bytes: Uint8Array): UImageHeader {
   if (bytes.length < UIMAGE_HEADER_SIZE) {
-    throw new InitkitError(
+    throw uimageError(
       'UIMAGE_TRUNCATED',
       `uImage header: expected ${UIMAGE_HEADER_SIZE} bytes, found only ${bytes.length}`,
       { offset: 0 },
@@ -64,18 +65,14 @@ export function parseHeader(bytes: Uint8Array): UImageHeader {
   });
   const magic = reader.u32be();
   if (magic !== UIMAGE_MAGIC) {
-    throw new InitkitError(
-      'UIMAGE_BAD_MAGIC',
-      `not a uImage: magic is ${hex32(magic)}, expected ${hex32(UIMAGE_MAGIC)}`,
-      {
-        offset: 0,
-      },
-    );
+    throw uimageError('UIMAGE_BAD_MAGIC', `not a uImage: magic is ${hex32(magic)}, expected ${hex32(UIMAGE_MAGIC)}`, {
+      offset: 0,
+    });
   }
   const headerCrc = reader.u32be();
   const computed = computeHeaderCrc(bytes);
   if (computed !== headerCrc) {
-    throw new InitkitError(
+    throw uimageError(
       'UIMAGE_BAD_HCRC',
       `uImage header CRC mismatch: header says ${hex32(headerCrc)}, computed ${hex32(computed)}`,
       { offset: 4 },

@@ -2,8 +2,9 @@
  * Whole legacy images: parse (header, payload, and the files of multi and script images) and create,
  * byte-identical to mkimage for the same inputs.
  */
-import { crc32, encodeUtf8, hex32, InitkitError } from '@initkit/core';
+import { crc32, encodeUtf8, hex32 } from '@initkit/core';
 import { type CodeCategory, codeFromName, UIMAGE_OS, UIMAGE_TYPE } from './codes.js';
+import { uimageError } from './errors.js';
 import { encodeHeader, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from './header.js';
 import { buildMultiPayload, splitMultiPayload } from './multi.js';
 
@@ -13,7 +14,7 @@ export interface UImage {
   payload: Uint8Array;
   /** Multi and script images: the files of the size table. Other types: `[payload]`. */
   files: Uint8Array[];
-  /** Whether the payload's CRC matched (always true unless verifyDataCrc was false). */
+  /** Whether the payload's CRC matched (always true unless verifyChecksums was false). */
   dataCrcOk: boolean;
   /** Bytes after the payload that are not part of the image (an image inside a larger buffer). */
   trailing: number;
@@ -22,8 +23,11 @@ export interface UImage {
 export interface ParseOptions {
   /**
    * Check the payload against the header's data CRC (default true). False reads an image whose
-   * payload is damaged, for inspection; `dataCrcOk` then says whether it matched.
+   * payload is damaged, for inspection; `dataCrcOk` then says whether it matched. The header CRC is
+   * always checked.
    */
+  verifyChecksums?: boolean;
+  /** @deprecated Since 0.2.0: use `verifyChecksums` (the name every initkit package uses). */
   verifyDataCrc?: boolean;
 }
 
@@ -36,7 +40,7 @@ export function parseUImage(bytes: Uint8Array, options: ParseOptions = {}): UIma
   const header = parseHeader(bytes);
   const available = bytes.length - UIMAGE_HEADER_SIZE;
   if (header.size > available) {
-    throw new InitkitError(
+    throw uimageError(
       'UIMAGE_TRUNCATED',
       `uImage payload: header says ${header.size} bytes, but only ${available} follow the header`,
       { offset: UIMAGE_HEADER_SIZE + available },
@@ -45,8 +49,8 @@ export function parseUImage(bytes: Uint8Array, options: ParseOptions = {}): UIma
   const payload = bytes.subarray(UIMAGE_HEADER_SIZE, UIMAGE_HEADER_SIZE + header.size);
   const computed = crc32(payload);
   const dataCrcOk = computed === header.dataCrc;
-  if (!dataCrcOk && options.verifyDataCrc !== false) {
-    throw new InitkitError(
+  if (!dataCrcOk && (options.verifyChecksums ?? options.verifyDataCrc) !== false) {
+    throw uimageError(
       'UIMAGE_BAD_DCRC',
       `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, computed ${hex32(computed)} over ${header.size} bytes`,
       { offset: UIMAGE_HEADER_SIZE },
@@ -88,12 +92,12 @@ export function createUImage(input: CreateInput): Uint8Array {
   const type = resolveCode('type', input.type ?? 'kernel');
   const load = (input.load ?? 0) >>> 0;
   const files = 'files' in input ? input.files : [input.data];
-  if (files.length === 0) throw new InitkitError('UIMAGE_BAD_OPTION', 'an image needs at least one data file');
+  if (files.length === 0) throw uimageError('UIMAGE_BAD_OPTION', 'an image needs at least one data file');
   if (files.length > 1 && !hasFileTable(type)) {
-    throw new InitkitError('UIMAGE_BAD_OPTION', `only multi and script images hold several files, got ${files.length}`);
+    throw uimageError('UIMAGE_BAD_OPTION', `only multi and script images hold several files, got ${files.length}`);
   }
   if (input.executeInPlace && files.length > 1) {
-    throw new InitkitError('UIMAGE_BAD_OPTION', 'execute-in-place images hold a single data file');
+    throw uimageError('UIMAGE_BAD_OPTION', 'execute-in-place images hold a single data file');
   }
   const data = input.executeInPlace ? files.map(stripXipReservation) : files;
   const payload = hasFileTable(type) ? buildMultiPayload(data) : (data[0] as Uint8Array);
@@ -121,12 +125,12 @@ export function createUImage(input: CreateInput): Uint8Array {
 function resolveCode(category: CodeCategory, value: CodeOrName): number {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 255) {
-      throw new InitkitError('UIMAGE_BAD_OPTION', `${category} code must be 0..255, got ${value}`);
+      throw uimageError('UIMAGE_BAD_OPTION', `${category} code must be 0..255, got ${value}`);
     }
     return value;
   }
   const code = codeFromName(category, value);
-  if (code === undefined) throw new InitkitError('UIMAGE_BAD_OPTION', `unknown ${category} name "${value}"`);
+  if (code === undefined) throw uimageError('UIMAGE_BAD_OPTION', `unknown ${category} name "${value}"`);
   return code;
 }
 
@@ -145,13 +149,13 @@ const OPTEE_HEADER_SIZE = 28;
 
 function stripXipReservation(data: Uint8Array): Uint8Array {
   if (data.length < UIMAGE_HEADER_SIZE) {
-    throw new InitkitError('UIMAGE_BAD_XIP', `execute-in-place data must be at least ${UIMAGE_HEADER_SIZE} bytes`);
+    throw uimageError('UIMAGE_BAD_OPTION', `execute-in-place data must be at least ${UIMAGE_HEADER_SIZE} bytes`);
   }
   const reserved = data.subarray(0, UIMAGE_HEADER_SIZE);
   const bad = reserved.findIndex((byte) => byte !== 0xff);
   if (bad !== -1) {
-    throw new InitkitError(
-      'UIMAGE_BAD_XIP',
+    throw uimageError(
+      'UIMAGE_BAD_OPTION',
       `execute-in-place data must start with ${UIMAGE_HEADER_SIZE} bytes of 0xff reserved for the header`,
       { offset: bad },
     );

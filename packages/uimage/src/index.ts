@@ -20,6 +20,7 @@ export {
   UIMAGE_OS,
   UIMAGE_TYPE,
 } from './codes.js';
+export { UIMAGE_ERROR_CODES, type UImageErrorCode } from './errors.js';
 export {
   computeHeaderCrc,
   encodeHeader,

@@ -2,7 +2,8 @@
  * Multi-file payloads (types multi and script): a big-endian u32 size table ended by a zero word, then
  * the files, each but the last zero-padded to a multiple of 4 bytes.
  */
-import { ByteReader, ByteWriter, InitkitError } from '@initkit/core';
+import { ByteReader, ByteWriter } from '@initkit/core';
+import { uimageError } from './errors.js';
 import { UIMAGE_HEADER_SIZE } from './header.js';
 
 /**
@@ -25,8 +26,8 @@ export function splitMultiPayload(payload: Uint8Array, payloadOffset = UIMAGE_HE
   sizes.forEach((size, index) => {
     const at = reader.offset;
     if (size > reader.remaining) {
-      throw new InitkitError(
-        'UIMAGE_BAD_MULTI',
+      throw uimageError(
+        'UIMAGE_CORRUPT',
         `multi-file image: file ${index} is ${size} bytes but only ${reader.remaining} remain in the payload`,
         { offset: at },
       );

@@ -30,7 +30,7 @@ export function registerUimage(uimage: Command): void {
     .option('--json', 'print the parsed header and contents as JSON')
     .option('--no-verify', 'do not fail on a wrong data CRC (report it instead)')
     .action(async (file: string, options: { json?: boolean; verify: boolean }) => {
-      const image = parseUImage(await readInput(file), { verifyDataCrc: options.verify });
+      const image = parseUImage(await readInput(file), { verifyChecksums: options.verify });
       if (options.json) printJson(describe(image));
       else process.stdout.write(Buffer.from(formatListing(image), 'latin1'));
     });
