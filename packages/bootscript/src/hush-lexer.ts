@@ -9,8 +9,9 @@
  * - an unterminated double quote runs to the end of the input.
  * Variable references are kept as 0x03-delimited markers, as hush keeps them until it runs a command.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import type { Position } from './ast.js';
+import { bootscriptError } from './errors.js';
 
 /** Brackets a variable reference inside a word until the command runs (hush's SPECIAL_VAR_SYMBOL). */
 export const VARIABLE_MARK = '\x03';
@@ -56,7 +57,7 @@ enum CharClass {
 }
 
 export function syntaxError(message: string, position: Position, offset?: number): InitkitError {
-  return new InitkitError('BOOTSCRIPT_SYNTAX', `line ${position.line}, column ${position.column}: ${message}`, {
+  return bootscriptError('BOOTSCRIPT_SYNTAX', `line ${position.line}, column ${position.column}: ${message}`, {
     offset,
   });
 }

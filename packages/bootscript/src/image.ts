@@ -4,8 +4,8 @@
  * U-Boot's string handling cuts it); wrapping builds what `mkimage -A arm -O linux -T script -C none`
  * builds, byte for byte.
  */
-import { InitkitError } from '@initkit/core';
 import { createUImage, isUImage, parseUImage, UIMAGE_TYPE, type UImageHeader } from '@initkit/uimage';
+import { bootscriptError } from './errors.js';
 
 export interface ScriptImage {
   header: UImageHeader;
@@ -17,6 +17,8 @@ export interface ScriptImage {
 
 export interface UnwrapOptions {
   /** Check the payload CRC (default true, as U-Boot unless `verify=n`). */
+  verifyChecksums?: boolean;
+  /** @deprecated Since 0.2.0: use `verifyChecksums` (the name every initkit package uses). */
   verifyDataCrc?: boolean;
 }
 
@@ -52,9 +54,9 @@ export function isScriptImage(bytes: Uint8Array): boolean {
 
 /** The script inside a script image; throws UIMAGE_* for a damaged image, BOOTSCRIPT_* for a non-script. */
 export function unwrapScriptImage(bytes: Uint8Array, options: UnwrapOptions = {}): ScriptImage {
-  const image = parseUImage(bytes, { verifyDataCrc: options.verifyDataCrc ?? true });
+  const image = parseUImage(bytes, { verifyChecksums: options.verifyChecksums ?? options.verifyDataCrc ?? true });
   if (image.header.type !== UIMAGE_TYPE.script) {
-    throw new InitkitError(
+    throw bootscriptError(
       'BOOTSCRIPT_NOT_SCRIPT',
       `expected a uImage of type script (6), found type ${image.header.type}`,
       { offset: 30 },
@@ -62,7 +64,7 @@ export function unwrapScriptImage(bytes: Uint8Array, options: UnwrapOptions = {}
   }
   const first = image.files[0];
   if (first === undefined || first.length === 0) {
-    throw new InitkitError('BOOTSCRIPT_EMPTY', 'script image holds no script (its size table starts with 0)', {
+    throw bootscriptError('BOOTSCRIPT_EMPTY', 'script image holds no script (its size table starts with 0)', {
       offset: 64,
     });
   }

@@ -25,6 +25,7 @@ export type {
 } from './ast.js';
 export { type CompileOptions, compileScript, decompileScript, type ParseOptions, parseScript } from './compile.js';
 export { DEFAULT_ENV, DEFAULT_LOAD_ADDRESS } from './defaults.js';
+export { BOOTSCRIPT_ERROR_CODES, type BootscriptErrorCode } from './errors.js';
 export { type EvaluateOptions, evaluate } from './evaluator.js';
 export { type HushParseResult, parseHush, parseHushPrefix } from './hush-parser.js';
 export {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENV, evaluate } from '../src/index.js';
 
 describe('evaluate: BootPlan', () => {
-  it('starts from qemu_arm 2023.01\'s printenv: distro-boot variables, and no fdt_addr_r', () => {
+  it("starts from qemu_arm 2023.01's printenv: distro-boot variables, and no fdt_addr_r", () => {
     expect(DEFAULT_ENV.fdt_addr_r).toBeUndefined();
     expect(DEFAULT_ENV.boot_targets).toBe('qfw usb0 scsi0 virtio0 nvme0 dhcp ');
     expect(DEFAULT_ENV.bootcmd).toBe('run distro_bootcmd');

@@ -41,7 +41,7 @@ describe('script images against mkimage', () => {
     const damaged = wrapScriptImage('echo hi\n', { time: 0 });
     damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1;
     expect(() => unwrapScriptImage(damaged)).toThrow(expect.objectContaining({ code: 'UIMAGE_BAD_DCRC' }));
-    expect(unwrapScriptImage(damaged, { verifyDataCrc: false }).text).toBe('echo hi\x0b');
+    expect(unwrapScriptImage(damaged, { verifyChecksums: false }).text).toBe('echo hi\x0b');
   });
 
   it('compile refuses text with a syntax error unless told not to', () => {

@@ -7,8 +7,8 @@ import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
 export const FDT_ERROR_CODES = {
   FDT_BAD_MAGIC: 'the input does not start with the device tree magic 0xd00dfeed',
   FDT_TRUNCATED: 'the input, or a block the header points to, ends before the data it must hold',
-  FDT_BAD_VERSION: 'the header version is not 16 or 17, or last_comp_version is not one this reader accepts',
-  FDT_BAD_STRUCTURE: 'the structure block has an unknown token, an unterminated name or an unbalanced node',
+  FDT_UNSUPPORTED: 'the header version is not 16 or 17, or last_comp_version is not one this reader accepts',
+  FDT_CORRUPT: 'the structure block has an unknown token, an unterminated name or an unbalanced node',
   FDT_NOT_FOUND: 'a node, property, alias or phandle asked for does not exist',
   FDT_EXISTS: 'a node to be added already exists',
   FDT_BAD_PATH: 'a path is not absolute, or a node or property name is empty or contains "/" or NUL',

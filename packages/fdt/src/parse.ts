@@ -51,11 +51,11 @@ export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {
   const version = view.getUint32(20);
   const lastCompatibleVersion = view.getUint32(24);
   if (version !== 16 && version !== 17) {
-    throw fdtError('FDT_BAD_VERSION', `version: expected 16 or 17, found ${version}`, { offset: 20 });
+    throw fdtError('FDT_UNSUPPORTED', `version: expected 16 or 17, found ${version}`, { offset: 20 });
   }
   if (lastCompatibleVersion > 17 || lastCompatibleVersion > version) {
     throw fdtError(
-      'FDT_BAD_VERSION',
+      'FDT_UNSUPPORTED',
       `last_comp_version: expected at most ${Math.min(version, 17)} (version ${version}), found ${lastCompatibleVersion}`,
       { offset: 24 },
     );
@@ -272,7 +272,7 @@ class StructWalker {
   }
 
   private structureError(message: string, offset: number) {
-    return fdtError('FDT_BAD_STRUCTURE', message, { offset });
+    return fdtError('FDT_CORRUPT', message, { offset });
   }
 }
 

@@ -31,12 +31,12 @@ describe('header checks (fdt_check_header rules, versions 16 and 17)', () => {
       message: expect.stringContaining('expected 0xd00dfeed, found 0xfeedd00d'),
     });
     expect(failure(withU32(labels, 20, 18))).toMatchObject({
-      code: 'FDT_BAD_VERSION',
+      code: 'FDT_UNSUPPORTED',
       offset: 20,
       message: expect.stringContaining('expected 16 or 17, found 18'),
     });
     expect(failure(withU32(labels, 24, 17))).toBeUndefined();
-    expect(failure(withU32(withU32(labels, 20, 16), 24, 17))).toMatchObject({ code: 'FDT_BAD_VERSION', offset: 24 });
+    expect(failure(withU32(withU32(labels, 20, 16), 24, 17))).toMatchObject({ code: 'FDT_UNSUPPORTED', offset: 24 });
     expect(failure(withU32(labels, 4, labels.length + 1))).toMatchObject({ code: 'FDT_TRUNCATED' });
     expect(failure(withU32(labels, 12, labels.length))).toMatchObject({
       code: 'FDT_TRUNCATED',
@@ -57,11 +57,11 @@ describe('header checks (fdt_check_header rules, versions 16 and 17)', () => {
     const tree = parseFdt(labels);
     const structOffset = new DataView(labels.buffer, labels.byteOffset).getUint32(8);
     expect(failure(withU32(labels, structOffset, 7))).toMatchObject({
-      code: 'FDT_BAD_STRUCTURE',
+      code: 'FDT_CORRUPT',
       offset: structOffset,
     });
     // First property of the root: token at struct+8 (BEGIN_NODE + empty name), nameoff at +16.
-    expect(failure(withU32(labels, structOffset + 16, 0xffff))).toMatchObject({ code: 'FDT_BAD_STRUCTURE' });
+    expect(failure(withU32(labels, structOffset + 16, 0xffff))).toMatchObject({ code: 'FDT_CORRUPT' });
     expect(failure(withU32(labels, structOffset + 12, 0x7fffffff))).toMatchObject({ code: 'FDT_TOO_LARGE' });
     expect(tree.root.properties[0]!.name).toBe('#address-cells');
   });

@@ -39,7 +39,7 @@ export function registerBootscript(bootscript: Command): void {
     .argument('<file>', 'script image (boot.scr)')
     .option('--no-verify', 'do not check the data CRC (U-Boot skips it when verify=n)')
     .action(async (file: string, options: { verify: boolean }) => {
-      const script = unwrapScriptImage(await readInput(file), { verifyDataCrc: options.verify });
+      const script = unwrapScriptImage(await readInput(file), { verifyChecksums: options.verify });
       process.stdout.write(Buffer.from(script.bytes));
     });
 

@@ -1,0 +1,23 @@
+/**
+ * Every error code @initkit/bootscript throws, each with its one-line meaning. Evaluation never throws
+ * for what a script does: U-Boot's failures become $? and plan warnings. A damaged script image throws
+ * @initkit/uimage's codes (UIMAGE_*), which its README lists.
+ */
+import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+
+export const BOOTSCRIPT_ERROR_CODES = {
+  BOOTSCRIPT_NOT_SCRIPT: 'the uImage is valid but its type is not script (6)',
+  BOOTSCRIPT_EMPTY: "the script image's size table starts with 0: it holds no script",
+  BOOTSCRIPT_SYNTAX: 'the text is not a script hush accepts (message: line, column and what hush expected)',
+} as const;
+
+export type BootscriptErrorCode = keyof typeof BOOTSCRIPT_ERROR_CODES;
+
+/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
+export function bootscriptError(
+  code: BootscriptErrorCode,
+  message: string,
+  options?: InitkitErrorOptions,
+): InitkitError {
+  return new InitkitError(code, message, options);
+}
