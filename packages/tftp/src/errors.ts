@@ -5,6 +5,34 @@
  */
 import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
 
+/** Every code @initkit/tftp throws, with its one-line meaning (the first nine travel in ERROR packets). */
+export const TFTP_ERROR_CODES = {
+  TFTP_SERVER_ERROR: 'error 0 (not defined): the peer failed for a reason it names in the message',
+  TFTP_NOT_FOUND: 'error 1: the file does not exist',
+  TFTP_ACCESS_VIOLATION: 'error 2: the file is outside the root, not a regular file, or not readable or writable',
+  TFTP_DISK_FULL: 'error 3: the disk is full or the write is over the quota',
+  TFTP_ILLEGAL_OPERATION: 'error 4: the peer sent a packet the protocol does not allow here',
+  TFTP_UNKNOWN_TID: "error 5: a packet came from a port that is not this transfer's",
+  TFTP_FILE_EXISTS: 'error 6: the file to write already exists',
+  TFTP_NO_SUCH_USER: 'error 7: no such user',
+  TFTP_OPTION_REFUSED: 'error 8: the peer refused an option (RFC 2347)',
+  TFTP_BAD_PACKET: 'a datagram is malformed: too short, unterminated, an unknown opcode, a DATA block over blksize',
+  TFTP_BAD_OACK: 'the server acknowledged an option the client did not ask for, or a value out of range',
+  TFTP_BAD_NAME: 'a file name is empty or contains a NUL byte',
+  TFTP_BAD_ADDRESS: 'a host, address or port is not one this side can use',
+  TFTP_BAD_OPTION: 'an option of the client or server is out of range (blksize, timeout, windowsize, root)',
+  TFTP_UNKNOWN_HOST: 'the host name does not resolve',
+  TFTP_TIMEOUT: 'the peer stayed silent through every retransmission',
+  TFTP_DEADLINE: 'the transfer did not complete before its deadline',
+  TFTP_ABORTED: "the caller's AbortSignal ended the transfer",
+  TFTP_TOO_LARGE: 'the transfer is over its byte limit, or the server sent more than the tsize it announced',
+  TFTP_UNREACHABLE: 'ICMP port or host unreachable: nothing listens at the address',
+  TFTP_SOCKET_ERROR: 'the UDP socket failed for another reason (the message carries the system error)',
+} as const;
+
+/** A code of `TFTP_ERROR_CODES`. */
+export type TftpErrorName = keyof typeof TFTP_ERROR_CODES;
+
 /** Error numbers of RFC 1350 and RFC 2347 as they travel in ERROR packets. */
 export const TftpErrorCode = {
   NotDefined: 0,
@@ -18,7 +46,7 @@ export const TftpErrorCode = {
   OptionNegotiation: 8,
 } as const;
 
-const CODE_NAMES: Record<number, string> = {
+const CODE_NAMES: Record<number, TftpErrorName> = {
   0: 'TFTP_SERVER_ERROR',
   1: 'TFTP_NOT_FOUND',
   2: 'TFTP_ACCESS_VIOLATION',
@@ -42,7 +70,7 @@ export class TftpError extends InitkitError {
   readonly tftpCode: number | undefined;
   readonly fromPeer: boolean;
 
-  constructor(code: string, message: string, options: TftpErrorOptions = {}) {
+  constructor(code: TftpErrorName, message: string, options: TftpErrorOptions = {}) {
     super(code, message, options);
     this.tftpCode = options.tftpCode;
     this.fromPeer = options.fromPeer ?? false;
@@ -50,7 +78,7 @@ export class TftpError extends InitkitError {
 }
 
 /** The InitkitError code for an RFC 1350 error number (unknown numbers map to TFTP_SERVER_ERROR). */
-export function errorCodeName(tftpCode: number): string {
+export function errorCodeName(tftpCode: number): TftpErrorName {
   return CODE_NAMES[tftpCode] ?? 'TFTP_SERVER_ERROR';
 }
 

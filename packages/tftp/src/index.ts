@@ -14,7 +14,14 @@ export {
   tftpPut,
   tftpRead,
 } from './client.js';
-export { errorCodeName, TftpError, TftpErrorCode, type TftpErrorOptions } from './errors.js';
+export {
+  errorCodeName,
+  TFTP_ERROR_CODES,
+  TftpError,
+  TftpErrorCode,
+  type TftpErrorName,
+  type TftpErrorOptions,
+} from './errors.js';
 export { ETHERNET_BLKSIZE, linkBlksize } from './link-blksize.js';
 export { decodeNetascii, encodeNetascii, NetasciiDecoder } from './netascii.js';
 export {

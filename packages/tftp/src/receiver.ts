@@ -54,7 +54,7 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
   const accept = async (data: Uint8Array): Promise<boolean> => {
     if (data.length > blksize) {
       throw new TftpError(
-        'TFTP_BAD_BLOCK',
+        'TFTP_BAD_PACKET',
         `block ${expected} is ${data.length} bytes, over the blksize of ${blksize}`,
         {
           tftpCode: TftpErrorCode.IllegalOperation,

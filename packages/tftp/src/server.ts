@@ -104,7 +104,7 @@ interface Session {
 export async function startTftpServer(options: TftpServerOptions): Promise<TftpServer> {
   const root = await realpath(options.root);
   if (!(await stat(root)).isDirectory()) {
-    throw new TftpError('TFTP_BAD_ROOT', `${options.root} is not a directory`);
+    throw new TftpError('TFTP_BAD_OPTION', `root: ${options.root} is not a directory`);
   }
   const address = options.address ?? '0.0.0.0';
   const family = isIP(address);

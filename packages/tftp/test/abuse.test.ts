@@ -42,7 +42,7 @@ describe('error packets to a client', () => {
   for (const [what, name, code] of names) {
     it(`${what}: a typed error without the root's path or Node's message`, async () => {
       const error = await failure(
-        tftpGet({ host: '127.0.0.1', port: server.port, file: name, timeoutMs: 500, retries: 2 }),
+        tftpGet({ host: '127.0.0.1', port: server.port, file: name, timeout: 500, retries: 2 }),
       );
       expect(error.code).toBe(code);
       expect(error.message).not.toContain(root);
@@ -72,7 +72,7 @@ describe('a server that sends more than it announced', () => {
           host: '127.0.0.1',
           port: (liar.address() as { port: number }).port,
           file: 'x',
-          timeoutMs: 300,
+          timeout: 300,
           retries: 1,
         }),
       );
