@@ -2,6 +2,7 @@
  * @initkit/core: what every initkit format needs. Isomorphic: imports nothing from `node:`.
  */
 
+export { ByteQueue, type ByteSource, sourceChunks, sourceIterator } from './byte-queue.js';
 export { ByteReader, type ByteReaderOptions, decodeLatin1, decodeUtf8 } from './byte-reader.js';
 export { ByteWriter, encodeUtf8 } from './byte-writer.js';
 export { crc32 } from './crc32.js';

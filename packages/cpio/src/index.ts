@@ -3,7 +3,6 @@
  * lists and `cpio -tv` listings. Isomorphic: Uint8Array in and out, nothing from `node:`.
  */
 export { CpioArchive } from './archive.js';
-export type { ByteSource } from './byte-queue.js';
 export { cpioChecksum } from './checksum.js';
 export {
   type CpioFormat,

@@ -1,26 +1,13 @@
 /**
  * Reading an archive held in memory: a cursor that yields one record per entry (data as zero-copy
- * views), verifies crc checksums, stops at TRAILER!!! and reports where the archive ended, so a
+ * views) through the one record walk (walk.ts), verifies crc checksums, stops at TRAILER!!! and reports where the archive ended, so a
  * caller holding a larger buffer (an initrd: archives, NUL padding, compressed members) can go on
  * from there. Alignment is counted from the archive's first byte.
  */
-import { DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
-import { type CpioFormat, isKernelFormat, TRAILER_NAME } from './constants.js';
+import type { CpioFormat } from './constants.js';
 import type { CpioRecord } from './entry.js';
-import {
-  alignment,
-  checkNameSize,
-  decodeHeader,
-  decodeName,
-  detectFormat,
-  entryHeaderFields,
-  headerSize,
-  MAGIC_SIZE,
-  notKernelFormat,
-  showBytes,
-} from './header.js';
-import { quoteCpioName } from './name.js';
+import { CpioWalk, checksumMismatch, NEED, type WalkedRecord, type WalkInput } from './walk.js';
 
 export interface ReadCpioOptions {
   /** Where the archive starts in `bytes` (default 0). */
@@ -58,23 +45,15 @@ export interface CpioReadResult extends CpioArchiveInfo {
 
 /**
  * A cursor over one archive in `bytes`. Iterate it (or call `next()`) for the entries; after the
- * last one, `end` says where the archive stopped.
+ * last one, `end` says where the archive stopped. The walk is walk.ts's; this adapter hands each
+ * entry's data out as a view of `bytes` and checks crc sums.
  */
 export class CpioReader implements Iterable<CpioRecord> {
   readonly bytes: Uint8Array;
   readonly start: number;
-  private readonly baseOffset: number;
-  private readonly verifyChecksums: boolean;
-  private readonly requireTrailer: boolean;
-  private readonly maxEntries: number;
-  private readonly maxNameBytes: number;
-  private readonly kernelFormatsOnly: boolean;
-  private position: number;
+  private readonly walk: CpioWalk;
+  private readonly steps: Generator<WalkedRecord | typeof NEED, void, void>;
   private done = false;
-  private count = 0;
-  format: CpioFormat | undefined;
-  kernelCompatible = true;
-  trailerOffset: number | undefined;
 
   constructor(bytes: Uint8Array, options: ReadCpioOptions = {}) {
     this.bytes = bytes;
@@ -82,31 +61,43 @@ export class CpioReader implements Iterable<CpioRecord> {
     if (!Number.isInteger(this.start) || this.start < 0 || this.start > bytes.length) {
       throw new RangeError(`offset ${this.start} is outside the ${bytes.length}-byte input`);
     }
-    this.position = this.start;
-    this.baseOffset = options.baseOffset ?? 0;
-    this.verifyChecksums = options.verifyChecksums ?? true;
-    this.requireTrailer = options.requireTrailer ?? true;
-    this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
-    this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
-    this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
+    const input: WalkInput = {
+      peek: (position, count) => bytes.subarray(position, position + count),
+      complete: true,
+      size: bytes.length,
+    };
+    this.walk = new CpioWalk(input, { ...options, start: this.start });
+    this.steps = this.walk.records();
   }
 
   /** Offset in `bytes` where reading stopped: past the trailer once iteration has finished. */
   get end(): number {
-    return this.position;
+    return this.walk.position;
   }
 
   get finished(): boolean {
     return this.done;
   }
 
+  get format(): CpioFormat | undefined {
+    return this.walk.format;
+  }
+
+  get kernelCompatible(): boolean {
+    return this.walk.kernelCompatible;
+  }
+
+  get trailerOffset(): number | undefined {
+    return this.walk.trailerPosition;
+  }
+
   info(): CpioArchiveInfo {
     return {
-      format: this.format,
-      kernelCompatible: this.kernelCompatible,
+      format: this.walk.format,
+      kernelCompatible: this.walk.kernelCompatible,
       start: this.start,
-      end: this.position,
-      trailerOffset: this.trailerOffset,
+      end: this.walk.position,
+      trailerOffset: this.walk.trailerPosition,
     };
   }
 
@@ -122,104 +113,44 @@ export class CpioReader implements Iterable<CpioRecord> {
   /** The next entry, or undefined at the trailer (or at the end of input when no trailer is required). */
   next(): CpioRecord | undefined {
     if (this.done) return undefined;
-    const bytes = this.bytes;
-    const headerAt = this.position;
-    const absolute = this.baseOffset + headerAt;
-    if (headerAt === bytes.length) {
+    let step: IteratorResult<WalkedRecord | typeof NEED, void>;
+    try {
+      step = this.steps.next();
+    } catch (error) {
       this.done = true;
-      if (this.requireTrailer) {
-        throw new InitkitError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: absolute });
-      }
-      return undefined;
+      throw error;
     }
-    const format = detectFormat(bytes, headerAt);
-    if (format === undefined) {
-      if (bytes.length - headerAt < MAGIC_SIZE && isMagicPrefix(bytes, headerAt)) {
-        throw truncated('cpio magic', MAGIC_SIZE, bytes.length - headerAt, absolute);
-      }
-      throw new InitkitError(
-        'CPIO_BAD_MAGIC',
-        `expected a cpio header (070701 newc, 070702 crc), found ${showBytes(bytes, headerAt, 6)}`,
-        { offset: absolute },
-      );
-    }
-    if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, absolute);
-    const fixedSize = headerSize(format);
-    if (bytes.length - headerAt < fixedSize) {
-      throw truncated(`cpio ${format} header`, fixedSize, bytes.length - headerAt, absolute);
-    }
-    const header = decodeHeader(bytes, headerAt, format, absolute);
-    checkNameSize(header, this.maxNameBytes, absolute);
-    const nameAt = headerAt + fixedSize;
-    if (bytes.length - nameAt < header.nameSize) {
-      throw truncated('cpio name', header.nameSize, bytes.length - nameAt, this.baseOffset + nameAt);
-    }
-    const { name, nameBytes } = decodeName(bytes, nameAt, header, this.baseOffset + nameAt);
-    const align = alignment(format);
-    const dataAt = this.alignUp(nameAt + header.nameSize, align);
-    if (dataAt > bytes.length || bytes.length - dataAt < header.fileSize) {
-      const available = Math.max(0, bytes.length - dataAt);
-      throw truncated(`cpio data of ${quoteCpioName(name)}`, header.fileSize, available, this.baseOffset + dataAt);
-    }
-    const data = bytes.subarray(dataAt, dataAt + header.fileSize);
-    const next = this.alignUp(dataAt + header.fileSize, align);
-    // The padding after the last entry may be cut off by the end of the input; the data itself is whole.
-    this.position = Math.min(next, bytes.length);
-
-    this.format ??= format;
-    if (!isKernelFormat(format)) this.kernelCompatible = false;
-
-    if (name === TRAILER_NAME) {
-      this.trailerOffset = headerAt;
+    // Every byte is present, so the walk never yields NEED here.
+    if (step.done || step.value === NEED) {
       this.done = true;
       return undefined;
     }
-    this.count++;
-    if (this.count > this.maxEntries) {
-      throw new InitkitError('CPIO_TOO_MANY_ENTRIES', `cpio archive has more than ${this.maxEntries} entries`, {
-        offset: absolute,
-      });
-    }
-    if (format === 'crc' && this.verifyChecksums && (header.mode & 0o170000) === 0o100000) {
+    const record = step.value;
+    const data = this.bytes.subarray(record.dataAt, record.dataAt + record.fileSize);
+    if (record.verify) {
       const sum = cpioChecksum(data);
-      if (sum !== header.check) {
-        throw new InitkitError(
-          'CPIO_BAD_CHECKSUM',
-          `cpio crc entry ${quoteCpioName(name)}: header check is ${hex32(header.check)}, data sums to ${hex32(sum)}`,
-          { offset: absolute + 102 },
-        );
-      }
+      if (sum !== record.check) throw checksumMismatch(record, sum);
     }
     return {
-      format,
-      name,
-      nameBytes,
-      ...entryHeaderFields(header),
+      format: record.format,
+      name: record.name,
+      nameBytes: record.nameBytes,
+      ino: record.ino,
+      mode: record.mode,
+      uid: record.uid,
+      gid: record.gid,
+      nlink: record.nlink,
+      mtime: record.mtime,
+      devMajor: record.devMajor,
+      devMinor: record.devMinor,
+      rdevMajor: record.rdevMajor,
+      rdevMinor: record.rdevMinor,
+      check: record.check,
       data,
-      offset: absolute,
-      dataOffset: this.baseOffset + dataAt,
+      offset: record.offset,
+      dataOffset: record.dataOffset,
     };
   }
-
-  private alignUp(position: number, align: number): number {
-    if (align === 1) return position;
-    const misalignment = (position - this.start) % align;
-    return misalignment === 0 ? position : position + align - misalignment;
-  }
-}
-
-function isMagicPrefix(bytes: Uint8Array, position: number): boolean {
-  const magic = '07070';
-  for (let i = position; i < bytes.length; i++) {
-    if (i - position < magic.length && bytes[i] !== magic.charCodeAt(i - position)) return false;
-  }
-  return true;
-}
-
-function truncated(what: string, needed: number, available: number, offset: number): InitkitError {
-  return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, {
-    offset,
-  });
 }
 
 /** Reads one whole archive starting at `options.offset`: every entry and where the archive ended. */

@@ -1,27 +1,16 @@
 /**
  * Reading an archive as it arrives, from a Web ReadableStream, a Node stream or any (async) iterable
- * of chunks, with memory bounded by the source's chunk size: entries are yielded one at a time, their
- * data handed out as views of the incoming chunks, and data a caller does not read is skipped.
+ * of chunks, with memory bounded by the source's chunk size: the one record walk (walk.ts) pauses when
+ * it needs bytes and this adapter pulls the next chunk; entries are yielded one at a time, their data
+ * handed out as views of the incoming chunks, and data a caller does not read is skipped (and summed).
  */
-import { DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
-import { ByteQueue, type ByteSource } from './byte-queue.js';
+import { ByteQueue, type ByteSource, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
-import { type CpioFormat, isKernelFormat, S_IFMT, S_IFREG, TRAILER_NAME } from './constants.js';
+import type { CpioFormat } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
-import {
-  alignment,
-  checkNameSize,
-  decodeHeader,
-  decodeName,
-  detectFormat,
-  entryHeaderFields,
-  headerSize,
-  MAGIC_SIZE,
-  notKernelFormat,
-  showBytes,
-} from './header.js';
 import { quoteCpioName } from './name.js';
 import type { CpioArchiveInfo } from './reader.js';
+import { CpioWalk, checksumMismatch, dataTruncated, entryTooLarge, NEED, type WalkedRecord } from './walk.js';
 
 export interface ReadCpioStreamOptions {
   /** Check the crc format's data sums (default true). */
@@ -49,46 +38,49 @@ export interface CpioStreamEntry extends CpioHeaderFields {
   dataOffset: number;
   /** The data as chunks (views of the source's chunks: copy them to keep them past the next chunk). */
   chunks(): AsyncIterable<Uint8Array>;
-  /** The data in one array; refuses entries larger than `maxBytes` (default 64 MiB). */
+  /** The data in one array; refuses entries larger than `maxBytes` (default DEFAULT_LIMITS.maxEntryBytes, 64 MiB). */
   bytes(maxBytes?: number): Promise<Uint8Array>;
 }
 
 interface DataState {
   remaining: number;
   sum: number;
-  verify: boolean;
-  entry: { name: string; check: number; offset: number; dataOffset: number; fileSize: number };
+  record: WalkedRecord;
   reading: boolean;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Iterate with `for await`. After iteration, `info()` says where the (last) archive ended.
  */
 export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
   private readonly queue: ByteQueue;
-  private readonly verifyChecksums: boolean;
-  private readonly requireTrailer: boolean;
-  private readonly concatenated: boolean;
-  private readonly maxEntries: number;
-  private readonly maxNameBytes: number;
-  private readonly kernelFormatsOnly: boolean;
-  private archiveStart = 0;
-  private count = 0;
+  private readonly walk: CpioWalk;
+  private ended = false;
   private started = false;
-  format: CpioFormat | undefined;
-  kernelCompatible = true;
-  trailerOffset: number | undefined;
-  /** Archives read so far (more than one only with `concatenated`). */
-  archives = 0;
 
   constructor(source: ByteSource, options: ReadCpioStreamOptions = {}) {
-    this.queue = new ByteQueue(source);
-    this.verifyChecksums = options.verifyChecksums ?? true;
-    this.requireTrailer = options.requireTrailer ?? true;
-    this.concatenated = options.concatenated ?? false;
-    this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
-    this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
-    this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
+    const queue = new ByteQueue(source);
+    this.queue = queue;
+    const reader = this;
+    this.walk = new CpioWalk(
+      {
+        peek(position, count) {
+          const gap = position - queue.position;
+          if (gap > 0) {
+            if (queue.buffered < gap) return EMPTY;
+            queue.consume(gap);
+          }
+          return queue.peek(Math.min(count, queue.buffered));
+        },
+        get complete() {
+          return reader.ended;
+        },
+        size: undefined,
+      },
+      options,
+    );
   }
 
   /** Bytes consumed so far; after iteration, the offset just past the last trailer and its padding. */
@@ -96,191 +88,132 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     return this.queue.position;
   }
 
+  get format(): CpioFormat | undefined {
+    return this.walk.format;
+  }
+
+  get kernelCompatible(): boolean {
+    return this.walk.kernelCompatible;
+  }
+
+  /** Offset of the last TRAILER!!! header read. */
+  get trailerOffset(): number | undefined {
+    return this.walk.trailerPosition;
+  }
+
+  /** Archives read so far (more than one only with `concatenated`). */
+  get archives(): number {
+    return this.walk.archives;
+  }
+
   info(): CpioArchiveInfo {
     return {
-      format: this.format,
-      kernelCompatible: this.kernelCompatible,
-      start: this.archiveStart,
+      format: this.walk.format,
+      kernelCompatible: this.walk.kernelCompatible,
+      start: this.walk.archiveStart,
       end: this.queue.position,
-      trailerOffset: this.trailerOffset,
+      trailerOffset: this.walk.trailerPosition,
     };
+  }
+
+  /** Pulls chunks until the walk's request can be met or the source ends. */
+  private async supply(): Promise<void> {
+    const { position, count } = this.walk.need;
+    const gap = position - this.queue.position;
+    if (gap > 0 && (await this.queue.skip(gap)) < gap) {
+      this.ended = true;
+      return;
+    }
+    if (!(await this.queue.fill(count))) this.ended = true;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<CpioStreamEntry> {
     if (this.started) throw new InitkitError('CPIO_STREAM_REUSED', 'a cpio stream can be iterated only once');
     this.started = true;
     const queue = this.queue;
+    const steps = this.walk.records();
     for (;;) {
-      const headerAt = queue.position;
-      if (await queue.atEnd()) {
-        if (this.requireTrailer && (this.archives === 0 || this.trailerOffset === undefined || this.count > 0)) {
-          throw new InitkitError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: headerAt });
-        }
-        return;
-      }
-      if (this.trailerOffset !== undefined && this.count === 0) {
-        // A fresh archive after a trailer (concatenated mode): count its alignment from here.
-        this.archiveStart = headerAt;
-      }
-      await queue.fill(MAGIC_SIZE);
-      const magic = queue.peek(Math.min(MAGIC_SIZE, queue.buffered));
-      const format = magic.length >= 2 ? detectFormat(magic, 0) : undefined;
-      if (format === undefined) {
-        if (magic.length < MAGIC_SIZE && '070707'.startsWith(String.fromCharCode(...magic))) {
-          throw truncated('cpio magic', MAGIC_SIZE, magic.length, headerAt);
-        }
-        throw new InitkitError(
-          'CPIO_BAD_MAGIC',
-          `expected a cpio header (070701 newc, 070702 crc), found ${showBytes(magic, 0, 6)}`,
-          { offset: headerAt },
-        );
-      }
-      if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, headerAt);
-      const fixedSize = headerSize(format);
-      if (!(await queue.fill(fixedSize))) throw truncated(`cpio ${format} header`, fixedSize, queue.buffered, headerAt);
-      const header = decodeHeader(queue.peek(fixedSize), 0, format, headerAt);
-      checkNameSize(header, this.maxNameBytes, headerAt);
-      const nameEnd = fixedSize + header.nameSize;
-      if (!(await queue.fill(nameEnd))) {
-        throw truncated('cpio name', header.nameSize, queue.buffered - fixedSize, headerAt + fixedSize);
-      }
-      // Copy the name: its bytes must outlive the chunk they arrived in.
-      const nameBytesView = queue.peek(nameEnd).subarray(fixedSize);
-      const { name, nameBytes } = decodeName(nameBytesView.slice(), 0, header, headerAt + fixedSize);
-      queue.consume(nameEnd);
-      const align = alignment(format);
-      await this.skipPadding(align, false);
-      const dataOffset = queue.position;
-
-      this.format ??= format;
-      if (!isKernelFormat(format)) this.kernelCompatible = false;
-
-      if (name === TRAILER_NAME) {
-        await this.skipData(header.fileSize, name, dataOffset);
-        await this.skipPadding(align, true);
-        this.trailerOffset = headerAt;
-        this.archives++;
-        this.count = 0;
-        if (!this.concatenated) return;
-        while (!(await queue.atEnd())) {
-          const zeros = queue.peek(Math.min(queue.buffered, 4096));
-          const firstNonZero = zeros.findIndex((byte) => byte !== 0);
-          if (firstNonZero >= 0) {
-            queue.consume(firstNonZero);
-            break;
-          }
-          queue.consume(zeros.length);
-        }
+      const step = steps.next();
+      if (step.done) break;
+      if (step.value === NEED) {
+        await this.supply();
         continue;
       }
-      this.count++;
-      if (this.count > this.maxEntries) {
-        throw new InitkitError('CPIO_TOO_MANY_ENTRIES', `cpio archive has more than ${this.maxEntries} entries`, {
-          offset: headerAt,
-        });
-      }
-      const state: DataState = {
-        remaining: header.fileSize,
-        sum: 0,
-        verify: this.verifyChecksums && format === 'crc' && (header.mode & S_IFMT) === S_IFREG,
-        entry: { name, check: header.check, offset: headerAt, dataOffset, fileSize: header.fileSize },
-        reading: false,
-      };
-      const entry: CpioStreamEntry = {
-        format,
-        name,
-        nameBytes,
-        ...entryHeaderFields(header),
-        fileSize: header.fileSize,
-        offset: headerAt,
-        dataOffset,
-        chunks: () => this.dataChunks(state),
-        bytes: (maxBytes = 64 << 20) => this.dataBytes(state, maxBytes),
-      };
-      yield entry;
+      const record = step.value;
+      // The header, name and padding were buffered by the walk: consume them.
+      await queue.skip(record.dataAt - queue.position);
+      const state: DataState = { remaining: record.fileSize, sum: 0, record, reading: false };
+      yield this.entry(record, state);
       // The caller asked for the next entry: whatever data it left unread is skipped (and summed).
       state.reading = false;
       await this.drain(state);
-      await this.skipPadding(align, true);
     }
+    // Bytes the walk looked at past the last record (trailer padding, NULs between archives).
+    await queue.skip(this.walk.position - queue.position);
   }
 
-  private async skipPadding(align: number, mayBeCutOff: boolean): Promise<void> {
-    const misalignment = (this.queue.position - this.archiveStart) % align;
-    if (misalignment === 0) return;
-    const count = align - misalignment;
-    const skipped = await this.queue.skip(count);
-    if (skipped < count && !mayBeCutOff) {
-      throw truncated('cpio padding', count, skipped, this.queue.position);
-    }
-  }
-
-  private async skipData(count: number, name: string, dataOffset: number): Promise<void> {
-    const skipped = await this.queue.skip(count);
-    if (skipped < count) throw truncated(`cpio data of ${quoteCpioName(name)}`, count, skipped, dataOffset);
+  private entry(record: WalkedRecord, state: DataState): CpioStreamEntry {
+    return {
+      format: record.format,
+      name: record.name,
+      nameBytes: record.nameBytes,
+      ino: record.ino,
+      mode: record.mode,
+      uid: record.uid,
+      gid: record.gid,
+      nlink: record.nlink,
+      mtime: record.mtime,
+      devMajor: record.devMajor,
+      devMinor: record.devMinor,
+      rdevMajor: record.rdevMajor,
+      rdevMinor: record.rdevMinor,
+      check: record.check,
+      fileSize: record.fileSize,
+      offset: record.offset,
+      dataOffset: record.dataOffset,
+      chunks: () => this.dataChunks(state),
+      bytes: (maxBytes = DEFAULT_LIMITS.maxEntryBytes) => this.dataBytes(state, maxBytes),
+    };
   }
 
   private async nextDataPiece(state: DataState): Promise<Uint8Array> {
     const piece = await this.queue.nextPiece(state.remaining);
+    const { record } = state;
     if (piece.length === 0) {
-      const { entry } = state;
-      throw truncated(
-        `cpio data of ${quoteCpioName(entry.name)}`,
-        entry.fileSize,
-        entry.fileSize - state.remaining,
-        entry.dataOffset,
-      );
+      throw dataTruncated(record.name, record.fileSize, record.fileSize - state.remaining, record.dataOffset);
     }
     state.remaining -= piece.length;
-    if (state.verify) state.sum = cpioChecksum(piece, state.sum);
-    if (state.remaining === 0) this.verify(state);
+    if (record.verify) state.sum = cpioChecksum(piece, state.sum);
+    if (state.remaining === 0 && record.verify && state.sum !== record.check) {
+      throw checksumMismatch(record, state.sum);
+    }
     return piece;
   }
 
-  private verify(state: DataState): void {
-    if (!state.verify || state.sum === state.entry.check) return;
-    const { entry } = state;
-    throw new InitkitError(
-      'CPIO_BAD_CHECKSUM',
-      `cpio crc entry ${quoteCpioName(entry.name)}: header check is ${hex32(entry.check)}, data sums to ${hex32(state.sum)}`,
-      { offset: entry.offset + 102 },
-    );
-  }
-
   private async drain(state: DataState): Promise<void> {
-    if (state.verify) {
+    if (state.record.verify) {
       while (state.remaining > 0) await this.nextDataPiece(state);
       return;
     }
     const count = state.remaining;
     state.remaining = 0;
-    const { entry } = state;
+    const { record } = state;
     const skipped = await this.queue.skip(count);
     if (skipped < count) {
-      throw truncated(
-        `cpio data of ${quoteCpioName(entry.name)}`,
-        entry.fileSize,
-        entry.fileSize - count + skipped,
-        entry.dataOffset,
-      );
+      throw dataTruncated(record.name, record.fileSize, record.fileSize - count + skipped, record.dataOffset);
     }
   }
 
   private async *dataChunks(state: DataState): AsyncGenerator<Uint8Array> {
-    if (state.reading)
-      throw new InitkitError('CPIO_STREAM_REUSED', `data of ${quoteCpioName(state.entry.name)} is already being read`);
+    if (state.reading) {
+      throw new InitkitError('CPIO_STREAM_REUSED', `data of ${quoteCpioName(state.record.name)} is already being read`);
+    }
     state.reading = true;
     while (state.remaining > 0 && state.reading) yield await this.nextDataPiece(state);
   }
 
   private async dataBytes(state: DataState, maxBytes: number): Promise<Uint8Array> {
-    if (state.remaining > maxBytes) {
-      throw new InitkitError(
-        'CPIO_TOO_LARGE',
-        `cpio entry ${quoteCpioName(state.entry.name)} has ${state.entry.fileSize} bytes, over the ${maxBytes}-byte limit`,
-        { offset: state.entry.offset },
-      );
-    }
+    if (state.remaining > maxBytes) throw entryTooLarge(state.record, maxBytes);
     const out = new Uint8Array(state.remaining);
     let filled = 0;
     for await (const piece of this.dataChunks(state)) {
@@ -289,10 +222,6 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     }
     return out;
   }
-}
-
-function truncated(what: string, needed: number, available: number, offset: number): InitkitError {
-  return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, { offset });
 }
 
 /** Iterates the entries of a streamed archive (see CpioStreamReader for the end position). */

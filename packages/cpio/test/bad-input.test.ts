@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
+import { type ReadCpioOptions, readCpio, readCpioStream, writeCpio } from '@initkit/cpio';
 import { CpioFileReader } from '@initkit/cpio/node';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
@@ -21,10 +21,10 @@ const temp = useTempDir('initkit-cpio-bad-');
 let fileNumber = 0;
 
 /** Reads every entry (data included) with the positioned file reader. */
-function fileReadAll(bytes: Uint8Array): void {
+function fileReadAll(bytes: Uint8Array, options: ReadCpioOptions = {}): void {
   const path = join(temp(), `case-${fileNumber++}.cpio`);
   writeFileSync(path, bytes);
-  const reader = new CpioFileReader(path);
+  const reader = new CpioFileReader(path, options);
   try {
     for (const entry of reader) entry.readData();
   } finally {
@@ -32,14 +32,42 @@ function fileReadAll(bytes: Uint8Array): void {
   }
 }
 
-async function streamAll(bytes: Uint8Array): Promise<void> {
-  for await (const entry of readCpioStream([bytes])) await entry.bytes();
+async function streamAll(bytes: Uint8Array, options: ReadCpioOptions = {}): Promise<void> {
+  for await (const entry of readCpioStream([bytes], options)) await entry.bytes();
 }
 
-const cases: { name: string; bytes: () => Uint8Array; code: string; offset: number }[] = [
+/** The same, one byte per chunk: the walk must wait for bytes at every step and still agree. */
+async function streamBytewise(bytes: Uint8Array, options: ReadCpioOptions = {}): Promise<void> {
+  const chunks = Array.from(bytes, (byte) => Uint8Array.of(byte));
+  for await (const entry of readCpioStream(chunks, options)) await entry.bytes();
+}
+
+/** Each bad input, with the code and offset every adapter (memory, file, stream) must report. */
+const cases: {
+  name: string;
+  bytes: () => Uint8Array;
+  code: string;
+  offset: number;
+  kernelFormatsOnly?: boolean;
+  maxEntries?: number;
+}[] = [
   { name: 'truncated header', bytes: () => small().subarray(0, 50), code: 'CPIO_TRUNCATED', offset: 0 },
   { name: 'truncated magic', bytes: () => small().subarray(0, 3), code: 'CPIO_TRUNCATED', offset: 0 },
   { name: 'bad magic', bytes: () => put(small(), 0, 'XYZ123'), code: 'CPIO_BAD_MAGIC', offset: 0 },
+  {
+    name: 'two bytes that start no magic',
+    bytes: () => put(new Uint8Array(2), 0, 'XY'),
+    code: 'CPIO_BAD_MAGIC',
+    offset: 0,
+  },
+  { name: 'two bytes of a magic', bytes: () => put(new Uint8Array(2), 0, '07'), code: 'CPIO_TRUNCATED', offset: 0 },
+  { name: 'empty input', bytes: () => new Uint8Array(0), code: 'CPIO_TRUNCATED', offset: 0 },
+  {
+    name: 'an old binary magic and nothing else',
+    bytes: () => new Uint8Array([0xc7, 0x71]),
+    code: 'CPIO_TRUNCATED',
+    offset: 0,
+  },
   { name: 'non-hex digit in mode', bytes: () => put(small(), 6 + 8 + 3, 'g'), code: 'CPIO_BAD_HEX', offset: 17 },
   { name: 'non-hex digit in filesize', bytes: () => put(small(), 6 + 6 * 8, ' '), code: 'CPIO_BAD_HEX', offset: 54 },
   { name: 'namesize 0', bytes: () => put(small(), 94, '00000000'), code: 'CPIO_BAD_NAMESIZE', offset: 94 },
@@ -61,6 +89,30 @@ const cases: { name: string; bytes: () => Uint8Array; code: string; offset: numb
     code: 'CPIO_BAD_MAGIC',
     offset: 128,
   },
+  {
+    name: 'padding after a name cut off',
+    bytes: () => writeCpio([{ name: 'ab', mode: 0o40755 }]).subarray(0, 113),
+    code: 'CPIO_TRUNCATED',
+    offset: 113,
+  },
+  {
+    name: 'odc header where only the kernel formats are accepted',
+    bytes: () => put(new Uint8Array(80), 0, `070707${'0'.repeat(70)}`),
+    code: 'CPIO_NOT_KERNEL_FORMAT',
+    offset: 0,
+    kernelFormatsOnly: true,
+  },
+  {
+    name: 'more entries than maxEntries',
+    bytes: () =>
+      writeCpio([
+        { name: 'a', mode: 0o100644 },
+        { name: 'b', mode: 0o100644 },
+      ]),
+    code: 'CPIO_TOO_MANY_ENTRIES',
+    offset: 112,
+    maxEntries: 1,
+  },
 ];
 
 describe('bad input: a typed error with the offset of the problem', () => {
@@ -71,10 +123,20 @@ describe('bad input: a typed error with the offset of the problem', () => {
   });
   for (const testCase of cases) {
     it(`${testCase.name}: ${testCase.code} at ${testCase.offset} (in memory, from a file, streaming)`, async () => {
-      const error = expectCode(() => readCpio(testCase.bytes()), testCase.code, testCase.offset);
+      const { kernelFormatsOnly, maxEntries } = testCase;
+      const options = { kernelFormatsOnly, maxEntries };
+      const error = expectCode(() => readCpio(testCase.bytes(), options), testCase.code, testCase.offset);
       expect(error.message).toMatch(/offset/);
-      expectCode(() => fileReadAll(testCase.bytes()), testCase.code, testCase.offset);
-      await expectCodeAsync(() => streamAll(testCase.bytes()), testCase.code, testCase.offset);
+      const fileError = expectCode(() => fileReadAll(testCase.bytes(), options), testCase.code, testCase.offset);
+      const streamError = await expectCodeAsync(
+        () => streamAll(testCase.bytes(), options),
+        testCase.code,
+        testCase.offset,
+      );
+      await expectCodeAsync(() => streamBytewise(testCase.bytes(), options), testCase.code, testCase.offset);
+      // One walk: the same sentence from every adapter.
+      expect(fileError.message).toBe(error.message);
+      expect(streamError.message).toBe(error.message);
     });
   }
 

@@ -27,7 +27,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ByteSource } from '../byte-queue.js';
+import type { ByteSource } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../constants.js';
 import { symlinkTarget } from '../entry.js';
 import { encodeCpioName, isUtf8Name } from '../name.js';

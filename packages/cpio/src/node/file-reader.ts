@@ -1,26 +1,16 @@
 /**
  * Reading an archive in a file without reading its data: headers and names are fetched with
  * positioned reads through a small window, file data is skipped by offset and read only on request.
- * Listing a large archive this way touches a few kilobytes per entry, whatever the file sizes.
+ * Listing a large archive this way touches a few kilobytes per entry, whatever the file sizes. The
+ * walk is walk.ts's: the window answers its reads, so it never waits.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from '../checksum.js';
-import { type CpioFormat, isKernelFormat, S_IFMT, S_IFREG, TRAILER_NAME } from '../constants.js';
+import type { CpioFormat } from '../constants.js';
 import type { CpioHeaderFields } from '../entry.js';
-import {
-  alignment,
-  checkNameSize,
-  decodeHeader,
-  decodeName,
-  detectFormat,
-  entryHeaderFields,
-  headerSize,
-  MAGIC_SIZE,
-  showBytes,
-} from '../header.js';
-import { quoteCpioName } from '../name.js';
 import type { CpioArchiveInfo, ReadCpioOptions } from '../reader.js';
+import { CpioWalk, checksumMismatch, dataTruncated, entryTooLarge, NEED, type WalkedRecord } from '../walk.js';
 
 /** An entry of an archive file; its data stays on disk until asked for. */
 export interface CpioFileEntry extends CpioHeaderFields {
@@ -31,15 +21,11 @@ export interface CpioFileEntry extends CpioHeaderFields {
   fileSize: number;
   offset: number;
   dataOffset: number;
-  /** Reads the data (refuses more than `maxBytes`, default 64 MiB). */
+  /** Reads the data (refuses more than `maxBytes`, default DEFAULT_LIMITS.maxEntryBytes, 64 MiB). */
   readData(maxBytes?: number): Uint8Array;
 }
 
 const WINDOW = 64 * 1024;
-
-function truncated(what: string, needed: number, available: number, offset: number): InitkitError {
-  return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, { offset });
-}
 
 /**
  * Iterate the entries of the archive starting at `options.offset` in the file `path` (or an open file
@@ -51,32 +37,34 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
   private readonly ownsDescriptor: boolean;
   private readonly size: number;
   private readonly start: number;
-  private readonly verifyChecksums: boolean;
-  private readonly requireTrailer: boolean;
-  private readonly maxEntries: number;
-  private readonly maxNameBytes: number;
+  private readonly walk: CpioWalk;
   private window = new Uint8Array(WINDOW);
   private windowStart = 0;
   private windowLength = 0;
-  private position: number;
-  private count = 0;
-  format: CpioFormat | undefined;
-  kernelCompatible = true;
-  trailerOffset: number | undefined;
+  private closed = false;
 
   constructor(file: string | number, options: Omit<ReadCpioOptions, 'baseOffset'> = {}) {
     this.ownsDescriptor = typeof file === 'string';
     this.descriptor = typeof file === 'string' ? openSync(file, 'r') : file;
     this.size = fstatSync(this.descriptor).size;
     this.start = options.offset ?? 0;
-    this.position = this.start;
-    this.verifyChecksums = options.verifyChecksums ?? true;
-    this.requireTrailer = options.requireTrailer ?? true;
-    this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
-    this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
+    this.walk = new CpioWalk(
+      { peek: (position, count) => this.bytesAt(position, count), complete: true, size: this.size },
+      { ...options, start: this.start },
+    );
   }
 
-  private closed = false;
+  get format(): CpioFormat | undefined {
+    return this.walk.format;
+  }
+
+  get kernelCompatible(): boolean {
+    return this.walk.kernelCompatible;
+  }
+
+  get trailerOffset(): number | undefined {
+    return this.walk.trailerPosition;
+  }
 
   close(): void {
     if (this.ownsDescriptor && !this.closed) closeSync(this.descriptor);
@@ -85,11 +73,11 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
 
   info(): CpioArchiveInfo {
     return {
-      format: this.format,
-      kernelCompatible: this.kernelCompatible,
+      format: this.walk.format,
+      kernelCompatible: this.walk.kernelCompatible,
       start: this.start,
-      end: this.position,
-      trailerOffset: this.trailerOffset,
+      end: this.walk.position,
+      trailerOffset: this.walk.trailerPosition,
     };
   }
 
@@ -114,110 +102,55 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
     return filled;
   }
 
-  private alignUp(position: number, align: number): number {
-    const misalignment = (position - this.start) % align;
-    return misalignment === 0 ? position : position + align - misalignment;
-  }
-
   *[Symbol.iterator](): Iterator<CpioFileEntry> {
-    for (;;) {
-      const entry = this.next();
-      if (entry === undefined) return;
-      yield entry;
+    for (const step of this.walk.records()) {
+      // The window reads whatever the walk asks for, so it never waits for bytes.
+      if (step === NEED) continue;
+      yield this.entry(step);
     }
   }
 
-  private next(): CpioFileEntry | undefined {
-    const headerAt = this.position;
-    if (headerAt >= this.size) {
-      if (this.requireTrailer) {
-        throw new InitkitError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: headerAt });
-      }
-      return undefined;
-    }
-    const magic = this.bytesAt(headerAt, MAGIC_SIZE);
-    const format = magic.length >= 2 ? detectFormat(magic, 0) : undefined;
-    if (format === undefined) {
-      if (magic.length < MAGIC_SIZE) throw truncated('cpio magic', MAGIC_SIZE, magic.length, headerAt);
-      throw new InitkitError(
-        'CPIO_BAD_MAGIC',
-        `expected a cpio header (070701 newc, 070702 crc), found ${showBytes(magic, 0, 6)}`,
-        { offset: headerAt },
-      );
-    }
-    const fixedSize = headerSize(format);
-    const fixed = this.bytesAt(headerAt, fixedSize);
-    if (fixed.length < fixedSize) throw truncated(`cpio ${format} header`, fixedSize, fixed.length, headerAt);
-    const header = decodeHeader(fixed, 0, format, headerAt);
-    checkNameSize(header, this.maxNameBytes, headerAt);
-    const nameAt = headerAt + fixedSize;
-    const nameView = this.bytesAt(nameAt, header.nameSize);
-    if (nameView.length < header.nameSize) throw truncated('cpio name', header.nameSize, nameView.length, nameAt);
-    const { name, nameBytes } = decodeName(nameView.slice(), 0, header, nameAt);
-    const align = alignment(format);
-    const dataAt = this.alignUp(nameAt + header.nameSize, align);
-    if (dataAt > this.size || this.size - dataAt < header.fileSize) {
-      throw truncated(`cpio data of ${quoteCpioName(name)}`, header.fileSize, Math.max(0, this.size - dataAt), dataAt);
-    }
-    this.position = Math.min(this.alignUp(dataAt + header.fileSize, align), this.size);
-    this.format ??= format;
-    if (!isKernelFormat(format)) this.kernelCompatible = false;
-    if (name === TRAILER_NAME) {
-      this.trailerOffset = headerAt;
-      return undefined;
-    }
-    this.count++;
-    if (this.count > this.maxEntries) {
-      throw new InitkitError('CPIO_TOO_MANY_ENTRIES', `cpio archive has more than ${this.maxEntries} entries`, {
-        offset: headerAt,
-      });
-    }
-    const fileSize = header.fileSize;
-    if (format === 'crc' && this.verifyChecksums && (header.mode & S_IFMT) === S_IFREG) {
-      this.verifySum(dataAt, fileSize, header.check, name, headerAt);
-    }
-    const readData = (maxBytes = 64 << 20): Uint8Array => {
-      if (fileSize > maxBytes) {
-        throw new InitkitError(
-          'CPIO_TOO_LARGE',
-          `cpio entry ${quoteCpioName(name)} has ${fileSize} bytes, over the ${maxBytes}-byte limit`,
-          {
-            offset: headerAt,
-          },
-        );
-      }
+  private entry(record: WalkedRecord): CpioFileEntry {
+    if (record.verify) this.verifySum(record);
+    const { fileSize, dataAt } = record;
+    const readData = (maxBytes = DEFAULT_LIMITS.maxEntryBytes): Uint8Array => {
+      if (fileSize > maxBytes) throw entryTooLarge(record, maxBytes);
       const data = new Uint8Array(fileSize);
       const read = this.readAt(data, dataAt, fileSize);
-      if (read < fileSize) throw truncated(`cpio data of ${quoteCpioName(name)}`, fileSize, read, dataAt);
+      if (read < fileSize) throw dataTruncated(record.name, fileSize, read, record.dataOffset);
       return data;
     };
     return {
-      format,
-      name,
-      nameBytes,
-      ...entryHeaderFields(header),
+      format: record.format,
+      name: record.name,
+      nameBytes: record.nameBytes,
+      ino: record.ino,
+      mode: record.mode,
+      uid: record.uid,
+      gid: record.gid,
+      nlink: record.nlink,
+      mtime: record.mtime,
+      devMajor: record.devMajor,
+      devMinor: record.devMinor,
+      rdevMajor: record.rdevMajor,
+      rdevMinor: record.rdevMinor,
+      check: record.check,
       fileSize,
-      offset: headerAt,
-      dataOffset: dataAt,
+      offset: record.offset,
+      dataOffset: record.dataOffset,
       readData,
     };
   }
 
-  private verifySum(dataAt: number, fileSize: number, check: number, name: string, headerAt: number): void {
+  private verifySum(record: WalkedRecord): void {
     let sum = 0;
-    const buffer = new Uint8Array(Math.min(fileSize, 1 << 20));
-    for (let done = 0; done < fileSize; ) {
-      const count = this.readAt(buffer, dataAt + done, Math.min(buffer.length, fileSize - done));
-      if (count === 0) throw truncated(`cpio data of ${quoteCpioName(name)}`, fileSize, done, dataAt);
+    const buffer = new Uint8Array(Math.min(record.fileSize, 1 << 20));
+    for (let done = 0; done < record.fileSize; ) {
+      const count = this.readAt(buffer, record.dataAt + done, Math.min(buffer.length, record.fileSize - done));
+      if (count === 0) throw dataTruncated(record.name, record.fileSize, done, record.dataOffset);
       sum = cpioChecksum(buffer.subarray(0, count), sum);
       done += count;
     }
-    if (sum !== check) {
-      throw new InitkitError(
-        'CPIO_BAD_CHECKSUM',
-        `cpio crc entry ${quoteCpioName(name)}: header check is ${hex32(check)}, data sums to ${hex32(sum)}`,
-        { offset: headerAt + 102 },
-      );
-    }
+    if (sum !== record.check) throw checksumMismatch(record, sum);
   }
 }

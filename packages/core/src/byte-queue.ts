@@ -1,6 +1,7 @@
 /**
- * A queue of byte chunks pulled from any source (Web ReadableStream, Node stream, async or sync
- * iterable), for the streaming reader: it assembles small spans that cross chunk boundaries
+ * Byte sources and the one adapter that reads them: `ByteSource` is what every streaming reader in
+ * initkit accepts (Web ReadableStream, Node stream, async or sync iterable of chunks), `sourceChunks`
+ * turns any of them into an async iterable, and `ByteQueue` pulls chunks for a record walker: it assembles small spans that cross chunk boundaries
  * (headers, names), hands out large spans (file data) as zero-copy views of the source's own chunks,
  * and never holds a source chunk once it pulls the next, so a source may refill one buffer.
  */
@@ -25,7 +26,17 @@ async function* readableStreamChunks(stream: ReadableStream<Uint8Array>): AsyncG
   }
 }
 
-/** An async iterator over the chunks of any supported source. */
+/** The chunks of any supported source as one async iterable. */
+export async function* sourceChunks(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
+  const iterator = sourceIterator(source);
+  for (;;) {
+    const result = await iterator.next();
+    if (result.done) return;
+    yield result.value;
+  }
+}
+
+/** An async (or sync) iterator over the chunks of any supported source. */
 export function sourceIterator(source: ByteSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
   if (isReadableStream(source)) return readableStreamChunks(source)[Symbol.asyncIterator]();
   if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -33,6 +44,7 @@ export function sourceIterator(source: ByteSource): AsyncIterator<Uint8Array> | 
   throw new TypeError('expected a ReadableStream, an async iterable or an iterable of Uint8Array chunks');
 }
 
+/** Chunks pulled on demand, read as one run of bytes with a position (see the file's top). */
 export class ByteQueue {
   private readonly iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   private readonly chunks: Uint8Array[] = [];

@@ -1,0 +1,298 @@
+/**
+ * The one cpio record walk: magic, fixed header, name, alignment, trailer, limits and the error for
+ * each, written once as a generator that yields when it needs bytes that have not arrived (the shape
+ * of @initkit/compress's input-queue.ts). Three adapters drive it and so agree on every input: in
+ * memory (reader.ts: every byte is there, it never yields), a file (node/file-reader.ts: positioned
+ * reads through a window, never yields) and a stream (stream-reader.ts: on a yield it pulls a chunk
+ * and resumes). Entry data is not read here: the walk says where it is and each adapter hands it out
+ * its own way (a view, a lazy read, chunks), with the shared errors at the bottom of this file.
+ */
+import { DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { type CpioFormat, isKernelFormat, S_IFMT, S_IFREG, TRAILER_NAME } from './constants.js';
+import type { CpioHeaderFields } from './entry.js';
+import {
+  alignment,
+  checkNameSize,
+  decodeHeader,
+  decodeName,
+  detectFormat,
+  entryHeaderFields,
+  headerSize,
+  MAGIC_SIZE,
+  notKernelFormat,
+  showBytes,
+} from './header.js';
+import { quoteCpioName } from './name.js';
+
+/** The bytes a walk reads, whatever holds them. Positions count from the input's first byte. */
+export interface WalkInput {
+  /**
+   * Up to `count` bytes at `position` (a view valid until the next call), fewer when they have not
+   * arrived yet or do not exist. The walk never asks for a position before one it asked for earlier.
+   */
+  peek(position: number, count: number): Uint8Array;
+  /** True once every byte has arrived: a short `peek` then means the input ends there. */
+  readonly complete: boolean;
+  /** The input's length when known up front (memory, file): data is then checked before it is handed out. */
+  readonly size: number | undefined;
+}
+
+export interface WalkOptions {
+  /** Where the (first) archive starts in the input (default 0). */
+  start?: number;
+  /** Absolute offset of the input's first byte in a larger whole, for error offsets (default 0). */
+  baseOffset?: number;
+  /** Check the crc format's data sums (default true). */
+  verifyChecksums?: boolean;
+  /** Fail when the input ends before TRAILER!!! (default true; the kernel itself does not mind). */
+  requireTrailer?: boolean;
+  /** After a trailer, skip NUL padding and walk the next archive too, until the input ends (default false). */
+  concatenated?: boolean;
+  /** Most entries per archive (default DEFAULT_LIMITS.maxEntries). */
+  maxEntries?: number;
+  /** Longest name in bytes, without its NUL (default DEFAULT_LIMITS.maxNameBytes). */
+  maxNameBytes?: number;
+  /** Refuse odc and old-binary headers as the kernel does (CPIO_NOT_KERNEL_FORMAT; default false). */
+  kernelFormatsOnly?: boolean;
+}
+
+/** One entry's header as the walk found it; its data lies at `dataAt` (input position) for `fileSize` bytes. */
+export interface WalkedRecord extends CpioHeaderFields {
+  format: CpioFormat;
+  name: string;
+  nameBytes: Uint8Array;
+  check: number;
+  fileSize: number;
+  /** Absolute offset of the header. */
+  offset: number;
+  /** Absolute offset of the data. */
+  dataOffset: number;
+  /** Input position of the data. */
+  dataAt: number;
+  /** Whether the adapter must sum the data and compare it with `check` (crc format, regular file). */
+  verify: boolean;
+}
+
+/** What the walk yields when it needs bytes: the adapter makes `walk.need` available, then resumes it. */
+export const NEED = Symbol('need');
+
+/** Bytes of NUL padding looked at in one step between concatenated archives. */
+const ZERO_SCAN = 4096;
+
+/**
+ * The walk's state (what `info()` reports) and its generator. Iterate `records()` once; between steps
+ * the fields say where the walk is.
+ */
+export class CpioWalk {
+  private readonly input: WalkInput;
+  private readonly baseOffset: number;
+  private readonly verifyChecksums: boolean;
+  private readonly requireTrailer: boolean;
+  private readonly concatenated: boolean;
+  private readonly maxEntries: number;
+  private readonly maxNameBytes: number;
+  private readonly kernelFormatsOnly: boolean;
+  /** Input position of the current archive's first byte (alignment counts from there). */
+  archiveStart: number;
+  /** Input position of the walk: past the trailer and its padding once the walk has finished. */
+  position: number;
+  /** What the walk waits for after yielding NEED. */
+  readonly need = { position: 0, count: 0 };
+  format: CpioFormat | undefined;
+  kernelCompatible = true;
+  /** Input position of the last TRAILER!!! header, or undefined when none was read. */
+  trailerPosition: number | undefined;
+  /** Archives finished (more than one only with `concatenated`). */
+  archives = 0;
+  private count = 0;
+
+  constructor(input: WalkInput, options: WalkOptions = {}) {
+    this.input = input;
+    this.archiveStart = options.start ?? 0;
+    this.position = this.archiveStart;
+    this.baseOffset = options.baseOffset ?? 0;
+    this.verifyChecksums = options.verifyChecksums ?? true;
+    this.requireTrailer = options.requireTrailer ?? true;
+    this.concatenated = options.concatenated ?? false;
+    this.maxEntries = options.maxEntries ?? DEFAULT_LIMITS.maxEntries;
+    this.maxNameBytes = options.maxNameBytes ?? DEFAULT_LIMITS.maxNameBytes;
+    this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
+  }
+
+  /** Up to `count` bytes at `position`, yielding NEED until they have arrived or the input is complete. */
+  private *bytes(position: number, count: number): Generator<typeof NEED, Uint8Array, void> {
+    for (;;) {
+      const view = this.input.peek(position, count);
+      if (view.length >= count || this.input.complete) return view;
+      this.need.position = position;
+      this.need.count = count;
+      yield NEED;
+    }
+  }
+
+  private alignUp(position: number, align: number): number {
+    if (align === 1) return position;
+    const misalignment = (position - this.archiveStart) % align;
+    return misalignment === 0 ? position : position + align - misalignment;
+  }
+
+  /** Yields each entry's header (and NEED when bytes are missing); returns at the (last) trailer. */
+  *records(): Generator<WalkedRecord | typeof NEED, void, void> {
+    const base = this.baseOffset;
+    for (;;) {
+      const headerAt = this.position;
+      const absolute = base + headerAt;
+      const magic = yield* this.bytes(headerAt, MAGIC_SIZE);
+      if (magic.length === 0) {
+        if (this.requireTrailer && (this.trailerPosition === undefined || this.count > 0 || this.archives === 0)) {
+          throw new InitkitError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: absolute });
+        }
+        return;
+      }
+      const format = detectFormat(magic, 0);
+      if (format === undefined) throw badMagic(magic, absolute);
+      if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, absolute);
+      const fixedSize = headerSize(format);
+      const fixed = yield* this.bytes(headerAt, fixedSize);
+      if (fixed.length < fixedSize) throw truncated(`cpio ${format} header`, fixedSize, fixed.length, absolute);
+      const header = decodeHeader(fixed, 0, format, absolute);
+      checkNameSize(header, this.maxNameBytes, absolute);
+      const nameAt = headerAt + fixedSize;
+      const nameView = yield* this.bytes(nameAt, header.nameSize);
+      if (nameView.length < header.nameSize) {
+        throw truncated('cpio name', header.nameSize, nameView.length, base + nameAt);
+      }
+      // Copy the name's bytes: the view may be a window or chunk that is reused.
+      const { name, nameBytes } = decodeName(nameView.slice(), 0, header, base + nameAt);
+      const align = alignment(format);
+      const nameEnd = nameAt + header.nameSize;
+      const dataAt = this.alignUp(nameEnd, align);
+      if (dataAt > nameEnd) {
+        const padding = yield* this.bytes(nameEnd, dataAt - nameEnd);
+        if (padding.length < dataAt - nameEnd) {
+          throw truncated(
+            `cpio padding after the name ${quoteCpioName(name)}`,
+            dataAt - nameEnd,
+            padding.length,
+            base + nameEnd + padding.length,
+          );
+        }
+      }
+      const fileSize = header.fileSize;
+      const dataEnd = dataAt + fileSize;
+      const size = this.input.size;
+      if (size !== undefined && size < dataEnd) throw dataTruncated(name, fileSize, size - dataAt, base + dataAt);
+
+      this.format ??= format;
+      if (!isKernelFormat(format)) this.kernelCompatible = false;
+
+      if (name === TRAILER_NAME) {
+        if (fileSize > 0) {
+          // A trailer with data (never written, but legal): its last byte must be there.
+          const last = yield* this.bytes(dataEnd - 1, 1);
+          if (last.length === 0) throw dataTruncated(name, fileSize, -1, base + dataAt);
+        }
+        yield* this.passPadding(dataEnd, align);
+        this.trailerPosition = headerAt;
+        this.archives++;
+        this.count = 0;
+        if (!this.concatenated) return;
+        yield* this.skipZeros();
+        this.archiveStart = this.position;
+        continue;
+      }
+      this.count++;
+      if (this.count > this.maxEntries) {
+        throw new InitkitError('CPIO_TOO_MANY_ENTRIES', `cpio archive has more than ${this.maxEntries} entries`, {
+          offset: absolute,
+        });
+      }
+      this.position = dataEnd;
+      yield {
+        format,
+        name,
+        nameBytes,
+        ...entryHeaderFields(header),
+        fileSize,
+        offset: absolute,
+        dataOffset: base + dataAt,
+        dataAt,
+        verify: this.verifyChecksums && format === 'crc' && (header.mode & S_IFMT) === S_IFREG,
+      };
+      yield* this.passPadding(dataEnd, align);
+    }
+  }
+
+  /** Moves past the padding after data; the end of the input may cut it off. */
+  private *passPadding(dataEnd: number, align: number): Generator<typeof NEED, void, void> {
+    const paddedEnd = this.alignUp(dataEnd, align);
+    const padding = paddedEnd > dataEnd ? yield* this.bytes(dataEnd, paddedEnd - dataEnd) : undefined;
+    this.position = dataEnd + (padding?.length ?? 0);
+  }
+
+  /** Moves past the NUL bytes between concatenated archives (the kernel skips them too). */
+  private *skipZeros(): Generator<typeof NEED, void, void> {
+    for (;;) {
+      const view = yield* this.bytes(this.position, ZERO_SCAN);
+      const firstNonZero = view.findIndex((byte) => byte !== 0);
+      if (firstNonZero >= 0) {
+        this.position += firstNonZero;
+        return;
+      }
+      this.position += view.length;
+      if (view.length < ZERO_SCAN) return;
+    }
+  }
+}
+
+/** The error for bytes that start no cpio header: a truncation when they are the start of one. */
+function badMagic(magic: Uint8Array, offset: number): InitkitError {
+  if (magic.length < MAGIC_SIZE && isMagicPrefix(magic)) {
+    return truncated('cpio magic', MAGIC_SIZE, magic.length, offset);
+  }
+  return new InitkitError(
+    'CPIO_BAD_MAGIC',
+    `expected a cpio header (070701 newc, 070702 crc), found ${showBytes(magic, 0, MAGIC_SIZE)}`,
+    { offset },
+  );
+}
+
+/** Whether `bytes` (fewer than six) could be the start of 07070x. */
+function isMagicPrefix(bytes: Uint8Array): boolean {
+  const magic = '07070';
+  for (let i = 0; i < bytes.length && i < magic.length; i++) if (bytes[i] !== magic.charCodeAt(i)) return false;
+  return true;
+}
+
+export function truncated(what: string, needed: number, available: number, offset: number): InitkitError {
+  return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, { offset });
+}
+
+/** The error every adapter throws when an entry's data ends early (`available` < 0: unknown). */
+export function dataTruncated(name: string, fileSize: number, available: number, dataOffset: number): InitkitError {
+  const what = `cpio data of ${quoteCpioName(name)}`;
+  if (available < 0) {
+    return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${fileSize} bytes but the input ended`, {
+      offset: dataOffset,
+    });
+  }
+  return truncated(what, fileSize, Math.max(0, available), dataOffset);
+}
+
+/** The error every adapter throws when a crc entry's data does not sum to its header's check. */
+export function checksumMismatch(record: Pick<WalkedRecord, 'name' | 'check' | 'offset'>, sum: number): InitkitError {
+  return new InitkitError(
+    'CPIO_BAD_CHECKSUM',
+    `cpio crc entry ${quoteCpioName(record.name)}: header check is ${hex32(record.check)}, data sums to ${hex32(sum)}`,
+    { offset: record.offset + 102 },
+  );
+}
+
+/** The error for asking to hold more of one entry's data in memory than `maxEntryBytes`. */
+export function entryTooLarge(record: Pick<WalkedRecord, 'name' | 'fileSize' | 'offset'>, max: number): InitkitError {
+  return new InitkitError(
+    'CPIO_TOO_LARGE',
+    `cpio entry ${quoteCpioName(record.name)} has ${record.fileSize} bytes, over the ${max}-byte limit (maxEntryBytes)`,
+    { offset: record.offset },
+  );
+}
