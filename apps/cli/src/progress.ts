@@ -1,6 +1,7 @@
 /**
- * Progress for long work: a redrawn bar when stderr is a TTY, otherwise a plain line every ten percent
- * (or every 16 MiB when the total is unknown). NO_COLOR turns off colour; quiet mode prints nothing.
+ * Progress for long work: a redrawn bar when stderr is a TTY; otherwise (a log, a pipe) nothing until
+ * the one line `finish` prints at the end. NO_COLOR turns off colour; quiet mode (and --json, which
+ * callers map to quiet) prints nothing.
  */
 export interface Progress {
   update(done: number, total?: number): void;
@@ -19,8 +20,6 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
   const colour = interactive && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
   const started = Date.now();
   let lastDraw = 0;
-  let lastStep = -1;
-
   const line = (done: number, total: number | undefined): string => {
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
     const rate = `${formatBytes(done / seconds)}/s`;
@@ -35,18 +34,12 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
 
   return {
     update(done, total) {
-      if (interactive) {
-        const now = Date.now();
-        if (now - lastDraw < 100) return;
-        lastDraw = now;
-        stream.write(`\r${line(done, total)}\x1b[K`);
-        return;
-      }
-      const step = total ? Math.floor((done / total) * 10) : Math.floor(done / (16 << 20));
-      if (step !== lastStep) {
-        lastStep = step;
-        stream.write(`${line(done, total)}\n`);
-      }
+      // A log gets no line per chunk: only the final one.
+      if (!interactive) return;
+      const now = Date.now();
+      if (now - lastDraw < 100) return;
+      lastDraw = now;
+      stream.write(`\r${line(done, total)}\x1b[K`);
     },
     finish(message) {
       if (interactive) stream.write(`\r\x1b[K`);

@@ -6,6 +6,7 @@
 
 import { InitkitError } from '@initkit/core';
 import { type Command, CommanderError } from 'commander';
+import { explainFileError, isSystemError } from './file-errors.js';
 import { handleOutputErrors, isBrokenPipe, stopOnBrokenPipe } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -15,6 +16,7 @@ export const EXIT_USAGE = 2;
 
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   overrideExits(program);
+  prefixCommanderErrors(program);
   handleOutputErrors();
   try {
     await program.parseAsync(argv);
@@ -29,7 +31,17 @@ function overrideExits(command: Command): void {
   for (const subcommand of command.commands) overrideExits(subcommand);
 }
 
-function report(error: unknown): number {
+/** Commander's own messages ("error: unknown option '-z'") start with `initkit:` like every other. */
+function prefixCommanderErrors(command: Command): void {
+  command.configureOutput({
+    outputError: (text, write) => write(text.replace(/^error: /, 'initkit: ')),
+  });
+  for (const subcommand of command.commands) prefixCommanderErrors(subcommand);
+}
+
+function report(thrown: unknown): number {
+  // A system error that no command explained still names its path ("no such file: x").
+  const error = explainFileError(thrown);
   if (error instanceof CommanderError) {
     // Commander already printed the message (or the help / version text).
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
@@ -54,9 +66,4 @@ function report(error: unknown): number {
     `initkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   return EXIT_FAILURE;
-}
-
-/** Errors from the operating system (ENOENT, EACCES, ...) are the user's to fix, not a bug. */
-function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error;
 }

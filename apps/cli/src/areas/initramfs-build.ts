@@ -3,30 +3,15 @@
  * profiles resolved against the target kernel's module tree, and static checks that an image can boot
  * a given kernel. Registered on the initramfs area's command by initramfs.ts.
  */
-import { type CompressionFormat, ENCODABLE_FORMATS, isCompressionFormat } from '@initkit/compress';
+import type { CompressionFormat } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
 import { formatChain } from '@initkit/initramfs';
 import { buildInitrd, buildManifest, checkInitrdFile, listProfiles } from '@initkit/initramfs/node';
 import type { Command } from 'commander';
+import { checkLevel, compressOption, levelOption, repeatable } from '../options.js';
 import { printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';
-
-function repeatable(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function parseCompression(value: string): CompressionFormat {
-  if (!isCompressionFormat(value) || !ENCODABLE_FORMATS.includes(value)) {
-    throw new UsageError(`invalid compression ${value}: expected one of ${ENCODABLE_FORMATS.join(', ')}`);
-  }
-  return value;
-}
-
-function parseLevel(value: string): number {
-  if (!/^[1-9]$/.test(value)) throw new UsageError(`invalid level ${value}: expected 1 to 9`);
-  return Number(value);
-}
 
 function parseSeconds(value: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`invalid --root-wait ${value}: expected a number of seconds`);
@@ -93,12 +78,8 @@ export function registerInitramfsBuild(initramfs: Command): void {
     .option('--add-file <host:path>', 'copy a host file to PATH (repeatable)', repeatable)
     .option('--add-binary <path>', 'copy a program with its shared libraries and interpreter (repeatable)', repeatable)
     .option('--busybox <path>', 'the busybox to use (default: the first found in /bin, /usr/bin, /sbin)')
-    .option(
-      '--compress <format>',
-      `compression (${ENCODABLE_FORMATS.join(', ')}; default: one the kernel unpacks)`,
-      parseCompression,
-    )
-    .option('--level <n>', 'compression level 1-9', parseLevel)
+    .addOption(compressOption('compression (default: one the kernel unpacks)'))
+    .addOption(levelOption())
     .option('--microcode <dir>', 'early microcode files to put first, uncompressed (kernel/x86/microcode/)')
     .option('--manifest <file>', 'write a JSON manifest: every path with its source, size, sha256 and why')
     .option('--config <file>', 'the kernel config (default: beside the module tree, or /boot/config-RELEASE)')
@@ -116,53 +97,7 @@ export function registerInitramfsBuild(initramfs: Command): void {
       `\nProfiles: ${safeProfiles()}.\nExample:\n  initkit initramfs build -o initrd.img --kver "$(uname -r)" --profile virtio --manifest initrd.json\n` +
         'Reproducible: the same inputs give the same bytes (mtime from SOURCE_DATE_EPOCH, else 0).',
     )
-    .action(async (flags: BuildFlags) => {
-      oneTarget(flags);
-      if (flags.output === undefined && !flags.print)
-        throw new UsageError('give -o FILE (or --print to see the chain)');
-      const built = await buildInitrd({
-        ...(flags.kver === undefined ? {} : { kver: flags.kver }),
-        ...(flags.modules === undefined ? {} : { modules: flags.modules }),
-        profiles: flags.profile ?? [],
-        addModules: flags.addModule ?? [],
-        addFiles: (flags.addFile ?? []).map(parseAddFile),
-        addBinaries: flags.addBinary ?? [],
-        ...(flags.busybox === undefined ? {} : { busybox: flags.busybox }),
-        ...(flags.compress === undefined ? {} : { compression: flags.compress }),
-        ...(flags.level === undefined ? {} : { level: flags.level }),
-        ...(flags.microcode === undefined ? {} : { microcode: flags.microcode }),
-        ...(flags.config === undefined ? {} : { config: flags.config }),
-        ...(flags.rootWait === undefined ? {} : { rootWaitSeconds: flags.rootWait }),
-        ...(flags.sysroot === undefined ? {} : { sysroot: flags.sysroot }),
-      });
-      if (flags.print) process.stdout.write(formatChain(built.chain));
-      if (flags.output !== undefined) await writeFileAtomic(flags.output, built.bytes);
-      if (flags.manifest !== undefined) {
-        await writeFileAtomic(
-          flags.manifest,
-          new TextEncoder().encode(`${JSON.stringify(buildManifest(built), null, 2)}\n`),
-        );
-      }
-      const loaded = built.chain.modules.filter((module) => module.kind === 'insmod').length;
-      const summary = {
-        output: flags.output ?? null,
-        release: built.release,
-        compression: built.compression,
-        bytes: built.bytes.length,
-        profiles: built.profiles.map((profile) => profile.name),
-        modules: loaded,
-        builtin: built.chain.modules.filter((module) => module.kind === 'builtin').map((module) => module.name),
-        skipped: built.chain.skipped.map((module) => module.name),
-        config: built.configFile ?? null,
-      };
-      if (flags.json) printJson(summary);
-      else if (!flags.quiet && flags.output !== undefined) {
-        process.stderr.write(
-          `${flags.output}: ${summary.bytes} bytes, ${summary.compression}, ${loaded} modules for ${summary.release} (profiles ${summary.profiles.join(', ')})` +
-            `${summary.skipped.length ? `; optional, not in this kernel: ${summary.skipped.join(', ')}` : ''}\n`,
-        );
-      }
-    });
+    .action(buildAction);
 
   initramfs
     .command('check')
@@ -176,29 +111,79 @@ export function registerInitramfsBuild(initramfs: Command): void {
     .option('--config <file>', 'the kernel config (default beside the kernel or module tree, or /boot)')
     .option('--profile <name>', 'a profile whose resolved chain must be in the image (repeatable)', repeatable)
     .option('--json', 'print the results as JSON')
-    .action(async (image: string, flags: CheckFlags) => {
-      if ((flags.kernel === undefined) === (flags.kver === undefined)) {
-        throw new UsageError('give exactly one of --kernel FILE or --kver RELEASE');
-      }
-      const report = await checkInitrdFile(image, {
-        ...(flags.kernel === undefined ? {} : { kernel: flags.kernel }),
-        ...(flags.kver === undefined ? {} : { kver: flags.kver }),
-        ...(flags.modules === undefined ? {} : { modules: flags.modules }),
-        ...(flags.config === undefined ? {} : { config: flags.config }),
-        profiles: flags.profile ?? [],
-      });
-      if (flags.json) printJson(report);
-      else {
-        for (const result of report.results) {
-          process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name}: ${result.detail}\n`);
-        }
-        if (!report.configFile) process.stdout.write('note: no kernel config found: compression not checked\n');
-      }
-      if (!report.ok) {
-        const failed = report.results.filter((result) => !result.ok).map((result) => result.name);
-        throw new InitkitError('INITRAMFS_CHECK_FAILED', `${image} fails: ${failed.join(', ')}`);
-      }
-    });
+    .action(checkAction);
+}
+
+export async function buildAction(flags: BuildFlags): Promise<void> {
+  oneTarget(flags);
+  checkLevel(flags.level, flags.compress);
+  if (flags.output === undefined && !flags.print) throw new UsageError('give -o FILE (or --print to see the chain)');
+  const built = await buildInitrd({
+    ...(flags.kver === undefined ? {} : { kver: flags.kver }),
+    ...(flags.modules === undefined ? {} : { modules: flags.modules }),
+    profiles: flags.profile ?? [],
+    addModules: flags.addModule ?? [],
+    addFiles: (flags.addFile ?? []).map(parseAddFile),
+    addBinaries: flags.addBinary ?? [],
+    ...(flags.busybox === undefined ? {} : { busybox: flags.busybox }),
+    ...(flags.compress === undefined ? {} : { compression: flags.compress }),
+    ...(flags.level === undefined ? {} : { level: flags.level }),
+    ...(flags.microcode === undefined ? {} : { microcode: flags.microcode }),
+    ...(flags.config === undefined ? {} : { config: flags.config }),
+    ...(flags.rootWait === undefined ? {} : { rootWaitSeconds: flags.rootWait }),
+    ...(flags.sysroot === undefined ? {} : { sysroot: flags.sysroot }),
+  });
+  if (flags.print) process.stdout.write(formatChain(built.chain));
+  if (flags.output !== undefined) await writeFileAtomic(flags.output, built.bytes);
+  if (flags.manifest !== undefined) {
+    await writeFileAtomic(
+      flags.manifest,
+      new TextEncoder().encode(`${JSON.stringify(buildManifest(built), null, 2)}\n`),
+    );
+  }
+  const loaded = built.chain.modules.filter((module) => module.kind === 'insmod').length;
+  const summary = {
+    output: flags.output ?? null,
+    release: built.release,
+    compression: built.compression,
+    bytes: built.bytes.length,
+    profiles: built.profiles.map((profile) => profile.name),
+    modules: loaded,
+    builtin: built.chain.modules.filter((module) => module.kind === 'builtin').map((module) => module.name),
+    skipped: built.chain.skipped.map((module) => module.name),
+    config: built.configFile ?? null,
+  };
+  if (flags.json) printJson(summary);
+  else if (!flags.quiet && flags.output !== undefined) {
+    process.stderr.write(
+      `${flags.output}: ${summary.bytes} bytes, ${summary.compression}, ${loaded} modules for ${summary.release} (profiles ${summary.profiles.join(', ')})` +
+        `${summary.skipped.length ? `; optional, not in this kernel: ${summary.skipped.join(', ')}` : ''}\n`,
+    );
+  }
+}
+
+export async function checkAction(image: string, flags: CheckFlags): Promise<void> {
+  if ((flags.kernel === undefined) === (flags.kver === undefined)) {
+    throw new UsageError('give exactly one of --kernel FILE or --kver RELEASE');
+  }
+  const report = await checkInitrdFile(image, {
+    ...(flags.kernel === undefined ? {} : { kernel: flags.kernel }),
+    ...(flags.kver === undefined ? {} : { kver: flags.kver }),
+    ...(flags.modules === undefined ? {} : { modules: flags.modules }),
+    ...(flags.config === undefined ? {} : { config: flags.config }),
+    profiles: flags.profile ?? [],
+  });
+  if (flags.json) printJson(report);
+  else {
+    for (const result of report.results) {
+      process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name}: ${result.detail}\n`);
+    }
+    if (!report.configFile) process.stdout.write('note: no kernel config found: compression not checked\n');
+  }
+  if (!report.ok) {
+    const failed = report.results.filter((result) => !result.ok).map((result) => result.name);
+    throw new InitkitError('INITRAMFS_CHECK_FAILED', `${image} fails: ${failed.join(', ')}`);
+  }
 }
 
 function safeProfiles(): string {

@@ -104,7 +104,7 @@ export function registerTftp(tftp: Command): void {
     if (output === '' || output === '.' || output === '..') throw new UsageError('give a local file name with -o');
     const label = `tftp get ${remote}`;
     const progress = createProgress(label, {
-      quiet: flags.quiet === true || (output === '-' && !process.stderr.isTTY),
+      quiet: flags.quiet === true || flags.json === true || (output === '-' && !process.stderr.isTTY),
     });
     const options = clientOptions(server, remote, flags);
     options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
@@ -126,7 +126,7 @@ export function registerTftp(tftp: Command): void {
   ).action(async (server: string, local: string, remote: string | undefined, flags: TransferFlags) => {
     const name = remote ?? basename(local);
     const label = `tftp put ${name}`;
-    const progress = createProgress(label, { quiet: flags.quiet === true });
+    const progress = createProgress(label, { quiet: flags.quiet === true || flags.json === true });
     const options = clientOptions(server, name, flags);
     options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
     const result = await tftpPut({ ...options, data: { path: local } });
