@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { initkit, repoRoot, run, runOk } from '../../../test/harness/run.js';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
+import { initkitOnTerminal } from './support/terminal.js';
 
 const fixtures = join(repoRoot, 'fixtures/cpio');
 const fixture = (name: string) => join(fixtures, name);
@@ -138,9 +139,76 @@ describe.runIf(hasTools('cpio'))('initkit cpio', () => {
     expect(failed.status).toBe(1);
     expect(failed.stderr).toMatch(/^initkit: .*\[CPIO_[A-Z_]+\]\n$/);
 
-    expect(initkit(['cpio', 'create', '-C', temp()]).status).toBe(2);
     expect(initkit(['cpio', 'create', '-C', temp(), '--format', 'odc', '-o', join(temp(), 'x.cpio')]).status).toBe(2);
     expect(initkit(['cpio', 'create', '-o', join(temp(), 'x.cpio')]).status).toBe(2);
     expect(run('cpio', ['--version']).status).toBe(0);
+  });
+
+  it('names with control characters: escaped by default, the stored bytes with --raw (as cpio -t), raw in JSON', () => {
+    const tree = join(temp(), 'evil');
+    const evil = 'red\x1b[31mname\nline';
+    mkdirSync(tree);
+    writeFileSync(join(tree, evil), 'x');
+    const archive = join(temp(), 'evil.cpio');
+    runOk('sh', ['-c', `find . -name 'red*' -print0 | cpio -o0 -H newc --quiet > ${archive}`], { cwd: tree });
+    const escaped = initkit(['cpio', 'list', archive]);
+    expect(escaped.stdout).toBe('red\\x1b[31mname\\nline\n');
+    expect(escaped.stdoutBytes.includes(0x1b)).toBe(false);
+    const raw = initkit(['cpio', 'list', '--raw', archive]);
+    expect(raw.stdoutBytes.equals(runOk('cpio', ['-t', '--quiet', '-F', archive]).stdoutBytes)).toBe(true);
+    const long = initkit(['cpio', 'list', '-v', '--raw', archive], { env: { TZ: 'UTC' } });
+    expect(
+      long.stdoutBytes.equals(runOk('cpio', ['-tv', '--quiet', '-F', archive], { env: { TZ: 'UTC' } }).stdoutBytes),
+    ).toBe(true);
+    const json = JSON.parse(initkit(['cpio', 'list', '--json', archive]).stdout);
+    expect(json.entries[0].name).toBe(evil);
+    // On a terminal too, the default is escaped: no escape byte reaches the screen.
+    const terminal = initkitOnTerminal(['cpio', 'list', archive]);
+    expect(terminal.screen).toContain('red\\x1b[31mname');
+    expect(terminal.screen.includes('\x1b[31m')).toBe(false);
+  });
+
+  it('create writes to stdout without -o unless stdout is a terminal; extract defaults to the current directory', () => {
+    const tree = join(temp(), 'stdout-tree');
+    mkdirSync(join(tree, 'd'), { recursive: true });
+    writeFileSync(join(tree, 'd/f'), 'content');
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const file = join(temp(), 'stdout.cpio');
+    expect(initkit(['cpio', 'create', '-C', tree, '--reproducible', '-o', file], { env }).status).toBe(0);
+    const piped = initkit(['cpio', 'create', '-C', tree, '--reproducible', '-H', 'newc'], { env });
+    expect(piped.status).toBe(0);
+    expect(piped.stdoutBytes.equals(readFileSync(file))).toBe(true);
+    const terminal = initkitOnTerminal(['cpio', 'create', '-C', tree]);
+    expect(terminal.status).toBe(2);
+    expect(terminal.screen).toContain('initkit: refusing to write an archive to a terminal');
+    const ours = join(temp(), 'cwd-ours');
+    const theirs = join(temp(), 'cwd-theirs');
+    mkdirSync(ours);
+    mkdirSync(theirs);
+    const extracted = run(
+      process.execPath,
+      [join(repoRoot, 'apps/cli/bin/initkit.js'), 'cpio', 'extract', '-v', file],
+      { cwd: ours },
+    );
+    expect(extracted.status, extracted.stderr).toBe(0);
+    runOk('cpio', ['-idm', '--quiet', '-F', file], { cwd: theirs });
+    expect(run('diff', ['-r', ours, theirs]).status).toBe(0);
+    expect(extracted.stdout.split('\n')).toEqual(expect.arrayContaining(['d', 'd/f']));
+  });
+
+  it('errors name the path and its role; commander errors start with initkit:', () => {
+    const missing = initkit(['cpio', 'list', join(temp(), 'nonexist')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(
+      `initkit: no such file: ${join(temp(), 'nonexist')} (the archive) [CLI_FILE_NOT_FOUND]\n`,
+    );
+    const notDirectory = initkit(['cpio', 'create', '-C', join(temp(), 'no-dir'), '-o', join(temp(), 'y.cpio')]);
+    expect(notDirectory.status).toBe(1);
+    expect(notDirectory.stderr).toContain(`no such directory: ${join(temp(), 'no-dir')} (the -C directory to pack)`);
+    const list = initkit(['cpio', 'create', '--from-list', join(temp(), 'no-list'), '-o', join(temp(), 'y.cpio')]);
+    expect(list.stderr).toContain('(the --from-list file)');
+    const unknown = initkit(['cpio', 'list', '--frobnicate', 'x']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^initkit: unknown option '--frobnicate'/);
   });
 });

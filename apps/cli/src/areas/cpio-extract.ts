@@ -1,0 +1,37 @@
+/**
+ * `initkit cpio extract`: an archive (file or stdin) unpacked safely into -C DIR, or the current
+ * directory as `cpio -i` does; nothing is written outside the target.
+ */
+import { escapeCpioName, quoteCpioName } from '@initkit/cpio';
+import { extractCpio, fileChunks } from '@initkit/cpio/node';
+import { withFile } from '../file-errors.js';
+import { printJson, writeStdout } from '../output.js';
+import { openArchive } from './cpio-list.js';
+
+export interface ExtractFlags {
+  directory?: string;
+  devices?: boolean;
+  sameOwner?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+  verify: boolean;
+}
+
+export async function extractAction(file: string, flags: ExtractFlags): Promise<void> {
+  const written: string[] = [];
+  const archive = openArchive(file);
+  const directory = flags.directory ?? '.';
+  const report = await withFile(directory, 'the -C target directory', () =>
+    extractCpio(fileChunks(archive.descriptor), directory, {
+      devices: flags.devices,
+      preserveOwners: flags.sameOwner === false ? false : undefined,
+      verifyChecksums: flags.verify,
+      onEntry: flags.verbose ? (path) => written.push(escapeCpioName(path)) : undefined,
+    }),
+  ).finally(() => archive.close());
+  if (written.length) await writeStdout(`${written.join('\n')}\n`);
+  if (flags.json) printJson(report);
+  for (const skipped of report.skipped) {
+    process.stderr.write(`initkit: skipped ${quoteCpioName(skipped.name)}: ${skipped.reason}\n`);
+  }
+}
