@@ -130,7 +130,7 @@ describe.runIf(hasTools('depmod', 'modinfo', 'modprobe', 'cp'))('initkit kmod an
     });
     expect(initkit(['kernel', 'version', text])).toMatchObject({
       status: 1,
-      stderr: expect.stringContaining('[KMOD_NO_KERNEL_VERSION]'),
+      stderr: expect.stringContaining('[KMOD_KERNEL_VERSION_NOT_FOUND]'),
     });
     expect(initkit(['kmod', 'deps']).status).toBe(2);
     expect(initkit(['kmod', 'deps', '-b', base, '-k', kernel.release, '--show-depends', 'a', 'b']).status).toBe(2);

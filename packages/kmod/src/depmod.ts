@@ -6,7 +6,8 @@
  * dependency lists are sorted by the same topological order, so the text files match `depmod -b`
  * line for line. Pure: bytes in, file contents out.
  */
-import { InitkitError } from '@initkit/core';
+
+import { kmodError } from './errors.js';
 import { KmodIndexBuilder } from './index-file.js';
 import type { ModinfoEntry } from './modinfo.js';
 import { moduleNameFromPath, normalizeAlias, normalizeModuleName, uncompressedModulePath } from './module-name.js';
@@ -266,7 +267,7 @@ function linkByDepends(nodes: readonly Node[]): void {
 
 /**
  * Kahn's algorithm with a stack, modules without users first, as depmod orders them; a module left
- * over sits on a cycle: KMOD_DEPMOD_CYCLE names one.
+ * over sits on a cycle: KMOD_DEPENDENCY_CYCLE names one.
  */
 function topologicalSort(nodes: readonly Node[]): void {
   const users = nodes.map((node) => node.users);
@@ -284,8 +285,8 @@ function topologicalSort(nodes: readonly Node[]): void {
   }
   if (sorted < nodes.length) {
     const left = nodes.filter((_, i) => users[i]! > 0);
-    throw new InitkitError(
-      'KMOD_DEPMOD_CYCLE',
+    throw kmodError(
+      'KMOD_DEPENDENCY_CYCLE',
       `modules depend on each other in a cycle: ${describeCycle(left)} (${left.length} modules are on or behind cycles)`,
     );
   }

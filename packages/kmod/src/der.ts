@@ -2,7 +2,7 @@
  * Just enough DER (ASN.1 distinguished encoding) to walk a PKCS#7 module signature: read one
  * tag-length-value at a time, with every length checked against the enclosing element.
  */
-import { InitkitError } from '@initkit/core';
+import { kmodError } from './errors.js';
 
 export interface DerElement {
   /** The identifier octet: 0x30 SEQUENCE, 0x31 SET, 0x02 INTEGER, 0x04 OCTET STRING, 0x06 OID, 0xa0 [0] ... */
@@ -31,7 +31,7 @@ export function derChildrenOf(element: DerElement): DerElement[] {
 
 function readElement(bytes: Uint8Array, start: number, baseOffset: number): { element: DerElement; next: number } {
   const fail = (message: string): never => {
-    throw new InitkitError('KMOD_SIGNATURE_BAD_DER', message, { offset: baseOffset + start });
+    throw kmodError('KMOD_SIGNATURE_CORRUPT', message, { offset: baseOffset + start });
   };
   if (start + 2 > bytes.length) fail('DER element header is truncated');
   const tag = bytes[start]!;

@@ -3,7 +3,7 @@
  * It reads the header and section table, finds sections by name, and walks the symbol table; every
  * offset is checked against the input, so a truncated or corrupt module throws KMOD_ELF_* errors.
  */
-import { InitkitError } from '@initkit/core';
+import { kmodError } from './errors.js';
 
 export type ElfClass = 32 | 64;
 
@@ -89,19 +89,19 @@ export class ElfFile {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
       const found = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-      throw new InitkitError('KMOD_ELF_BAD_MAGIC', `expected ELF magic 7f 45 4c 46, found ${found || 'nothing'}`, {
+      throw kmodError('KMOD_ELF_BAD_MAGIC', `expected ELF magic 7f 45 4c 46, found ${found || 'nothing'}`, {
         offset: 0,
       });
     }
     const classByte = bytes[4];
     if (classByte !== 1 && classByte !== 2) {
-      throw new InitkitError('KMOD_ELF_BAD_HEADER', `ELF class ${classByte} is neither 1 (32-bit) nor 2 (64-bit)`, {
+      throw kmodError('KMOD_ELF_CORRUPT', `ELF class ${classByte} is neither 1 (32-bit) nor 2 (64-bit)`, {
         offset: 4,
       });
     }
     const dataByte = bytes[5];
     if (dataByte !== 1 && dataByte !== 2) {
-      throw new InitkitError('KMOD_ELF_BAD_HEADER', `ELF data encoding ${dataByte} is neither 1 (LSB) nor 2 (MSB)`, {
+      throw kmodError('KMOD_ELF_CORRUPT', `ELF data encoding ${dataByte} is neither 1 (LSB) nor 2 (MSB)`, {
         offset: 5,
       });
     }
@@ -116,13 +116,13 @@ export class ElfFile {
     let namesIndex = this.u16(is64 ? 62 : 50);
     const expectedHeaderSize = is64 ? 64 : 40;
     if (sectionTableOffset === 0) {
-      throw new InitkitError('KMOD_ELF_BAD_HEADER', 'the ELF file has no section table (e_shoff is 0)', {
+      throw kmodError('KMOD_ELF_CORRUPT', 'the ELF file has no section table (e_shoff is 0)', {
         offset: is64 ? 40 : 32,
       });
     }
     if (sectionHeaderSize !== expectedHeaderSize) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_HEADER',
+      throw kmodError(
+        'KMOD_ELF_CORRUPT',
         `section header size is ${sectionHeaderSize}, expected ${expectedHeaderSize}`,
         { offset: is64 ? 58 : 46 },
       );
@@ -134,8 +134,8 @@ export class ElfFile {
     if (namesIndex === SHN_XINDEX) namesIndex = this.u32(sectionTableOffset + (is64 ? 40 : 24));
     this.need(sectionTableOffset, sectionCount * sectionHeaderSize, `section table of ${sectionCount} entries`);
     if (namesIndex >= sectionCount) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_HEADER',
+      throw kmodError(
+        'KMOD_ELF_CORRUPT',
         `section name table index ${namesIndex} is out of range (${sectionCount} sections)`,
         { offset: is64 ? 62 : 50 },
       );
@@ -305,19 +305,19 @@ export class ElfFile {
 
   /**
    * The .symtab section with its string table and entry size, checked: a link to no section, or a size
-   * that is not a whole number of entries, throws KMOD_ELF_BAD_SECTION. Undefined without a .symtab.
+   * that is not a whole number of entries, throws KMOD_ELF_CORRUPT. Undefined without a .symtab.
    */
   symbolTable(): { symtab: ElfSection; strtab: ElfSection; entrySize: number } | undefined {
     const symtab = this.section('.symtab');
     if (!symtab) return undefined;
     const strtab = this.sectionAt(symtab.link) ?? this.section('.strtab');
     if (!strtab) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `.symtab links to section ${symtab.link}, which does not exist`);
+      throw kmodError('KMOD_ELF_CORRUPT', `.symtab links to section ${symtab.link}, which does not exist`);
     }
     const entrySize = this.elfClass === 64 ? 24 : 16;
     if (symtab.size % entrySize !== 0) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_SECTION',
+      throw kmodError(
+        'KMOD_ELF_CORRUPT',
         `.symtab is ${symtab.size} bytes, not a multiple of the ${entrySize}-byte entry size`,
         { offset: symtab.offset },
       );
@@ -357,20 +357,16 @@ export class ElfFile {
     const low = this.view.getUint32(offset + (this.littleEndian ? 0 : 4), this.littleEndian);
     const high = this.view.getUint32(offset + (this.littleEndian ? 4 : 0), this.littleEndian);
     if (high > 0x1fffff) {
-      throw new InitkitError(
-        'KMOD_ELF_BAD_HEADER',
-        `${what} ${this.view.getBigUint64(offset, this.littleEndian)} is too large`,
-        {
-          offset,
-        },
-      );
+      throw kmodError('KMOD_ELF_CORRUPT', `${what} ${this.view.getBigUint64(offset, this.littleEndian)} is too large`, {
+        offset,
+      });
     }
     return high * 0x100000000 + low;
   }
 
   private need(offset: number, count: number, what: string, reportAt = offset): void {
     if (offset < 0 || count < 0 || offset + count > this.bytes.length) {
-      throw new InitkitError(
+      throw kmodError(
         'KMOD_ELF_TRUNCATED',
         `${what}: needs bytes ${offset}..${offset + count} but the file is ${this.bytes.length} bytes`,
         { offset: reportAt },
@@ -389,7 +385,7 @@ export class ElfFile {
    */
   stringEnd(start: number, size: number, index: number, what: string): number {
     if (index >= size) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} is outside its ${size}-byte table`, {
+      throw kmodError('KMOD_ELF_CORRUPT', `${what} at index ${index} is outside its ${size}-byte table`, {
         offset: start,
       });
     }
@@ -400,7 +396,7 @@ export class ElfFile {
     let end = start + index;
     while (end < limit && bytes[end] !== 0) end++;
     if (end >= limit) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `${what} at index ${index} has no terminating NUL in its table`, {
+      throw kmodError('KMOD_ELF_CORRUPT', `${what} at index ${index} has no terminating NUL in its table`, {
         offset: start + index,
       });
     }

@@ -6,7 +6,8 @@
  * one u32 offset per character, and the values (count, then priority + NUL-terminated string each).
  * The writer lays nodes out children first, exactly as depmod does, so its output is byte-identical.
  */
-import { hex32, InitkitError } from '@initkit/core';
+import { hex32 } from '@initkit/core';
+import { kmodError } from './errors.js';
 
 export const INDEX_MAGIC = 0xb007f457;
 export const INDEX_VERSION = 0x00020001;
@@ -38,24 +39,20 @@ export class KmodIndex {
       return;
     }
     if (bytes.length < 12) {
-      throw new InitkitError('KMOD_INDEX_TRUNCATED', `index header needs 12 bytes, found ${bytes.length}`, {
+      throw kmodError('KMOD_INDEX_TRUNCATED', `index header needs 12 bytes, found ${bytes.length}`, {
         offset: 0,
       });
     }
     const magic = this.view.getUint32(0);
     if (magic !== INDEX_MAGIC) {
-      throw new InitkitError(
-        'KMOD_INDEX_BAD_MAGIC',
-        `expected index magic ${hex32(INDEX_MAGIC)}, found ${hex32(magic)}`,
-        {
-          offset: 0,
-        },
-      );
+      throw kmodError('KMOD_INDEX_BAD_MAGIC', `expected index magic ${hex32(INDEX_MAGIC)}, found ${hex32(magic)}`, {
+        offset: 0,
+      });
     }
     const version = this.view.getUint32(4);
     if (version >>> 16 !== INDEX_VERSION >>> 16) {
-      throw new InitkitError(
-        'KMOD_INDEX_BAD_VERSION',
+      throw kmodError(
+        'KMOD_INDEX_UNSUPPORTED',
         `expected index version 2.x (${hex32(INDEX_VERSION)}), found ${hex32(version)}`,
         { offset: 4 },
       );
@@ -89,7 +86,7 @@ export class KmodIndex {
       const at = offset & NODE_OFFSET_MASK;
       if (at === 0) return;
       if (visited.has(at)) {
-        throw new InitkitError('KMOD_INDEX_BAD_NODE', 'index node is reached twice (a loop)', { offset: at });
+        throw kmodError('KMOD_INDEX_CORRUPT', 'index node is reached twice (a loop)', { offset: at });
       }
       visited.add(at);
       const node = this.readNode(offset);
@@ -112,7 +109,7 @@ export class KmodIndex {
     let position = offset & NODE_OFFSET_MASK;
     // A node without flags has no bytes (an empty index's root), so it may sit at the very end.
     if (position < 12 || position > this.bytes.length) {
-      throw new InitkitError('KMOD_INDEX_BAD_NODE', `index node is outside the file (${this.bytes.length} bytes)`, {
+      throw kmodError('KMOD_INDEX_CORRUPT', `index node is outside the file (${this.bytes.length} bytes)`, {
         offset: position,
       });
     }
@@ -131,7 +128,7 @@ export class KmodIndex {
       last = this.bytes[position + 1]!;
       position += 2;
       if (last < first || last >= CHILD_MAX) {
-        throw new InitkitError('KMOD_INDEX_BAD_NODE', `child range ${first}..${last} is not within 0..127`, {
+        throw kmodError('KMOD_INDEX_CORRUPT', `child range ${first}..${last} is not within 0..127`, {
           offset: position - 2,
         });
       }
@@ -158,7 +155,7 @@ export class KmodIndex {
 
   private need(position: number, count: number, what: string): void {
     if (position + count > this.bytes.length) {
-      throw new InitkitError(
+      throw kmodError(
         'KMOD_INDEX_TRUNCATED',
         `index ${what}: needs ${count} bytes, ${this.bytes.length - position} remain`,
         {
@@ -171,7 +168,7 @@ export class KmodIndex {
   private stringEnd(position: number, what: string): number {
     const end = this.bytes.indexOf(0, position);
     if (end < 0) {
-      throw new InitkitError('KMOD_INDEX_TRUNCATED', `index ${what} has no terminating NUL`, { offset: position });
+      throw kmodError('KMOD_INDEX_TRUNCATED', `index ${what} has no terminating NUL`, { offset: position });
     }
     return end;
   }
@@ -263,7 +260,7 @@ export class KmodIndexBuilder {
     while (next < hi) {
       const ch = keys[next]!.charCodeAt(end);
       if (ch >= CHILD_MAX) {
-        throw new InitkitError(
+        throw kmodError(
           'KMOD_INDEX_BAD_KEY',
           `index keys and values are 7-bit ASCII; "${keys[next]}" has character ${end} = 0x${ch.toString(16)}`,
         );
@@ -277,7 +274,7 @@ export class KmodIndexBuilder {
 
     let offset = out.length;
     if (offset > NODE_OFFSET_MASK) {
-      throw new InitkitError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
+      throw kmodError('KMOD_INDEX_TOO_LARGE', `index grew past ${NODE_OFFSET_MASK} bytes, the format's limit`);
     }
     if (end > depth) {
       out.ascii(first, depth, end);
@@ -390,7 +387,7 @@ class IndexOutput {
       for (let i = start; i < end; i++) {
         const code = text.charCodeAt(i);
         if (code >= CHILD_MAX) {
-          throw new InitkitError(
+          throw kmodError(
             'KMOD_INDEX_BAD_KEY',
             `index keys and values are 7-bit ASCII; "${text}" has character ${i} = 0x${code.toString(16)}`,
           );

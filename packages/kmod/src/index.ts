@@ -6,6 +6,7 @@
 export { type DecompressedModule, type DecompressModuleOptions, decompressModule, isElf } from './decompress.js';
 export { type DepmodEntry, type DepmodModule, type DepmodOptions, type DepmodResult, depmod } from './depmod.js';
 export { type ElfClass, ElfFile, type ElfSection, type ElfSymbol } from './elf.js';
+export { KMOD_ERROR_CODES, type KmodErrorCode } from './errors.js';
 export { fnmatch } from './fnmatch.js';
 export { INDEX_MAGIC, INDEX_VERSION, type IndexValue, KmodIndex, KmodIndexBuilder } from './index-file.js';
 export { Latin1Interner, type NameDecoder } from './interner.js';

@@ -5,8 +5,9 @@
  * after "Linux version " in the banner, as `uname -r` prints it.
  */
 import { type CompressionFormat, decode, detect } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import { isUImage, parseUImage } from '@initkit/uimage';
+import { kmodError } from './errors.js';
 
 export type KernelImageKind = 'bzImage' | 'zImage' | 'arm64-Image' | 'compressed' | 'uImage' | 'raw';
 
@@ -41,7 +42,7 @@ const PAYLOAD_MAGICS: { format: CompressionFormat; bytes: number[] }[] = [
   { format: 'lzma', bytes: [0x5d, 0x00, 0x00] },
 ];
 
-/** The kernel release of an image file; KMOD_NO_KERNEL_VERSION when none can be found. */
+/** The kernel release of an image file; KMOD_KERNEL_VERSION_NOT_FOUND when none can be found. */
 export function kernelVersion(image: Uint8Array, options: KernelVersionOptions = {}): KernelVersion {
   return probe(image, options, [], 0);
 }
@@ -233,5 +234,5 @@ function findAll(bytes: Uint8Array, magic: readonly number[]): number[] {
 }
 
 function noVersion(message: string): InitkitError {
-  return new InitkitError('KMOD_NO_KERNEL_VERSION', `cannot tell the kernel version: ${message}`);
+  return kmodError('KMOD_KERNEL_VERSION_NOT_FOUND', `cannot tell the kernel version: ${message}`);
 }

@@ -3,7 +3,7 @@
  * depends, alias, softdep, firmware, parm, ...). Runs of NULs count as one separator and leading NULs
  * are padding, as libkmod reads them; an entry without '=' is a key with an empty value.
  */
-import { InitkitError } from '@initkit/core';
+import { kmodError } from './errors.js';
 
 export interface ModinfoEntry {
   key: string;
@@ -15,15 +15,15 @@ const utf8 = new TextDecoder('utf-8');
 /**
  * Splits a .modinfo section into its entries, in file order. `sectionOffset` is where the section
  * starts in the module file (for error offsets). A section whose last string has no terminating NUL
- * is malformed (modpost always writes one): KMOD_MODINFO_UNTERMINATED.
+ * is malformed (modpost always writes one): KMOD_ELF_CORRUPT.
  */
 export function parseModinfo(section: Uint8Array, sectionOffset = 0): ModinfoEntry[] {
   const entries: ModinfoEntry[] = [];
   const end = section.length;
   if (end > 0 && section[end - 1] !== 0) {
     const start = section.lastIndexOf(0, end - 1) + 1;
-    throw new InitkitError(
-      'KMOD_MODINFO_UNTERMINATED',
+    throw kmodError(
+      'KMOD_ELF_CORRUPT',
       `.modinfo string "${preview(section.subarray(start, end))}" has no terminating NUL`,
       { offset: sectionOffset + start },
     );

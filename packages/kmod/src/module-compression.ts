@@ -4,7 +4,7 @@
  * compressed module can load the codec only when it does.
  */
 import type { decode, detect } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
+import { kmodError } from './errors.js';
 
 /** The two functions of @initkit/compress that decompression needs. */
 export interface ModuleCodec {
@@ -40,7 +40,7 @@ export function decompressModuleWith(
   const { format } = codec.detect(bytes);
   if (format === 'unknown' || format === 'cpio' || format === 'none') {
     const found = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new InitkitError(
+    throw kmodError(
       'KMOD_NOT_A_MODULE',
       `expected an ELF module or a compressed one (gzip, xz, zstd), found bytes ${found || '(none: empty file)'}`,
       { offset: 0 },

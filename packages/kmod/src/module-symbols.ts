@@ -3,8 +3,8 @@
  * `__crc_*` symbols (modversions) or, without those, the strings of `__ksymtab_strings`; it needs its
  * undefined .symtab symbols in table order, then the __versions entries no symbol used (module_layout).
  */
-import { InitkitError } from '@initkit/core';
 import { decodeShortLatin1, type ElfFile, SHN_UNDEF } from './elf.js';
+import { kmodError } from './errors.js';
 import type { Latin1Interner, NameDecoder } from './interner.js';
 
 export interface ModuleSymbols {
@@ -132,7 +132,7 @@ function forEachVersionName(elf: ElfFile, visit: (data: Uint8Array, start: numbe
     let end = nameStart;
     while (end < limit && data[end] !== 0) end++;
     if (end === limit) {
-      throw new InitkitError('KMOD_ELF_BAD_SECTION', `__versions entry ${at / entrySize} has an unterminated name`, {
+      throw kmodError('KMOD_ELF_CORRUPT', `__versions entry ${at / entrySize} has an unterminated name`, {
         offset: section.offset + nameStart,
       });
     }

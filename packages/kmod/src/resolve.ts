@@ -6,7 +6,8 @@
  * loads them (a repeat is already loaded). Cycles and missing modules are typed errors; a missing one
  * names the nearest known names.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { kmodError } from './errors.js';
 import type { DatabaseModule, LookupTarget, ModuleDatabase } from './module-database.js';
 import { normalizeAlias } from './module-name.js';
 
@@ -122,8 +123,8 @@ function dependencyTargets(database: ModuleDatabase, module: DatabaseModule): Lo
     const path = module.dependencies[i]!;
     const dependency = database.moduleByPath(path);
     if (!dependency) {
-      throw new InitkitError(
-        'KMOD_MISSING_DEPENDENCY',
+      throw kmodError(
+        'KMOD_DEPENDENCY_NOT_FOUND',
         `${where(module)}${module.name} (${module.path}) needs ${path}, which modules.dep does not list as a module`,
         { source: 'modules.dep', offset: module.offset },
       );
@@ -146,7 +147,7 @@ export function checkDependencyCycles(database: ModuleDatabase, module?: Databas
     if (seen === 'done') return;
     if (seen === 'visiting') {
       const loop = [...stack.slice(stack.indexOf(current.name)), current.name];
-      throw new InitkitError('KMOD_DEPENDENCY_CYCLE', `${where(current)}dependency cycle: ${loop.join(' -> ')}`, {
+      throw kmodError('KMOD_DEPENDENCY_CYCLE', `${where(current)}dependency cycle: ${loop.join(' -> ')}`, {
         source: 'modules.dep',
         offset: current.offset,
       });
@@ -170,7 +171,7 @@ function notFound(database: ModuleDatabase, query: string): InitkitError {
   const names = [...database.modules.map((m) => m.name), ...database.builtinNames];
   const nearest = nearestNames(normalized, names, 3);
   const hint = nearest.length > 0 ? `; nearest names: ${nearest.join(', ')}` : '';
-  return new InitkitError(
+  return kmodError(
     'KMOD_MODULE_NOT_FOUND',
     `module ${query} not found (no module, alias or built-in by that name)${hint}`,
   );

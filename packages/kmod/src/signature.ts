@@ -4,8 +4,8 @@
  * every current kernel uses) the signer's common name, the key serial number, the digest algorithm and
  * the signature bytes come from the DER SignerInfo, as modinfo shows them.
  */
-import { InitkitError } from '@initkit/core';
 import { type DerElement, derChildren, derChildrenOf, derOid } from './der.js';
+import { kmodError } from './errors.js';
 
 export const SIGNATURE_MAGIC = '~Module signature appended~\n';
 const MAGIC_BYTES = new TextEncoder().encode(SIGNATURE_MAGIC);
@@ -57,7 +57,7 @@ export function hasModuleSignature(bytes: Uint8Array): boolean {
 /**
  * The appended signature of a module, or undefined when it has none. A signature whose info block
  * names an unknown algorithm, or whose lengths do not fit the file, is ignored as libkmod ignores it;
- * a PKCS#7 blob that is not valid DER throws KMOD_SIGNATURE_BAD_DER.
+ * a PKCS#7 blob that is not valid DER throws KMOD_SIGNATURE_CORRUPT.
  */
 export function readModuleSignature(bytes: Uint8Array): ModuleSignature | undefined {
   if (!hasModuleSignature(bytes)) return undefined;
@@ -96,7 +96,7 @@ export function readModuleSignature(bytes: Uint8Array): ModuleSignature | undefi
 /** ContentInfo { contentType, [0] SignedData { version, digestAlgorithms, contentInfo, [certs], [crls], signerInfos } }. */
 function readPkcs7(der: Uint8Array, baseOffset: number): Omit<ModuleSignature, 'moduleLength' | 'keyAlgorithm'> {
   const bad = (message: string, at: number): never => {
-    throw new InitkitError('KMOD_SIGNATURE_BAD_DER', `PKCS#7 signature: ${message}`, { offset: at });
+    throw kmodError('KMOD_SIGNATURE_CORRUPT', `PKCS#7 signature: ${message}`, { offset: at });
   };
   const [contentInfo] = derChildren(der, baseOffset);
   if (contentInfo?.tag !== 0x30) return bad('expected a ContentInfo SEQUENCE', baseOffset);

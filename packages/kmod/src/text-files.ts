@@ -3,7 +3,8 @@
  * modules.order, and the NUL-separated modules.builtin.modinfo. Parsers report the file's line and
  * byte offset of a malformed line (KMOD_BAD_LINE).
  */
-import { InitkitError } from '@initkit/core';
+
+import { kmodError } from './errors.js';
 import { moduleNameFromPath } from './module-name.js';
 
 export interface ModuleDependencyLine {
@@ -61,7 +62,7 @@ function contentLines(text: string): Line[] {
 }
 
 function badLine(file: string, line: Line, expected: string): never {
-  throw new InitkitError('KMOD_BAD_LINE', `${file} line ${line.number}: expected ${expected}, found "${line.text}"`, {
+  throw kmodError('KMOD_BAD_LINE', `${file} line ${line.number}: expected ${expected}, found "${line.text}"`, {
     offset: line.offset,
     source: file,
   });
@@ -143,14 +144,10 @@ export function parseBuiltinModinfo(bytes: Uint8Array): BuiltinModinfoEntry[] {
       const dot = text.indexOf('.');
       const equals = text.indexOf('=', dot + 1);
       if (dot <= 0 || equals < 0) {
-        throw new InitkitError(
-          'KMOD_BAD_LINE',
-          `modules.builtin.modinfo: expected "module.key=value", found "${text}"`,
-          {
-            offset: start,
-            source: 'modules.builtin.modinfo',
-          },
-        );
+        throw kmodError('KMOD_BAD_LINE', `modules.builtin.modinfo: expected "module.key=value", found "${text}"`, {
+          offset: start,
+          source: 'modules.builtin.modinfo',
+        });
       }
       entries.push({ module: text.slice(0, dot), key: text.slice(dot + 1, equals), value: text.slice(equals + 1) });
     }

@@ -62,7 +62,7 @@ describe('kmod binary index', () => {
     const badVersion = good.slice();
     badVersion[5] = 9;
     expect(() => new KmodIndex(badVersion)).toThrow(
-      expect.objectContaining({ code: 'KMOD_INDEX_BAD_VERSION', offset: 4 }),
+      expect.objectContaining({ code: 'KMOD_INDEX_UNSUPPORTED', offset: 4 }),
     );
     expect(() => new KmodIndex(good.subarray(0, 8))).toThrow(expect.objectContaining({ code: 'KMOD_INDEX_TRUNCATED' }));
     expect(() => new KmodIndex(good.subarray(0, good.length - 3)).entries()).toThrow(InitkitError);
@@ -103,7 +103,7 @@ describe('kmod binary index', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(InitkitError);
-      expect((error as InitkitError).code).toBe('KMOD_INDEX_BAD_NODE');
+      expect((error as InitkitError).code).toBe('KMOD_INDEX_CORRUPT');
       expect((error as InitkitError).message.match(/1024/g)).toHaveLength(1);
     }
   });

@@ -117,9 +117,9 @@ describe('kernel version of Debian 12 images', () => {
     }
   });
 
-  it('fails with KMOD_NO_KERNEL_VERSION on something that is not a kernel', () => {
+  it('fails with KMOD_KERNEL_VERSION_NOT_FOUND on something that is not a kernel', () => {
     expect(() => kernelVersion(new Uint8Array(1000))).toThrow(
-      expect.objectContaining({ code: 'KMOD_NO_KERNEL_VERSION' }),
+      expect.objectContaining({ code: 'KMOD_KERNEL_VERSION_NOT_FOUND' }),
     );
   });
 });

@@ -49,7 +49,10 @@ describe('depmod on synthetic modules', () => {
       { path: 'c.ko', info: [], exports: [], imports: ['sa'] },
     ];
     expect(() => depmod(cyclic)).toThrow(
-      expect.objectContaining({ code: 'KMOD_DEPMOD_CYCLE', message: expect.stringMatching(/a -> b -> a|b -> a -> b/) }),
+      expect.objectContaining({
+        code: 'KMOD_DEPENDENCY_CYCLE',
+        message: expect.stringMatching(/a -> b -> a|b -> a -> b/),
+      }),
     );
   });
 });
@@ -128,7 +131,7 @@ describe('resolution', () => {
     const broken = new ModuleDatabase(files({ 'modules.dep': 'b.ko:\na.ko: gone.ko\n' }));
     expect(() => probeList(broken, 'a')).toThrow(
       expect.objectContaining({
-        code: 'KMOD_MISSING_DEPENDENCY',
+        code: 'KMOD_DEPENDENCY_NOT_FOUND',
         message: expect.stringContaining('line 2: a (a.ko) needs gone.ko'),
         offset: 6,
       }),
@@ -143,7 +146,7 @@ describe('resolution', () => {
       const steps = probeList(database, 'a');
       expect(() => assertModuleFilesExist(directory, database, steps)).toThrow(
         expect.objectContaining({
-          code: 'KMOD_MODULE_FILE_MISSING',
+          code: 'KMOD_FILE_NOT_FOUND',
           message: expect.stringContaining('modules.dep line 2 names a.ko'),
           offset: 6,
           source: join(directory, 'modules.dep'),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InitkitError } from '@initkit/core';
+import { kmodError } from '../errors.js';
 import { ModuleDatabase, type ModuleDatabaseOptions } from '../module-database.js';
 import { depmodDirectory } from './depmod-directory.js';
 
@@ -42,8 +42,8 @@ export async function loadModuleDatabase(
   }
   if (!files.has('modules.dep') && !files.has('modules.dep.bin')) {
     if (!options.depmodIfMissing) {
-      throw new InitkitError(
-        'KMOD_NO_MODULES_DEP',
+      throw kmodError(
+        'KMOD_MODULES_DEP_NOT_FOUND',
         `${directory} has no modules.dep or modules.dep.bin (run depmod, or allow computing it in memory)`,
       );
     }

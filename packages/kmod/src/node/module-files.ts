@@ -1,11 +1,11 @@
 /**
  * Checks that the module files a resolution wants to load exist in the module directory: a
  * modules.dep naming a file that is gone (a half-removed kernel, a hand-edited list) is
- * KMOD_MODULE_FILE_MISSING with the modules.dep line that names it.
+ * KMOD_FILE_NOT_FOUND with the modules.dep line that names it.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { InitkitError } from '@initkit/core';
+import { kmodError } from '../errors.js';
 import type { ModuleDatabase } from '../module-database.js';
 import type { LoadStep } from '../resolve.js';
 
@@ -15,10 +15,9 @@ export function assertModuleFilesExist(directory: string, database: ModuleDataba
     if (step.kind !== 'insmod' || existsSync(isAbsolute(step.path) ? step.path : join(directory, step.path))) continue;
     const module = database.moduleByPath(step.path);
     const line = module?.line === undefined ? '' : `line ${module.line} `;
-    throw new InitkitError(
-      'KMOD_MODULE_FILE_MISSING',
-      `modules.dep ${line}names ${step.path}, which is not in ${directory}`,
-      { source: join(directory, 'modules.dep'), offset: module?.offset },
-    );
+    throw kmodError('KMOD_FILE_NOT_FOUND', `modules.dep ${line}names ${step.path}, which is not in ${directory}`, {
+      source: join(directory, 'modules.dep'),
+      offset: module?.offset,
+    });
   }
 }
