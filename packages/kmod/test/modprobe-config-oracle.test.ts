@@ -60,7 +60,7 @@ describe.runIf(hasTools('modprobe'))('modprobe.d, external modules and indexes, 
       ['ext', `${external}: kernel/foo.ko`],
     ];
     const dep = new KmodIndexBuilder();
-    lines.forEach(([name, line], index) => dep.insert(name, line, index));
+    for (const [index, [name, line]] of lines.entries()) dep.insert(name, line, index);
     writeFileSync(join(directory, 'modules.dep.bin'), dep.serialize());
     writeFileSync(join(directory, 'modules.dep'), 'kernel/foo.ko:\n');
     for (const empty of ['modules.alias.bin', 'modules.symbols.bin', 'modules.builtin.bin']) {
