@@ -88,7 +88,8 @@ const closure = [
       sh(`modprobe -d ${modules.root} -S ${modules.release} --show-depends ${name}`)
         .split('\n')
         .filter((line) => line.startsWith('insmod '))
-        .map((line) => line.slice('insmod '.length).trim().slice(`${modules.root}/`.length)),
+        // The path only: modprobe appends options from the host's modprobe.d (nbd's max_part=15).
+        .map((line) => line.slice('insmod '.length).trim().split(/\s+/)[0]!.slice(`${modules.root}/`.length)),
     ),
   ),
 ];
