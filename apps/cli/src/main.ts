@@ -10,6 +10,8 @@ import { VERSION } from './version.js';
 const program = new Command('initkit')
   .description('Files and system calls that boot Linux: uImages, cpio, compression, modules, initrds, TFTP')
   .version(VERSION, '-V, --version')
+  // -V after a sub-command is that command's (uimage create -V prints its version as mkimage -V).
+  .enablePositionalOptions()
   .showHelpAfterError('(add --help for usage)');
 
 const requested = requestedArea(process.argv.slice(2));

@@ -2,6 +2,7 @@
  * Writing results: JSON for --json, output files that are replaced atomically or go to stdout, and a
  * reader that went away (`initkit ... | head -1`), which stops the command quietly as coreutils do.
  */
+import { statSync } from 'node:fs';
 import { writeFileAtomic } from '@initkit/core/node';
 
 /** Prints a value as indented JSON; bigints become decimal strings and Uint8Arrays are omitted. */
@@ -15,13 +16,26 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Writes bytes to `path` atomically, or to stdout when `path` is '-'. */
-export async function writeOutput(path: string, data: Uint8Array): Promise<void> {
+/**
+ * The mode an output file gets: an existing file keeps its own (as a tool that truncates it does);
+ * a new one gets `created`, by default 0666 less the umask, as mkimage, cpio -o and a shell
+ * redirection give it (dumpimage passes 0600).
+ */
+export function outputMode(path: string, created = 0o666 & ~process.umask()): number {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return created;
+  }
+}
+
+/** Writes bytes to `path` atomically (mode as outputMode), or to stdout when `path` is '-'. */
+export async function writeOutput(path: string, data: Uint8Array, createdMode?: number): Promise<void> {
   if (path === '-') {
     await writeStdout(data);
     return;
   }
-  await writeFileAtomic(path, data);
+  await writeFileAtomic(path, data, { mode: outputMode(path, createdMode) });
 }
 
 /** Writes one chunk to stdout and waits until it is handed to the OS (backpressure for big outputs). */
