@@ -15,6 +15,7 @@ export {
   type ModuleReleaseSummary,
   moduleReleases,
 } from './analyze.js';
+export * from './build/index.js';
 export { type ChangeKind, diffTrees, formatDiff, type TreeDiff } from './diff.js';
 export {
   type AddItem,
@@ -35,6 +36,7 @@ export {
 } from './initrd.js';
 export { listMember, listTree, memberEntriesToJson, treeToJson } from './listing.js';
 export type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from './member.js';
+export { isCpioMagic } from './member-walk.js';
 export {
   type ModulePlan,
   type ModuleRequest,
@@ -44,7 +46,7 @@ export {
   type PlannedModule,
   planModules,
 } from './modules.js';
-export { compressionAt, isCpioMagic, readArchives, type ScanOptions, type ScanResult, scanInitrd } from './scan.js';
+export type { ScanOptions } from './scan.js';
 export {
   type DroppedEntry,
   EDIT_MEMBER,
@@ -69,4 +71,3 @@ export {
   type WriteResult,
   writeInitrd,
 } from './write.js';
-export * from './build/index.js';

@@ -1,13 +1,13 @@
 /**
- * Splitting an initrd held in memory into members, the way the kernel's unpack_to_rootfs walks its
- * buffer: NUL bytes are skipped, `0707` at a 4-byte boundary starts an uncompressed archive, anything
- * else must be a compressed member in a format the kernel knows, whose decompressed bytes are cpio
- * archives (NUL padding between them allowed) ending on an entry boundary.
+ * Splitting an initrd held in memory into members: the walk is member-walk.ts's (the kernel's
+ * unpack_to_rootfs order); this adapter decodes each compressed member whole and reads its cpio
+ * archives (NUL padding between them allowed), which must end on an entry boundary.
  */
-import { type CompressionFormat, decode, detect } from '@initkit/compress';
+import { type CompressionFormat, decode } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { CpioReader, detectCpioFormat, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
 import { type InitrdMember, type InitrdSegment, type MemberEntry, toMemberEntry } from './member.js';
+import { hexBytes, isCpioMagic, walkMembers } from './member-walk.js';
 
 export interface ScanOptions {
   /** Largest decompressed member accepted (default 2 GiB). */
@@ -23,48 +23,6 @@ export interface ScanResult {
   segments: InitrdSegment[];
 }
 
-/** True when a cpio newc/crc magic starts at `offset`. */
-export function isCpioMagic(bytes: Uint8Array, offset: number): boolean {
-  return (
-    bytes.length - offset >= 6 &&
-    bytes[offset] === 0x30 &&
-    bytes[offset + 1] === 0x37 &&
-    bytes[offset + 2] === 0x30 &&
-    bytes[offset + 3] === 0x37 &&
-    bytes[offset + 4] === 0x30 &&
-    (bytes[offset + 5] === 0x31 || bytes[offset + 5] === 0x32)
-  );
-}
-
-function hexBytes(bytes: Uint8Array, offset: number, count: number): string {
-  return Array.from(bytes.subarray(offset, offset + count), (b) => b.toString(16).padStart(2, '0')).join(' ');
-}
-
-/** The error for bytes that start no member the kernel accepts. */
-export function notAMember(bytes: Uint8Array, offset: number, absolute: number): InitkitError {
-  if (bytes[offset] === 0x30 && bytes[offset + 1] === 0x37) {
-    if (isCpioMagic(bytes, offset)) {
-      return new InitkitError(
-        'INITRAMFS_MISALIGNED_ARCHIVE',
-        `an uncompressed cpio archive must start on a 4-byte boundary (the kernel rejects it), found one at ${absolute}`,
-        { offset: absolute },
-      );
-    }
-    return new InitkitError(
-      'INITRAMFS_BAD_MEMBER',
-      `expected a newc or crc cpio archive (070701/070702), found ${JSON.stringify(new TextDecoder().decode(bytes.subarray(offset, offset + 6)))} (odc and binary cpio are rejected by the kernel)`,
-      { offset: absolute },
-    );
-  }
-  const { format, description } = detect(bytes.subarray(offset, offset + 16));
-  const why = format === 'lz4-frame' ? `found ${description}` : `found bytes ${hexBytes(bytes, offset, 8) || '(none)'}`;
-  return new InitkitError(
-    'INITRAMFS_BAD_MEMBER',
-    `expected NUL padding, a cpio archive or a compressed member (gzip, bzip2, lzma, xz, lzo, lz4, zstd), ${why}`,
-    { offset: absolute },
-  );
-}
-
 /** The normalised path of an entry name, or a typed error naming the member and offset. */
 export function entryPath(name: string, absolute: number): string {
   try {
@@ -77,9 +35,20 @@ export function entryPath(name: string, absolute: number): string {
   }
 }
 
+/** The error for bytes inside a decompressed member that start no archive (`found` says what they are). */
+export function junkInMember(found: string, offset: number | undefined): InitkitError {
+  return new InitkitError(
+    'INITRAMFS_JUNK_IN_MEMBER',
+    `expected a cpio archive or NUL padding after the previous archive, ${found}`,
+    { offset },
+  );
+}
+
 /**
- * Reads the cpio archives in `bytes` (a member's uncompressed stream) from `start`. Returns the
- * entries and how many archives there were. `memberOffset` locates errors in the whole initrd.
+ * Reads the cpio archives in `bytes` (a member's uncompressed stream) from `start`: one (`single`, an
+ * uncompressed member, which ends past its trailer's padding; the NULs after it are padding the member
+ * walk reports) or all until the end (a decompressed member, where the kernel eats the NULs between
+ * archives). `errorBase` locates errors in the whole initrd.
  */
 export function readArchives(
   bytes: Uint8Array,
@@ -94,11 +63,7 @@ export function readArchives(
   while (position < bytes.length) {
     // odc and old binary go on to the reader, which refuses them as the kernel does (one rule on every path).
     if (!isCpioMagic(bytes, position) && detectCpioFormat(bytes, position) === undefined) {
-      throw new InitkitError(
-        'INITRAMFS_JUNK_IN_MEMBER',
-        `expected a cpio archive or NUL padding after the previous archive, found bytes ${hexBytes(bytes, position, 8)}`,
-        { offset: errorBase + position },
-      );
+      throw junkInMember(`found bytes ${hexBytes(bytes, position, 8)}`, errorBase + position);
     }
     const reader = new CpioReader(bytes, {
       offset: position,
@@ -118,80 +83,56 @@ export function readArchives(
       );
     }
     archives++;
-    // The kernel eats the NUL bytes after a trailer; they belong to this archive.
+    if (single) return { entries, archives, end: reader.end };
     position = skipZeroPadding(bytes, reader.end);
-    if (single) break;
   }
   return { entries, archives, end: position };
 }
 
-/** Splits an initrd (no uImage header) into its members and padding. */
+/** Splits an initrd (no uImage header) into its members and padding: the memory adapter of walkMembers. */
 export function scanInitrd(bytes: Uint8Array, options: ScanOptions = {}, baseOffset = 0): ScanResult {
   const members: InitrdMember[] = [];
   const segments: InitrdSegment[] = [];
-  let position = 0;
-  while (position < bytes.length) {
-    if (bytes[position] === 0) {
-      const end = skipZeroPadding(bytes, position);
-      segments.push({ kind: 'padding', offset: position, length: end - position });
-      position = end;
+  const payload = { length: bytes.length, read: (start: number, end: number) => bytes.subarray(start, end) };
+  const walk = walkMembers(payload, baseOffset);
+  for (let step = walk.next(); !step.done; ) {
+    const stretch = step.value;
+    if (stretch.kind === 'padding') {
+      segments.push(stretch);
+      step = walk.next();
       continue;
     }
-    if (position % 4 === 0 && isCpioMagic(bytes, position)) {
+    const position = stretch.offset;
+    let member: InitrdMember;
+    if (stretch.kind === 'archive') {
       const { entries, end } = readArchives(bytes, position, true, options, baseOffset);
-      // readArchives skipped the NULs after the trailer: give them back to a padding segment.
-      const archiveEnd = lastNonZero(bytes, position, end);
-      const member: InitrdMember = {
+      member = {
         index: members.length,
         offset: position,
-        length: archiveEnd - position,
+        length: end - position,
         compression: 'none',
-        uncompressedSize: archiveEnd - position,
+        uncompressedSize: end - position,
         archives: 1,
         entries,
       };
-      segments.push({ kind: 'member', offset: position, length: member.length, member: member.index });
-      members.push(member);
-      position = archiveEnd;
-      continue;
+    } else {
+      const decoded = decodeMember(bytes, position, stretch.format, options, baseOffset);
+      const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
+      member = {
+        index: members.length,
+        offset: position,
+        length: decoded.consumed,
+        compression: stretch.format,
+        uncompressedSize: decoded.output.length,
+        archives,
+        entries,
+      };
     }
-    const format = compressionAt(bytes, position, baseOffset);
-    const decoded = decodeMember(bytes, position, format, options, baseOffset);
-    const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
-    const member: InitrdMember = {
-      index: members.length,
-      offset: position,
-      length: decoded.consumed,
-      compression: format,
-      uncompressedSize: decoded.output.length,
-      archives,
-      entries,
-    };
-    segments.push({ kind: 'member', offset: position, length: decoded.consumed, member: member.index });
+    segments.push({ kind: 'member', offset: position, length: member.length, member: member.index });
     members.push(member);
-    position += decoded.consumed;
+    step = walk.next(member.length);
   }
   return { members, segments };
-}
-
-/**
- * The end of an uncompressed archive: past its trailer and the padding that rounds it to 4 bytes
- * (block padding beyond that is reported as a padding segment).
- */
-function lastNonZero(bytes: Uint8Array, start: number, end: number): number {
-  let position = end;
-  while (position > start && bytes[position - 1] === 0) position--;
-  const rounded = start + Math.ceil((position - start) / 4) * 4;
-  return Math.min(rounded, end);
-}
-
-/** The compression of the member at `position`, or the typed error the kernel's "junk" becomes. */
-export function compressionAt(bytes: Uint8Array, position: number, baseOffset = 0): CompressionFormat {
-  const { format, kernelSupported } = detect(bytes.subarray(position, position + 16));
-  if (format === 'unknown' || format === 'cpio' || format === 'none' || !kernelSupported) {
-    throw notAMember(bytes, position, baseOffset + position);
-  }
-  return format;
 }
 
 function decodeMember(

@@ -18,7 +18,8 @@ import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initki
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
-import { compressionAt, entryPath, isCpioMagic, readArchives } from '../scan.js';
+import { type PayloadReader, walkMembers } from '../member-walk.js';
+import { entryPath, junkInMember, readArchives } from '../scan.js';
 import { unwrapInitrd } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
 
@@ -38,10 +39,7 @@ const PIECE = 1 << 19;
 const RELEASE_EVERY = 2 << 20;
 
 /** Where the payload's bytes come from: memory, or a file read at an offset. */
-interface PayloadSource {
-  length: number;
-  /** Bytes start..end: a view (memory) or read into `target` when large enough (file). */
-  read(start: number, end: number, target?: Uint8Array): Uint8Array;
+interface PayloadSource extends PayloadReader {
   /** Pieces of start..end, each a new array or view (they may be held by a consumer). */
   pieces(start: number, end: number): Generator<Uint8Array>;
 }
@@ -192,25 +190,24 @@ interface Scanned {
   complete: boolean;
 }
 
-/** Walks the payload as the kernel does, member after member. */
+/** Reads the members walkMembers finds, streaming each one. */
 async function scanSource(source: PayloadSource, payloadOffset: number, options: OpenInitrdOptions): Promise<Scanned> {
   const keep = options.keepData ?? (() => true);
   const members: InitrdMember[] = [];
   const segments: InitrdSegment[] = [];
   let complete = true;
-  const scratch = new Uint8Array(1 << 16);
-  let position = 0;
-  while (position < source.length) {
-    const head = source.read(position, Math.min(position + 16, source.length), scratch);
-    if (head[0] === 0) {
-      const end = skipZeros(source, position, scratch);
-      segments.push({ kind: 'padding', offset: position, length: end - position });
-      position = end;
+  const walk = walkMembers(source, payloadOffset);
+  for (let step = walk.next(); !step.done; ) {
+    const stretch = step.value;
+    if (stretch.kind === 'padding') {
+      segments.push(stretch);
+      step = walk.next();
       continue;
     }
+    const position = stretch.offset;
     const index = members.length;
     let member: InitrdMember;
-    if (position % 4 === 0 && isCpioMagic(head, 0)) {
+    if (stretch.kind === 'archive') {
       const progress = options.onProgress;
       const read = await readStreamedArchives(
         source.pieces(position, source.length),
@@ -234,7 +231,7 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
       };
       if (!read.complete) complete = false;
     } else {
-      const format = compressionAt(head, 0, payloadOffset + position);
+      const format = stretch.format;
       if (format === 'gzip' || STREAMING_FORMATS.includes(format)) {
         const pieces = source.pieces(position, source.length);
         const absolute = payloadOffset + position;
@@ -245,6 +242,7 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
         if (!streamed.complete) complete = false;
         member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
       } else {
+        // bzip2, lzo and lz4 have no streaming decoder here: decoded whole (rare in initrds).
         const decoded = decodeMember(source.read(position, source.length), format, options, payloadOffset + position);
         const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
         const kept = entries.map((entry) => {
@@ -267,21 +265,10 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
     }
     members.push(member);
     segments.push({ kind: 'member', offset: position, length: member.length, member: index });
-    position += member.length;
-    options.onProgress?.(position, source.length);
+    options.onProgress?.(position + member.length, source.length);
+    step = walk.next(member.length);
   }
   return { members, segments, tree: mergeMembers(members), complete };
-}
-
-function skipZeros(source: PayloadSource, start: number, scratch: Uint8Array): number {
-  let position = start;
-  while (position < source.length) {
-    const piece = source.read(position, Math.min(position + scratch.length, source.length), scratch);
-    const nonZero = piece.findIndex((byte) => byte !== 0);
-    if (nonZero >= 0) return position + nonZero;
-    position += piece.length;
-  }
-  return position;
 }
 
 function decodeMember(
@@ -350,7 +337,17 @@ async function readStreamedArchives(
       if (entry.data === undefined && entry.size > 0) complete = false;
       entries.push(entry);
     }
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    // Bytes that start no archive where one may start: the error the in-memory reader gives (scan.ts).
+    if (
+      concatenated &&
+      error instanceof InitkitError &&
+      error.code === 'CPIO_BAD_MAGIC' &&
+      error.offset === reader.info().start
+    ) {
+      error = junkInMember(error.message.replace(/^expected a cpio header \([^)]*\), /, ''), error.offset);
+    }
     if (error instanceof InitkitError && !error.message.startsWith('member at')) {
       // Offsets in an uncompressed member count from its start; in a compressed one, in its output.
       const offset = concatenated || error.offset === undefined ? error.offset : absolute + error.offset;
