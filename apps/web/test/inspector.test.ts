@@ -1,0 +1,214 @@
+/**
+ * The inspector page in a real browser: playwright-core drives Debian's chromium (headless) against the
+ * built page served from 127.0.0.1, opens real boot files (a mkinitramfs zstd initrd with an early
+ * microcode member, a Scaleway-style uInitrd, boot script images, a .dtb) and checks that what the page
+ * holds and shows equals what the CLI prints for the same files, that a corrupt file shows its error
+ * code, that the tree's files preview and download, and that two initrds compare as `initramfs diff`.
+ * Screenshots go to test/.artifacts/web/ (git-ignored; CI keeps them).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initkit } from '../../../test/harness/run.js';
+import { useTempDir } from '../../../test/harness/temp.js';
+import { hasTools } from '../../../test/harness/tools.js';
+import { mkinitramfsImage, scalewayImage } from '../../../test/initramfs-images.js';
+import type { Inspection } from '../src/inspect.js';
+import { buildPage } from './build-page.js';
+import { type StaticServer, serveDirectory } from './static-server.js';
+
+const fixtures = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../../../test/.artifacts/web/', import.meta.url));
+/** Both sides print times in UTC: the CLI through TZ, the browser through its context. */
+const env = { TZ: 'UTC' };
+
+const TOOLS = ['chromium', 'mkinitramfs', 'zstd', 'cpio', 'gzip', 'depmod', 'mkimage', 'unshare'];
+
+function cli(args: string[]): string {
+  const result = initkit(args, { env });
+  if (result.status !== 0) throw new Error(`initkit ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function cliJson(args: string[]): unknown {
+  return JSON.parse(cli([...args, '--json']));
+}
+
+interface PageState {
+  state: string;
+  inspection: Inspection | undefined;
+  error: { code: string; message: string } | undefined;
+  diff: unknown;
+}
+
+async function pageState(page: Page): Promise<PageState> {
+  return page.evaluate(() => (window as unknown as { __initkit: PageState }).__initkit);
+}
+
+/** Opens a file through the picker and waits until the worker has answered. */
+async function openFile(page: Page, path: string, input = '#file'): Promise<PageState> {
+  await page.setInputFiles(input, path);
+  await page.waitForFunction(
+    () => document.body.dataset.state === 'done' || document.body.dataset.state === 'error',
+    null,
+    {
+      timeout: 90_000,
+    },
+  );
+  return pageState(page);
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).textContent()) ?? '';
+}
+
+describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CLI', () => {
+  const temp = useTempDir('initkit-web-');
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+  let mkinitramfs: string;
+  let scaleway: string;
+
+  beforeAll(async () => {
+    mkinitramfs = (await mkinitramfsImage()).path;
+    scaleway = (await scalewayImage()).path;
+    const site = join(temp(), 'site');
+    await buildPage(site, { fromSources: true });
+    server = await serveDirectory(site);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    const context = await browser.newContext({
+      timezoneId: 'UTC',
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle');
+    expect(errors).toEqual([]);
+    mkdirSync(artifacts, { recursive: true });
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('a mkinitramfs zstd initrd with early microcode: analysis, text and merged tree as the CLI prints them', async () => {
+    const state = await openFile(page, mkinitramfs);
+    expect(state.error).toBeUndefined();
+    const initrd = state.inspection!.initrd!;
+    expect(initrd.analysis).toEqual(cliJson(['initramfs', 'analyze', mkinitramfs]));
+    expect(initrd.tree).toEqual(cliJson(['initramfs', 'ls', mkinitramfs]));
+    expect(await text(page, '#analysis-text')).toBe(cli(['initramfs', 'analyze', mkinitramfs]));
+    // The shape this test relies on, then what the page shows of it.
+    expect(initrd.analysis.members.map((member) => member.compression)).toEqual(['none', 'zstd']);
+    expect(await page.locator('[data-table="members"] tbody tr').count()).toBe(2);
+    expect(await text(page, '[data-table="members"] tbody tr:nth-child(2)')).toContain('zstd');
+    expect(await text(page, '[data-field="microcode"]')).toContain('kernel/x86/microcode/AuthenticAMD.bin');
+    const release = initrd.analysis.releases[0]!;
+    expect(await text(page, '[data-table="releases"] tbody')).toContain(release.release);
+    expect(await page.locator('#treemap svg g').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(artifacts, 'mkinitramfs.png'), fullPage: false });
+
+    // Search, preview and download one file of the merged tree.
+    await page.fill('#tree-search', 'AuthenticAMD');
+    await page.click('#tree-listing a[data-path="kernel/x86/microcode/AuthenticAMD.bin"]');
+    await expect.poll(() => text(page, '#file-preview [data-preview]')).toBe('initkit test microcode\n');
+    await page.fill('#tree-search', '');
+    await page.screenshot({ path: join(artifacts, 'mkinitramfs-full.png'), fullPage: true });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#file-preview button[data-download]'),
+    ]);
+    const saved = join(temp(), 'AuthenticAMD.bin');
+    await download.saveAs(saved);
+    expect(readFileSync(saved, 'utf8')).toBe(
+      cli(['initramfs', 'cat', mkinitramfs, 'kernel/x86/microcode/AuthenticAMD.bin']),
+    );
+    // A binary shows as hex: busybox, as `initramfs cat` gives it.
+    await page.fill('#tree-search', 'bin/busybox');
+    await page
+      .locator('#tree-listing a', { hasText: /busybox$/ })
+      .first()
+      .click();
+    await expect.poll(() => page.locator('#file-preview [data-preview="hex"]').count()).toBe(1);
+    expect((await text(page, '#file-preview [data-preview="hex"]')).slice(0, 60)).toMatch(/^00000000 {2}7f 45 4c 46/);
+  });
+
+  it('a second initrd compares as `initramfs diff` prints it', async () => {
+    const state = await openFile(page, scaleway, '#compare');
+    // `initramfs diff` exits 1 when the trees differ, as diff(1) does.
+    const result = initkit(['initramfs', 'diff', '--json', mkinitramfs, scaleway], { env });
+    expect(result.status).toBe(1);
+    expect(state.diff).toEqual(JSON.parse(result.stdout));
+    const diff = state.diff as { added: string[]; removed: string[] };
+    expect(diff.added).toContain('etc/hostname');
+    expect(await text(page, '#diff')).toContain('+ etc/hostname');
+  });
+
+  it('a Scaleway-style uInitrd: the mkimage -l header and the initrd inside', async () => {
+    const state = await openFile(page, scaleway);
+    const inspection = state.inspection!;
+    expect(inspection.kind).toBe('initrd');
+    expect(inspection.uimage!.json).toEqual(cliJson(['uimage', 'list', scaleway]));
+    expect(await text(page, '#uimage-listing')).toBe(cli(['uimage', 'list', scaleway]));
+    expect(inspection.initrd!.analysis).toEqual(cliJson(['initramfs', 'analyze', scaleway]));
+    expect(inspection.initrd!.tree).toEqual(cliJson(['initramfs', 'ls', scaleway]));
+    expect(inspection.initrd!.analysis.members.map((member) => member.compression)).toEqual(['gzip']);
+    expect(await text(page, '[data-field="init"]')).toContain('script');
+    await page.screenshot({ path: join(artifacts, 'scaleway-uinitrd.png') });
+  });
+
+  it('boot script images (a fixture and one `initkit bootscript compile` makes): text and boot plan', async () => {
+    const compiled = join(temp(), 'boot.scr');
+    cli(['bootscript', 'compile', join(fixtures, 'c1', 'uboot.bootscript.txt'), '-o', compiled]);
+    for (const script of [join(fixtures, 'bootscript', 'images', 'scaleway.scr'), compiled]) {
+      const state = await openFile(page, script);
+      const inspection = state.inspection!;
+      expect(inspection.kind).toBe('bootscript');
+      expect(await text(page, '#script-text')).toBe(cli(['bootscript', 'decompile', script]));
+      expect(inspection.bootscript!.plan).toEqual(cliJson(['bootscript', 'plan', script]));
+      expect(inspection.uimage!.json).toEqual(cliJson(['uimage', 'list', script]));
+      expect(await text(page, '#uimage-listing')).toBe(cli(['uimage', 'list', script]));
+      expect(await page.locator('[data-table="loads"] tbody tr').count()).toBe(
+        inspection.bootscript!.plan.loads.length,
+      );
+    }
+    await page.screenshot({ path: join(artifacts, 'bootscript.png') });
+  });
+
+  it('a device tree blob: the dts as `initkit fdt dump` (dtc) prints it, and its JSON', async () => {
+    const dtb = join(fixtures, 'fdt', 'values.dtb');
+    const state = await openFile(page, dtb);
+    expect(state.inspection!.kind).toBe('fdt');
+    expect(await text(page, '#dts')).toBe(cli(['fdt', 'dump', dtb]));
+    expect(state.inspection!.fdt!.json).toEqual(cliJson(['fdt', 'dump', dtb]));
+  });
+
+  it('a corrupt file shows the library error code the CLI reports', async () => {
+    const script = readFileSync(join(fixtures, 'bootscript', 'images', 'scaleway.scr'));
+    const at = script.length - 3;
+    script[at] = script[at]! ^ 0xff;
+    const corrupt = join(temp(), 'corrupt.scr');
+    writeFileSync(corrupt, script);
+    const state = await openFile(page, corrupt);
+    const result = initkit(['uimage', 'list', corrupt], { env });
+    expect(result.status).toBe(1);
+    const code = /\[([A-Z0-9_]+)\]\s*$/.exec(result.stderr)?.[1];
+    expect(code).toBeDefined();
+    expect(state.state).toBe('error');
+    expect(state.error!.code).toBe(code);
+    expect(await text(page, '#error-code')).toBe(code);
+    await page.screenshot({ path: join(artifacts, 'corrupt.png') });
+
+    const garbage = join(temp(), 'garbage.bin');
+    writeFileSync(garbage, 'not a boot file at all\n');
+    expect((await openFile(page, garbage)).error!.code).toBe('WEB_UNKNOWN_FORMAT');
+    expect(basename(garbage)).toBe('garbage.bin');
+  });
+});
