@@ -45,7 +45,7 @@ describe('initkit compress', () => {
     const out = join(tempDir(), 'never-written');
     const result = initkit(['compress', 'decode', '-o', out, path]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^initkit: .*\[GZIP_BAD_CRC\]\n$/);
+    expect(result.stderr).toMatch(/^initkit: .*\[GZIP_BAD_CHECKSUM\]\n$/);
     expect(() => readFileSync(out)).toThrow();
   });
 

@@ -3,9 +3,9 @@
  * the input, and report how many input bytes it used. Every decoder verifies its format's checksums and
  * honours the output limits.
  */
-import { InitkitError } from '@initkit/core';
 import { decodeBzip2Streams } from './bzip2/bzip2.js';
 import { detect } from './detect.js';
+import { compressError } from './errors.js';
 import type { CompressionFormat, DecodeOptions, DecodeResult } from './format.js';
 import { LinearGzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, runComplete } from './input-queue.js';
@@ -28,7 +28,7 @@ export function resolveFormat(bytes: Uint8Array, options: DecodeOptions = {}): C
   const detected = detect(bytes);
   if (detected.format === 'cpio') return 'none';
   if (detected.format === 'unknown') {
-    throw new InitkitError('COMPRESS_UNKNOWN_FORMAT', 'input is not in a known compression format (no known magic)', {
+    throw compressError('COMPRESS_BAD_MAGIC', 'input is not in a known compression format (no known magic)', {
       offset: 0,
     });
   }
@@ -67,7 +67,7 @@ export function decodeFormat(
     case 'none':
       return { output: bytes, consumed: bytes.length };
     default:
-      throw new InitkitError('COMPRESS_UNKNOWN_FORMAT', `unknown compression format ${String(format)}`);
+      throw compressError('COMPRESS_BAD_MAGIC', `unknown compression format ${String(format)}`);
   }
 }
 

@@ -2,8 +2,8 @@
  * Encoders for the formats a repack writes: gzip (fflate, levels 1-9), lzma alone (LZMA-JS, levels
  * 1-9), legacy lz4 (the kernel's lz4) and `none`. Asking for any other format is a typed error.
  */
-import { InitkitError } from '@initkit/core';
 import { gzipSync } from 'fflate';
+import { compressError } from './errors.js';
 import { type CompressionFormat, ENCODABLE_FORMATS, type EncodeOptions } from './format.js';
 import { encodeLz4Legacy } from './lz4/legacy.js';
 import { encodeLzmaAlone } from './xz/lzma-encode.js';
@@ -20,13 +20,13 @@ export function encode(format: CompressionFormat, bytes: Uint8Array, options: En
     case 'none':
       return bytes;
     case 'zstd':
-      throw new InitkitError(
-        'COMPRESS_NO_ENCODER',
+      throw compressError(
+        'COMPRESS_UNSUPPORTED',
         'zstd encoding needs node:zlib with zstd (Node 22.15+, 23.8+ or 24, through the Node build of @initkit/compress); this runtime encodes gzip, lzma, lz4',
       );
     default:
-      throw new InitkitError(
-        'COMPRESS_NO_ENCODER',
+      throw compressError(
+        'COMPRESS_UNSUPPORTED',
         `initkit cannot encode ${format}; it encodes ${ENCODABLE_FORMATS.join(', ')}`,
       );
   }
@@ -36,7 +36,7 @@ export function encode(format: CompressionFormat, bytes: Uint8Array, options: En
 export function resolveLevel(format: string, level: number | undefined, fallback: number): number {
   if (level === undefined) return fallback;
   if (!Number.isInteger(level) || level < 1 || level > 9) {
-    throw new InitkitError('COMPRESS_BAD_LEVEL', `${format} level must be an integer from 1 to 9, got ${level}`);
+    throw compressError('COMPRESS_BAD_OPTION', `${format} level must be an integer from 1 to 9, got ${level}`);
   }
   return level;
 }

@@ -18,6 +18,7 @@ export {
 } from './decode.js';
 export { type DetectedFormat, type Detection, detect } from './detect.js';
 export { encode, encodeGzip, encodeLz4, encodeLzma } from './encode.js';
+export { COMPRESS_ERROR_CODES, type CompressErrorCode } from './errors.js';
 export {
   COMPRESSION_FORMATS,
   type CompressionFormat,

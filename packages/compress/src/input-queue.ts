@@ -4,7 +4,8 @@
  * not arrived, so one implementation serves both one-shot decoding (all input present, never yields)
  * and streaming (the driver appends a chunk and resumes the generator).
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { type CompressErrorCode, compressError } from './errors.js';
 
 export class InputQueue {
   /** Received bytes; `bytes[position]` is the next unread one. */
@@ -21,9 +22,9 @@ export class InputQueue {
    * at its next `need` as if it needed input, so a bomb cannot decode ahead into memory.
    */
   paused = false;
-  readonly truncatedCode: string;
+  readonly truncatedCode: CompressErrorCode;
 
-  constructor(bytes: Uint8Array, final: boolean, truncatedCode: string) {
+  constructor(bytes: Uint8Array, final: boolean, truncatedCode: CompressErrorCode) {
     this.bytes = bytes;
     this.end = bytes.length;
     this.final = final;
@@ -68,7 +69,7 @@ export class InputQueue {
 
   /** The error for input that ended early. */
   truncated(what: string, needed: number): InitkitError {
-    return new InitkitError(this.truncatedCode, `${what}: needed ${needed} bytes but only ${this.available} remain`, {
+    return compressError(this.truncatedCode, `${what}: needed ${needed} bytes but only ${this.available} remain`, {
       offset: this.offset,
     });
   }
@@ -129,6 +130,6 @@ export function* peekAvailable(queue: InputQueue, count: number): Generator<void
 /** Runs a decoder generator over input that is already complete; it must not ask for more. */
 export function runComplete<T>(generator: Generator<void, T, void>): T {
   const step = generator.next();
-  if (!step.done) throw new InitkitError('COMPRESS_INTERNAL', 'decoder asked for more input after the end');
+  if (!step.done) throw compressError('COMPRESS_INTERNAL', 'decoder asked for more input after the end');
   return step.value;
 }

@@ -4,7 +4,8 @@
  * (off by default: real data such as zero-filled images expands a million-fold), checked as the output
  * grows so a compression bomb fails with a typed error before memory runs out.
  */
-import { DEFAULT_LIMITS, InitkitError } from '@initkit/core';
+import { DEFAULT_LIMITS } from '@initkit/core';
+import { compressError } from './errors.js';
 import type { DecodeOptions } from './format.js';
 
 /** Below this many output bytes the ratio guard stays quiet (tiny inputs have huge ratios legitimately). */
@@ -23,7 +24,7 @@ export function outputLimits(options: DecodeOptions = {}, streaming = false): Ou
   const maxOutputBytes = options.maxOutputBytes ?? (streaming ? Number.POSITIVE_INFINITY : DEFAULT_MAX_OUTPUT_BYTES);
   const maxRatio = options.maxRatio ?? Number.POSITIVE_INFINITY;
   if (!(maxOutputBytes >= 0) || !(maxRatio > 0)) {
-    throw new InitkitError(
+    throw compressError(
       'COMPRESS_BAD_OPTION',
       `limits must be positive (maxOutputBytes ${maxOutputBytes}, maxRatio ${maxRatio})`,
     );
@@ -34,15 +35,15 @@ export function outputLimits(options: DecodeOptions = {}, streaming = false): Ou
 /** Throws when `outputBytes` of output from `inputBytes` of input break a limit. */
 export function checkOutput(limits: OutputLimits, outputBytes: number, inputBytes: number, offset?: number): void {
   if (outputBytes > limits.maxOutputBytes) {
-    throw new InitkitError(
+    throw compressError(
       'COMPRESS_OUTPUT_TOO_LARGE',
       `decompressed output would exceed the limit of ${limits.maxOutputBytes} bytes (maxOutputBytes)`,
       { offset },
     );
   }
   if (outputBytes > RATIO_FLOOR_BYTES && outputBytes > limits.maxRatio * Math.max(inputBytes, 1)) {
-    throw new InitkitError(
-      'COMPRESS_RATIO_TOO_HIGH',
+    throw compressError(
+      'COMPRESS_RATIO_TOO_LARGE',
       `${outputBytes} bytes of output from ${inputBytes} bytes of input exceeds the ratio limit of ${limits.maxRatio} (maxRatio)`,
       { offset },
     );

@@ -3,10 +3,11 @@
  * input is still arriving (a download can be parsed as it lands). Input is an async iterable or a Web
  * ReadableStream of Uint8Array chunks; memory stays bounded by the format's window, not the data size.
  */
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import { Xxh64 } from './checksum/xxhash.js';
 import { decodeFormat, resolveFormat } from './decode.js';
 import { detect } from './detect.js';
+import { type CompressErrorCode, compressError } from './errors.js';
 import type { CompressionFormat, DecodeOptions } from './format.js';
 import { type GzipTarget, readGzipMembers } from './gzip/gzip.js';
 import { InputQueue, need, peekAvailable } from './input-queue.js';
@@ -23,7 +24,7 @@ export const STREAMING_FORMATS: readonly CompressionFormat[] = ['gzip', 'xz', 'l
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
 
-const TRUNCATED_CODES: Partial<Record<CompressionFormat, string>> = {
+const TRUNCATED_CODES: Partial<Record<CompressionFormat, CompressErrorCode>> = {
   gzip: 'GZIP_TRUNCATED',
   xz: 'XZ_TRUNCATED',
   lzma: 'LZMA_TRUNCATED',
@@ -66,8 +67,8 @@ export async function* decodeStream(
   while (!queue.final && queue.available < 6) await pull();
   const format = options.format ?? detect(queue.bytes.subarray(queue.position, queue.end)).format;
   if (format === 'unknown' || format === 'cpio' || !STREAMING_FORMATS.includes(format as CompressionFormat)) {
-    throw new InitkitError(
-      'COMPRESS_NO_STREAMING',
+    throw compressError(
+      'COMPRESS_UNSUPPORTED',
       `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`,
     );
   }
@@ -93,7 +94,7 @@ function createStreamingDecoder(
   pending: Uint8Array[],
   limits: OutputLimits,
 ): { decoder: Generator<void, unknown, void>; flush: () => void } {
-  (queue as { truncatedCode: string }).truncatedCode = TRUNCATED_CODES[format]!;
+  (queue as { truncatedCode: CompressErrorCode }).truncatedCode = TRUNCATED_CODES[format]!;
   let waiting = 0;
   const emit = (chunk: Uint8Array) => {
     if (chunk.length === 0) return;
@@ -165,7 +166,7 @@ export interface StreamDecoding {
 /**
  * Decodes the `format` stream at the start of `source` as chunks, stopping at its end (bytes after it,
  * such as the next member of an initrd, are left alone and counted by neither `chunks` nor `consumed`).
- * gzip, xz, lzma and zstd; other formats throw COMPRESS_NO_STREAMING.
+ * gzip, xz, lzma and zstd; other formats throw COMPRESS_UNSUPPORTED.
  */
 export function decodeStreamExtent(
   source: ByteSource,
@@ -173,8 +174,8 @@ export function decodeStreamExtent(
   options: DecodeOptions = {},
 ): StreamDecoding {
   if (!STREAMING_FORMATS.includes(format)) {
-    throw new InitkitError(
-      'COMPRESS_NO_STREAMING',
+    throw compressError(
+      'COMPRESS_UNSUPPORTED',
       `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`,
     );
   }
@@ -330,7 +331,7 @@ function* zstdStream(
       }
     } else {
       if (magic !== 0xfd2fb528) {
-        throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
+        throw compressError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
           offset: frameOffset,
         });
       }
@@ -356,9 +357,9 @@ function* zstdStream(
         const type = (blockHeader >>> 1) & 3;
         const size = blockHeader >>> 3;
         const blockOffset = queue.offset;
-        if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: blockOffset });
+        if (type === 3) throw compressError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: blockOffset });
         if (size > ZSTD_MAX_BLOCK_SIZE || (type !== 2 && size > blockMax)) {
-          throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: blockOffset });
+          throw compressError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: blockOffset });
         }
         yield* need(queue, 3 + (type === 1 ? 1 : size), 'zstd block');
         // Room for the block: grow the window up to its cap, then slide the history to the front.
@@ -376,7 +377,7 @@ function* zstdStream(
             pos = keep;
           }
           if (pos + room > window.length) {
-            throw new InitkitError('ZSTD_CORRUPT', 'zstd frame decodes to more than it declares', {
+            throw compressError('ZSTD_CORRUPT', 'zstd frame decodes to more than it declares', {
               offset: blockOffset,
             });
           }
@@ -401,7 +402,7 @@ function* zstdStream(
           produced += chunk.length;
           checkOutput(limits, total, queue.received, queue.offset);
           if (header.contentSize !== undefined && produced > header.contentSize) {
-            throw new InitkitError(
+            throw compressError(
               'ZSTD_CORRUPT',
               `frame decodes to more than the ${header.contentSize} bytes it declares`,
               {
@@ -416,13 +417,9 @@ function* zstdStream(
         if (last) break;
       }
       if (header.contentSize !== undefined && produced !== header.contentSize) {
-        throw new InitkitError(
-          'ZSTD_CORRUPT',
-          `frame decoded to ${produced} bytes, header says ${header.contentSize}`,
-          {
-            offset: frameOffset,
-          },
-        );
+        throw compressError('ZSTD_CORRUPT', `frame decoded to ${produced} bytes, header says ${header.contentSize}`, {
+          offset: frameOffset,
+        });
       }
       if (header.hasChecksum) {
         yield* need(queue, 4, 'zstd checksum');
@@ -430,7 +427,7 @@ function* zstdStream(
         const stored = queue.u32le();
         const [, low] = hash.digest();
         if (low !== stored) {
-          throw new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
+          throw compressError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
             offset: checksumOffset,
           });
         }

@@ -54,7 +54,7 @@ describe('encoder errors', () => {
       } catch (caught) {
         error = caught;
       }
-      expect(isInitkitError(error, 'COMPRESS_NO_ENCODER')).toBe(true);
+      expect(isInitkitError(error, 'COMPRESS_UNSUPPORTED')).toBe(true);
       expect((error as Error).message).toContain('gzip, lzma, lz4');
     }
   });

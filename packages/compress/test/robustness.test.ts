@@ -134,14 +134,14 @@ describe('limits', () => {
     }
   });
 
-  it('maxRatio stops a bomb with COMPRESS_RATIO_TOO_HIGH (or the size error in zlib)', () => {
+  it('maxRatio stops a bomb with COMPRESS_RATIO_TOO_LARGE (or the size error in zlib)', () => {
     let error: unknown;
     try {
       decode(gz, { maxRatio: 50 });
     } catch (caught) {
       error = caught;
     }
-    expect(isInitkitError(error, 'COMPRESS_RATIO_TOO_HIGH')).toBe(true);
+    expect(isInitkitError(error, 'COMPRESS_RATIO_TOO_LARGE')).toBe(true);
     expect(() => decodeNode(gz, { maxRatio: 50 })).toThrow(InitkitError);
   });
 

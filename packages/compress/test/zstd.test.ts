@@ -178,7 +178,7 @@ describe('zstd frames made by hand', () => {
   it('a frame that needs a dictionary is a typed error', () => {
     // Dictionary ID flag 1 (one byte: 7), single segment, content size 3.
     const needsDictionary = frame(0x21, [7, 3], [blockHeader(true, 0, 3), [1, 2, 3]]);
-    expect(() => decodeZstd(needsDictionary)).toThrow(expect.objectContaining({ code: 'ZSTD_DICTIONARY_REQUIRED' }));
+    expect(() => decodeZstd(needsDictionary)).toThrow(expect.objectContaining({ code: 'ZSTD_UNSUPPORTED' }));
     // Dictionary ID 0 means "no dictionary".
     const noDictionary = frame(0x21, [0, 3], [blockHeader(true, 0, 3), [1, 2, 3]]);
     expect([...decodeZstd(noDictionary).output]).toEqual([1, 2, 3]);
@@ -220,7 +220,7 @@ describe('zstd frames made by hand', () => {
       expect.objectContaining({ code: 'COMPRESS_OUTPUT_TOO_LARGE' }),
     );
     expect(() => decodeZstd(bytes, { maxRatio: 1000 })).toThrow(
-      expect.objectContaining({ code: 'COMPRESS_RATIO_TOO_HIGH' }),
+      expect.objectContaining({ code: 'COMPRESS_RATIO_TOO_LARGE' }),
     );
     await expect(collect(decodeStream(pieces(bytes, 7), { maxOutputBytes: 1 << 20 }))).rejects.toSatisfy((error) =>
       isInitkitError(error, 'COMPRESS_OUTPUT_TOO_LARGE'),

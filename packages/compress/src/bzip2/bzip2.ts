@@ -3,7 +3,8 @@
  * Burrows-Wheeler-transformed block, inverted, and run-length decoded; each block's CRC and the
  * stream's combined CRC are verified. Concatenated streams (as pbzip2 and `cat` make) are decoded too.
  */
-import { InitkitError } from '@initkit/core';
+
+import { compressError } from '../errors.js';
 import type { OutputBuffer } from '../limits.js';
 
 const BLOCK_MAGIC_HIGH = 0x314159;
@@ -41,7 +42,7 @@ class BitReader {
   bits(n: number): number {
     while (this.count < n) {
       if (this.position >= this.input.length) {
-        throw new InitkitError('BZIP2_TRUNCATED', 'bzip2 data ends early', { offset: this.position });
+        throw compressError('BZIP2_TRUNCATED', 'bzip2 data ends early', { offset: this.position });
       }
       this.buffer = ((this.buffer << 8) | this.input[this.position++]!) >>> 0;
       this.count += 8;
@@ -107,7 +108,7 @@ function decodeSymbol(reader: BitReader, table: HuffmanTable): number {
     if (code <= table.limit[length]!) return table.perm[code + table.base[length]!]!;
     code = (code << 1) | reader.bit();
   }
-  throw new InitkitError('BZIP2_CORRUPT', 'invalid Huffman code in bzip2 block', { offset: reader.offset });
+  throw compressError('BZIP2_CORRUPT', 'invalid Huffman code in bzip2 block', { offset: reader.offset });
 }
 
 /** Decodes concatenated bzip2 streams from the start of `input` into `output`; returns the bytes used. */
@@ -121,11 +122,11 @@ export function decodeBzip2Streams(input: Uint8Array, output: OutputBuffer): num
 
 function decodeStream(input: Uint8Array, start: number, output: OutputBuffer): number {
   if (input.length < start + 4 || input[start] !== 0x42 || input[start + 1] !== 0x5a || input[start + 2] !== 0x68) {
-    throw new InitkitError('BZIP2_BAD_MAGIC', 'not a bzip2 stream (expected "BZh")', { offset: start });
+    throw compressError('BZIP2_BAD_MAGIC', 'not a bzip2 stream (expected "BZh")', { offset: start });
   }
   const level = input[start + 3]! - 0x30;
   if (level < 1 || level > 9) {
-    throw new InitkitError('BZIP2_BAD_MAGIC', `bzip2 block size digit ${input[start + 3]} is not 1-9`, {
+    throw compressError('BZIP2_BAD_MAGIC', `bzip2 block size digit ${input[start + 3]} is not 1-9`, {
       offset: start + 3,
     });
   }
@@ -140,18 +141,20 @@ function decodeStream(input: Uint8Array, start: number, output: OutputBuffer): n
     if (magicHigh === END_MAGIC_HIGH && magicLow === END_MAGIC_LOW) {
       const stored = ((reader.bits(16) << 16) | reader.bits(16)) >>> 0;
       if (stored !== combinedCrc >>> 0) {
-        throw new InitkitError('BZIP2_BAD_CRC', 'bzip2 stream CRC mismatch', { offset: reader.offset - 4 });
+        throw compressError('BZIP2_BAD_CHECKSUM', 'bzip2 stream CRC mismatch', { offset: reader.offset - 4 });
       }
       return reader.bytePosition;
     }
     if (magicHigh !== BLOCK_MAGIC_HIGH || magicLow !== BLOCK_MAGIC_LOW) {
-      throw new InitkitError('BZIP2_CORRUPT', 'expected a bzip2 block or end-of-stream magic', { offset: blockOffset });
+      throw compressError('BZIP2_CORRUPT', 'expected a bzip2 block or end-of-stream magic', { offset: blockOffset });
     }
     const storedCrc = ((reader.bits(16) << 16) | reader.bits(16)) >>> 0;
     output.inputBytes = input.length;
     const blockCrc = decodeBlock(reader, tt, maxBlockSize, output);
     if (blockCrc !== storedCrc) {
-      throw new InitkitError('BZIP2_BAD_CRC', 'bzip2 block CRC mismatch: the data is corrupt', { offset: blockOffset });
+      throw compressError('BZIP2_BAD_CHECKSUM', 'bzip2 block CRC mismatch: the data is corrupt', {
+        offset: blockOffset,
+      });
     }
     combinedCrc = (((combinedCrc << 1) | (combinedCrc >>> 31)) ^ blockCrc) >>> 0;
   }
@@ -160,9 +163,9 @@ function decodeStream(input: Uint8Array, start: number, output: OutputBuffer): n
 /** Decodes one block into `output`; returns the CRC of its bytes. */
 function decodeBlock(reader: BitReader, tt: Int32Array, maxBlockSize: number, output: OutputBuffer): number {
   const blockOffset = reader.offset;
-  const corrupt = (message: string) => new InitkitError('BZIP2_CORRUPT', message, { offset: reader.offset });
+  const corrupt = (message: string) => compressError('BZIP2_CORRUPT', message, { offset: reader.offset });
   if (reader.bit()) {
-    throw new InitkitError('BZIP2_UNSUPPORTED', 'randomised bzip2 blocks (bzip2 0.9.0) are not supported', {
+    throw compressError('BZIP2_UNSUPPORTED', 'randomised bzip2 blocks (bzip2 0.9.0) are not supported', {
       offset: blockOffset,
     });
   }

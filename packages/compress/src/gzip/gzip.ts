@@ -3,7 +3,8 @@
  * DEFLATE stream, then CRC-32 and size of the data, both verified. Members may be concatenated; the
  * decoder stops after the last one that follows directly and reports how many bytes were used.
  */
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
+import { compressError } from '../errors.js';
 import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import type { OutputBuffer } from '../limits.js';
 import { type InflateOutput, Inflater } from './inflate.js';
@@ -42,7 +43,7 @@ export function* readGzipMembers(queue: InputQueue, target: GzipTarget): Generat
       queue.position = inflater.run(queue.bytes, queue.position, queue.end, queue.final, target, queue.base);
       if (inflater.done) break;
       if (queue.final && !queue.paused) {
-        throw new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset: queue.offset });
+        throw compressError('GZIP_TRUNCATED', 'deflate data ends early', { offset: queue.offset });
       }
       yield;
     }
@@ -53,14 +54,14 @@ export function* readGzipMembers(queue: InputQueue, target: GzipTarget): Generat
     const storedSize = queue.u32le();
     const { crc, size } = target.endMember();
     if (storedCrc !== crc) {
-      throw new InitkitError(
-        'GZIP_BAD_CRC',
+      throw compressError(
+        'GZIP_BAD_CHECKSUM',
         `gzip CRC-32 mismatch: trailer says 0x${storedCrc.toString(16).padStart(8, '0')}, data gives 0x${crc.toString(16).padStart(8, '0')}`,
         { offset: trailerOffset },
       );
     }
     if (storedSize !== size % 2 ** 32) {
-      throw new InitkitError('GZIP_BAD_SIZE', `gzip size mismatch: trailer says ${storedSize}, data is ${size} bytes`, {
+      throw compressError('GZIP_BAD_SIZE', `gzip size mismatch: trailer says ${storedSize}, data is ${size} bytes`, {
         offset: trailerOffset + 4,
       });
     }
@@ -75,16 +76,16 @@ export function* readMemberHeader(queue: InputQueue): Generator<void, GzipMember
   const headerOffset = queue.offset;
   const bytes = queue.bytes;
   if (bytes[start] !== 0x1f || bytes[start + 1] !== 0x8b) {
-    throw new InitkitError('GZIP_BAD_MAGIC', 'not a gzip member (expected 1f 8b)', { offset: headerOffset });
+    throw compressError('GZIP_BAD_MAGIC', 'not a gzip member (expected 1f 8b)', { offset: headerOffset });
   }
   if (bytes[start + 2] !== 8) {
-    throw new InitkitError('GZIP_UNSUPPORTED', `gzip compression method ${bytes[start + 2]} is not deflate (8)`, {
+    throw compressError('GZIP_UNSUPPORTED', `gzip compression method ${bytes[start + 2]} is not deflate (8)`, {
       offset: headerOffset + 2,
     });
   }
   const flags = bytes[start + 3]!;
   if (flags & FLAG_RESERVED) {
-    throw new InitkitError('GZIP_UNSUPPORTED', `gzip header sets reserved flags 0x${flags.toString(16)}`, {
+    throw compressError('GZIP_UNSUPPORTED', `gzip header sets reserved flags 0x${flags.toString(16)}`, {
       offset: headerOffset + 3,
     });
   }
@@ -118,7 +119,7 @@ export function* readMemberHeader(queue: InputQueue): Generator<void, GzipMember
     const crcOffset = queue.offset;
     const stored = queue.u8() | (queue.u8() << 8);
     if (stored !== computed) {
-      throw new InitkitError('GZIP_BAD_HEADER_CRC', 'gzip header CRC-16 mismatch', { offset: crcOffset });
+      throw compressError('GZIP_BAD_CHECKSUM', 'gzip header CRC-16 mismatch', { offset: crcOffset });
     }
   }
   return header;

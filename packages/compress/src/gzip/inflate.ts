@@ -3,7 +3,8 @@
  * whatever follows it can be found. The state is kept between calls: a streaming caller decodes what
  * has arrived (keeping a margin for the longest symbol) and resumes when more comes.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 
 /** Where inflate writes: `bytes[pos]` is next; makeRoom keeps the last 32 KiB of history. */
 export interface InflateOutput {
@@ -53,7 +54,7 @@ function buildTable(lengths: Uint8Array, count: number, table: Uint16Array, offs
   let code = 0;
   for (let length = 1; length <= 15; length++) {
     left = (left << 1) - lengthCount[length]!;
-    if (left < 0) throw new InitkitError('GZIP_CORRUPT', 'over-subscribed Huffman code', { offset });
+    if (left < 0) throw compressError('GZIP_CORRUPT', 'over-subscribed Huffman code', { offset });
     code = (code + lengthCount[length - 1]!) << 1;
     nextCode[length] = code;
   }
@@ -148,7 +149,7 @@ export class Inflater {
           const length = input[at]! | (input[at + 1]! << 8);
           const complement = input[at + 2]! | (input[at + 3]! << 8);
           if ((length ^ 0xffff) !== complement) {
-            throw new InitkitError('GZIP_CORRUPT', 'stored block length check failed', { offset: baseOffset + at });
+            throw compressError('GZIP_CORRUPT', 'stored block length check failed', { offset: baseOffset + at });
           }
           bitPos += 32;
           this.storedLeft = length;
@@ -164,7 +165,7 @@ export class Inflater {
           bitPos = this.readDynamicHeader(input, bitPos, endBits, baseOffset);
           this.phase = Phase.Huffman;
         } else {
-          throw new InitkitError('GZIP_CORRUPT', 'invalid deflate block type 3', {
+          throw compressError('GZIP_CORRUPT', 'invalid deflate block type 3', {
             offset: baseOffset + (bitPos >>> 3),
           });
         }
@@ -210,7 +211,7 @@ export class Inflater {
     const codeLengthCount = readBits(input, bitPos + 10, 4) + 4;
     bitPos += 14;
     if (literalCount > 286 || distanceCount > 30) {
-      throw new InitkitError('GZIP_CORRUPT', 'too many literal/length or distance codes', {
+      throw compressError('GZIP_CORRUPT', 'too many literal/length or distance codes', {
         offset: baseOffset + (start >>> 3),
       });
     }
@@ -228,7 +229,7 @@ export class Inflater {
       const entry = codeLengthTable[readBits(input, bitPos, 15) & codeLengthMask]!;
       const length = entry & 15;
       if (length === 0)
-        throw new InitkitError('GZIP_CORRUPT', 'invalid code length code', { offset: baseOffset + (bitPos >>> 3) });
+        throw compressError('GZIP_CORRUPT', 'invalid code length code', { offset: baseOffset + (bitPos >>> 3) });
       bitPos += length;
       const symbol = entry >>> 4;
       if (symbol < 16) {
@@ -239,7 +240,7 @@ export class Inflater {
       let value = 0;
       if (symbol === 16) {
         if (i === 0)
-          throw new InitkitError('GZIP_CORRUPT', 'repeat with no previous length', {
+          throw compressError('GZIP_CORRUPT', 'repeat with no previous length', {
             offset: baseOffset + (bitPos >>> 3),
           });
         value = lengths[i - 1]!;
@@ -253,13 +254,13 @@ export class Inflater {
         bitPos += 7;
       }
       if (i + repeat > lengths.length) {
-        throw new InitkitError('GZIP_CORRUPT', 'code lengths overflow', { offset: baseOffset + (bitPos >>> 3) });
+        throw compressError('GZIP_CORRUPT', 'code lengths overflow', { offset: baseOffset + (bitPos >>> 3) });
       }
       lengths.fill(value, i, i + repeat);
       i += repeat;
     }
     if (lengths[256] === 0) {
-      throw new InitkitError('GZIP_CORRUPT', 'block has no end-of-block code', { offset: baseOffset + (start >>> 3) });
+      throw compressError('GZIP_CORRUPT', 'block has no end-of-block code', { offset: baseOffset + (start >>> 3) });
     }
     const offset = baseOffset + (start >>> 3);
     this.literalMask = (1 << buildTable(lengths, literalCount, this.literal, offset)) - 1;
@@ -337,7 +338,7 @@ export class Inflater {
         bitPos += distanceExtra;
       }
       if (dist > pos - historyBase) {
-        throw new InitkitError('GZIP_CORRUPT', `distance ${dist} reaches before the start of the data`, {
+        throw compressError('GZIP_CORRUPT', `distance ${dist} reaches before the start of the data`, {
           offset: baseOffset + (bitPos >>> 3),
         });
       }
@@ -363,9 +364,9 @@ function readBits(input: Uint8Array, bitPos: number, count: number): number {
 }
 
 function truncated(offset: number): InitkitError {
-  return new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset });
+  return compressError('GZIP_TRUNCATED', 'deflate data ends early', { offset });
 }
 
 function invalidCode(offset: number): InitkitError {
-  return new InitkitError('GZIP_CORRUPT', 'invalid Huffman code in deflate data', { offset });
+  return compressError('GZIP_CORRUPT', 'invalid Huffman code in deflate data', { offset });
 }

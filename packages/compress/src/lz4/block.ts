@@ -3,7 +3,8 @@
  * literals and (offset, length) matches. Decoding checks every length and offset against the buffers;
  * encoding is a greedy single-hash-table compressor that keeps the format's end-of-block rules.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 import { copyMatch } from '../match-copy.js';
 
 /** Literal runs at least this long are copied with `set`; shorter ones eight bytes at a time. */
@@ -116,11 +117,11 @@ export function decodeLz4Block(
 }
 
 function corrupt(message: string, offset: number): InitkitError {
-  return new InitkitError('LZ4_CORRUPT', message, { offset });
+  return compressError('LZ4_CORRUPT', message, { offset });
 }
 
 function tooLarge(offset: number): InitkitError {
-  return new InitkitError('LZ4_CORRUPT', 'LZ4 block decodes to more than its size limit', { offset });
+  return compressError('LZ4_CORRUPT', 'LZ4 block decodes to more than its size limit', { offset });
 }
 
 /** The most bytes an LZ4 block of `size` input bytes can take. */

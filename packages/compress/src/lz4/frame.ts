@@ -3,8 +3,8 @@
  * blocks (compressed or stored, linked or independent, optionally checksummed), an end mark and an
  * optional content checksum. Skippable frames are passed over. The kernel does not read this format.
  */
-import { InitkitError } from '@initkit/core';
 import { xxh32 } from '../checksum/xxhash.js';
+import { compressError } from '../errors.js';
 import type { OutputBuffer } from '../limits.js';
 import { decodeLz4Block } from './block.js';
 
@@ -17,7 +17,7 @@ function u32le(bytes: Uint8Array, at: number): number {
 
 function need(input: Uint8Array, at: number, count: number, what: string): void {
   if (at + count > input.length) {
-    throw new InitkitError(
+    throw compressError(
       'LZ4_TRUNCATED',
       `${what}: needed ${count} bytes but only ${Math.max(0, input.length - at)} remain`,
       {
@@ -45,7 +45,7 @@ export function decodeLz4Frames(input: Uint8Array, output: OutputBuffer): number
       continue;
     }
     if (magic !== FRAME_MAGIC) {
-      throw new InitkitError('LZ4_BAD_MAGIC', `expected an lz4 frame magic, found 0x${magic.toString(16)}`, {
+      throw compressError('LZ4_BAD_MAGIC', `expected an lz4 frame magic, found 0x${magic.toString(16)}`, {
         offset: at,
       });
     }
@@ -60,9 +60,9 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
   const flags = input[at]!;
   const blockDescriptor = input[at + 1]!;
   if (flags >>> 6 !== 1)
-    throw new InitkitError('LZ4_UNSUPPORTED', `lz4 frame version ${flags >>> 6} is not 1`, { offset: at });
+    throw compressError('LZ4_UNSUPPORTED', `lz4 frame version ${flags >>> 6} is not 1`, { offset: at });
   if (flags & 0x02 || blockDescriptor & 0x8f) {
-    throw new InitkitError('LZ4_CORRUPT', 'lz4 frame descriptor sets reserved bits', { offset: at });
+    throw compressError('LZ4_CORRUPT', 'lz4 frame descriptor sets reserved bits', { offset: at });
   }
   const independent = (flags & 0x20) !== 0;
   const blockChecksum = (flags & 0x10) !== 0;
@@ -70,14 +70,14 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
   const contentChecksum = (flags & 0x04) !== 0;
   const hasDictionary = (flags & 0x01) !== 0;
   const maxBlockSize = BLOCK_SIZES[(blockDescriptor >>> 4) & 7]!;
-  if (maxBlockSize === 0) throw new InitkitError('LZ4_CORRUPT', 'invalid lz4 block maximum size', { offset: at + 1 });
+  if (maxBlockSize === 0) throw compressError('LZ4_CORRUPT', 'invalid lz4 block maximum size', { offset: at + 1 });
   const descriptorLength = 2 + (hasContentSize ? 8 : 0) + (hasDictionary ? 4 : 0);
   need(input, at, descriptorLength + 1, 'lz4 frame descriptor');
   if (hasDictionary)
-    throw new InitkitError('LZ4_UNSUPPORTED', 'lz4 frames with a dictionary are not supported', { offset: at });
+    throw compressError('LZ4_UNSUPPORTED', 'lz4 frames with a dictionary are not supported', { offset: at });
   const headerChecksum = (xxh32(input.subarray(at, at + descriptorLength)) >>> 8) & 0xff;
   if (headerChecksum !== input[at + descriptorLength]) {
-    throw new InitkitError('LZ4_BAD_CHECKSUM', 'lz4 frame descriptor checksum mismatch', {
+    throw compressError('LZ4_BAD_CHECKSUM', 'lz4 frame descriptor checksum mismatch', {
       offset: at + descriptorLength,
     });
   }
@@ -92,13 +92,13 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
     const stored = word >>> 31 === 1;
     const size = word & 0x7fffffff;
     if (size > maxBlockSize) {
-      throw new InitkitError('LZ4_CORRUPT', `lz4 block of ${size} bytes exceeds the frame's ${maxBlockSize}`, {
+      throw compressError('LZ4_CORRUPT', `lz4 block of ${size} bytes exceeds the frame's ${maxBlockSize}`, {
         offset: at - 4,
       });
     }
     need(input, at, size + (blockChecksum ? 4 : 0), 'lz4 block');
     if (blockChecksum && xxh32(input.subarray(at, at + size)) !== u32le(input, at + size)) {
-      throw new InitkitError('LZ4_BAD_CHECKSUM', 'lz4 block checksum mismatch', { offset: at + size });
+      throw compressError('LZ4_BAD_CHECKSUM', 'lz4 block checksum mismatch', { offset: at + size });
     }
     output.inputBytes = at + size;
     output.reserve(maxBlockSize);
@@ -123,14 +123,14 @@ function decodeFrame(input: Uint8Array, start: number, output: OutputBuffer): nu
   }
   const content = output.bytes.subarray(frameStart, output.length);
   if (contentSize !== undefined && content.length !== contentSize) {
-    throw new InitkitError('LZ4_CORRUPT', `lz4 frame decoded to ${content.length} bytes, header says ${contentSize}`, {
+    throw compressError('LZ4_CORRUPT', `lz4 frame decoded to ${content.length} bytes, header says ${contentSize}`, {
       offset: start,
     });
   }
   if (contentChecksum) {
     need(input, at, 4, 'lz4 content checksum');
     if (xxh32(content) !== u32le(input, at)) {
-      throw new InitkitError('LZ4_BAD_CHECKSUM', 'lz4 content checksum mismatch: the data is corrupt', { offset: at });
+      throw compressError('LZ4_BAD_CHECKSUM', 'lz4 content checksum mismatch: the data is corrupt', { offset: at });
     }
     at += 4;
   }

@@ -4,7 +4,8 @@
  * no end marker: the data ends at the end of the input, at a zero size word, or where another legacy
  * magic starts a new stream (skipped, as the kernel does).
  */
-import { InitkitError } from '@initkit/core';
+
+import { compressError } from '../errors.js';
 import type { OutputBuffer } from '../limits.js';
 import { createLz4HashTable, decodeLz4Block, encodeLz4Block, lz4CompressBound } from './block.js';
 
@@ -19,7 +20,7 @@ function u32le(bytes: Uint8Array, at: number): number {
 /** Decodes legacy lz4 from the start of `input` into `output`; returns the input bytes used. */
 export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number {
   if (input.length < 4 || u32le(input, 0) !== LZ4_LEGACY_MAGIC) {
-    throw new InitkitError('LZ4_BAD_MAGIC', 'not legacy lz4 (expected 02 21 4c 18)', { offset: 0 });
+    throw compressError('LZ4_BAD_MAGIC', 'not legacy lz4 (expected 02 21 4c 18)', { offset: 0 });
   }
   let at = 4;
   while (at + 4 <= input.length) {
@@ -30,7 +31,7 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
     }
     if (size === 0) break;
     if (size > MAX_COMPRESSED_BLOCK) {
-      throw new InitkitError(
+      throw compressError(
         'LZ4_CORRUPT',
         `legacy lz4 block size ${size} is over the ${MAX_COMPRESSED_BLOCK}-byte limit`,
         {
@@ -41,7 +42,7 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
     const start = at + 4;
     const end = start + size;
     if (end > input.length) {
-      throw new InitkitError('LZ4_TRUNCATED', `legacy lz4 block of ${size} bytes runs past the input`, { offset: at });
+      throw compressError('LZ4_TRUNCATED', `legacy lz4 block of ${size} bytes runs past the input`, { offset: at });
     }
     output.inputBytes = end;
     output.reserve(LZ4_LEGACY_BLOCK_SIZE);
@@ -50,7 +51,7 @@ export function decodeLz4Legacy(input: Uint8Array, output: OutputBuffer): number
     at = end;
   }
   if (at < input.length && input.length - at < 4) {
-    throw new InitkitError('LZ4_TRUNCATED', `${input.length - at} stray bytes where a block size word should be`, {
+    throw compressError('LZ4_TRUNCATED', `${input.length - at} stray bytes where a block size word should be`, {
       offset: at,
     });
   }

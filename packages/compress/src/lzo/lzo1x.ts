@@ -3,12 +3,13 @@
  * four kinds (short M1, M2 within 2 KiB, M3 within 16 KiB, M4 within 48 KiB, which also ends the
  * stream). Every length and distance is checked against the input and output bounds.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 
 const M2_MAX_OFFSET = 0x0800;
 
 function corrupt(message: string, offset: number): InitkitError {
-  return new InitkitError('LZO_CORRUPT', message, { offset });
+  return compressError('LZO_CORRUPT', message, { offset });
 }
 
 /**

@@ -3,7 +3,8 @@
  * header checksum), then blocks of big-endian uncompressed and compressed sizes, optional Adler-32 or
  * CRC-32 checksums of either side, and the data (stored when it did not shrink); a zero size ends it.
  */
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
+import { compressError } from '../errors.js';
 import type { OutputBuffer } from '../limits.js';
 import { decodeLzo1x } from './lzo1x.js';
 
@@ -38,7 +39,7 @@ class Cursor {
   constructor(readonly bytes: Uint8Array) {}
   need(count: number, what: string): void {
     if (this.at + count > this.bytes.length) {
-      throw new InitkitError(
+      throw compressError(
         'LZO_TRUNCATED',
         `${what}: needed ${count} bytes but only ${Math.max(0, this.bytes.length - this.at)} remain`,
         {
@@ -89,7 +90,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
   cursor.at = start;
   cursor.need(MAGIC.length, 'lzop magic');
   if (!startsWithMagic(input, start)) {
-    throw new InitkitError('LZO_BAD_MAGIC', 'not an lzop file', { offset: start });
+    throw compressError('LZO_BAD_MAGIC', 'not an lzop file', { offset: start });
   }
   cursor.at = start + MAGIC.length;
   const headerStart = cursor.at;
@@ -98,19 +99,19 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
   if (version >= 0x0940) {
     const needed = cursor.u16('lzop version needed');
     if (needed > 0x1040)
-      throw new InitkitError('LZO_UNSUPPORTED', `lzop file needs version 0x${needed.toString(16)}`, {
+      throw compressError('LZO_UNSUPPORTED', `lzop file needs version 0x${needed.toString(16)}`, {
         offset: cursor.at - 2,
       });
   }
   const methodOffset = cursor.at;
   const method = cursor.u8('lzop method');
   if (method < 1 || method > 3) {
-    throw new InitkitError('LZO_UNSUPPORTED', `lzop method ${method} is not LZO1X`, { offset: methodOffset });
+    throw compressError('LZO_UNSUPPORTED', `lzop method ${method} is not LZO1X`, { offset: methodOffset });
   }
   if (version >= 0x0940) cursor.u8('lzop level');
   const flags = cursor.u32('lzop flags');
   if (flags & F_H_FILTER)
-    throw new InitkitError('LZO_UNSUPPORTED', 'lzop filters are not supported', { offset: cursor.at - 4 });
+    throw compressError('LZO_UNSUPPORTED', 'lzop filters are not supported', { offset: cursor.at - 4 });
   cursor.u32('lzop mode');
   cursor.u32('lzop mtime');
   if (version >= 0x0940) cursor.u32('lzop mtime high');
@@ -121,7 +122,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
   const headerCheck = flags & F_H_CRC32 ? crc32(headerBytes) : adler32(headerBytes);
   const storedHeaderCheck = cursor.u32('lzop header checksum');
   if (storedHeaderCheck !== headerCheck) {
-    throw new InitkitError('LZO_BAD_CHECKSUM', 'lzop header checksum mismatch', { offset: cursor.at - 4 });
+    throw compressError('LZO_BAD_CHECKSUM', 'lzop header checksum mismatch', { offset: cursor.at - 4 });
   }
   if (flags & F_H_EXTRA_FIELD) {
     const extraLength = cursor.u32('lzop extra field length');
@@ -136,7 +137,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
     if (uncompressedSize === 0) break;
     const compressedSize = cursor.u32('lzop block size');
     if (uncompressedSize > MAX_BLOCK_SIZE || compressedSize > uncompressedSize) {
-      throw new InitkitError('LZO_CORRUPT', `lzop block sizes ${compressedSize}/${uncompressedSize} are invalid`, {
+      throw compressError('LZO_CORRUPT', `lzop block sizes ${compressedSize}/${uncompressedSize} are invalid`, {
         offset: blockOffset,
       });
     }
@@ -148,7 +149,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
     cursor.need(compressedSize, 'lzop block data');
     const data = input.subarray(cursor.at, cursor.at + compressedSize);
     if (storedCompressedCheck !== undefined && dataCheck(data, F_ADLER32_C, F_CRC32_C) !== storedCompressedCheck) {
-      throw new InitkitError('LZO_BAD_CHECKSUM', 'lzop compressed block checksum mismatch', { offset: blockOffset });
+      throw compressError('LZO_BAD_CHECKSUM', 'lzop compressed block checksum mismatch', { offset: blockOffset });
     }
     output.inputBytes = cursor.at + compressedSize;
     output.ensure(uncompressedSize);
@@ -166,7 +167,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
         0,
       );
       if (end !== start + uncompressedSize) {
-        throw new InitkitError('LZO_CORRUPT', `lzop block decoded to ${end - start} of ${uncompressedSize} bytes`, {
+        throw compressError('LZO_CORRUPT', `lzop block decoded to ${end - start} of ${uncompressedSize} bytes`, {
           offset: blockOffset,
         });
       }
@@ -176,7 +177,7 @@ function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer
       storedDataCheck !== undefined &&
       dataCheck(output.bytes.subarray(start, output.length), F_ADLER32_D, F_CRC32_D) !== storedDataCheck
     ) {
-      throw new InitkitError('LZO_BAD_CHECKSUM', 'lzop block checksum mismatch: the data is corrupt', {
+      throw compressError('LZO_BAD_CHECKSUM', 'lzop block checksum mismatch: the data is corrupt', {
         offset: blockOffset,
       });
     }

@@ -4,8 +4,9 @@
  * DEFLATE data and reports how many bytes it used.
  */
 import * as zlib from 'node:zlib';
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import { resolveLevel } from '../encode.js';
+import { compressError } from '../errors.js';
 import type { DecodeOptions, EncodeOptions } from '../format.js';
 import { readMemberHeader } from '../gzip/gzip.js';
 import { InputQueue, runComplete } from '../input-queue.js';
@@ -39,7 +40,7 @@ export function decodeGzipNode(
     checkOutput(limits, produced, bytes.length, deflateStart);
     queue.position = deflateStart + result.engine.bytesWritten;
     if (queue.available < 8) {
-      throw new InitkitError('GZIP_TRUNCATED', `gzip trailer: needed 8 bytes but only ${queue.available} remain`, {
+      throw compressError('GZIP_TRUNCATED', `gzip trailer: needed 8 bytes but only ${queue.available} remain`, {
         offset: queue.offset,
       });
     }
@@ -48,14 +49,14 @@ export function decodeGzipNode(
     const storedSize = queue.u32le();
     const crc = crc32(output);
     if (storedCrc !== crc) {
-      throw new InitkitError(
-        'GZIP_BAD_CRC',
+      throw compressError(
+        'GZIP_BAD_CHECKSUM',
         `gzip CRC-32 mismatch: trailer says 0x${storedCrc.toString(16).padStart(8, '0')}, data gives 0x${crc.toString(16).padStart(8, '0')}`,
         { offset: trailerOffset },
       );
     }
     if (storedSize !== output.length % 2 ** 32) {
-      throw new InitkitError(
+      throw compressError(
         'GZIP_BAD_SIZE',
         `gzip size mismatch: trailer says ${storedSize}, data is ${output.length} bytes`,
         {
@@ -73,7 +74,7 @@ export function decodeGzipNode(
 function zlibError(error: unknown, inputLength: number, offset: number, maxOutputBytes: number): unknown {
   const code = (error as { code?: string }).code;
   if (code === 'ERR_BUFFER_TOO_LARGE') {
-    return new InitkitError(
+    return compressError(
       'COMPRESS_OUTPUT_TOO_LARGE',
       `decompressed output would exceed the limit of ${maxOutputBytes} bytes (maxOutputBytes) or the ratio limit`,
       {
@@ -83,10 +84,10 @@ function zlibError(error: unknown, inputLength: number, offset: number, maxOutpu
     );
   }
   if (code === 'Z_BUF_ERROR') {
-    return new InitkitError('GZIP_TRUNCATED', 'deflate data ends early', { offset: inputLength, cause: error });
+    return compressError('GZIP_TRUNCATED', 'deflate data ends early', { offset: inputLength, cause: error });
   }
   if (code === 'Z_DATA_ERROR') {
-    return new InitkitError('GZIP_CORRUPT', `invalid deflate data: ${(error as Error).message}`, {
+    return compressError('GZIP_CORRUPT', `invalid deflate data: ${(error as Error).message}`, {
       offset,
       cause: error,
     });

@@ -69,7 +69,7 @@ export function encodeGzip(bytes: Uint8Array, options: EncodeOptions = {}): Uint
   return encodeGzipNode(bytes, options);
 }
 
-/** zstd through node:zlib (levels 1-19, default 3); COMPRESS_NO_ENCODER naming the runtime elsewhere. */
+/** zstd through node:zlib (levels 1-19, default 3); COMPRESS_UNSUPPORTED naming the runtime elsewhere. */
 export function encodeZstd(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
   return encodeZstdNode(bytes, options);
 }

@@ -8,6 +8,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { InitkitError } from '@initkit/core';
 import { decodeZstd as decodeZstdPure, type FormatDecodeResult } from '../decode.js';
+import { compressError } from '../errors.js';
 import type { DecodeOptions, EncodeOptions } from '../format.js';
 import { InputQueue } from '../input-queue.js';
 import { checkOutput, outputLimits } from '../limits.js';
@@ -80,7 +81,7 @@ export function decodeZstdNode(bytes: Uint8Array, options: DecodeOptions = {}): 
     buffer = zstdZlib.zstdDecompressSync(bytes.subarray(0, at), { ...decoderOptions(), maxOutputLength });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new InitkitError(
+      throw compressError(
         'COMPRESS_OUTPUT_TOO_LARGE',
         `decompressed output would exceed the limit of ${limits.maxOutputBytes} bytes (maxOutputBytes)`,
         { offset: 0, cause: error },
@@ -100,13 +101,13 @@ function zstdError(error: unknown, offset: number): unknown {
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message;
   if (code === 'ZSTD_error_checksum_wrong') {
-    return new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
+    return compressError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
       offset,
       cause: error,
     });
   }
   if (code.startsWith('ZSTD_error_') || code.startsWith('Z_')) {
-    return new InitkitError('ZSTD_CORRUPT', `zstd data is corrupt: ${message}`, { offset, cause: error });
+    return compressError('ZSTD_CORRUPT', `zstd data is corrupt: ${message}`, { offset, cause: error });
   }
   return error;
 }
@@ -183,8 +184,8 @@ async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, vo
 /** zstd encoding: libzstd through node:zlib, levels 1-19 (default 3, as the zstd command), XXH64 checksum. */
 export function encodeZstdNode(bytes: Uint8Array, options: EncodeOptions = {}): Uint8Array {
   if (!zstdEncoder) {
-    throw new InitkitError(
-      'COMPRESS_NO_ENCODER',
+    throw compressError(
+      'COMPRESS_UNSUPPORTED',
       `zstd encoding needs node:zlib with zstd (Node 22.15+, 23.8+ or 24); this is Node ${typeof process === 'object' ? process.versions.node : 'unknown'}`,
     );
   }
@@ -204,7 +205,7 @@ export function encodeZstdNode(bytes: Uint8Array, options: EncodeOptions = {}): 
 export function resolveZstdLevel(level: number | undefined): number {
   if (level === undefined) return 3;
   if (!Number.isInteger(level) || level < 1 || level > 19) {
-    throw new InitkitError('COMPRESS_BAD_LEVEL', `zstd level must be an integer from 1 to 19, got ${level}`);
+    throw compressError('COMPRESS_BAD_OPTION', `zstd level must be an integer from 1 to 19, got ${level}`);
   }
   return level;
 }

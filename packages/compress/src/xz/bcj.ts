@@ -4,7 +4,8 @@
  * place and returns how many leading bytes are final (a branch may straddle the end; the caller keeps
  * the rest for later, or leaves it as is at the end of the block, as the encoder did).
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 
 export interface BranchFilter {
   /** Decodes `buffer[start..end)` in place; returns how many bytes from `start` are done. */
@@ -295,10 +296,10 @@ export function createBranchFilter(id: number, properties: Uint8Array, offset: n
     case 0x0a:
       return new Arm64Filter(startOffset);
     default:
-      throw new InitkitError('XZ_UNSUPPORTED_FILTER', `unsupported xz filter id 0x${id.toString(16)}`, { offset });
+      throw compressError('XZ_UNSUPPORTED', `unsupported xz filter id 0x${id.toString(16)}`, { offset });
   }
 }
 
 function badProperties(name: string, offset: number): InitkitError {
-  return new InitkitError('XZ_BAD_FILTER', `${name} filter properties have the wrong size`, { offset });
+  return compressError('XZ_CORRUPT', `${name} filter properties have the wrong size`, { offset });
 }

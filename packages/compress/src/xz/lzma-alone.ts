@@ -2,7 +2,8 @@
  * The legacy .lzma (LZMA-alone) format: a 13-byte header (properties, dictionary size, uncompressed
  * size or all-ones for "unknown, ends with an end marker") followed by one raw LZMA stream.
  */
-import { InitkitError } from '@initkit/core';
+
+import { compressError } from '../errors.js';
 import { type InputQueue, need } from '../input-queue.js';
 import { checkOutput, type OutputLimits } from '../limits.js';
 import { LZMA_MAX_SYMBOL_INPUT, type LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
@@ -20,7 +21,7 @@ export interface LzmaAloneHeader {
 }
 
 export function parseLzmaAloneHeader(header: Uint8Array, offset: number): LzmaAloneHeader {
-  const properties = parseLzmaProperties(header[0]!, 'LZMA_BAD_HEADER', offset);
+  const properties = parseLzmaProperties(header[0]!, 'LZMA_CORRUPT', offset);
   const dictionarySize = (header[1]! | (header[2]! << 8) | (header[3]! << 16) | (header[4]! << 24)) >>> 0;
   let unknown = true;
   for (let i = 5; i < 13; i++) if (header[i] !== 0xff) unknown = false;
@@ -29,7 +30,7 @@ export function parseLzmaAloneHeader(header: Uint8Array, offset: number): LzmaAl
     const low = (header[5]! | (header[6]! << 8) | (header[7]! << 16) | (header[8]! << 24)) >>> 0;
     const high = (header[9]! | (header[10]! << 8) | (header[11]! << 16) | (header[12]! << 24)) >>> 0;
     if (high >= 0x200000) {
-      throw new InitkitError('LZMA_BAD_HEADER', `uncompressed size in the .lzma header is implausible`, {
+      throw compressError('LZMA_CORRUPT', `uncompressed size in the .lzma header is implausible`, {
         offset: offset + 5,
       });
     }
@@ -86,11 +87,11 @@ export function* readLzmaAlone(
   if (decoder.needsNormalize()) yield* need(queue, 1, '.lzma data');
   queue.position = decoder.normalizeEnd(queue.bytes, queue.position);
   if (decoder.endMarkerSeen && header.size !== undefined && produced !== header.size) {
-    throw new InitkitError('LZMA_CORRUPT', `end marker after ${produced} of ${header.size} bytes`, {
+    throw compressError('LZMA_CORRUPT', `end marker after ${produced} of ${header.size} bytes`, {
       offset: queue.offset,
     });
   }
   if (decoder.pendingLength !== 0 || (decoder.endMarkerSeen && decoder.code !== 0)) {
-    throw new InitkitError('LZMA_CORRUPT', 'the .lzma stream does not end cleanly', { offset: queue.offset });
+    throw compressError('LZMA_CORRUPT', 'the .lzma stream does not end cleanly', { offset: queue.offset });
   }
 }

@@ -4,7 +4,7 @@
  * never wraps) or a circular dictionary the caller drains (streaming). All state lives in fields so a
  * call can stop at any symbol boundary (output limit, or input running short while streaming) and resume.
  */
-import { InitkitError } from '@initkit/core';
+import { type CompressErrorCode, compressError } from '../errors.js';
 
 /**
  * The range coder's 32-bit `range` and `code` are kept as int32 (`| 0`) so the compiler keeps them in
@@ -100,12 +100,12 @@ export class LzmaDecoder {
   /** Reads the 5 range-coder init bytes at `at`; returns the position after them. */
   initRangeDecoder(input: Uint8Array, at: number): number {
     if (at + 5 > input.length) {
-      throw new InitkitError('LZMA_TRUNCATED', 'range coder init: needed 5 bytes', {
+      throw compressError('LZMA_TRUNCATED', 'range coder init: needed 5 bytes', {
         offset: this.errorOffsetBase + at,
       });
     }
     if (input[at] !== 0) {
-      throw new InitkitError('LZMA_CORRUPT', `range coder must start with a 0 byte, found ${input[at]}`, {
+      throw compressError('LZMA_CORRUPT', `range coder must start with a 0 byte, found ${input[at]}`, {
         offset: this.errorOffsetBase + at,
       });
     }
@@ -284,7 +284,7 @@ export class LzmaDecoder {
         code = (code - bound) | 0;
         probs[p] = prob - (prob >>> 5);
         if (full === 0) {
-          throw new InitkitError('LZMA_CORRUPT', 'repeated match before any data', {
+          throw compressError('LZMA_CORRUPT', 'repeated match before any data', {
             offset: this.errorOffsetBase + inPos,
           });
         }
@@ -516,7 +516,7 @@ export class LzmaDecoder {
         rep1 = rep0;
         rep0 = distance;
         if (distance < 0 || distance >= full) {
-          throw new InitkitError(
+          throw compressError(
             'LZMA_CORRUPT',
             `match distance ${(distance >>> 0) + 1} reaches before the start of the data (${full} bytes of history)`,
             { offset: this.errorOffsetBase + inPos },
@@ -567,11 +567,11 @@ export class LzmaDecoder {
 /** Splits an LZMA properties byte (lc + lp*9 + pb*45) into its parts, or throws. */
 export function parseLzmaProperties(
   byte: number,
-  code: string,
+  code: CompressErrorCode,
   offset: number,
 ): { lc: number; lp: number; pb: number } {
   if (byte >= 9 * 5 * 5) {
-    throw new InitkitError(code, `LZMA properties byte ${byte} is out of range (expected below 225)`, { offset });
+    throw compressError(code, `LZMA properties byte ${byte} is out of range (expected below 225)`, { offset });
   }
   const lc = byte % 9;
   const rest = (byte / 9) | 0;

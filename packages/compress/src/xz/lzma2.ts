@@ -3,7 +3,8 @@
  * coder, and its control byte says whether the dictionary, the state or the properties reset. Chunk
  * sizes are explicit, so a chunk is decoded only once all of its input has arrived.
  */
-import { InitkitError } from '@initkit/core';
+
+import { compressError } from '../errors.js';
 import { type InputQueue, need } from '../input-queue.js';
 import { type LzmaDecoder, parseLzmaProperties } from './lzma-decoder.js';
 import type { WindowOwner } from './window.js';
@@ -11,7 +12,7 @@ import type { WindowOwner } from './window.js';
 /** Dictionary size encoded in the LZMA2 filter's one properties byte. */
 export function lzma2DictionarySize(byte: number, offset: number): number {
   if (byte > 40) {
-    throw new InitkitError('XZ_BAD_FILTER', `LZMA2 dictionary size byte ${byte} is above 40`, { offset });
+    throw compressError('XZ_CORRUPT', `LZMA2 dictionary size byte ${byte} is above 40`, { offset });
   }
   if (byte === 40) return 0xffffffff;
   return (2 | (byte & 1)) * 2 ** ((byte >>> 1) + 11);
@@ -55,7 +56,7 @@ export class Lzma2Decoder {
           lzma.resetDictionary();
           this.needDictionaryReset = false;
         } else if (this.needDictionaryReset) {
-          throw new InitkitError('XZ_CORRUPT', 'the first LZMA2 chunk does not reset the dictionary', {
+          throw compressError('XZ_CORRUPT', 'the first LZMA2 chunk does not reset the dictionary', {
             offset: controlOffset,
           });
         }
@@ -63,14 +64,14 @@ export class Lzma2Decoder {
           const propertiesOffset = queue.offset;
           const { lc, lp, pb } = parseLzmaProperties(queue.u8(), 'XZ_CORRUPT', propertiesOffset);
           if (lc + lp > 4) {
-            throw new InitkitError('XZ_CORRUPT', `LZMA2 requires lc + lp <= 4, found ${lc} + ${lp}`, {
+            throw compressError('XZ_CORRUPT', `LZMA2 requires lc + lp <= 4, found ${lc} + ${lp}`, {
               offset: propertiesOffset,
             });
           }
           lzma.setProperties(lc, lp, pb);
           this.needProperties = false;
         } else if (this.needProperties) {
-          throw new InitkitError('XZ_CORRUPT', 'an LZMA2 chunk needs properties but sets none', {
+          throw compressError('XZ_CORRUPT', 'an LZMA2 chunk needs properties but sets none', {
             offset: controlOffset,
           });
         }
@@ -86,14 +87,14 @@ export class Lzma2Decoder {
           // As in liblzma and xz_dec: after a dictionary reset the next LZMA chunk must set properties.
           this.needProperties = true;
         } else if (this.needDictionaryReset) {
-          throw new InitkitError('XZ_CORRUPT', 'the first LZMA2 chunk does not reset the dictionary', {
+          throw compressError('XZ_CORRUPT', 'the first LZMA2 chunk does not reset the dictionary', {
             offset: controlOffset,
           });
         }
         yield* need(queue, size, 'LZMA2 stored chunk');
         this.copyStored(queue, size);
       } else {
-        throw new InitkitError('XZ_CORRUPT', `invalid LZMA2 control byte 0x${control.toString(16)}`, {
+        throw compressError('XZ_CORRUPT', `invalid LZMA2 control byte 0x${control.toString(16)}`, {
           offset: controlOffset,
         });
       }
@@ -115,14 +116,14 @@ export class Lzma2Decoder {
       inPos = lzma.decode(input, inPos, packedEnd, limit);
       remaining -= lzma.pos - before;
       if (inPos > packedEnd || lzma.endMarkerSeen) {
-        throw new InitkitError('XZ_CORRUPT', 'LZMA2 chunk data does not match its sizes', {
+        throw compressError('XZ_CORRUPT', 'LZMA2 chunk data does not match its sizes', {
           offset: queue.base + packedEnd,
         });
       }
     }
     inPos = lzma.normalizeEnd(input, inPos);
     if (inPos !== packedEnd || lzma.code !== 0 || lzma.pendingLength !== 0) {
-      throw new InitkitError('XZ_CORRUPT', `LZMA2 chunk ended at ${inPos - queue.position} of ${packed} bytes`, {
+      throw compressError('XZ_CORRUPT', `LZMA2 chunk ended at ${inPos - queue.position} of ${packed} bytes`, {
         offset: queue.base + queue.position,
       });
     }

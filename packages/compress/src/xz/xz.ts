@@ -3,8 +3,9 @@
  * LZMA2 payload behind up to three BCJ/delta filters, checked with CRC32, CRC64 or SHA-256. Written as
  * a generator over an InputQueue so the same code decodes a whole buffer or a stream as it arrives.
  */
-import { crc32, crc64, InitkitError } from '@initkit/core';
+import { crc32, crc64 } from '@initkit/core';
 import { Sha256 } from '../checksum/sha256.js';
+import { compressError } from '../errors.js';
 import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, type OutputBuffer, type OutputLimits } from '../limits.js';
 import { type BranchFilter, createBranchFilter, FILTER_LZMA2 } from './bcj.js';
@@ -61,14 +62,14 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
   const headerOffset = queue.offset;
   const header = queue.take(12);
   for (let i = 0; i < 6; i++) {
-    if (header[i] !== XZ_MAGIC[i]) throw new InitkitError('XZ_BAD_MAGIC', 'not an xz stream', { offset: headerOffset });
+    if (header[i] !== XZ_MAGIC[i]) throw compressError('XZ_BAD_MAGIC', 'not an xz stream', { offset: headerOffset });
   }
   const flags = header.slice(6, 8);
   if (crc32(flags) !== readU32le(header, 8)) {
-    throw new InitkitError('XZ_BAD_HEADER_CRC', 'xz stream header CRC32 mismatch', { offset: headerOffset + 8 });
+    throw compressError('XZ_BAD_CHECKSUM', 'xz stream header CRC32 mismatch', { offset: headerOffset + 8 });
   }
   if (flags[0] !== 0 || (flags[1]! & 0xf0) !== 0) {
-    throw new InitkitError('XZ_UNSUPPORTED', 'xz stream flags use reserved bits', { offset: headerOffset + 6 });
+    throw compressError('XZ_UNSUPPORTED', 'xz stream flags use reserved bits', { offset: headerOffset + 6 });
   }
   const checkType = flags[1]! & 0x0f;
   if (
@@ -77,7 +78,7 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
     checkType !== CHECK_CRC64 &&
     checkType !== CHECK_SHA256
   ) {
-    throw new InitkitError('XZ_UNSUPPORTED_CHECK', `xz check type ${checkType} is not supported`, {
+    throw compressError('XZ_UNSUPPORTED', `xz check type ${checkType} is not supported`, {
       offset: headerOffset + 7,
     });
   }
@@ -99,7 +100,7 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
     const compressed = queue.offset - dataStart;
     const { size, check } = sink.end();
     if (compressedSize !== undefined && compressedSize !== compressed) {
-      throw new InitkitError(
+      throw compressError(
         'XZ_CORRUPT',
         `block compressed size ${compressed} differs from its header (${compressedSize})`,
         {
@@ -108,7 +109,7 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
       );
     }
     if (uncompressedSize !== undefined && uncompressedSize !== size) {
-      throw new InitkitError('XZ_CORRUPT', `block size ${size} differs from its header (${uncompressedSize})`, {
+      throw compressError('XZ_CORRUPT', `block size ${size} differs from its header (${uncompressedSize})`, {
         offset: blockOffset,
       });
     }
@@ -116,14 +117,14 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
     yield* need(queue, padding + checkLength, 'xz block padding and check');
     for (let i = 0; i < padding; i++) {
       if (queue.u8() !== 0) {
-        throw new InitkitError('XZ_CORRUPT', 'non-zero block padding', { offset: queue.offset - 1 });
+        throw compressError('XZ_CORRUPT', 'non-zero block padding', { offset: queue.offset - 1 });
       }
     }
     const checkOffset = queue.offset;
     const stored = queue.take(checkLength);
     for (let i = 0; i < checkLength; i++) {
       if (stored[i] !== check[i]) {
-        throw new InitkitError('XZ_BAD_CHECK', `xz block ${checkName(checkType)} mismatch: the data is corrupt`, {
+        throw compressError('XZ_BAD_CHECKSUM', `xz block ${checkName(checkType)} mismatch: the data is corrupt`, {
           offset: checkOffset,
         });
       }
@@ -137,18 +138,18 @@ function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, vo
   const footerOffset = queue.offset;
   const footer = queue.take(12);
   if (footer[10] !== FOOTER_MAGIC_0 || footer[11] !== FOOTER_MAGIC_1) {
-    throw new InitkitError('XZ_CORRUPT', 'xz stream footer magic "YZ" missing', { offset: footerOffset + 10 });
+    throw compressError('XZ_CORRUPT', 'xz stream footer magic "YZ" missing', { offset: footerOffset + 10 });
   }
   if (crc32(footer.subarray(4, 10)) !== readU32le(footer, 0)) {
-    throw new InitkitError('XZ_BAD_HEADER_CRC', 'xz stream footer CRC32 mismatch', { offset: footerOffset });
+    throw compressError('XZ_BAD_CHECKSUM', 'xz stream footer CRC32 mismatch', { offset: footerOffset });
   }
   if ((readU32le(footer, 4) + 1) * 4 !== indexSize) {
-    throw new InitkitError('XZ_CORRUPT', `footer backward size does not match the index (${indexSize} bytes)`, {
+    throw compressError('XZ_CORRUPT', `footer backward size does not match the index (${indexSize} bytes)`, {
       offset: footerOffset + 4,
     });
   }
   if (footer[8] !== flags[0] || footer[9] !== flags[1]) {
-    throw new InitkitError('XZ_CORRUPT', 'stream footer flags differ from the header', { offset: footerOffset + 8 });
+    throw compressError('XZ_CORRUPT', 'stream footer flags differ from the header', { offset: footerOffset + 8 });
   }
 }
 
@@ -162,7 +163,7 @@ function* readIndex(
   queue.position++;
   const count = yield* readVli(queue, 'xz index record count');
   if (count !== records.length) {
-    throw new InitkitError('XZ_CORRUPT', `index lists ${count} blocks, the stream has ${records.length}`, {
+    throw compressError('XZ_CORRUPT', `index lists ${count} blocks, the stream has ${records.length}`, {
       offset: startOffset,
     });
   }
@@ -170,18 +171,18 @@ function* readIndex(
     const unpadded = yield* readVli(queue, 'xz index record');
     const uncompressed = yield* readVli(queue, 'xz index record');
     if (unpadded !== record.unpadded || uncompressed !== record.uncompressed) {
-      throw new InitkitError('XZ_CORRUPT', 'index record does not match the block', { offset: queue.offset });
+      throw compressError('XZ_CORRUPT', 'index record does not match the block', { offset: queue.offset });
     }
   }
   const padding = (4 - ((queue.position - start) % 4)) % 4;
   yield* need(queue, padding + 4, 'xz index padding and CRC32');
   for (let i = 0; i < padding; i++) {
-    if (queue.u8() !== 0) throw new InitkitError('XZ_CORRUPT', 'non-zero index padding', { offset: queue.offset - 1 });
+    if (queue.u8() !== 0) throw compressError('XZ_CORRUPT', 'non-zero index padding', { offset: queue.offset - 1 });
   }
   const computed = crc32(queue.bytes.subarray(start, queue.position));
   const crcOffset = queue.offset;
   if (queue.u32le() !== computed) {
-    throw new InitkitError('XZ_BAD_CHECK', 'xz index CRC32 mismatch', { offset: crcOffset });
+    throw compressError('XZ_BAD_CHECKSUM', 'xz index CRC32 mismatch', { offset: crcOffset });
   }
   return queue.position - start;
 }
@@ -194,13 +195,13 @@ function* readVli(queue: InputQueue, what: string): Generator<void, number, void
     value += (byte & 0x7f) * 2 ** (7 * i);
     if ((byte & 0x80) === 0) {
       if (byte === 0 && i > 0)
-        throw new InitkitError('XZ_CORRUPT', `${what}: non-minimal integer`, { offset: queue.offset - 1 });
+        throw compressError('XZ_CORRUPT', `${what}: non-minimal integer`, { offset: queue.offset - 1 });
       if (value > Number.MAX_SAFE_INTEGER)
-        throw new InitkitError('XZ_CORRUPT', `${what}: too large`, { offset: queue.offset - 1 });
+        throw compressError('XZ_CORRUPT', `${what}: too large`, { offset: queue.offset - 1 });
       return value;
     }
   }
-  throw new InitkitError('XZ_CORRUPT', `${what}: integer longer than 9 bytes`, { offset: queue.offset });
+  throw compressError('XZ_CORRUPT', `${what}: integer longer than 9 bytes`, { offset: queue.offset });
 }
 
 interface BlockHeader {
@@ -213,11 +214,11 @@ interface BlockHeader {
 function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
   const size = header.length;
   if (crc32(header.subarray(0, size - 4)) !== readU32le(header, size - 4)) {
-    throw new InitkitError('XZ_BAD_HEADER_CRC', 'xz block header CRC32 mismatch', { offset: offset + size - 4 });
+    throw compressError('XZ_BAD_CHECKSUM', 'xz block header CRC32 mismatch', { offset: offset + size - 4 });
   }
   const flags = header[1]!;
   if ((flags & 0x3c) !== 0) {
-    throw new InitkitError('XZ_UNSUPPORTED', 'xz block flags use reserved bits', { offset: offset + 1 });
+    throw compressError('XZ_UNSUPPORTED', 'xz block flags use reserved bits', { offset: offset + 1 });
   }
   let at = 2;
   const vli = (what: string): number => {
@@ -229,14 +230,14 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
       if ((byte & 0x80) === 0) {
         // liblzma and the kernel's xz_dec reject a padded encoding (a final 0x00 after the first byte).
         if (byte === 0 && i > 0) {
-          throw new InitkitError('XZ_CORRUPT', `block header ${what}: non-minimal integer`, {
+          throw compressError('XZ_CORRUPT', `block header ${what}: non-minimal integer`, {
             offset: offset + at - 1,
           });
         }
         return value;
       }
     }
-    throw new InitkitError('XZ_CORRUPT', `block header ${what} is malformed`, { offset: offset + at });
+    throw compressError('XZ_CORRUPT', `block header ${what} is malformed`, { offset: offset + at });
   };
   const compressedSize = flags & 0x40 ? vli('compressed size') : undefined;
   const uncompressedSize = flags & 0x80 ? vli('uncompressed size') : undefined;
@@ -248,18 +249,18 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
     const id = vli('filter id');
     const propertiesSize = vli('filter properties size');
     if (at + propertiesSize > size - 4) {
-      throw new InitkitError('XZ_CORRUPT', 'filter properties run past the block header', { offset: filterOffset });
+      throw compressError('XZ_CORRUPT', 'filter properties run past the block header', { offset: filterOffset });
     }
     const properties = header.subarray(at, at + propertiesSize);
     at += propertiesSize;
     const last = f === filterCount - 1;
     if (id === FILTER_LZMA2) {
-      if (!last) throw new InitkitError('XZ_CORRUPT', 'LZMA2 must be the last filter', { offset: filterOffset });
+      if (!last) throw compressError('XZ_CORRUPT', 'LZMA2 must be the last filter', { offset: filterOffset });
       if (propertiesSize !== 1)
-        throw new InitkitError('XZ_BAD_FILTER', 'LZMA2 properties must be 1 byte', { offset: filterOffset });
+        throw compressError('XZ_CORRUPT', 'LZMA2 properties must be 1 byte', { offset: filterOffset });
       dictionarySize = lzma2DictionarySize(properties[0]!, filterOffset);
     } else if (last) {
-      throw new InitkitError('XZ_UNSUPPORTED_FILTER', `the last filter must be LZMA2, found 0x${id.toString(16)}`, {
+      throw compressError('XZ_UNSUPPORTED', `the last filter must be LZMA2, found 0x${id.toString(16)}`, {
         offset: filterOffset,
       });
     } else {
@@ -267,8 +268,7 @@ function parseBlockHeader(header: Uint8Array, offset: number): BlockHeader {
     }
   }
   for (; at < size - 4; at++) {
-    if (header[at] !== 0)
-      throw new InitkitError('XZ_CORRUPT', 'non-zero block header padding', { offset: offset + at });
+    if (header[at] !== 0) throw compressError('XZ_CORRUPT', 'non-zero block header padding', { offset: offset + at });
   }
   return { filters, dictionarySize, compressedSize, uncompressedSize };
 }

@@ -5,7 +5,8 @@
  * A decoder keeps what carries from block to block within a frame: the repeat offsets, the last
  * Huffman and FSE tables. Buffers are allocated once per decoder; nothing is allocated per sequence.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 import { copyMatch } from '../match-copy.js';
 import {
   type FseTable,
@@ -53,7 +54,7 @@ const MAX_OFFSET_CODE = 31;
 const LARGEST_OFFSET_CODE = 30;
 
 function corrupt(message: string, offset: number): InitkitError {
-  return new InitkitError('ZSTD_CORRUPT', message, { offset });
+  return compressError('ZSTD_CORRUPT', message, { offset });
 }
 
 function viewOf(bytes: Uint8Array): DataView {

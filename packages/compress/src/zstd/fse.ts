@@ -3,7 +3,8 @@
  * counts) and building the decoding table, plus the predefined tables for literal lengths, match lengths
  * and offsets. A decoding table entry is one int32: `baseline << 12 | bits << 8 | symbol`.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 
 /** Largest accuracy log of any FSE table zstd uses (sequence tables allow 9, Huffman weights 6). */
 export const MAX_ACCURACY_LOG = 9;
@@ -15,7 +16,7 @@ export interface FseTable {
 }
 
 function corrupt(message: string, offset: number): InitkitError {
-  return new InitkitError('ZSTD_CORRUPT', message, { offset });
+  return compressError('ZSTD_CORRUPT', message, { offset });
 }
 
 /** Index of the highest set bit of a positive integer. */

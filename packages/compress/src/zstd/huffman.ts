@@ -3,7 +3,8 @@
  * FSE-compressed) into a one-lookup decoding table, and decoding one or four backward bit streams into a
  * literal buffer. A table entry is `symbol << 4 | bits`, indexed by the next maxBits bits of the stream.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { compressError } from '../errors.js';
 import { type FseTable, highBit, newFseTable, readFseTable } from './fse.js';
 
 /** Longest Huffman code zstd allows. */
@@ -19,7 +20,7 @@ export function newHuffmanTable(): HuffmanTable {
 }
 
 function corrupt(message: string, offset: number): InitkitError {
-  return new InitkitError('ZSTD_CORRUPT', message, { offset });
+  return compressError('ZSTD_CORRUPT', message, { offset });
 }
 
 const weights = new Uint8Array(256);

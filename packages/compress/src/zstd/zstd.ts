@@ -4,8 +4,9 @@
  * total declared size are known before decoding; the output is then allocated once (from the frames'
  * content sizes when they declare them) and every block is decoded straight into it.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import { Xxh64 } from '../checksum/xxhash.js';
+import { compressError } from '../errors.js';
 import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, OutputBuffer, type OutputLimits } from '../limits.js';
 import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './block.js';
@@ -44,7 +45,7 @@ export function isSkippableMagic(magic: number): boolean {
 }
 
 function truncated(what: string, offset: number): InitkitError {
-  return new InitkitError('ZSTD_TRUNCATED', `${what} runs past the end of the input`, { offset });
+  return compressError('ZSTD_TRUNCATED', `${what} runs past the end of the input`, { offset });
 }
 
 /** Bytes of a frame header (magic included) from its descriptor byte. */
@@ -62,7 +63,7 @@ export function zstdHeaderSize(descriptor: number): number {
 export function parseZstdFrameHeader(bytes: Uint8Array, at: number, offset: number): ZstdFrameHeader {
   const descriptor = bytes[at + 4]!;
   if (descriptor & 0x08) {
-    throw new InitkitError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: offset + 4 });
+    throw compressError('ZSTD_CORRUPT', 'frame header sets the reserved bit', { offset: offset + 4 });
   }
   const singleSegment = (descriptor & 0x20) !== 0;
   let p = at + 5;
@@ -78,8 +79,8 @@ export function parseZstdFrameHeader(bytes: Uint8Array, at: number, offset: numb
   for (let i = 0; i < dictionaryIdSize; i++) dictionaryId += bytes[p + i]! * 2 ** (8 * i);
   p += dictionaryIdSize;
   if (dictionaryId !== 0) {
-    throw new InitkitError(
-      'ZSTD_DICTIONARY_REQUIRED',
+    throw compressError(
+      'ZSTD_UNSUPPORTED',
       `zstd frame needs dictionary ${dictionaryId}; decoding with a dictionary is not supported`,
       { offset: offset + 5 },
     );
@@ -106,7 +107,7 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
     return { start, end, skippable: true, contentSize: 0, checksum: undefined, maxSize: 0 };
   }
   if (magic !== ZSTD_MAGIC) {
-    throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
+    throw compressError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
       offset: start,
     });
   }
@@ -121,9 +122,9 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
     const last = blockHeader & 1;
     const type = (blockHeader >>> 1) & 3;
     const size = blockHeader >>> 3;
-    if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: at });
+    if (type === 3) throw compressError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: at });
     if (size > ZSTD_MAX_BLOCK_SIZE)
-      throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: at });
+      throw compressError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: at });
     at += 3 + (type === 1 ? 1 : size);
     maxSize += type === 2 ? ZSTD_MAX_BLOCK_SIZE : size;
     if (at > input.length) throw truncated('zstd block', at);
@@ -137,11 +138,9 @@ export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
   }
   const contentSize = header.contentSize;
   if (contentSize !== undefined && contentSize > maxSize) {
-    throw new InitkitError(
-      'ZSTD_CORRUPT',
-      `frame declares ${contentSize} bytes but its blocks hold at most ${maxSize}`,
-      { offset: start },
-    );
+    throw compressError('ZSTD_CORRUPT', `frame declares ${contentSize} bytes but its blocks hold at most ${maxSize}`, {
+      offset: start,
+    });
   }
   return { start, end: at, skippable: false, contentSize, checksum, maxSize };
 }
@@ -184,7 +183,7 @@ export function decodeZstdFrameInto(
       at = start + size;
     } else {
       if (size > blockMax) {
-        throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is over the frame's ${blockMax}`, {
+        throw compressError('ZSTD_CORRUPT', `zstd block of ${size} bytes is over the frame's ${blockMax}`, {
           offset: at,
         });
       }
@@ -200,7 +199,7 @@ export function decodeZstdFrameInto(
     }
     hash?.update(output.bytes.subarray(blockStart, output.length));
     if (frame.contentSize !== undefined && output.length - frameStart > frame.contentSize) {
-      throw new InitkitError('ZSTD_CORRUPT', `frame decodes to more than the ${frame.contentSize} bytes it declares`, {
+      throw compressError('ZSTD_CORRUPT', `frame decodes to more than the ${frame.contentSize} bytes it declares`, {
         offset: at,
       });
     }
@@ -208,14 +207,14 @@ export function decodeZstdFrameInto(
   }
   const produced = output.length - frameStart;
   if (frame.contentSize !== undefined && produced !== frame.contentSize) {
-    throw new InitkitError('ZSTD_CORRUPT', `frame decoded to ${produced} bytes, header says ${frame.contentSize}`, {
+    throw compressError('ZSTD_CORRUPT', `frame decoded to ${produced} bytes, header says ${frame.contentSize}`, {
       offset: frame.start,
     });
   }
   if (hash) {
     const [, low] = hash.digest();
     if (low !== frame.checksum) {
-      throw new InitkitError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
+      throw compressError('ZSTD_BAD_CHECKSUM', 'zstd content checksum mismatch: the data is corrupt', {
         offset: frame.end - 4,
       });
     }
@@ -276,7 +275,7 @@ export function* walkZstdFrames(queue: InputQueue): Generator<void, void, void> 
       }
     } else {
       if (magic !== ZSTD_MAGIC) {
-        throw new InitkitError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
+        throw compressError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found 0x${magic.toString(16)}`, {
           offset: frameOffset,
         });
       }
@@ -291,9 +290,9 @@ export function* walkZstdFrames(queue: InputQueue): Generator<void, void, void> 
         const blockHeader = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
         const type = (blockHeader >>> 1) & 3;
         const size = blockHeader >>> 3;
-        if (type === 3) throw new InitkitError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: queue.offset });
+        if (type === 3) throw compressError('ZSTD_CORRUPT', 'reserved zstd block type', { offset: queue.offset });
         if (size > ZSTD_MAX_BLOCK_SIZE) {
-          throw new InitkitError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: queue.offset });
+          throw compressError('ZSTD_CORRUPT', `zstd block of ${size} bytes is too large`, { offset: queue.offset });
         }
         const length = 3 + (type === 1 ? 1 : size);
         yield* need(queue, length, 'zstd block');
