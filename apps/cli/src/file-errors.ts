@@ -3,6 +3,7 @@
  * and what it was for ("no such file: nonexist (the -d data file)") instead of Node's raw
  * "ENOENT: no such file or directory, open 'nonexist'".
  */
+import { dirname } from 'node:path';
 import { InitkitError } from '@initkit/core';
 
 /** What went wrong, in words, and the error code run.ts prints for it. */
@@ -29,6 +30,12 @@ export function explainFileError(error: unknown, path?: string, role?: string): 
   const problem = PROBLEMS[error.code!];
   const failedPath = error.path ?? path;
   if (problem === undefined || failedPath === undefined) return error;
+  if (path !== undefined && role !== undefined && failedPath !== path && dirname(failedPath) === dirname(path)) {
+    // The temporary file beside an output (atomic writes): the trouble is the output's directory.
+    const directory = dirname(path);
+    const words = error.code === 'ENOENT' ? 'no such directory' : problem.words;
+    return new InitkitError(problem.code, `${words}: ${directory} (the directory of ${role})`);
+  }
   const what = role !== undefined && (path === undefined || failedPath === path) ? ` (${role})` : '';
   const words =
     error.code === 'ENOENT' && role !== undefined && /directory/.test(role) ? 'no such directory' : problem.words;
