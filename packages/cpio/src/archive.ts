@@ -3,9 +3,10 @@
  * entries and then serialize. Hard links are entries sharing an inode; the model keeps every link
  * pointing at the group's data so that removing or renaming any one of them loses nothing.
  */
-import { InitkitError, isInitkitError } from '@initkit/core';
+import { isInitkitError } from '@initkit/core';
 import { S_IFDIR, S_IFMT, S_IFREG } from './constants.js';
 import type { CpioEntry, CpioEntryInput } from './entry.js';
+import { cpioError } from './errors.js';
 import { quoteCpioName } from './name.js';
 import { normalizeCpioPath } from './path.js';
 import { type ReadCpioOptions, readCpio } from './reader.js';
@@ -55,7 +56,7 @@ export class CpioArchive implements Iterable<CpioEntry> {
         archive.set({ ...entry, data });
       } catch (error) {
         if (isInitkitError(error, 'CPIO_BAD_PATH')) {
-          throw new InitkitError(error.code, error.message, { offset: record.offset });
+          throw cpioError('CPIO_BAD_PATH', error.message, { offset: record.offset });
         }
         throw error;
       }
@@ -116,7 +117,7 @@ export class CpioArchive implements Iterable<CpioEntry> {
   /** Adds an entry at the end; CPIO_EXISTS when the path is already there. */
   add(input: CpioEntryInput): CpioEntry {
     const name = normalizeCpioPath(input.name);
-    if (this.map.has(name)) throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(name)}`);
+    if (this.map.has(name)) throw cpioError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(name)}`);
     const entry = this.complete(input, name);
     this.map.set(name, entry);
     return entry;
@@ -125,7 +126,7 @@ export class CpioArchive implements Iterable<CpioEntry> {
   /** Replaces the entry at the same path, keeping its position; CPIO_NOT_FOUND when it is absent. */
   replace(input: CpioEntryInput): CpioEntry {
     const name = normalizeCpioPath(input.name);
-    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
+    if (!this.map.has(name)) throw cpioError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
     const entry = this.complete(input, name);
     this.map.set(name, entry);
     return entry;
@@ -145,13 +146,10 @@ export class CpioArchive implements Iterable<CpioEntry> {
    */
   remove(path: string, options: { recursive?: boolean } = {}): string[] {
     const name = normalizeCpioPath(path);
-    if (!this.map.has(name)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
+    if (!this.map.has(name)) throw cpioError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(name)}`);
     const below = this.descendants(name);
     if (below.length > 0 && !options.recursive) {
-      throw new InitkitError(
-        'CPIO_NOT_EMPTY',
-        `cpio directory ${quoteCpioName(name)} still holds ${below.length} entries`,
-      );
+      throw cpioError('CPIO_NOT_EMPTY', `cpio directory ${quoteCpioName(name)} still holds ${below.length} entries`);
     }
     const removed = [name, ...below];
     for (const path of removed) this.map.delete(path);
@@ -171,16 +169,12 @@ export class CpioArchive implements Iterable<CpioEntry> {
   rename(from: string, to: string): void {
     const source = normalizeCpioPath(from);
     const target = normalizeCpioPath(to);
-    if (!this.map.has(source)) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(source)}`);
+    if (!this.map.has(source)) throw cpioError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(source)}`);
     if (source === target) return;
     if (source === '.' || target.startsWith(`${source}/`)) {
-      throw new InitkitError(
-        'CPIO_BAD_PATH',
-        `cannot rename ${quoteCpioName(source)} into itself (${quoteCpioName(target)})`,
-      );
+      throw cpioError('CPIO_BAD_PATH', `cannot rename ${quoteCpioName(source)} into itself (${quoteCpioName(target)})`);
     }
-    if (this.map.has(target))
-      throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(target)}`);
+    if (this.map.has(target)) throw cpioError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(target)}`);
     const prefix = `${source}/`;
     const renamed = new Map<string, CpioEntry>();
     for (const [path, entry] of this.map) {
@@ -188,10 +182,10 @@ export class CpioArchive implements Iterable<CpioEntry> {
       if (path === source) newPath = target;
       else if (path.startsWith(prefix)) newPath = target + path.slice(source.length);
       if (newPath !== path && renamed.has(newPath)) {
-        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
+        throw cpioError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
       }
       if (newPath !== path && this.map.has(newPath)) {
-        throw new InitkitError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
+        throw cpioError('CPIO_EXISTS', `cpio archive already has ${quoteCpioName(newPath)}`);
       }
       renamed.set(newPath, newPath === path ? entry : { ...entry, name: newPath });
     }
@@ -204,9 +198,9 @@ export class CpioArchive implements Iterable<CpioEntry> {
    */
   link(path: string, existing: string): CpioEntry {
     const target = this.get(existing);
-    if (!target) throw new InitkitError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(existing)}`);
+    if (!target) throw cpioError('CPIO_NOT_FOUND', `cpio archive has no ${quoteCpioName(existing)}`);
     if (!isRegular(target)) {
-      throw new InitkitError('CPIO_BAD_LINK', `hard link target ${quoteCpioName(target.name)} is not a regular file`);
+      throw cpioError('CPIO_BAD_LINK', `hard link target ${quoteCpioName(target.name)} is not a regular file`);
     }
     const entry = this.add({ ...target, name: path });
     const group = [...this.map.values()].filter(

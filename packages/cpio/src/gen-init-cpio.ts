@@ -3,9 +3,10 @@
  * archive gen_init_cpio would build from it (inodes from 721, device 3:1, data on the last hard link,
  * symlink targets stored with their NUL), and print a list that describes an archive.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants.js';
 import { type CpioEntry, type CpioEntryInput, symlinkTarget } from './entry.js';
+import { cpioError } from './errors.js';
 import { encodeCpioName } from './name.js';
 import { ROOT_NAME } from './path.js';
 import { type WriteCpioOptions, writeCpio } from './writer.js';
@@ -36,7 +37,7 @@ export type InitramfsListItem =
   | { type: 'slink'; name: string; target: string; mode: number; uid: number; gid: number; line: number };
 
 function listError(line: number, message: string): InitkitError {
-  return new InitkitError('CPIO_LIST_SYNTAX', `initramfs list line ${line}: ${message}`);
+  return cpioError('CPIO_LIST_SYNTAX', `initramfs list line ${line}: ${message}`);
 }
 
 /** Something gen_init_cpio warns about and goes on (the line is skipped, or a value clipped). */
@@ -251,10 +252,7 @@ const GENERIC_BITS = { dir: S_IFDIR, pipe: S_IFIFO, sock: S_IFSOCK } as const;
 export function entriesFromList(list: string | InitramfsListItem[], options: ListBuildOptions): CpioEntryInput[] {
   const items = typeof list === 'string' ? parseInitramfsList(list, { onWarning: options.onWarning }) : list;
   if (mtimeOutOfRange(options.mtime)) {
-    throw new InitkitError(
-      'CPIO_LIST_BAD_MTIME',
-      `mtime ${options.mtime} does not fit in a cpio header (0 to 2^32 - 1)`,
-    );
+    throw cpioError('CPIO_LIST_BAD_MTIME', `mtime ${options.mtime} does not fit in a cpio header (0 to 2^32 - 1)`);
   }
   const mtime = options.mtime ?? 0;
   const env = options.env ?? {};
@@ -348,7 +346,7 @@ export function archiveFromList(
 /** A list field: gen_init_cpio splits on white space, so a word with any cannot be written. */
 function word(text: string): string {
   if (/\s/.test(text) || text.length === 0) {
-    throw new InitkitError(
+    throw cpioError(
       'CPIO_LIST_UNREPRESENTABLE',
       `${JSON.stringify(text)} cannot be written in an initramfs list (it is empty or has white space)`,
     );
@@ -421,7 +419,7 @@ export function formatInitramfsList(entries: Iterable<CpioEntry>, options: ListF
         lines.push(`sock ${listName(name)} ${mode} ${owner}`);
         break;
       default:
-        throw new InitkitError(
+        throw cpioError(
           'CPIO_LIST_UNREPRESENTABLE',
           `entry ${JSON.stringify(name)} has unknown file type ${(entry.mode & S_IFMT).toString(8)}`,
         );

@@ -4,9 +4,10 @@
  * Shared by the in-memory reader and the streaming reader; every read is bounds-checked by the caller
  * (it passes at least `headerSize(format)` bytes) and every digit is validated here.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import { BINARY_HEADER_SIZE, BINARY_MAGIC, type CpioFormat, NEWC_HEADER_SIZE, ODC_HEADER_SIZE } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
+import { cpioError } from './errors.js';
 import { decodeCpioName } from './name.js';
 
 /** The fixed part of a header, decoded. */
@@ -75,7 +76,7 @@ export function detectFormat(bytes: Uint8Array, position: number): CpioFormat | 
  */
 export function notKernelFormat(format: CpioFormat, offset: number): InitkitError {
   const found = format === 'odc' ? 'an odc header (070707)' : `an old binary header (${format})`;
-  return new InitkitError(
+  return cpioError(
     'CPIO_NOT_KERNEL_FORMAT',
     `expected a newc or crc cpio header (070701/070702) as the kernel requires, found ${found}`,
     { offset },
@@ -124,8 +125,8 @@ function hexField(bytes: Uint8Array, position: number, index: number, absolute: 
   for (let i = 0; i < 8; i++) {
     const digit = HEX_VALUE[bytes[position + i]!]!;
     if (digit < 0) {
-      throw new InitkitError(
-        'CPIO_BAD_HEX',
+      throw cpioError(
+        'CPIO_BAD_HEADER',
         `cpio newc header field ${NEWC_FIELDS[index]}: expected 8 hex digits, found ${showBytes(bytes, position, 8)}`,
         { offset: absolute + i },
       );
@@ -140,8 +141,8 @@ function octalField(bytes: Uint8Array, position: number, width: number, what: st
   for (let i = 0; i < width; i++) {
     const byte = bytes[position + i]!;
     if (byte < 0x30 || byte > 0x37) {
-      throw new InitkitError(
-        'CPIO_BAD_OCTAL',
+      throw cpioError(
+        'CPIO_BAD_HEADER',
         `cpio odc header field ${what}: expected ${width} octal digits, found ${showBytes(bytes, position, width)}`,
         { offset: absolute + i },
       );
@@ -214,7 +215,7 @@ export function decodeHeader(bytes: Uint8Array, position: number, format: CpioFo
   const littleEndian = format === 'binary-le';
   const word = (index: number) => view.getUint16(index * 2, littleEndian);
   if (word(0) !== BINARY_MAGIC) {
-    throw new InitkitError('CPIO_BAD_MAGIC', 'cpio binary header: bad magic', { offset: absolute });
+    throw cpioError('CPIO_BAD_MAGIC', 'cpio binary header: bad magic', { offset: absolute });
   }
   const [devMajor, devMinor] = splitOldDevice(word(1));
   const [rdevMajor, rdevMinor] = splitOldDevice(word(7));
@@ -250,7 +251,7 @@ export function decodeName(
   const nameSize = header.nameSize;
   const last = bytes[position + nameSize - 1];
   if (last !== 0) {
-    throw new InitkitError(
+    throw cpioError(
       'CPIO_NAME_NOT_TERMINATED',
       `cpio name of ${nameSize} bytes: expected a NUL as its last byte, found ${showBytes(bytes, position + nameSize - 1, 1)}`,
       { offset: absolute + nameSize - 1 },
@@ -275,14 +276,14 @@ const NAMESIZE_FIELD_OFFSET: Record<CpioFormat, number> = {
 export function checkNameSize(header: DecodedHeader, maxNameBytes: number, headerOffset: number): void {
   const absolute = headerOffset + NAMESIZE_FIELD_OFFSET[header.format];
   if (header.nameSize === 0) {
-    throw new InitkitError('CPIO_BAD_NAMESIZE', 'cpio header: namesize is 0, expected at least 1 (the NUL)', {
+    throw cpioError('CPIO_BAD_NAMESIZE', 'cpio header: namesize is 0, expected at least 1 (the NUL)', {
       offset: absolute,
     });
   }
   if (header.nameSize > maxNameBytes + 1) {
-    throw new InitkitError(
-      'CPIO_NAME_TOO_LONG',
-      `cpio header: namesize ${header.nameSize} is over the limit of ${maxNameBytes + 1} bytes`,
+    throw cpioError(
+      'CPIO_TOO_LARGE',
+      `cpio header: namesize ${header.nameSize} is over the limit of ${maxNameBytes + 1} bytes (maxNameBytes)`,
       { offset: absolute },
     );
   }

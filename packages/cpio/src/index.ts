@@ -36,6 +36,7 @@ export {
   symlinkTarget,
   typeBits,
 } from './entry.js';
+export { CPIO_ERROR_CODES, type CpioErrorCode } from './errors.js';
 export {
   archiveFromList,
   entriesFromList,

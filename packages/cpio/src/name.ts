@@ -4,7 +4,7 @@
  * (Python's "surrogateescape"), so distinct byte names are distinct strings and encoding gives the
  * bytes back. Printing goes through `escapeCpioName`, never through the raw string.
  */
-import { InitkitError } from '@initkit/core';
+import { cpioError } from './errors.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -90,7 +90,7 @@ export function encodeCpioName(name: string): Uint8Array {
       }
     }
     if (unit >= 0xd800 && unit <= 0xdfff) {
-      throw new InitkitError(
+      throw cpioError(
         'CPIO_BAD_NAME',
         `cpio name ${escapeCpioName(name)}: lone surrogate U+${unit.toString(16).toUpperCase()} at index ${i} stands for no byte`,
       );

@@ -2,7 +2,7 @@
  * Path names inside an archive: the normal form the archive model keys entries by (no leading `/`,
  * no `.` or empty components, never `..`), and the order that sorts parents before their children.
  */
-import { InitkitError } from '@initkit/core';
+import { cpioError } from './errors.js';
 import { quoteCpioName } from './name.js';
 
 /** The name of the archive's root directory entry (GNU cpio writes it for `find .`). */
@@ -14,14 +14,13 @@ export const ROOT_NAME = '.';
  * the archive's root.
  */
 export function normalizeCpioPath(path: string): string {
-  if (path.length === 0) throw new InitkitError('CPIO_BAD_PATH', 'cpio path is empty');
-  if (path.includes('\0'))
-    throw new InitkitError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} contains a NUL byte`);
+  if (path.length === 0) throw cpioError('CPIO_BAD_PATH', 'cpio path is empty');
+  if (path.includes('\0')) throw cpioError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} contains a NUL byte`);
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      throw new InitkitError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} has a '..' component`);
+      throw cpioError('CPIO_BAD_PATH', `cpio path ${quoteCpioName(path)} has a '..' component`);
     }
     parts.push(part);
   }

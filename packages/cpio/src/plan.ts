@@ -3,9 +3,9 @@
  * options applied (fixed mtime/uid/gid, sorted paths, inodes renumbered), and hard links resolved so
  * that each group's data is stored once, on its first or last link. Pure: same input, same plan.
  */
-import { InitkitError } from '@initkit/core';
 import { S_IFDIR, S_IFMT, S_IFREG } from './constants.js';
 import type { CpioEntryInput, CpioHeaderFields } from './entry.js';
+import { cpioError } from './errors.js';
 import { decodeCpioName, encodeCpioName, escapeCpioName, quoteCpioName } from './name.js';
 import { comparePaths } from './path.js';
 
@@ -70,10 +70,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function checkField(value: number, what: string, name: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new InitkitError(
-      'CPIO_BAD_FIELD',
-      `cpio entry ${escapeCpioName(name)}: ${what} ${value} does not fit in 32 bits`,
-    );
+    throw cpioError('CPIO_BAD_FIELD', `cpio entry ${escapeCpioName(name)}: ${what} ${value} does not fit in 32 bits`);
   }
   return value;
 }
@@ -126,7 +123,7 @@ export function planEntries<T extends PlanInput>(entries: readonly T[], options:
         continue;
       }
       if (candidate.data && current.data && !sameBytes(candidate.data, current.data)) {
-        throw new InitkitError(
+        throw cpioError(
           'CPIO_HARDLINK_CONFLICT',
           `hard links ${quoteCpioName(current.name)} and ${quoteCpioName(candidate.name)} share an inode but carry different data`,
         );

@@ -4,10 +4,11 @@
  * it needs bytes and this adapter pulls the next chunk; entries are yielded one at a time, their data
  * handed out as views of the incoming chunks, and data a caller does not read is skipped (and summed).
  */
-import { ByteQueue, type ByteSource, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
+import { ByteQueue, type ByteSource, DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
 import type { CpioFormat } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
+import { cpioError } from './errors.js';
 import { quoteCpioName } from './name.js';
 import type { CpioArchiveInfo } from './reader.js';
 import { CpioWalk, checksumMismatch, dataTruncated, entryTooLarge, NEED, type WalkedRecord } from './walk.js';
@@ -128,7 +129,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<CpioStreamEntry> {
-    if (this.started) throw new InitkitError('CPIO_STREAM_REUSED', 'a cpio stream can be iterated only once');
+    if (this.started) throw cpioError('CPIO_STREAM_REUSED', 'a cpio stream can be iterated only once');
     this.started = true;
     const queue = this.queue;
     const steps = this.walk.records();
@@ -206,7 +207,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
 
   private async *dataChunks(state: DataState): AsyncGenerator<Uint8Array> {
     if (state.reading) {
-      throw new InitkitError('CPIO_STREAM_REUSED', `data of ${quoteCpioName(state.record.name)} is already being read`);
+      throw cpioError('CPIO_STREAM_REUSED', `data of ${quoteCpioName(state.record.name)} is already being read`);
     }
     state.reading = true;
     while (state.remaining > 0 && state.reading) yield await this.nextDataPiece(state);

@@ -7,9 +7,10 @@
  * and resumes). Entry data is not read here: the walk says where it is and each adapter hands it out
  * its own way (a view, a lazy read, chunks), with the shared errors at the bottom of this file.
  */
-import { DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { DEFAULT_LIMITS, hex32, type InitkitError } from '@initkit/core';
 import { type CpioFormat, isKernelFormat, S_IFMT, S_IFREG, TRAILER_NAME } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
+import { cpioError } from './errors.js';
 import {
   alignment,
   checkNameSize,
@@ -145,7 +146,7 @@ export class CpioWalk {
       const magic = yield* this.bytes(headerAt, MAGIC_SIZE);
       if (magic.length === 0) {
         if (this.requireTrailer && (this.trailerPosition === undefined || this.count > 0 || this.archives === 0)) {
-          throw new InitkitError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: absolute });
+          throw cpioError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: absolute });
         }
         return;
       }
@@ -203,7 +204,7 @@ export class CpioWalk {
       }
       this.count++;
       if (this.count > this.maxEntries) {
-        throw new InitkitError('CPIO_TOO_MANY_ENTRIES', `cpio archive has more than ${this.maxEntries} entries`, {
+        throw cpioError('CPIO_TOO_LARGE', `cpio archive has more than ${this.maxEntries} entries (maxEntries)`, {
           offset: absolute,
         });
       }
@@ -250,7 +251,7 @@ function badMagic(magic: Uint8Array, offset: number): InitkitError {
   if (magic.length < MAGIC_SIZE && isMagicPrefix(magic)) {
     return truncated('cpio magic', MAGIC_SIZE, magic.length, offset);
   }
-  return new InitkitError(
+  return cpioError(
     'CPIO_BAD_MAGIC',
     `expected a cpio header (070701 newc, 070702 crc), found ${showBytes(magic, 0, MAGIC_SIZE)}`,
     { offset },
@@ -265,14 +266,14 @@ function isMagicPrefix(bytes: Uint8Array): boolean {
 }
 
 export function truncated(what: string, needed: number, available: number, offset: number): InitkitError {
-  return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, { offset });
+  return cpioError('CPIO_TRUNCATED', `${what}: needed ${needed} bytes but only ${available} remain`, { offset });
 }
 
 /** The error every adapter throws when an entry's data ends early (`available` < 0: unknown). */
 export function dataTruncated(name: string, fileSize: number, available: number, dataOffset: number): InitkitError {
   const what = `cpio data of ${quoteCpioName(name)}`;
   if (available < 0) {
-    return new InitkitError('CPIO_TRUNCATED', `${what}: needed ${fileSize} bytes but the input ended`, {
+    return cpioError('CPIO_TRUNCATED', `${what}: needed ${fileSize} bytes but the input ended`, {
       offset: dataOffset,
     });
   }
@@ -281,7 +282,7 @@ export function dataTruncated(name: string, fileSize: number, available: number,
 
 /** The error every adapter throws when a crc entry's data does not sum to its header's check. */
 export function checksumMismatch(record: Pick<WalkedRecord, 'name' | 'check' | 'offset'>, sum: number): InitkitError {
-  return new InitkitError(
+  return cpioError(
     'CPIO_BAD_CHECKSUM',
     `cpio crc entry ${quoteCpioName(record.name)}: header check is ${hex32(record.check)}, data sums to ${hex32(sum)}`,
     { offset: record.offset + 102 },
@@ -290,7 +291,7 @@ export function checksumMismatch(record: Pick<WalkedRecord, 'name' | 'check' | '
 
 /** The error for asking to hold more of one entry's data in memory than `maxEntryBytes`. */
 export function entryTooLarge(record: Pick<WalkedRecord, 'name' | 'fileSize' | 'offset'>, max: number): InitkitError {
-  return new InitkitError(
+  return cpioError(
     'CPIO_TOO_LARGE',
     `cpio entry ${quoteCpioName(record.name)} has ${record.fileSize} bytes, over the ${max}-byte limit (maxEntryBytes)`,
     { offset: record.offset },

@@ -3,7 +3,6 @@
  * (headers built in place, data passed through as zero-copy chunks) to a sink or into one buffer;
  * `writeCpio` plans a whole entry list (plan.ts) and writes it with the trailer and block padding.
  */
-import { InitkitError } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
 import {
   type CpioWriteFormat,
@@ -15,6 +14,7 @@ import {
   TRAILER_NAME,
 } from './constants.js';
 import type { CpioEntryInput, CpioHeaderFields } from './entry.js';
+import { cpioError } from './errors.js';
 import { decodeCpioName, quoteCpioName } from './name.js';
 import { type PlanOptions, planEntries } from './plan.js';
 
@@ -129,12 +129,12 @@ export class CpioWriter {
   constructor(options: CpioWriterOptions = {}) {
     this.format = options.format ?? 'newc';
     if (this.format !== 'newc' && this.format !== 'crc') {
-      throw new InitkitError('CPIO_BAD_FORMAT', `cpio writer: format ${String(this.format)} is not newc or crc`);
+      throw cpioError('CPIO_BAD_OPTION', `cpio writer: format ${String(this.format)} is not newc or crc`);
     }
     this.sink = options.sink;
     this.blockSize = options.blockSize ?? 512;
     if (!Number.isInteger(this.blockSize) || this.blockSize < 0) {
-      throw new InitkitError('CPIO_BAD_FORMAT', `cpio writer: block size ${this.blockSize} is not a whole number`);
+      throw cpioError('CPIO_BAD_OPTION', `cpio writer: block size ${this.blockSize} is not a whole number`);
     }
   }
 
@@ -159,10 +159,10 @@ export class CpioWriter {
    * computed from it (for regular files; 0 for everything else).
    */
   add(header: HeaderToWrite, data?: Uint8Array): void {
-    if (this.finished) throw new InitkitError('CPIO_WRITER_FINISHED', 'cpio writer: add() after finish()');
+    if (this.finished) throw cpioError('CPIO_WRITER_FINISHED', 'cpio writer: add() after finish()');
     const size = data?.length ?? 0;
     if (size !== header.fileSize) {
-      throw new InitkitError(
+      throw cpioError(
         'CPIO_BAD_FIELD',
         `cpio entry ${quoteCpioName(decodeCpioName(header.nameBytes))}: file size ${header.fileSize} but ${size} data bytes`,
       );

@@ -6,10 +6,10 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
 import { cpioChecksum } from '../checksum.js';
 import { S_IFMT, S_IFREG } from '../constants.js';
+import { cpioError } from '../errors.js';
 import { decodeCpioName, escapeCpioName, isUtf8Name } from '../name.js';
 import { type PlanInput, type PlannedEntry, type PlanOptions, planEntries } from '../plan.js';
 import { type CpioWriterOptions, dataPadding, encodeHeader, encodeTrailer } from '../writer.js';
@@ -57,7 +57,7 @@ export function collectTree(root: string): PackInput[] {
   const entries: PackInput[] = [];
   const rootStats = lstatSync(root);
   if (!rootStats.isDirectory()) {
-    throw new InitkitError('CPIO_NOT_A_DIRECTORY', `${root} is not a directory`);
+    throw cpioError('CPIO_NOT_A_DIRECTORY', `${root} is not a directory`);
   }
   entries.push(inputFromStats('.', root, rootStats));
   // Names are read as bytes: a name that is not UTF-8 is kept (name.ts) and its path stays a Buffer.
@@ -103,10 +103,7 @@ function openChecked(path: string | Buffer, size: number): number {
   const actual = fstatSync(descriptor).size;
   if (actual !== size) {
     closeSync(descriptor);
-    throw new InitkitError(
-      'CPIO_FILE_CHANGED',
-      `${pathText(path)} changed size while packing (${size} bytes, now ${actual})`,
-    );
+    throw cpioError('CPIO_FILE_CHANGED', `${pathText(path)} changed size while packing (${size} bytes, now ${actual})`);
   }
   return descriptor;
 }
@@ -116,7 +113,7 @@ function readInto(descriptor: number, target: Uint8Array, offset: number, length
   let filled = 0;
   while (filled < length) {
     const count = readSync(descriptor, target, offset + filled, length - filled, null);
-    if (count === 0) throw new InitkitError('CPIO_FILE_CHANGED', `${pathText(path)} shrank while packing`);
+    if (count === 0) throw cpioError('CPIO_FILE_CHANGED', `${pathText(path)} shrank while packing`);
     filled += count;
   }
 }
