@@ -99,7 +99,8 @@ function ratio(big: number, small: number): number {
 }
 
 /** The initrd sections: analysis as `initramfs analyze` computes it, the merged tree as `initramfs ls --json`. */
-function initrdSection(initrd: Initrd): NonNullable<Inspection['initrd']> {
+function initrdSection(initrd: Initrd, onStage: (stage: string) => void): NonNullable<Inspection['initrd']> {
+  onStage(`analysing ${initrd.members.length} members, ${initrd.tree.size} paths`);
   const analysis = analyzeInitrd(initrd);
   return {
     analysis: plainJson(analysisToJson(analysis)),
@@ -128,8 +129,11 @@ export interface InspectResult {
   initrd?: Initrd;
 }
 
-/** Identifies the file and computes every section that applies. Throws InitkitError for bad input. */
-export function inspect(name: string, bytes: Uint8Array): InspectResult {
+/**
+ * Identifies the file and computes every section that applies. Throws InitkitError for bad input.
+ * `onStage` hears where a long inspection is (the decoders themselves run to the end in one call).
+ */
+export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string) => void = () => {}): InspectResult {
   const base = { name, size: bytes.length };
   if (isUImage(bytes)) {
     const image = parseUImage(bytes);
@@ -164,7 +168,7 @@ export function inspect(name: string, bytes: Uint8Array): InspectResult {
           kind: 'initrd',
           summary: 'initrd in a uImage (uInitrd)',
           uimage,
-          initrd: initrdSection(initrd),
+          initrd: initrdSection(initrd, onStage),
         },
         initrd,
       };
@@ -200,7 +204,7 @@ export function inspect(name: string, bytes: Uint8Array): InspectResult {
         ...base,
         kind: plain ? 'cpio' : 'initrd',
         summary: plain ? 'cpio archive' : `initrd (${initrd.members.map((m) => m.compression).join(' + ')})`,
-        initrd: initrdSection(initrd),
+        initrd: initrdSection(initrd, onStage),
       },
       initrd,
     };

@@ -60,7 +60,7 @@ function setState(state: State, text: string): void {
 client.onProgress = (stage, done, total) => {
   progress.max = total || 1;
   progress.value = stage === 'reading' ? done : total;
-  status.textContent = `${stage}: ${humanSize(done)} of ${humanSize(total)}`;
+  status.textContent = stage === 'reading' ? `reading: ${humanSize(done)} of ${humanSize(total)}` : `${stage}…`;
 };
 
 function showError(error: unknown): void {

@@ -54,7 +54,10 @@ async function handle(request: Request): Promise<void> {
   if (request.type === 'open') {
     opened.delete(request.slot);
     const bytes = await readAll(request.id, request.file);
-    const { inspection, initrd } = inspect(request.file.name, bytes);
+    const { size } = request.file;
+    const { inspection, initrd } = inspect(request.file.name, bytes, (stage) =>
+      post({ type: 'progress', id: request.id, stage, done: size, total: size }),
+    );
     opened.set(request.slot, initrd);
     post({ type: 'opened', id: request.id, inspection });
   } else if (request.type === 'read') {

@@ -140,6 +140,22 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     expect((await text(page, '#file-preview [data-preview="hex"]')).slice(0, 60)).toMatch(/^00000000 {2}7f 45 4c 46/);
   });
 
+  it('cancel stops the worker mid-decode; the page then opens the next file', async () => {
+    await page.setInputFiles('#file', mkinitramfs);
+    // Clicked in the same turn as the check that the page is busy: the 20 MB zstd decode takes seconds.
+    const clicked = await page.evaluate(() => {
+      if (document.body.dataset.state !== 'busy') return false;
+      document.querySelector<HTMLButtonElement>('#cancel')!.click();
+      return true;
+    });
+    expect(clicked).toBe(true);
+    await page.waitForFunction(() => document.body.dataset.state === 'error');
+    expect((await pageState(page)).error!.code).toBe('WEB_CANCELLED');
+    expect(await text(page, '#error-code')).toBe('WEB_CANCELLED');
+    const state = await openFile(page, mkinitramfs);
+    expect(state.inspection!.initrd!.analysis.members.length).toBe(2);
+  });
+
   it('a second initrd compares as `initramfs diff` prints it', async () => {
     const state = await openFile(page, scaleway, '#compare');
     // `initramfs diff` exits 1 when the trees differ, as diff(1) does.
