@@ -11,10 +11,11 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { debianKernel } from '../../../test/harness/debian-kernels.js';
 import { initkit } from '../../../test/harness/run.js';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
-import { mkinitramfsImage, scalewayImage } from '../../../test/initramfs-images.js';
+import { mkinitramfsImage, moduleTree, scalewayImage } from '../../../test/initramfs-images.js';
 import type { Inspection } from '../src/inspect.js';
 import { buildPage } from './build-page.js';
 import { type StaticServer, serveDirectory } from './static-server.js';
@@ -204,6 +205,38 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     expect(state.inspection!.kind).toBe('fdt');
     expect(await text(page, '#dts')).toBe(cli(['fdt', 'dump', dtb]));
     expect(state.inspection!.fdt!.json).toEqual(cliJson(['fdt', 'dump', dtb]));
+  });
+
+  it('a kernel, a signed module, a compressed file and a plain cpio archive, as the CLI prints them', async () => {
+    const kernel = await debianKernel('amd64');
+    const vmlinuz = join(kernel.root, 'boot', `vmlinuz-${kernel.release}`);
+    let state = await openFile(page, vmlinuz);
+    expect(state.inspection!.kind).toBe('kernel');
+    expect(state.inspection!.kernel).toEqual(cliJson(['kernel', 'version', vmlinuz]));
+    expect(await text(page, '[data-table="kernel"]')).toContain(kernel.release);
+
+    // The CLI names the module by the path it was given: run it where the file is, on its bare name.
+    const modules = (await moduleTree('amd64')).directory;
+    const directory = join(modules, 'kernel', 'drivers', 'block');
+    state = await openFile(page, join(directory, 'nbd.ko'));
+    expect(state.inspection!.kind).toBe('kmod');
+    const inDirectory = (args: string[]) => {
+      const result = initkit(args, { env, cwd: directory });
+      if (result.status !== 0) throw new Error(`initkit ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    expect(state.inspection!.kmod!.json).toEqual(JSON.parse(inDirectory(['kmod', 'info', '--json', 'nbd.ko'])));
+    expect(await text(page, '#modinfo')).toBe(inDirectory(['kmod', 'info', 'nbd.ko']));
+    expect(await text(page, '#modinfo')).toMatch(/^sig_id:/m);
+
+    const xz = join(fixtures, 'compress', 'sample.txt.xz');
+    state = await openFile(page, xz);
+    const [detected] = cliJson(['compress', 'detect', xz]) as Record<string, unknown>[];
+    const { file: _file, ...detection } = detected!;
+    expect(state.inspection!.compression).toMatchObject(detection);
+    expect(state.inspection!.compression!.decodedSize).toBe(
+      readFileSync(join(fixtures, 'compress', 'sample.txt')).length,
+    );
   });
 
   it('a corrupt file shows the library error code the CLI reports', async () => {
