@@ -111,7 +111,7 @@ function sortedChildren(node: SizeNode): SizeNode[] {
 }
 
 /** Levels drawn below the directory shown; deeper ones need a click. */
-const DEPTH = 4;
+const DEPTH = 7;
 /** Room a directory's label takes at the top of its box. */
 const LABEL = 14;
 
