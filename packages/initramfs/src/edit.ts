@@ -5,7 +5,7 @@
  * initrd's lib -> usr/lib stays a symlink) and create missing parent directories. Pure: the input
  * tree is not touched.
  */
-import { encodeUtf8, InitkitError } from '@initkit/core';
+import { encodeUtf8 } from '@initkit/core';
 import {
   type CpioEntryType,
   entryType,
@@ -17,6 +17,7 @@ import {
   S_IFMT,
   S_IFREG,
 } from '@initkit/cpio';
+import { initramfsError } from './errors.js';
 import type { KeepData } from './member.js';
 import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
@@ -85,7 +86,7 @@ function userPath(path: string): string {
   try {
     return normalizeCpioPath(path);
   } catch (error) {
-    throw new InitkitError('INITRAMFS_BAD_PATH', `cannot use ${JSON.stringify(path)} as a path in the initrd`, {
+    throw initramfsError('INITRAMFS_BAD_PATH', `cannot use ${JSON.stringify(path)} as a path in the initrd`, {
       cause: error,
     });
   }
@@ -120,7 +121,7 @@ class ChangeBuilder {
     const node = this.tree.lookup(path);
     if (node) {
       if ((node.inode.mode & S_IFMT) !== S_IFDIR) {
-        throw new InitkitError(
+        throw initramfsError(
           'INITRAMFS_NOT_A_DIRECTORY',
           `cannot put anything under ${path}: it is a ${entryType(node.inode.mode)} in the initrd`,
         );
@@ -129,7 +130,7 @@ class ChangeBuilder {
     }
     const unresolved = this.tree.resolve(path, false);
     if (unresolved !== undefined && this.tree.node(unresolved)) {
-      throw new InitkitError('INITRAMFS_NOT_A_DIRECTORY', `cannot create directory ${path}: it is a dangling symlink`);
+      throw initramfsError('INITRAMFS_NOT_A_DIRECTORY', `cannot create directory ${path}: it is a dangling symlink`);
     }
     const parent = this.directory(parentPath(path));
     const canonical = join(parent, baseName(path));
@@ -142,7 +143,7 @@ class ChangeBuilder {
     const canonical = join(this.directory(parentPath(path)), baseName(path));
     const existing = this.tree.node(canonical);
     if (existing && (existing.inode.mode & S_IFMT) === S_IFDIR && type !== 'directory') {
-      throw new InitkitError(
+      throw initramfsError(
         'INITRAMFS_IS_A_DIRECTORY',
         `cannot put a ${type} at ${path}: a directory is there (remove it first, in full mode)`,
       );
@@ -152,7 +153,7 @@ class ChangeBuilder {
 
   add(item: AddItem): void {
     const path = userPath(item.path);
-    if (path === ROOT_NAME) throw new InitkitError('INITRAMFS_BAD_PATH', 'cannot replace the root directory');
+    if (path === ROOT_NAME) throw initramfsError('INITRAMFS_BAD_PATH', 'cannot replace the root directory');
     const mtime = item.mtime ?? this.mtime;
     if ('symlink' in item) {
       const canonical = this.leaf(path, 'symlink');
@@ -176,9 +177,9 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
     const normalized = userPath(path);
     const canonical = working.resolve(normalized, false);
     if (canonical === undefined || !working.node(canonical)) {
-      throw new InitkitError('INITRAMFS_NOT_FOUND', `cannot remove ${path}: no such path in the initrd`);
+      throw initramfsError('INITRAMFS_NOT_FOUND', `cannot remove ${path}: no such path in the initrd`);
     }
-    if (canonical === ROOT_NAME) throw new InitkitError('INITRAMFS_BAD_PATH', 'cannot remove the root directory');
+    if (canonical === ROOT_NAME) throw initramfsError('INITRAMFS_BAD_PATH', 'cannot remove the root directory');
     removed.push(...working.removeRecursive(canonical));
   }
 
@@ -197,7 +198,7 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
     }
     const existingDep = working.lookup(`${base}/modules.dep`);
     if (existingDep && existingDep.inode.data === undefined && existingDep.inode.size > 0) {
-      throw new InitkitError('INITRAMFS_DATA_NOT_KEPT', `the contents of ${existingDep.path} were not read`);
+      throw initramfsError('INITRAMFS_DATA_NOT_KEPT', `the contents of ${existingDep.path} were not read`);
     }
     const existingText = existingDep?.inode.data ? new TextDecoder().decode(existingDep.inode.data) : undefined;
     const modulesDep = mergedModulesDep(modules, request.modules.database, existingText);
@@ -222,17 +223,17 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
   const tree = changes.tree;
   const originalName = userPath(options.originalName ?? 'init.orig');
   const init = tree.node('init');
-  if (!init) throw new InitkitError('INITRAMFS_NO_INIT', 'the initrd has no /init to wrap');
+  if (!init) throw initramfsError('INITRAMFS_NO_INIT', 'the initrd has no /init to wrap');
   const initType = init.inode.mode & S_IFMT;
   if (initType !== S_IFREG && initType !== S_IFLNK) {
-    throw new InitkitError('INITRAMFS_NO_INIT', `/init is a ${entryType(init.inode.mode)}, not a file or symlink`);
+    throw initramfsError('INITRAMFS_NO_INIT', `/init is a ${entryType(init.inode.mode)}, not a file or symlink`);
   }
   if (init.inode.data === undefined && init.inode.size > 0) {
-    throw new InitkitError('INITRAMFS_DATA_NOT_KEPT', 'the contents of /init were not read');
+    throw initramfsError('INITRAMFS_DATA_NOT_KEPT', 'the contents of /init were not read');
   }
   const shell = tree.lookup('bin/sh');
   if (!shell || (shell.inode.mode & S_IFMT) !== S_IFREG) {
-    throw new InitkitError('INITRAMFS_NO_SHELL', 'the initrd has no /bin/sh to run a wrapper /init');
+    throw initramfsError('INITRAMFS_NO_SHELL', 'the initrd has no /bin/sh to run a wrapper /init');
   }
   let originalPath: string;
   let loads = modules;
@@ -243,7 +244,7 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
     loads = [...earlier, ...modules.filter((module) => !earlier.includes(module))];
     const kept = tree.resolve(originalName, false);
     if (kept === undefined || !tree.node(kept)) {
-      throw new InitkitError('INITRAMFS_NO_INIT', `/init is an initkit wrapper but /${originalName} is missing`);
+      throw initramfsError('INITRAMFS_NO_INIT', `/init is an initkit wrapper but /${originalName} is missing`);
     }
     originalPath = kept;
   } else {

@@ -16,6 +16,7 @@ export {
   moduleReleases,
 } from './analyze.js';
 export * from './build/index.js';
+export { INITRAMFS_ERROR_CODES, type InitramfsErrorCode } from './errors.js';
 export { type ChangeKind, diffTrees, formatDiff, type TreeDiff } from './diff.js';
 export {
   type AddItem,

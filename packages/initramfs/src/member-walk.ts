@@ -6,7 +6,8 @@
  * memory, node/read-initrd.ts streaming) and hands the member's length back to `next(length)`.
  */
 import { type CompressionFormat, detect } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { initramfsError } from './errors.js';
 
 /** The payload of an initrd, read by position. */
 export interface PayloadReader {
@@ -85,13 +86,13 @@ export function hexBytes(bytes: Uint8Array, offset: number, count: number): stri
 function notAMember(bytes: Uint8Array, offset: number, absolute: number): InitkitError {
   if (bytes[offset] === 0x30 && bytes[offset + 1] === 0x37) {
     if (isCpioMagic(bytes, offset)) {
-      return new InitkitError(
+      return initramfsError(
         'INITRAMFS_MISALIGNED_ARCHIVE',
         `an uncompressed cpio archive must start on a 4-byte boundary (the kernel rejects it), found one at ${absolute}`,
         { offset: absolute },
       );
     }
-    return new InitkitError(
+    return initramfsError(
       'INITRAMFS_BAD_MEMBER',
       `expected a newc or crc cpio archive (070701/070702), found ${JSON.stringify(new TextDecoder().decode(bytes.subarray(offset, offset + 6)))} (odc and binary cpio are rejected by the kernel)`,
       { offset: absolute },
@@ -99,7 +100,7 @@ function notAMember(bytes: Uint8Array, offset: number, absolute: number): Initki
   }
   const { format, description } = detect(bytes.subarray(offset, offset + HEAD));
   const why = format === 'lz4-frame' ? `found ${description}` : `found bytes ${hexBytes(bytes, offset, 8) || '(none)'}`;
-  return new InitkitError(
+  return initramfsError(
     'INITRAMFS_BAD_MEMBER',
     `expected NUL padding, a cpio archive or a compressed member (gzip, bzip2, lzma, xz, lzo, lz4, zstd), ${why}`,
     { offset: absolute },

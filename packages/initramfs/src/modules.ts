@@ -4,7 +4,6 @@
  * optionally decompressed for an insmod that cannot decompress, and the modules.dep (text and binary
  * index) the initrd needs for them, merged with the one it already has for that release.
  */
-import { InitkitError } from '@initkit/core';
 import {
   decompressModule,
   formatModulesDep,
@@ -15,6 +14,7 @@ import {
   resolveModules,
   uncompressedModulePath,
 } from '@initkit/kmod';
+import { initramfsError } from './errors.js';
 
 /** Where the modules come from: a module directory's database and a way to read its files. */
 export interface ModuleSource {
@@ -56,7 +56,7 @@ export interface ModulePlan {
 /** Resolves the closure and reads (and if asked, decompresses) each module. */
 export function planModules(request: ModuleRequest): ModulePlan {
   if (request.names.length === 0) {
-    throw new InitkitError('INITRAMFS_NO_MODULES', 'no module names were given to add');
+    throw initramfsError('INITRAMFS_NO_MODULES', 'no module names were given to add');
   }
   const steps = resolveModules(request.database, request.names);
   const modules: PlannedModule[] = [];

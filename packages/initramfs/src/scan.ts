@@ -6,6 +6,7 @@
 import { type CompressionFormat, decode } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { CpioReader, detectCpioFormat, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
+import { initramfsError } from './errors.js';
 import { type InitrdMember, type InitrdSegment, type MemberEntry, toMemberEntry } from './member.js';
 import { hexBytes, isCpioMagic, walkMembers } from './member-walk.js';
 
@@ -28,7 +29,7 @@ export function entryPath(name: string, absolute: number): string {
   try {
     return normalizeCpioPath(name);
   } catch (error) {
-    throw new InitkitError('INITRAMFS_BAD_PATH', `entry name ${JSON.stringify(name)} is not a path the tree can hold`, {
+    throw initramfsError('INITRAMFS_BAD_PATH', `entry name ${JSON.stringify(name)} is not a path the tree can hold`, {
       offset: absolute,
       cause: error,
     });
@@ -37,7 +38,7 @@ export function entryPath(name: string, absolute: number): string {
 
 /** The error for bytes inside a decompressed member that start no archive (`found` says what they are). */
 export function junkInMember(found: string, offset: number | undefined): InitkitError {
-  return new InitkitError(
+  return initramfsError(
     'INITRAMFS_JUNK_IN_MEMBER',
     `expected a cpio archive or NUL padding after the previous archive, ${found}`,
     { offset },

@@ -7,7 +7,6 @@
  * exists keeps its device numbers. Parent components are resolved through symlinks, as the kernel's
  * path lookups do; an entry whose parent does not exist is dropped, as the kernel drops it.
  */
-import { InitkitError } from '@initkit/core';
 import {
   type CpioEntryType,
   type CpioHeaderFields,
@@ -20,6 +19,7 @@ import {
   S_IFREG,
   symlinkTarget,
 } from '@initkit/cpio';
+import { initramfsError } from './errors.js';
 
 /** The member index recorded for changes made by an edit rather than read from a member. */
 export const EDIT_MEMBER = -1;
@@ -315,7 +315,7 @@ export class MergedTree {
   insert(path: string, inode: TreeInode): void {
     const parent = parentOf(path);
     if (!this.children.has(parent)) {
-      throw new InitkitError('INITRAMFS_NO_PARENT', `cannot create ${path}: ${parent} is not a directory in the tree`);
+      throw initramfsError('INITRAMFS_NO_PARENT', `cannot create ${path}: ${parent} is not a directory in the tree`);
     }
     this.nodes.set(path, { path, inode });
     this.children.get(parent)!.add(baseName(path));

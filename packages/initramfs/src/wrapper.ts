@@ -3,7 +3,7 @@
  * around a gzip'd newc archive). Unwrapping checks both CRCs; rewrapping keeps every header field of
  * the original (name, time, addresses, os, arch, type, compression) with the new size and CRCs.
  */
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import {
   encodeHeader,
   hasFileTable,
@@ -13,6 +13,7 @@ import {
   UIMAGE_HEADER_SIZE,
   type UImageHeader,
 } from '@initkit/uimage';
+import { initramfsError } from './errors.js';
 
 export interface Unwrapped {
   /** The uImage header, when the input had one. */
@@ -27,22 +28,29 @@ export interface Unwrapped {
 
 export interface UnwrapOptions {
   /** Verify the uImage data CRC (default true). */
+  verifyChecksums?: boolean;
+  /** @deprecated Use `verifyChecksums` (the name every initkit package uses). */
   verifyDataCrc?: boolean;
+}
+
+/** Whether to check a wrapper's data CRC: `verifyChecksums`, else the deprecated `verifyDataCrc`, else true. */
+export function verifiesChecksums(options: UnwrapOptions): boolean {
+  return options.verifyChecksums ?? options.verifyDataCrc ?? true;
 }
 
 /** Detects and strips a uImage header. Bytes after the image's payload are refused. */
 export function unwrapInitrd(bytes: Uint8Array, options: UnwrapOptions = {}): Unwrapped {
   if (!isUImage(bytes)) return { header: undefined, payload: bytes, payloadOffset: 0, dataCrcOk: true };
-  const image = parseUImage(bytes, { verifyDataCrc: options.verifyDataCrc ?? true });
+  const image = parseUImage(bytes, { verifyChecksums: verifiesChecksums(options) });
   if (hasFileTable(image.header.type)) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_NOT_A_RAMDISK',
       `expected a ramdisk uImage around the initrd, found a ${shortName('type', image.header.type) ?? image.header.type} image`,
       { offset: 30 },
     );
   }
   if (image.trailing > 0) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_TRAILING_DATA',
       `${image.trailing} bytes follow the uImage payload (${image.header.size} bytes); U-Boot would not pass them to the kernel`,
       { offset: UIMAGE_HEADER_SIZE + image.header.size },
@@ -63,8 +71,7 @@ export function unwrapInitrd(bytes: Uint8Array, options: UnwrapOptions = {}): Un
 export function rewrapHeader(original: UImageHeader, payload: Uint8Array | number, payloadCrc?: number): Uint8Array {
   const size = typeof payload === 'number' ? payload : payload.length;
   const dataCrc = payloadCrc ?? (typeof payload === 'number' ? undefined : crc32(payload));
-  if (dataCrc === undefined)
-    throw new InitkitError('INITRAMFS_BAD_OPTION', 'rewrapHeader needs the payload or its CRC');
+  if (dataCrc === undefined) throw initramfsError('INITRAMFS_BAD_OPTION', 'rewrapHeader needs the payload or its CRC');
   return encodeHeader({
     time: original.time,
     size,

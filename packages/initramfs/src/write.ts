@@ -7,9 +7,10 @@
  * its payload, so an initrd that is not held in memory is copied, never loaded whole.
  */
 import { type CompressionFormat, ENCODABLE_FORMATS, encode } from '@initkit/compress';
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import { type CpioEntryInput, ROOT_NAME, S_IFDIR, S_IFMT, S_IFREG, writeCpio } from '@initkit/cpio';
 import type { EditPlan } from './edit.js';
+import { initramfsError } from './errors.js';
 import { firstMainMember, type Initrd } from './initrd.js';
 import type { InitrdMember } from './member.js';
 import type { MergedTree, TreeInode, TreeNode } from './tree.js';
@@ -55,8 +56,8 @@ export function appendCompression(members: readonly InitrdMember[]): Compression
 
 function checkEncodable(format: CompressionFormat): void {
   if (!ENCODABLE_FORMATS.includes(format)) {
-    throw new InitkitError(
-      'INITRAMFS_CANNOT_ENCODE',
+    throw initramfsError(
+      'INITRAMFS_UNSUPPORTED',
       `cannot write ${format}: initkit encodes ${ENCODABLE_FORMATS.join(', ')}`,
     );
   }
@@ -97,7 +98,7 @@ export function concatParts(parts: readonly OutputPart[], initrd?: Initrd): Uint
     let bytes: Uint8Array;
     if (part instanceof Uint8Array) bytes = part;
     else if (initrd) bytes = initrd.readPayload(part.payloadStart, part.payloadEnd);
-    else throw new InitkitError('INITRAMFS_BAD_OPTION', 'concatParts needs the initrd to copy its original bytes');
+    else throw initramfsError('INITRAMFS_BAD_OPTION', 'concatParts needs the initrd to copy its original bytes');
     out.set(bytes, position);
     position += bytes.length;
   }
@@ -119,7 +120,7 @@ function compressMember(archive: Uint8Array, format: CompressionFormat, level: n
 
 function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {
   if (plan.removed.length > 0) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_APPEND_CANNOT_REMOVE',
       `removing ${plan.removed[0]}${plan.removed.length > 1 ? ` (and ${plan.removed.length - 1} more)` : ''} cannot be expressed by appending a member: use full mode`,
     );
@@ -182,10 +183,7 @@ export function treeEntries(tree: MergedTree, wanted: (node: TreeNode) => boolea
     const inode = node.inode;
     const type = inode.mode & S_IFMT;
     if (inode.data === undefined && inode.size > 0) {
-      throw new InitkitError(
-        'INITRAMFS_DATA_NOT_KEPT',
-        `the contents of ${node.path} were not read, cannot rewrite it`,
-      );
+      throw initramfsError('INITRAMFS_DATA_NOT_KEPT', `the contents of ${node.path} were not read, cannot rewrite it`);
     }
     let ino = inodeNumbers.get(inode);
     if (ino === undefined) {

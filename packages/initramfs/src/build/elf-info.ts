@@ -4,7 +4,8 @@
  * dynamic section's DT_NEEDED, DT_RUNPATH and DT_RPATH strings (through DT_STRTAB, mapped back to a
  * file offset by the PT_LOAD segments). Every read is bounds-checked.
  */
-import { ByteReader, InitkitError } from '@initkit/core';
+import { ByteReader } from '@initkit/core';
+import { initramfsError } from '../errors.js';
 
 export interface ElfInfo {
   machine: number;
@@ -50,11 +51,11 @@ export function isElfFile(bytes: Uint8Array): boolean {
 
 /** Reads the ELF header, interpreter and dynamic strings of `bytes` (`source` names the file in errors). */
 export function readElfInfo(bytes: Uint8Array, source: string): ElfInfo {
-  if (!isElfFile(bytes)) throw new InitkitError('INITRAMFS_NOT_ELF', 'expected an ELF file (7f 45 4c 46)', { source });
+  if (!isElfFile(bytes)) throw initramfsError('INITRAMFS_BAD_ELF', 'expected an ELF file (7f 45 4c 46)', { source });
   const elfClass = bytes[4] === 2 ? 64 : bytes[4] === 1 ? 32 : undefined;
   const littleEndian = bytes[5] === 1 ? true : bytes[5] === 2 ? false : undefined;
   if (elfClass === undefined || littleEndian === undefined) {
-    throw new InitkitError('INITRAMFS_BAD_ELF', `unknown ELF class ${bytes[4]} or data encoding ${bytes[5]}`, {
+    throw initramfsError('INITRAMFS_BAD_ELF', `unknown ELF class ${bytes[4]} or data encoding ${bytes[5]}`, {
       source,
       offset: 4,
     });
@@ -101,7 +102,7 @@ export function readElfInfo(bytes: Uint8Array, source: string): ElfInfo {
   if (strtab === undefined) return info;
   const segment = loads.find((load) => strtab >= load.vaddr && strtab < load.vaddr + load.size);
   if (!segment) {
-    throw new InitkitError('INITRAMFS_BAD_ELF', `DT_STRTAB address 0x${strtab.toString(16)} is in no PT_LOAD segment`, {
+    throw initramfsError('INITRAMFS_BAD_ELF', `DT_STRTAB address 0x${strtab.toString(16)} is in no PT_LOAD segment`, {
       source,
     });
   }
@@ -118,9 +119,9 @@ export function readElfInfo(bytes: Uint8Array, source: string): ElfInfo {
 
 function cString(bytes: Uint8Array, start: number, limit: number, source: string): string {
   const end = Math.min(limit, bytes.length);
-  if (start >= end) throw new InitkitError('INITRAMFS_BAD_ELF', 'string outside the file', { source, offset: start });
+  if (start >= end) throw initramfsError('INITRAMFS_BAD_ELF', 'string outside the file', { source, offset: start });
   let stop = start;
   while (stop < end && bytes[stop] !== 0) stop++;
-  if (stop === end) throw new InitkitError('INITRAMFS_BAD_ELF', 'unterminated string', { source, offset: start });
+  if (stop === end) throw initramfsError('INITRAMFS_BAD_ELF', 'unterminated string', { source, offset: start });
   return new TextDecoder('latin1').decode(bytes.subarray(start, stop));
 }

@@ -4,8 +4,8 @@
  * came from and, for modules, why it is there. Pure data computed from bytes already read; the ELF
  * machine of every module and binary is checked against the kernel's here.
  */
-import { InitkitError } from '@initkit/core';
 import { decompressModule, formatModulesDep, type ModuleDatabase, uncompressedModulePath } from '@initkit/kmod';
+import { initramfsError } from '../errors.js';
 import { isElfFile, machineName, readElfInfo } from './elf-info.js';
 import { INIT_APPLETS, initScript, UDHCPC_SCRIPT } from './init-script.js';
 import type { InitFeature, Profile } from './profile.js';
@@ -71,7 +71,7 @@ export function planBuild(inputs: BuildInputs): BuildPlan {
   const put = (entry: PlannedPath) => {
     const path = entry.path.replace(/^\/+/, '');
     if (path === '' || path.split('/').includes('..')) {
-      throw new InitkitError('INITRAMFS_BAD_PATH', `${JSON.stringify(entry.path)} is not a path inside the initrd`);
+      throw initramfsError('INITRAMFS_BAD_PATH', `${JSON.stringify(entry.path)} is not a path inside the initrd`);
     }
     for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
       const parent = path.slice(0, slash);
@@ -88,7 +88,7 @@ export function planBuild(inputs: BuildInputs): BuildPlan {
     const info = readElfInfo(data, what);
     machine ??= info.machine;
     if (info.machine !== machine) {
-      throw new InitkitError(
+      throw initramfsError(
         'INITRAMFS_WRONG_MACHINE',
         `${what} is built for ${machineName(info.machine)}, but the kernel is ${machineName(machine)}`,
       );

@@ -3,7 +3,8 @@
  * on one kind of machine, why each is there, and which /init features it needs. One statement a line:
  * `module NAME WHY`, `optional NAME WHY`, `filesystem TYPE`, `init network|nbd`; `#` comments.
  */
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
+import { initramfsError } from '../errors.js';
 
 /** Something the generated /init does besides mounting a local disk. */
 export type InitFeature = 'network' | 'nbd';
@@ -63,7 +64,7 @@ export function parseProfile(name: string, text: string): Profile {
 }
 
 function badLine(where: string, message: string): InitkitError {
-  return new InitkitError('INITRAMFS_BAD_PROFILE', `${where}: ${message}`);
+  return initramfsError('INITRAMFS_BAD_PROFILE', `${where}: ${message}`);
 }
 
 /** A profile made of modules asked for on the command line (--add-module). */

@@ -5,8 +5,9 @@
  * A required module the kernel has neither as a module nor built in fails with the chain that needed it
  * and the nearest names; an optional one is reported as skipped.
  */
-import { InitkitError, isInitkitError } from '@initkit/core';
+import { isInitkitError } from '@initkit/core';
 import { type LoadStep, type ModuleDatabase, nearestNames, normalizeAlias, probeList } from '@initkit/kmod';
+import { initramfsError } from '../errors.js';
 import type { Profile, ProfileModule } from './profile.js';
 
 export interface ResolvedModule {
@@ -76,7 +77,7 @@ function probe(database: ModuleDatabase, profile: Profile, wanted: ProfileModule
     if (wanted.optional) return undefined;
     const query = normalizeAlias(wanted.name) ?? wanted.name;
     const nearest = nearestNames(query, [...database.modules.map((m) => m.name), ...database.builtinNames], 3);
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_MODULE_NOT_FOUND',
       `${chain(profile, wanted)}: the kernel has no module, alias or built-in named ${wanted.name}` +
         (nearest.length > 0 ? `; nearest names: ${nearest.join(', ')}` : '; no similar names'),
@@ -86,7 +87,7 @@ function probe(database: ModuleDatabase, profile: Profile, wanted: ProfileModule
     return probeList(database, wanted.name);
   } catch (error) {
     if (isInitkitError(error) && error.code.startsWith('KMOD_')) {
-      throw new InitkitError('INITRAMFS_MODULE_NOT_FOUND', `${chain(profile, wanted)}: ${error.message}`, {
+      throw initramfsError('INITRAMFS_MODULE_NOT_FOUND', `${chain(profile, wanted)}: ${error.message}`, {
         cause: error,
       });
     }

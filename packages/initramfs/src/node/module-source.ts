@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { InitkitError } from '@initkit/core';
 import { ModuleDatabase } from '@initkit/kmod';
 import { loadModuleDatabase } from '@initkit/kmod/node';
+import { initramfsError } from '../errors.js';
 import type { ModuleSource } from '../modules.js';
 
 export interface ModuleSourceOptions {
@@ -51,7 +51,7 @@ export async function moduleSourceFromDirectory(
   const root = resolve(directory);
   const release = options.release ?? basename(root);
   if (!/^[^/\s]+$/.test(release)) {
-    throw new InitkitError('INITRAMFS_BAD_RELEASE', `${JSON.stringify(release)} is not a kernel release name`);
+    throw initramfsError('INITRAMFS_BAD_RELEASE', `${JSON.stringify(release)} is not a kernel release name`);
   }
   const database =
     (options.names && leanDatabase(root, options.names)) ??

@@ -16,11 +16,12 @@ import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS }
 import { crc32, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
+import { initramfsError } from '../errors.js';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
 import { entryPath, junkInMember, readArchives } from '../scan.js';
-import { unwrapInitrd } from '../wrapper.js';
+import { unwrapInitrd, verifiesChecksums } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
 
 export interface OpenInitrdOptions extends ReadInitrdOptions {
@@ -59,7 +60,7 @@ function readFully(fd: number, target: Uint8Array, position: number): void {
   while (done < target.length) {
     const count = readSync(fd, target, done, target.length - done, position + done);
     if (count === 0) {
-      throw new InitkitError(
+      throw initramfsError(
         'INITRAMFS_TRUNCATED',
         `the file ended at ${position + done}, expected ${target.length - done} more bytes`,
         {
@@ -93,7 +94,11 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
   try {
     const size = fstatSync(fd).size;
     const limit = options.maxInputBytes ?? 2 ** 31;
-    if (size > limit) throw new InitkitError('FILE_TOO_LARGE', `${path} is ${size} bytes, over the limit of ${limit}`);
+    if (size > limit)
+      throw initramfsError(
+        'INITRAMFS_TOO_LARGE',
+        `${path} is ${size} bytes, over the limit of ${limit} (maxInputBytes)`,
+      );
     const head = new Uint8Array(Math.min(size, UIMAGE_HEADER_SIZE));
     readFully(fd, head, 0);
     let header: UImageHeader | undefined;
@@ -103,7 +108,7 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
       header = parseHeader(head);
       payloadOffset = UIMAGE_HEADER_SIZE;
       checkWrappedSize(header, size);
-      payloadCrc = payloadCrcOf(fileSource(fd, payloadOffset, header.size), header, options.verifyDataCrc ?? true);
+      payloadCrc = payloadCrcOf(fileSource(fd, payloadOffset, header.size), header, verifiesChecksums(options));
     }
     const source = fileSource(fd, payloadOffset, size - payloadOffset);
     const scanned = await scanSource(source, payloadOffset, options);
@@ -159,7 +164,7 @@ function checkWrappedSize(header: UImageHeader, fileSize: number): void {
     );
   }
   if (fileSize > end) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_TRAILING_DATA',
       `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
       { offset: end },
@@ -327,8 +332,8 @@ async function readStreamedArchives(
         options.onProgress?.(reader.position, 0);
       }
       if (reader.position > maxOutput) {
-        throw new InitkitError(
-          'INITRAMFS_MEMBER_TOO_LARGE',
+        throw initramfsError(
+          'INITRAMFS_TOO_LARGE',
           `member at ${absolute} holds more than ${maxOutput} bytes (maxMemberBytes)`,
           { offset: absolute },
         );
@@ -458,7 +463,7 @@ async function streamGzipMember(
 function wrapZlibError(error: unknown, absolute: number): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new InitkitError('INITRAMFS_BAD_GZIP', `gzip member at ${absolute}: ${(error as Error).message}`, {
+    return initramfsError('INITRAMFS_BAD_GZIP', `gzip member at ${absolute}: ${(error as Error).message}`, {
       offset: absolute,
       cause: error,
     });

@@ -12,8 +12,9 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { decode, decodeStream, STREAMING_FORMATS } from '@initkit/compress';
-import { encodeUtf8, InitkitError } from '@initkit/core';
+import { encodeUtf8 } from '@initkit/core';
 import { CpioStreamReader, ROOT_NAME, S_IFDIR, S_IFMT, S_IFREG } from '@initkit/cpio';
+import { initramfsError } from '../errors.js';
 import type { Initrd } from '../initrd.js';
 import type { InitrdMember } from '../member.js';
 import type { MergedTree, TreeInode, TreeNode } from '../tree.js';
@@ -139,10 +140,7 @@ export async function* treeArchive(
     }
     const source = inode.source;
     if (source === undefined) {
-      throw new InitkitError(
-        'INITRAMFS_DATA_NOT_KEPT',
-        `the contents of ${node.path} were not read and have no source`,
-      );
+      throw initramfsError('INITRAMFS_DATA_NOT_KEPT', `the contents of ${node.path} were not read and have no source`);
     }
     const entries = pending.get(source.member) ?? new Map<number, TreeInode>();
     pending.set(source.member, entries);
@@ -151,7 +149,7 @@ export async function* treeArchive(
   for (const memberIndex of [...pending.keys()].sort((a, b) => a - b)) {
     const wanted = pending.get(memberIndex)!;
     const member = initrd.members[memberIndex];
-    if (!member) throw new InitkitError('INITRAMFS_DATA_NOT_KEPT', `member ${memberIndex} is not in the initrd`);
+    if (!member) throw initramfsError('INITRAMFS_DATA_NOT_KEPT', `member ${memberIndex} is not in the initrd`);
     const reader = new CpioStreamReader(memberBytes(initrd, member), { concatenated: true });
     let index = 0;
     for await (const record of reader) {
@@ -159,7 +157,7 @@ export async function* treeArchive(
       if (inode === undefined) continue;
       wanted.delete(index - 1);
       if (record.fileSize !== inode.size) {
-        throw new InitkitError(
+        throw initramfsError(
           'INITRAMFS_CHANGED',
           `member ${memberIndex} entry ${index - 1} (${record.name}) now holds ${record.fileSize} bytes, ${inode.size} were read before: the file changed`,
         );
@@ -181,7 +179,7 @@ export async function* treeArchive(
       if (wanted.size === 0) break;
     }
     if (wanted.size > 0) {
-      throw new InitkitError(
+      throw initramfsError(
         'INITRAMFS_CHANGED',
         `member ${memberIndex} ended before entry ${[...wanted.keys()][0]}: the file changed since it was read`,
       );

@@ -9,8 +9,9 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { type CompressionFormat, ENCODABLE_FORMATS, encode } from '@initkit/compress';
-import { crc32, InitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import type { EditPlan } from '../edit.js';
+import { initramfsError } from '../errors.js';
 import { firstMainMember, type Initrd } from '../initrd.js';
 import type { TreeInode } from '../tree.js';
 import { rewrapHeader } from '../wrapper.js';
@@ -34,8 +35,8 @@ export function fullCompression(initrd: Initrd, asked: CompressionFormat | undef
   const original = initrd.members[firstMainMember(initrd.members)]?.compression;
   const format = asked ?? (original && ENCODABLE_FORMATS.includes(original) ? original : 'gzip');
   if (!ENCODABLE_FORMATS.includes(format)) {
-    throw new InitkitError(
-      'INITRAMFS_CANNOT_ENCODE',
+    throw initramfsError(
+      'INITRAMFS_UNSUPPORTED',
       `cannot write ${format}: initkit encodes ${ENCODABLE_FORMATS.join(', ')}`,
     );
   }
@@ -86,7 +87,7 @@ export function writeInitrdFullStream(initrd: Initrd, plan: EditPlan, options: W
     compression,
     chunks: payload(),
     finish() {
-      if (!finished) throw new InitkitError('INITRAMFS_BAD_OPTION', 'finish() before the payload was written');
+      if (!finished) throw initramfsError('INITRAMFS_BAD_OPTION', 'finish() before the payload was written');
       const header = initrd.wrapper ? rewrapHeader(initrd.wrapper, length, crc) : undefined;
       return { header, length: length + (header?.length ?? 0), memberLength };
     },

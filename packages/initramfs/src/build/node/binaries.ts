@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { InitkitError } from '@initkit/core';
+import { initramfsError } from '../../errors.js';
 import { readElfInfo } from '../elf-info.js';
 import type { SourceFile } from '../plan.js';
 
@@ -50,7 +50,7 @@ export interface BinaryClosureOptions {
 function readRegular(hostPath: string): { data: Uint8Array; mode: number } {
   const real = realpathSync(hostPath);
   const info = statSync(real);
-  if (!info.isFile()) throw new InitkitError('INITRAMFS_NOT_A_FILE', `${hostPath} is not a regular file`);
+  if (!info.isFile()) throw initramfsError('INITRAMFS_NOT_A_FILE', `${hostPath} is not a regular file`);
   const bytes = readFileSync(real);
   return { data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mode: info.mode & 0o7777 };
 }
@@ -75,7 +75,7 @@ export function binaryClosure(
   if (first.interpreter) {
     const host = join(root, first.interpreter);
     if (!existsSync(host)) {
-      throw new InitkitError(
+      throw initramfsError(
         'INITRAMFS_LIBRARY_NOT_FOUND',
         `${hostPath} needs the program interpreter ${first.interpreter}, not found at ${host}`,
       );
@@ -101,7 +101,7 @@ export function binaryClosure(
         .map((directory) => posix.join(directory, library))
         .find((path) => existsSync(join(root, path)));
       if (!found) {
-        throw new InitkitError(
+        throw initramfsError(
           'INITRAMFS_LIBRARY_NOT_FOUND',
           `${current.path} needs ${library}, found in none of ${directories.join(', ')}${root === '/' ? '' : ` under ${root}`}`,
         );

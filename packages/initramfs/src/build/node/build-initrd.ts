@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type CompressionFormat, ENCODABLE_FORMATS } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
+import { initramfsError } from '../../errors.js';
 import { moduleSourceFromDirectory } from '../../node/module-source.js';
 import { defaultCompression, type KernelConfigFacts, parseKernelConfig } from '../kernel-config.js';
 import { type BuildPlan, planBuild, type SourceFile } from '../plan.js';
@@ -67,10 +67,10 @@ const BUSYBOX_CANDIDATES = [
 /** The lib/modules/<release> directory and release the options name. */
 export function targetTree(options: { kver?: string; modules?: string }): { directory: string; release: string } {
   if ((options.kver === undefined) === (options.modules === undefined)) {
-    throw new InitkitError('INITRAMFS_BAD_OPTION', 'give exactly one of --kver RELEASE or --modules DIR');
+    throw initramfsError('INITRAMFS_BAD_OPTION', 'give exactly one of --kver RELEASE or --modules DIR');
   }
   const directory = resolve(options.modules ?? join('/lib/modules', options.kver!));
-  if (!existsSync(directory)) throw new InitkitError('INITRAMFS_NOT_FOUND', `module tree ${directory} does not exist`);
+  if (!existsSync(directory)) throw initramfsError('INITRAMFS_NOT_FOUND', `module tree ${directory} does not exist`);
   return { directory, release: options.kver ?? basename(directory) };
 }
 
@@ -94,7 +94,7 @@ function sourceDateEpoch(): number {
   const value = process.env.SOURCE_DATE_EPOCH;
   if (value === undefined || value === '') return 0;
   if (!/^\d+$/.test(value))
-    throw new InitkitError('INITRAMFS_BAD_OPTION', `SOURCE_DATE_EPOCH=${value} is not a number of seconds`);
+    throw initramfsError('INITRAMFS_BAD_OPTION', `SOURCE_DATE_EPOCH=${value} is not a number of seconds`);
   return Number(value);
 }
 
@@ -147,15 +147,15 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltIni
   const kernel = configFile === undefined ? undefined : parseKernelConfig(readFileSync(configFile, 'utf8'));
   const compression = options.compression ?? defaultCompression(ENCODABLE_FORMATS, kernel);
   if (kernel && !kernel.compressions.includes(compression)) {
-    throw new InitkitError(
-      'INITRAMFS_UNSUPPORTED_COMPRESSION',
+    throw initramfsError(
+      'INITRAMFS_UNSUPPORTED',
       `the kernel's config (${configFile}) does not enable ${compression} initrds; it unpacks ${kernel.compressions.join(', ')}`,
     );
   }
 
   const busyboxPath = options.busybox ?? BUSYBOX_CANDIDATES.find((candidate) => existsSync(candidate));
   if (busyboxPath === undefined) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_NO_BUSYBOX',
       `no busybox found (looked for ${BUSYBOX_CANDIDATES.join(', ')}); give --busybox PATH`,
     );
@@ -167,7 +167,7 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltIni
   const files: SourceFile[] = (options.addFiles ?? []).map(({ host, path }) => {
     const info = statSync(host);
     if (!info.isFile())
-      throw new InitkitError('INITRAMFS_NOT_A_FILE', `--add-file ${host}: only regular files can be added`);
+      throw initramfsError('INITRAMFS_NOT_A_FILE', `--add-file ${host}: only regular files can be added`);
     return { path, data: readFile(host), mode: info.mode & 0o7777, source: resolve(host) };
   });
 

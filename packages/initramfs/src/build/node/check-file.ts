@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InitkitError } from '@initkit/core';
 import { kernelRelease, type ModuleDatabase } from '@initkit/kmod';
+import { initramfsError } from '../../errors.js';
 import { moduleSourceFromDirectory } from '../../node/module-source.js';
 import { openInitrdFile } from '../../node/read-initrd.js';
 import { type CheckResult, checkInitrd } from '../check.js';
@@ -35,7 +35,7 @@ export interface CheckReport {
 
 export async function checkInitrdFile(image: string, options: CheckInitrdFileOptions): Promise<CheckReport> {
   if ((options.kernel === undefined) === (options.kver === undefined)) {
-    throw new InitkitError('INITRAMFS_BAD_OPTION', 'give exactly one of --kernel FILE or --kver RELEASE');
+    throw initramfsError('INITRAMFS_BAD_OPTION', 'give exactly one of --kernel FILE or --kver RELEASE');
   }
   const release = options.kver ?? kernelRelease(new Uint8Array(readFileSync(options.kernel!)));
   const besideKernel =
@@ -57,7 +57,7 @@ export async function checkInitrdFile(image: string, options: CheckInitrdFileOpt
     database = (await moduleSourceFromDirectory(modulesDir, { release })).database;
     if (profiles.length > 0) chain = resolveProfiles(database, profiles);
   } else if (profiles.length > 0) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_NOT_FOUND',
       `--profile needs the kernel's module tree; /lib/modules/${release} does not exist (give --modules DIR)`,
     );

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InitkitError } from '@initkit/core';
+import { initramfsError } from '../../errors.js';
 import { type Profile, parseProfile } from '../profile.js';
 
 const MARKER = 'virtio.profile';
@@ -44,7 +44,7 @@ export function profileDirectory(): string {
   }
   const found = candidates.find((candidate) => existsSync(join(candidate, MARKER)));
   if (!found) {
-    throw new InitkitError(
+    throw initramfsError(
       'INITRAMFS_NO_PROFILES',
       `cannot find initkit's profile files (looked in ${candidates.join(', ')}); set INITKIT_PROFILE_DIR`,
     );
@@ -67,12 +67,12 @@ export function loadProfile(nameOrPath: string): Profile {
     return parseProfile(basename(nameOrPath).replace(/\.profile$/, ''), readFileSync(resolve(nameOrPath), 'utf8'));
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(nameOrPath)) {
-    throw new InitkitError('INITRAMFS_BAD_PROFILE', `${JSON.stringify(nameOrPath)} is not a profile name`);
+    throw initramfsError('INITRAMFS_BAD_PROFILE', `${JSON.stringify(nameOrPath)} is not a profile name`);
   }
   const file = join(profileDirectory(), `${nameOrPath}.profile`);
   if (!existsSync(file)) {
-    throw new InitkitError(
-      'INITRAMFS_NO_SUCH_PROFILE',
+    throw initramfsError(
+      'INITRAMFS_NOT_FOUND',
       `no profile named ${nameOrPath}; known profiles: ${listProfiles().join(', ')}`,
     );
   }
