@@ -16,7 +16,6 @@ export {
   moduleReleases,
 } from './analyze.js';
 export * from './build/index.js';
-export { INITRAMFS_ERROR_CODES, type InitramfsErrorCode } from './errors.js';
 export { type ChangeKind, diffTrees, formatDiff, type TreeDiff } from './diff.js';
 export {
   type AddItem,
@@ -27,6 +26,7 @@ export {
   planEdit,
   type WrapInitOptions,
 } from './edit.js';
+export { INITRAMFS_ERROR_CODES, type InitramfsErrorCode } from './errors.js';
 export {
   applyMember,
   firstMainMember,
