@@ -23,6 +23,7 @@ export type {
   Word,
   WordPart,
 } from './ast.js';
+export { type CheckScriptOptions, checkScript, planWarnings, type ScriptFinding } from './check.js';
 export { type CompileOptions, compileScript, decompileScript, type ParseOptions, parseScript } from './compile.js';
 export { DEFAULT_ENV, DEFAULT_LOAD_ADDRESS } from './defaults.js';
 export { BOOTSCRIPT_ERROR_CODES, type BootscriptErrorCode } from './errors.js';
