@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianKernel } from '../../../test/harness/debian-kernels.js';
 import { initkit } from '../../../test/harness/run.js';
@@ -17,6 +17,7 @@ import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
 import { mkinitramfsImage, moduleTree, scalewayImage } from '../../../test/initramfs-images.js';
 import type { Inspection } from '../src/inspect.js';
+import { launchChromium } from './browser.js';
 import { buildPage } from './build-page.js';
 import { type StaticServer, serveDirectory } from './static-server.js';
 
@@ -79,7 +80,7 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     const site = join(temp(), 'site');
     await buildPage(site, { fromSources: true });
     server = await serveDirectory(site);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     const context = await browser.newContext({
       timezoneId: 'UTC',
       viewport: { width: 1280, height: 900 },
