@@ -29,7 +29,7 @@ export class ByteReader {
   constructor(bytes: Uint8Array, options: ByteReaderOptions = {}) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.truncatedCode = options.truncatedCode ?? 'TRUNCATED';
+    this.truncatedCode = options.truncatedCode ?? 'BYTES_TRUNCATED';
     this.baseOffset = options.baseOffset ?? 0;
     this.what = options.what ?? 'input';
   }

@@ -3,6 +3,18 @@
  * `code` is stable and machine-readable (UIMAGE_BAD_HCRC, CPIO_TRUNCATED, ...); `offset` is the byte
  * position in the input where the problem was found, when there is one.
  */
+/**
+ * The codes @initkit/core itself throws (the other packages list theirs in their own errors.ts;
+ * ByteReader throws the code its caller names, `checkLimit` the code it is given).
+ */
+export const CORE_ERROR_CODES = {
+  FILE_TOO_LARGE: 'readFileLimited: the file is larger than the limit it was given',
+  FILE_IS_DIRECTORY: 'readFileLimited: the path is a directory, not a file',
+  BYTES_TRUNCATED: 'ByteReader: a read past the end, when the reader was given no truncatedCode of its own',
+} as const;
+
+export type CoreErrorCode = keyof typeof CORE_ERROR_CODES;
+
 export interface InitkitErrorOptions {
   /** Byte offset in the input where the problem was found. */
   offset?: number;

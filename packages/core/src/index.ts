@@ -7,5 +7,13 @@ export { ByteReader, type ByteReaderOptions, decodeLatin1, decodeUtf8 } from './
 export { ByteWriter, encodeUtf8 } from './byte-writer.js';
 export { crc32 } from './crc32.js';
 export { crc64 } from './crc64.js';
-export { formatOffset, hex32, InitkitError, type InitkitErrorOptions, isInitkitError } from './errors.js';
+export {
+  CORE_ERROR_CODES,
+  type CoreErrorCode,
+  formatOffset,
+  hex32,
+  InitkitError,
+  type InitkitErrorOptions,
+  isInitkitError,
+} from './errors.js';
 export { checkLimit, DEFAULT_LIMITS, type Limits, resolveLimits } from './limits.js';
