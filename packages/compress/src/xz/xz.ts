@@ -3,8 +3,9 @@
  * LZMA2 payload behind up to three BCJ/delta filters, checked with CRC32, CRC64 or SHA-256. Written as
  * a generator over an InputQueue so the same code decodes a whole buffer or a stream as it arrives.
  */
+
 import { crc32, crc64 } from '@initkit/core';
-import { Sha256 } from '../checksum/sha256.js';
+import { sha256 } from '@noble/hashes/sha2';
 import { compressError } from '../errors.js';
 import { type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, type OutputBuffer, type OutputLimits } from '../limits.js';
@@ -288,7 +289,7 @@ function computeCheck(checkType: number, data: Uint8Array): Uint8Array {
     return new Uint8Array([value, value >>> 8, value >>> 16, value >>> 24]);
   }
   if (checkType === CHECK_CRC64) return u64le(crc64(data));
-  if (checkType === CHECK_SHA256) return new Sha256().update(data).digest();
+  if (checkType === CHECK_SHA256) return sha256(data);
   return new Uint8Array(0);
 }
 
@@ -343,7 +344,7 @@ export class StreamingBlockSink implements XzBlockSink {
   private checkType = 0;
   private crc = 0;
   private crc64Value = 0n;
-  private sha: Sha256 | undefined;
+  private sha: ReturnType<typeof sha256.create> | undefined;
   private blockSize = 0;
   private totalOutput = 0;
 
@@ -365,7 +366,7 @@ export class StreamingBlockSink implements XzBlockSink {
     this.checkType = checkType;
     this.crc = 0;
     this.crc64Value = 0n;
-    this.sha = checkType === CHECK_SHA256 ? new Sha256() : undefined;
+    this.sha = checkType === CHECK_SHA256 ? sha256.create() : undefined;
     this.blockSize = 0;
     return this.lzma2!;
   }
