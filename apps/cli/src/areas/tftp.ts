@@ -1,8 +1,11 @@
 /**
  * `initkit tftp`: fetch and send files over TFTP (get, put) with a progress bar on a TTY, and serve a
- * directory (serve) until SIGINT or SIGTERM.
+ * directory (serve) until SIGINT or SIGTERM. The flags are declared in registerTftp; the actions are
+ * the named functions below it.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { InitkitError } from '@initkit/core';
 import {
   parseHostPort,
   startTftpServer,
@@ -14,6 +17,7 @@ import {
   tftpPut,
 } from '@initkit/tftp';
 import type { Command } from 'commander';
+import { withFile, withFileSync } from '../file-errors.js';
 import { parseCount } from '../input.js';
 import { printJson } from '../output.js';
 import { createProgress, formatBytes } from '../progress.js';
@@ -99,22 +103,7 @@ export function registerTftp(tftp: Command): void {
       .argument('<server>', 'HOST[:PORT] (IPv6 as [ADDR]:PORT)')
       .argument('<remote>', 'file name on the server')
       .option('-o, --output <local>', 'local file, or - for stdout (default: the remote base name)'),
-  ).action(async (server: string, remote: string, flags: TransferFlags & { output?: string }) => {
-    const output = flags.output ?? basename(remote);
-    if (output === '' || output === '.' || output === '..') throw new UsageError('give a local file name with -o');
-    const label = `tftp get ${remote}`;
-    const progress = createProgress(label, {
-      quiet: flags.quiet === true || flags.json === true || (output === '-' && !process.stderr.isTTY),
-    });
-    const options = clientOptions(server, remote, flags);
-    options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
-    const toStdout = output === '-';
-    const result = toStdout
-      ? await tftpGetToStream(options, process.stdout, { end: false })
-      : await tftpGetToFile(options, output);
-    progress.finish();
-    report(result, flags, label, toStdout);
-  });
+  ).action(getAction);
 
   addTransferOptions(
     tftp
@@ -123,16 +112,7 @@ export function registerTftp(tftp: Command): void {
       .argument('<server>', 'HOST[:PORT] (IPv6 as [ADDR]:PORT)')
       .argument('<local>', 'local file')
       .argument('[remote]', 'file name on the server'),
-  ).action(async (server: string, local: string, remote: string | undefined, flags: TransferFlags) => {
-    const name = remote ?? basename(local);
-    const label = `tftp put ${name}`;
-    const progress = createProgress(label, { quiet: flags.quiet === true || flags.json === true });
-    const options = clientOptions(server, name, flags);
-    options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
-    const result = await tftpPut({ ...options, data: { path: local } });
-    progress.finish();
-    report(result, flags, label, false);
-  });
+  ).action(putAction);
 
   tftp
     .command('serve')
@@ -147,48 +127,80 @@ export function registerTftp(tftp: Command): void {
     .option('--max-transfers <n>', 'transfers at once; more are refused as busy', '1024')
     .option('--max-memory <bytes>', 'bytes all transfer windows hold together (default 256 MiB)', String(256 << 20))
     .option('-q, --quiet', 'do not log transfers')
-    .action(
-      async (
-        dir: string,
-        flags: {
-          port: string;
-          address: string;
-          allowWrite?: boolean;
-          maxBlksize: string;
-          maxWindowsize: string;
-          timeout: string;
-          maxTransfers: string;
-          maxMemory: string;
-          quiet?: boolean;
-        },
-      ) => {
-        const server = await startTftpServer({
-          root: dir,
-          port: ranged(flags.port, '--port', 0, 65535),
-          address: flags.address,
-          allowWrite: flags.allowWrite === true,
-          maxBlksize: ranged(flags.maxBlksize, '--max-blksize', 8, 65464),
-          maxWindowsize: ranged(flags.maxWindowsize, '--max-windowsize', 1, 65535),
-          timeout: ranged(flags.timeout, '--timeout', 1, 255_000),
-          maxTransfers: ranged(flags.maxTransfers, '--max-transfers', 1, 65535),
-          maxMemoryBytes: ranged(flags.maxMemory, '--max-memory', 512, Number.MAX_SAFE_INTEGER),
-          ...(flags.quiet ? {} : { onTransfer: logTransfer }),
-        });
-        const where = server.address.includes(':')
-          ? `[${server.address}]:${server.port}`
-          : `${server.address}:${server.port}`;
-        process.stdout.write(`serving ${dir} on ${where}${flags.allowWrite ? ' (writes allowed)' : ' (read-only)'}\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            void server.close().then(resolve);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-      },
-    );
+    .action(serveAction);
+}
+
+async function getAction(server: string, remote: string, flags: TransferFlags & { output?: string }): Promise<void> {
+  const output = flags.output ?? basename(remote);
+  if (output === '' || output === '.' || output === '..') throw new UsageError('give a local file name with -o');
+  const label = `tftp get ${remote}`;
+  const progress = createProgress(label, {
+    quiet: flags.quiet === true || flags.json === true || (output === '-' && !process.stderr.isTTY),
+  });
+  const options = clientOptions(server, remote, flags);
+  options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
+  const toStdout = output === '-';
+  const result = toStdout
+    ? await tftpGetToStream(options, process.stdout, { end: false })
+    : await withFile(output, 'the local file (-o)', () => tftpGetToFile(options, output));
+  progress.finish();
+  report(result, flags, label, toStdout);
+}
+
+async function putAction(server: string, local: string, remote: string | undefined, flags: TransferFlags) {
+  const name = remote ?? basename(local);
+  const label = `tftp put ${name}`;
+  withFileSync(local, 'the local file to send', () => statSync(local));
+  const progress = createProgress(label, { quiet: flags.quiet === true || flags.json === true });
+  const options = clientOptions(server, name, flags);
+  options.onProgress = ({ bytes, total }) => progress.update(bytes, total);
+  const result = await withFile(local, 'the local file to send', () => tftpPut({ ...options, data: { path: local } }));
+  progress.finish();
+  report(result, flags, label, false);
+}
+
+interface ServeFlags {
+  port: string;
+  address: string;
+  allowWrite?: boolean;
+  maxBlksize: string;
+  maxWindowsize: string;
+  timeout: string;
+  maxTransfers: string;
+  maxMemory: string;
+  quiet?: boolean;
+}
+
+async function serveAction(dir: string, flags: ServeFlags): Promise<void> {
+  // A root that does not exist would serve "file not found" to every client: refuse it at once.
+  if (!withFileSync(dir, 'the TFTP root directory', () => statSync(dir)).isDirectory()) {
+    throw new InitkitError('CLI_NOT_A_DIRECTORY', `not a directory: ${dir} (the TFTP root directory)`);
+  }
+  const server = await startTftpServer({
+    root: dir,
+    port: ranged(flags.port, '--port', 0, 65535),
+    address: flags.address,
+    allowWrite: flags.allowWrite === true,
+    maxBlksize: ranged(flags.maxBlksize, '--max-blksize', 8, 65464),
+    maxWindowsize: ranged(flags.maxWindowsize, '--max-windowsize', 1, 65535),
+    timeout: ranged(flags.timeout, '--timeout', 1, 255_000),
+    maxTransfers: ranged(flags.maxTransfers, '--max-transfers', 1, 65535),
+    maxMemoryBytes: ranged(flags.maxMemory, '--max-memory', 512, Number.MAX_SAFE_INTEGER),
+    ...(flags.quiet ? {} : { onTransfer: logTransfer }),
+  });
+  const where = server.address.includes(':')
+    ? `[${server.address}]:${server.port}`
+    : `${server.address}:${server.port}`;
+  process.stdout.write(`serving ${dir} on ${where}${flags.allowWrite ? ' (writes allowed)' : ' (read-only)'}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 function logTransfer(event: TftpTransferEvent): void {
