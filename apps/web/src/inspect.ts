@@ -3,7 +3,7 @@
  * `initkit ... --json` command prints for the same bytes (and the text the non-JSON command prints),
  * computed by the same library calls. Runs in the worker; the page only renders what this returns.
  */
-import { type BootPlan, evaluate, unwrapScriptImage } from '@initkit/bootscript';
+import { type BootPlan, evaluate, planWarnings, unwrapScriptImage } from '@initkit/bootscript';
 import { decode, detect } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { fdtToJson, formatDts, parseFdt } from '@initkit/fdt';
@@ -141,7 +141,10 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
     const type = image.header.type;
     if (type === UIMAGE_TYPE.script) {
       const script = unwrapScriptImage(bytes);
-      const plan = plainJson(evaluate(script.text, {}));
+      const evaluated = evaluate(script.text, {});
+      // As `initkit bootscript plan`: the evaluator's warnings, then the checks on the plan itself.
+      evaluated.warnings.push(...planWarnings(evaluated));
+      const plan = plainJson(evaluated);
       return {
         inspection: {
           ...base,

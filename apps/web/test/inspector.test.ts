@@ -56,7 +56,7 @@ async function openFile(page: Page, path: string, input = '#file'): Promise<Page
     () => document.body.dataset.state === 'done' || document.body.dataset.state === 'error',
     null,
     {
-      timeout: 90_000,
+      timeout: 180_000,
     },
   );
   return pageState(page);
@@ -66,7 +66,8 @@ async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).textContent()) ?? '';
 }
 
-describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CLI', () => {
+// Generous: the whole suite shares two cores in CI; each test runs the CLI on a 20 MB initrd a few times.
+describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CLI', { timeout: 240_000 }, () => {
   const temp = useTempDir('initkit-web-');
   let server: StaticServer;
   let browser: Browser;
@@ -87,10 +88,11 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       acceptDownloads: true,
     });
     page = await context.newPage();
+    page.setDefaultTimeout(90_000);
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(server.url);
-    await page.waitForFunction(() => document.body.dataset.state === 'idle');
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 60_000 });
     expect(errors).toEqual([]);
     mkdirSync(artifacts, { recursive: true });
   }, 600_000);
@@ -120,7 +122,9 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     // Search, preview and download one file of the merged tree.
     await page.fill('#tree-search', 'AuthenticAMD');
     await page.click('#tree-listing a[data-path="kernel/x86/microcode/AuthenticAMD.bin"]');
-    await expect.poll(() => text(page, '#file-preview [data-preview]')).toBe('initkit test microcode\n');
+    await expect
+      .poll(() => text(page, '#file-preview [data-preview]'), { timeout: 60_000 })
+      .toBe('initkit test microcode\n');
     await page.fill('#tree-search', '');
     await page.screenshot({ path: join(artifacts, 'mkinitramfs-full.png'), fullPage: true });
     const [download] = await Promise.all([
@@ -138,7 +142,7 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       .locator('#tree-listing a', { hasText: /busybox$/ })
       .first()
       .click();
-    await expect.poll(() => page.locator('#file-preview [data-preview="hex"]').count()).toBe(1);
+    await expect.poll(() => page.locator('#file-preview [data-preview="hex"]').count(), { timeout: 60_000 }).toBe(1);
     expect((await text(page, '#file-preview [data-preview="hex"]')).slice(0, 60)).toMatch(/^00000000 {2}7f 45 4c 46/);
   });
 
@@ -151,7 +155,7 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       return true;
     });
     expect(clicked).toBe(true);
-    await page.waitForFunction(() => document.body.dataset.state === 'error');
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
     expect((await pageState(page)).error!.code).toBe('WEB_CANCELLED');
     expect(await text(page, '#error-code')).toBe('WEB_CANCELLED');
     const state = await openFile(page, mkinitramfs);
