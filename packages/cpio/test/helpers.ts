@@ -7,6 +7,7 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InitkitError } from '@initkit/core';
+import { deviceMajor, deviceMinor } from '@initkit/cpio/node';
 import { expect } from 'vitest';
 
 export const fixtures = fileURLToPath(new URL('../../../fixtures/cpio/', import.meta.url));
@@ -58,7 +59,7 @@ export function describeTree(
       delete node.mode;
     }
     if (stats.isCharacterDevice() || stats.isBlockDevice())
-      node.rdev = `${Math.floor(stats.rdev / 256)}:${stats.rdev % 256}`;
+      node.rdev = `${deviceMajor(stats.rdev)}:${deviceMinor(stats.rdev)}`;
     const group = stats.isFile() ? groups.get(stats.ino) : undefined;
     if (group && group.length > 1) node.linkGroup = group[0];
     // GNU cpio does not restore the times of symlinks; compare those of everything else.

@@ -2,7 +2,7 @@
  * The native tools as oracles: GNU cpio and bsdtar list and extract what we write into the same tree
  * we meant, and our extraction of their archives gives the tree they extract themselves.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CpioEntryInput,
@@ -114,6 +114,46 @@ describe.runIf(hasTools('cpio', 'bsdtar'))('GNU cpio and bsdtar read what we wri
     const file = join(temp(), 'socket.cpio');
     writeFileSync(file, archive);
     expect(runOk('cpio', ['-tv', '--quiet', '-F', file]).stdout).toMatch(/^srwxr-xr-x .* run\/sock$/m);
+  });
+
+  it('fifos and (as root) device nodes, made through mknod(2), match what cpio -i makes', async () => {
+    const options = { mtime };
+    const entries: CpioEntryInput[] = [
+      directoryEntry('dev', 0o755, options),
+      fifoEntry('dev/initctl', 0o620, options),
+      fifoEntry('dev/\udcff\udcfe-fifo', 0o644, options),
+      ...(root
+        ? [
+            deviceEntry('dev/console', 'char', 5, 1, 0o600, options),
+            deviceEntry('dev/sda1', 'block', 8, 1, 0o660, options),
+            // Numbers past the 8-bit minor and 12-bit major of the classic dev_t encoding.
+            deviceEntry('dev/big', 'char', 4095, 1_000_000, 0o640, options),
+          ]
+        : []),
+    ];
+    const archive = writeCpio(entries);
+    const file = join(temp(), 'nodes.cpio');
+    writeFileSync(file, archive);
+    const reference = join(temp(), 'nodes-cpio');
+    mkdirSync(reference);
+    runOk('cpio', ['-idm', '--quiet', '-F', file], { cwd: reference });
+    const ours = join(temp(), 'nodes-ours');
+    const report = await extractCpio(archive, ours, { devices: true });
+    expect(report.skipped).toEqual([]);
+    expect(report.fifos).toBe(2);
+    expect(report.devices).toBe(root ? 3 : 0);
+    // The name that is not UTF-8: the same bytes on disk from both, a fifo (describeTree reads strings).
+    const rawName = Buffer.from([0xff, 0xfe, ...Buffer.from('-fifo')]);
+    for (const directory of [reference, ours]) {
+      const names = readdirSync(join(directory, 'dev'), { encoding: 'buffer' });
+      expect(names.some((name) => name.equals(rawName))).toBe(true);
+      const path = Buffer.concat([Buffer.from(`${directory}/dev/`), rawName]);
+      expect(lstatSync(path).isFIFO()).toBe(true);
+      unlinkSync(path);
+    }
+    const tree = describeTree(ours, { mtimes: true });
+    expect(tree).toEqual(describeTree(reference, { mtimes: true }));
+    if (root) expect(tree['dev/big']).toMatchObject({ type: 'char-device', rdev: '4095:1000000' });
   });
 
   it('our extraction of GNU cpio and bsdtar archives gives the tree cpio -i gives', async () => {

@@ -4,10 +4,10 @@
  * resolved through a symlink (each parent is checked with lstat, files are opened with O_NOFOLLOW and
  * whatever sits at a path is removed before it is replaced, so neither a symlink nor a hard link to
  * an outside file is written through); hard links only join files this extraction created. Device
- * nodes are made only when asked and running as root. Modes, owners (as root) and mtimes are restored.
- * Everything left out is listed in the report with the reason.
+ * nodes are made only when asked and running as root, fifos always, both through mknod(2) (nothing is
+ * spawned). Modes, owners (as root) and mtimes are restored. Everything left out is listed in the
+ * report with the reason.
  */
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -32,6 +32,7 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK 
 import { symlinkTarget } from '../entry.js';
 import { encodeCpioName, isUtf8Name } from '../name.js';
 import { type CpioStreamEntry, CpioStreamReader, type ReadCpioStreamOptions } from '../stream-reader.js';
+import { makeNode } from './make-node.js';
 
 export interface ExtractOptions extends ReadCpioStreamOptions {
   /** Create character and block device nodes (only as root; default false). */
@@ -106,11 +107,20 @@ export async function extractCpio(
   target: string,
   options: ExtractOptions = {},
 ): Promise<ExtractReport> {
-  const root = resolve(target);
-  mkdirSync(root, { recursive: true });
-  const preserveOwners = options.preserveOwners ?? isRoot();
-  const preserveTimes = options.preserveTimes ?? true;
-  const report: ExtractReport = {
+  const extraction = new Extraction(resolve(target), options);
+  const reader = new CpioStreamReader(source instanceof Uint8Array ? [source] : source, options);
+  for await (const entry of reader) await extraction.entry(entry);
+  extraction.finishDirectories();
+  return extraction.report;
+}
+
+/**
+ * One extraction's state and its steps, one method each: place an entry (`entry`), make sure its
+ * parents are real directories, clear what is in its way, create it by type, set its attributes, and
+ * at the end give directories their modes and times.
+ */
+class Extraction {
+  readonly report: ExtractReport = {
     files: 0,
     directories: 0,
     symlinks: 0,
@@ -119,36 +129,106 @@ export async function extractCpio(
     fifos: 0,
     skipped: [],
   };
+  private readonly preserveOwners: boolean;
+  private readonly preserveTimes: boolean;
   /** Directories under root known to be real directories (not symlinks), relative paths. */
-  const knownDirectories = new Set<string>(['']);
+  private readonly knownDirectories = new Set<string>(['']);
   /** Hard-link groups: (dev, ino) -> the path this extraction created for the group, and its inode. */
-  const linkGroups = new Map<string, { path: DiskPath; ino: number }>();
-  const directoryFixups = new Map<string, DirectoryFixup>();
+  private readonly linkGroups = new Map<string, { path: DiskPath; ino: number }>();
+  private readonly directoryFixups = new Map<string, DirectoryFixup>();
 
-  const forgetBelow = (relative: string) => {
-    for (const known of knownDirectories) {
-      if (known === relative || known.startsWith(`${relative}/`)) knownDirectories.delete(known);
+  constructor(
+    private readonly root: string,
+    private readonly options: ExtractOptions,
+  ) {
+    mkdirSync(root, { recursive: true });
+    this.preserveOwners = options.preserveOwners ?? isRoot();
+    this.preserveTimes = options.preserveTimes ?? true;
+  }
+
+  /** Places one entry, or records why it was left out. */
+  async entry(entry: CpioStreamEntry): Promise<void> {
+    try {
+      const relative = await this.place(entry);
+      if (relative !== undefined) this.options.onEntry?.(relative, entry);
+    } catch (error) {
+      if (!(error instanceof Skip)) throw error;
+      this.report.skipped.push({ name: entry.name, reason: error.message, offset: entry.offset });
     }
-    directoryFixups.delete(relative);
-  };
+  }
+
+  /** Creates the entry by type; returns its relative path (undefined for the archive's root). */
+  private async place(entry: CpioStreamEntry): Promise<string | undefined> {
+    const parts = safeRelativePath(entry.name);
+    const type = entry.mode & S_IFMT;
+    if (parts.length === 0) {
+      // The archive's root (`.`): its mode, owner and time go to the target directory itself.
+      if (type !== S_IFDIR) throw new Skip('the root entry is not a directory');
+      this.directoryFixups.set('', fixupOf(this.root, entry));
+      return undefined;
+    }
+    const relative = parts.join('/');
+    const path = diskPath(this.root, relative);
+    this.ensureParents(parts);
+    switch (type) {
+      case S_IFDIR:
+        this.makeDirectory(path, relative, entry);
+        break;
+      case S_IFREG:
+        await this.writeFile(path, relative, entry);
+        break;
+      case S_IFLNK:
+        await this.makeSymlink(path, relative, entry);
+        break;
+      case S_IFCHR:
+      case S_IFBLK:
+        if (!this.options.devices) {
+          throw new Skip('device nodes are created only when asked (devices option, --devices)');
+        }
+        if (!isRoot()) throw new Skip('creating device nodes needs root');
+        await this.makeNode(path, relative, entry);
+        this.report.devices++;
+        break;
+      case S_IFIFO:
+        await this.makeNode(path, relative, entry);
+        this.report.fifos++;
+        break;
+      case S_IFSOCK:
+        throw new Skip('sockets are not extracted (a socket is made by the program that listens on it)');
+      default:
+        throw new Skip(`unknown file type ${type.toString(8)}`);
+    }
+    return relative;
+  }
 
   /** Makes sure every parent of `parts` is a real directory inside root, creating missing ones. */
-  const ensureParents = (parts: string[]) => {
+  private ensureParents(parts: string[]): void {
     let relative = '';
     for (const part of parts.slice(0, -1)) {
       relative = relative === '' ? part : `${relative}/${part}`;
-      if (knownDirectories.has(relative)) continue;
-      const path = diskPath(root, relative);
+      if (this.knownDirectories.has(relative)) continue;
+      const path = diskPath(this.root, relative);
       const stats = lstatOrUndefined(path);
       if (stats === undefined) mkdirSync(path, { mode: 0o755 });
       else if (stats.isSymbolicLink()) throw new Skip(`parent ${relative} is a symlink`);
       else if (!stats.isDirectory()) throw new Skip(`parent ${relative} is not a directory`);
-      knownDirectories.add(relative);
+      this.knownDirectories.add(relative);
     }
-  };
+  }
 
-  /** Removes whatever is at `path` (not following symlinks) so a new entry can take its place. */
-  const clearPath = (path: DiskPath, relative: string, keepDirectory: boolean): boolean => {
+  /** Forgets what was known about `relative` and below (it is being replaced). */
+  private forgetBelow(relative: string): void {
+    for (const known of this.knownDirectories) {
+      if (known === relative || known.startsWith(`${relative}/`)) this.knownDirectories.delete(known);
+    }
+    this.directoryFixups.delete(relative);
+  }
+
+  /**
+   * Removes whatever is at `path` (not following symlinks) so a new entry can take its place; with
+   * `keepDirectory`, an existing directory stays and true is returned.
+   */
+  private clearPath(path: DiskPath, relative: string, keepDirectory: boolean): boolean {
     const stats = lstatOrUndefined(path);
     if (stats === undefined) return false;
     if (stats.isDirectory()) {
@@ -158,146 +238,97 @@ export async function extractCpio(
       } catch {
         throw new Skip('a non-empty directory is in the way');
       }
-      forgetBelow(relative);
+      this.forgetBelow(relative);
       return false;
     }
     unlinkSync(path);
     return false;
-  };
+  }
 
-  const setAttributes = (path: DiskPath, entry: CpioStreamEntry, isLink: boolean) => {
-    if (preserveOwners) (isLink ? lchownSync : chownSync)(path, entry.uid, entry.gid);
+  /** Clears the way for an entry that is not a directory. */
+  private replace(path: DiskPath, relative: string): void {
+    this.clearPath(path, relative, false);
+    this.forgetBelow(relative);
+  }
+
+  private setAttributes(path: DiskPath, entry: CpioStreamEntry, isLink: boolean): void {
+    if (this.preserveOwners) (isLink ? lchownSync : chownSync)(path, entry.uid, entry.gid);
     if (!isLink) chmodSync(path, entry.mode & 0o7777);
-    if (preserveTimes) (isLink ? lutimesSync : utimesSync)(path, entry.mtime, entry.mtime);
-  };
+    if (this.preserveTimes) (isLink ? lutimesSync : utimesSync)(path, entry.mtime, entry.mtime);
+  }
 
-  const writeData = async (path: DiskPath, entry: CpioStreamEntry, flags: number) => {
-    const descriptor = openSync(path, flags | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
-    try {
-      for await (const chunk of entry.chunks()) {
-        let written = 0;
-        while (written < chunk.length) written += writeSync(descriptor, chunk, written, chunk.length - written);
-      }
-    } finally {
-      closeSync(descriptor);
-    }
-  };
+  private makeDirectory(path: DiskPath, relative: string, entry: CpioStreamEntry): void {
+    if (!this.clearPath(path, relative, true)) mkdirSync(path, { mode: 0o700 });
+    this.knownDirectories.add(relative);
+    // Mode, owner and time are set at the end, once the directory's contents are in.
+    this.directoryFixups.set(relative, fixupOf(path, entry));
+    this.report.directories++;
+  }
 
-  const makeNode = (path: DiskPath, entry: CpioStreamEntry, type: number) => {
-    if (typeof path !== 'string') throw new Skip('mknod and mkfifo take no name that is not UTF-8');
-    const mode = (entry.mode & 0o7777).toString(8);
-    if (type === S_IFIFO) execFileSync('mkfifo', ['-m', mode, path], { stdio: 'ignore' });
-    else {
-      const kind = type === S_IFBLK ? 'b' : 'c';
-      execFileSync('mknod', ['-m', mode, path, kind, String(entry.rdevMajor), String(entry.rdevMinor)], {
-        stdio: 'ignore',
-      });
+  /** A regular file, or a hard link to a file this extraction created for the same (dev, ino). */
+  private async writeFile(path: DiskPath, relative: string, entry: CpioStreamEntry): Promise<void> {
+    const key = entry.nlink >= 2 ? `${entry.devMajor}:${entry.devMinor}:${entry.ino}` : undefined;
+    const group = key === undefined ? undefined : this.linkGroups.get(key);
+    this.replace(path, relative);
+    if (group !== undefined) {
+      const existing = lstatOrUndefined(group.path);
+      if (existing === undefined || !existing.isFile() || existing.ino !== group.ino) {
+        throw new Skip('its hard-link target was replaced during extraction');
+      }
+      linkSync(group.path, path);
+      if (entry.fileSize > 0) await writeData(path, entry, constants.O_TRUNC);
+      this.report.hardLinks++;
+    } else {
+      await writeData(path, entry, constants.O_CREAT | constants.O_EXCL);
+      if (key !== undefined) this.linkGroups.set(key, { path, ino: lstatSync(path).ino });
+      this.report.files++;
     }
-  };
+    this.setAttributes(path, entry, false);
+  }
 
-  const extractOne = async (entry: CpioStreamEntry) => {
-    const parts = safeRelativePath(entry.name);
-    const type = entry.mode & S_IFMT;
-    if (parts.length === 0) {
-      // The archive's root (`.`): its mode, owner and time go to the target directory itself.
-      if (type !== S_IFDIR) throw new Skip('the root entry is not a directory');
-      directoryFixups.set('', {
-        path: root,
-        mode: entry.mode & 0o7777,
-        uid: entry.uid,
-        gid: entry.gid,
-        mtime: entry.mtime,
-      });
-      return;
-    }
-    const relative = parts.join('/');
-    const path = diskPath(root, relative);
-    ensureParents(parts);
-    switch (type) {
-      case S_IFDIR: {
-        if (!clearPath(path, relative, true)) mkdirSync(path, { mode: 0o700 });
-        knownDirectories.add(relative);
-        directoryFixups.set(relative, {
-          path,
-          mode: entry.mode & 0o7777,
-          uid: entry.uid,
-          gid: entry.gid,
-          mtime: entry.mtime,
-        });
-        report.directories++;
-        break;
-      }
-      case S_IFREG: {
-        const key = entry.nlink >= 2 ? `${entry.devMajor}:${entry.devMinor}:${entry.ino}` : undefined;
-        const group = key === undefined ? undefined : linkGroups.get(key);
-        clearPath(path, relative, false);
-        forgetBelow(relative);
-        if (group !== undefined) {
-          const existing = lstatOrUndefined(group.path);
-          if (existing === undefined || !existing.isFile() || existing.ino !== group.ino) {
-            throw new Skip('its hard-link target was replaced during extraction');
-          }
-          linkSync(group.path, path);
-          if (entry.fileSize > 0) await writeData(path, entry, constants.O_TRUNC);
-          report.hardLinks++;
-        } else {
-          await writeData(path, entry, constants.O_CREAT | constants.O_EXCL);
-          if (key !== undefined) linkGroups.set(key, { path, ino: lstatSync(path).ino });
-          report.files++;
-        }
-        setAttributes(path, entry, false);
-        break;
-      }
-      case S_IFLNK: {
-        const target = symlinkTarget({ data: await entry.bytes(4096) });
-        clearPath(path, relative, false);
-        forgetBelow(relative);
-        symlinkSync(Buffer.from(encodeCpioName(target)), path);
-        setAttributes(path, entry, true);
-        report.symlinks++;
-        break;
-      }
-      case S_IFCHR:
-      case S_IFBLK:
-        if (!options.devices) throw new Skip('device nodes are created only when asked (devices option, --devices)');
-        if (!isRoot()) throw new Skip('creating device nodes needs root');
-        clearPath(path, relative, false);
-        forgetBelow(relative);
-        makeNode(path, entry, type);
-        setAttributes(path, entry, false);
-        report.devices++;
-        break;
-      case S_IFIFO:
-        clearPath(path, relative, false);
-        forgetBelow(relative);
-        makeNode(path, entry, type);
-        setAttributes(path, entry, false);
-        report.fifos++;
-        break;
-      case S_IFSOCK:
-        throw new Skip('sockets are not extracted (a socket is made by the program that listens on it)');
-      default:
-        throw new Skip(`unknown file type ${type.toString(8)}`);
-    }
-    options.onEntry?.(relative, entry);
-  };
+  private async makeSymlink(path: DiskPath, relative: string, entry: CpioStreamEntry): Promise<void> {
+    const target = symlinkTarget({ data: await entry.bytes(4096) });
+    this.replace(path, relative);
+    symlinkSync(Buffer.from(encodeCpioName(target)), path);
+    this.setAttributes(path, entry, true);
+    this.report.symlinks++;
+  }
 
-  const reader = new CpioStreamReader(source instanceof Uint8Array ? [source] : source, options);
-  for await (const entry of reader) {
-    try {
-      await extractOne(entry);
-    } catch (error) {
-      if (!(error instanceof Skip)) throw error;
-      report.skipped.push({ name: entry.name, reason: error.message, offset: entry.offset });
+  /** A fifo or device node through mknod(2) (make-node.ts), never a spawned mknod or mkfifo. */
+  private async makeNode(path: DiskPath, relative: string, entry: CpioStreamEntry): Promise<void> {
+    this.replace(path, relative);
+    const failure = await makeNode(path, entry.mode & (S_IFMT | 0o7777), entry.rdevMajor, entry.rdevMinor);
+    if (failure !== undefined) throw new Skip(failure);
+    this.setAttributes(path, entry, false);
+  }
+
+  /**
+   * Directories last and deepest first, so writing their contents did not disturb their times and a
+   * read-only directory was still writable while it was filled.
+   */
+  finishDirectories(): void {
+    const fixups = [...this.directoryFixups.values()].sort((a, b) => b.path.length - a.path.length);
+    for (const fixup of fixups) {
+      if (this.preserveOwners) chownSync(fixup.path, fixup.uid, fixup.gid);
+      chmodSync(fixup.path, fixup.mode);
+      if (this.preserveTimes) utimesSync(fixup.path, fixup.mtime, fixup.mtime);
     }
   }
-  // Directories last and deepest first, so writing their contents did not disturb their times and a
-  // read-only directory was still writable while it was filled.
-  const fixups = [...directoryFixups.values()].sort((a, b) => b.path.length - a.path.length);
-  for (const fixup of fixups) {
-    if (preserveOwners) chownSync(fixup.path, fixup.uid, fixup.gid);
-    chmodSync(fixup.path, fixup.mode);
-    if (preserveTimes) utimesSync(fixup.path, fixup.mtime, fixup.mtime);
+}
+
+function fixupOf(path: DiskPath, entry: CpioStreamEntry): DirectoryFixup {
+  return { path, mode: entry.mode & 0o7777, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
+}
+
+/** Writes an entry's data to `path`, never through a symlink (O_NOFOLLOW). */
+async function writeData(path: DiskPath, entry: CpioStreamEntry, flags: number): Promise<void> {
+  const descriptor = openSync(path, flags | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of entry.chunks()) {
+      let written = 0;
+      while (written < chunk.length) written += writeSync(descriptor, chunk, written, chunk.length - written);
+    }
+  } finally {
+    closeSync(descriptor);
   }
-  return report;
 }
