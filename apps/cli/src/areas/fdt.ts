@@ -34,11 +34,7 @@ export function registerFdt(fdt: Command): void {
     .description('print the tree as `dtc -I dtb -O dts` prints it')
     .argument('<file>', '.dtb file (- for stdin)')
     .option('--json', 'print the header fields, reservations and tree as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const tree = await readTree(file);
-      if (options.json) printJson(fdtToJson(tree));
-      else process.stdout.write(Buffer.from(formatDts(tree), 'latin1'));
-    });
+    .action(dumpAction);
 
   fdt
     .command('get')
@@ -51,17 +47,7 @@ export function registerFdt(fdt: Command): void {
     .option('-l, --list', 'list the subnodes of each node')
     .option('-d, --default <value>', 'print this when a node or property is missing')
     .option('--json', 'print the results as JSON')
-    .action(async (file: string, items: string[], options: GetFlags) => {
-      const type = options.type === undefined ? DEFAULT_TYPE : parseValueType(options.type);
-      const mode = options.list ? 'subnodes' : options.properties ? 'properties' : 'value';
-      if (mode === 'value' && items.length % 2 !== 0) {
-        throw new UsageError('must have an even number of arguments (<node> <property> pairs)');
-      }
-      const tree = await readTree(file);
-      const results = mode === 'value' ? getValues(tree, items, type, options) : listNodes(tree, items, mode, options);
-      if (options.json) printJson(results.map((result) => result.json));
-      else process.stdout.write(Buffer.from(results.map((result) => `${result.text}\n`).join(''), 'latin1'));
-    });
+    .action(getAction);
 
   fdt
     .command('set')
@@ -80,18 +66,7 @@ export function registerFdt(fdt: Command): void {
     .option('-p, --auto-path', 'create missing parent nodes (with -c: existing nodes are not an error)')
     .option('-t, --type <type>', TYPE_HELP)
     .option('-v, --verbose', 'describe each value decoded from the command line on stderr')
-    .action(async (file: string, items: string[], options: SetFlags) => {
-      const modes = [options.create, options.remove, options.delete].filter(Boolean).length;
-      if (modes > 1) throw new UsageError('-c, -r and -d are different operations: give at most one');
-      const type = options.type === undefined ? DEFAULT_TYPE : parseValueType(options.type);
-      if (!options.create && !options.remove && items.length < 1) throw new UsageError('missing node');
-      if (!options.create && !options.remove && !options.delete && items.length < 2) {
-        throw new UsageError('missing property');
-      }
-      const tree = await readTree(file);
-      applySet(tree, items, type, options);
-      await writeOutput(file, serializeFdt(tree));
-    });
+    .action(setAction);
 }
 
 interface GetFlags {
@@ -225,4 +200,35 @@ function describeValue(values: string[], type: ValueType, size: number): void {
   });
   lines.push(`Value size ${size}`);
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+async function dumpAction(file: string, options: { json?: boolean }): Promise<void> {
+  const tree = await readTree(file);
+  if (options.json) printJson(fdtToJson(tree));
+  else process.stdout.write(Buffer.from(formatDts(tree), 'latin1'));
+}
+
+async function getAction(file: string, items: string[], options: GetFlags): Promise<void> {
+  const type = options.type === undefined ? DEFAULT_TYPE : parseValueType(options.type);
+  const mode = options.list ? 'subnodes' : options.properties ? 'properties' : 'value';
+  if (mode === 'value' && items.length % 2 !== 0) {
+    throw new UsageError('must have an even number of arguments (<node> <property> pairs)');
+  }
+  const tree = await readTree(file);
+  const results = mode === 'value' ? getValues(tree, items, type, options) : listNodes(tree, items, mode, options);
+  if (options.json) printJson(results.map((result) => result.json));
+  else process.stdout.write(Buffer.from(results.map((result) => `${result.text}\n`).join(''), 'latin1'));
+}
+
+async function setAction(file: string, items: string[], options: SetFlags): Promise<void> {
+  const modes = [options.create, options.remove, options.delete].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('-c, -r and -d are different operations: give at most one');
+  const type = options.type === undefined ? DEFAULT_TYPE : parseValueType(options.type);
+  if (!options.create && !options.remove && items.length < 1) throw new UsageError('missing node');
+  if (!options.create && !options.remove && !options.delete && items.length < 2) {
+    throw new UsageError('missing property');
+  }
+  const tree = await readTree(file);
+  applySet(tree, items, type, options);
+  await writeOutput(file, serializeFdt(tree));
 }

@@ -14,9 +14,11 @@ export function registerKernel(kernel: Command): void {
     .description('print the kernel release inside an image, as `uname -r` would print it once booted')
     .argument('<file>', 'kernel image (vmlinuz, zImage, Image, Image.gz, uImage, vmlinux)')
     .option('--json', 'print the release, banner, image layers and compression as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const version = kernelVersion(await readInput(file));
-      if (options.json) printJson(version);
-      else process.stdout.write(`${version.release}\n`);
-    });
+    .action(versionAction);
+}
+
+async function versionAction(file: string, options: { json?: boolean }): Promise<void> {
+  const version = kernelVersion(await readInput(file));
+  if (options.json) printJson(version);
+  else process.stdout.write(`${version.release}\n`);
 }

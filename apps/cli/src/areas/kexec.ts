@@ -87,23 +87,7 @@ Examples:
 
 Exit status: 0 done (with -S: an image is loaded), 1 failure, 2 usage error.`,
     )
-    .action(async (kernelArgument: string | undefined, options: KexecOptions) => {
-      const loadOption = options.load;
-      const kernel = typeof loadOption === 'string' ? loadOption : kernelArgument;
-      const actions = [loadOption !== undefined, options.unload, options.exec, options.status].filter(Boolean).length;
-      if (actions !== 1) throw new UsageError('say exactly one of -l/--load, -u/--unload, -e/--exec, -S/--status');
-      if (options.kexecFileSyscall && options.kexecSyscall) throw new UsageError('-s and -c exclude each other');
-      if (options.status) return status(options);
-      if (!options.dryRun && !readKexecState().root) {
-        throw new KexecError('KEXEC_PERMISSION', 'loading, unloading or starting a kernel needs root (CAP_SYS_BOOT)', {
-          hint: 'run as root, or add --dry-run to print the plan only',
-        });
-      }
-      if (options.unload) return unloadKexec();
-      if (options.exec) return execKexec();
-      if (!kernel) throw new UsageError('-l needs a kernel file');
-      await load(kernel, options);
-    });
+    .action(kexecAction);
 }
 
 function status(options: KexecOptions): void {
@@ -189,4 +173,22 @@ function resolveArch(text: string | undefined): KexecArch {
   if (!host)
     throw new UsageError(`this machine (${process.arch}) has no kexec support here: pass --arch with --dry-run`);
   return host;
+}
+
+async function kexecAction(kernelArgument: string | undefined, options: KexecOptions): Promise<void> {
+  const loadOption = options.load;
+  const kernel = typeof loadOption === 'string' ? loadOption : kernelArgument;
+  const actions = [loadOption !== undefined, options.unload, options.exec, options.status].filter(Boolean).length;
+  if (actions !== 1) throw new UsageError('say exactly one of -l/--load, -u/--unload, -e/--exec, -S/--status');
+  if (options.kexecFileSyscall && options.kexecSyscall) throw new UsageError('-s and -c exclude each other');
+  if (options.status) return status(options);
+  if (!options.dryRun && !readKexecState().root) {
+    throw new KexecError('KEXEC_PERMISSION', 'loading, unloading or starting a kernel needs root (CAP_SYS_BOOT)', {
+      hint: 'run as root, or add --dry-run to print the plan only',
+    });
+  }
+  if (options.unload) return unloadKexec();
+  if (options.exec) return execKexec();
+  if (!kernel) throw new UsageError('-l needs a kernel file');
+  await load(kernel, options);
 }
