@@ -12,7 +12,7 @@ const program = new Command('initkit')
   .version(VERSION, '-V, --version')
   // -V after a sub-command is that command's (uimage create -V prints its version as mkimage -V).
   .enablePositionalOptions()
-  .showHelpAfterError('(add --help for usage)');
+  .showHelpAfterError('initkit: add --help for usage');
 
 const requested = requestedArea(process.argv.slice(2));
 for (const area of requested ? [requested] : AREAS) {

@@ -31,10 +31,18 @@ function overrideExits(command: Command): void {
   for (const subcommand of command.commands) overrideExits(subcommand);
 }
 
-/** Commander's own messages ("error: unknown option '-z'") start with `initkit:` like every other. */
+/** Every line of commander's own messages ("error: unknown option '-z'", its hints) starts with `initkit:`. */
 function prefixCommanderErrors(command: Command): void {
   command.configureOutput({
-    outputError: (text, write) => write(text.replace(/^error: /, 'initkit: ')),
+    outputError: (text, write) =>
+      write(
+        text
+          .replace(/^error: /, '')
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => `initkit: ${line}\n`)
+          .join(''),
+      ),
   });
   for (const subcommand of command.commands) prefixCommanderErrors(subcommand);
 }
