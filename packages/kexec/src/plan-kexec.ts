@@ -17,8 +17,10 @@ export interface PlanKexecInput {
   dtb?: Uint8Array;
   /** arm: the memory map. */
   ranges?: readonly MemoryRange[];
-  /** arm: kexec-tools' --image-size (the decompressed kernel with its bss). */
+  /** arm: kexec-tools' --image-size (the decompressed kernel with its bss), applied as kexec-tools does. */
   imageSize?: number;
+  /** arm, without imageSize: initrd at RAM bank + 128 MiB when it fits (default) or kexec-tools' placement. */
+  initrdPlacement?: 'high' | 'kexec-tools';
   /** Force a system call; by default kexec_load on arm, kexec_file_load elsewhere. */
   syscall?: KexecSyscall;
 }
@@ -42,6 +44,7 @@ export function planKexec(input: PlanKexecInput): KexecPlan {
       ...(input.initrd ? { initrd: input.initrd } : {}),
       ...(input.cmdline !== undefined ? { cmdline: input.cmdline } : {}),
       ...(input.imageSize !== undefined ? { imageSize: input.imageSize } : {}),
+      ...(input.initrdPlacement ? { initrdPlacement: input.initrdPlacement } : {}),
     });
   }
   if (syscall !== 'kexec_file_load') {

@@ -30,7 +30,14 @@ describe('planArmZImage (kexec-tools 2.0.25 zImage_arm_load)', () => {
     const kernel = syntheticZImage({ length: 0x537200, klsz: { dataSize: 20583080, bssSize: 385888 } });
     const initrd = new Uint8Array(0x12d687);
     const dtb = emptyDtb();
-    const plan = planArmZImage({ kernel, initrd, dtb, cmdline: 'console=ttyAMA0', ranges: RAM_1G });
+    const plan = planArmZImage({
+      kernel,
+      initrd,
+      dtb,
+      cmdline: 'console=ttyAMA0',
+      ranges: RAM_1G,
+      initrdPlacement: 'kexec-tools',
+    });
     // len = 0x537200 + 0x11000 = 0x548200; image size = max(20583080 + 385888, 20583080 + 0x548200) = 0x18e94a8.
     expect(plan.details.imageSize).toBe(0x18e94a8);
     expect(plan.entry).toBe(0x40008000);
@@ -50,9 +57,33 @@ describe('planArmZImage (kexec-tools 2.0.25 zImage_arm_load)', () => {
     expect(plan.buffers.dtb).toHaveLength(dtbLength);
   });
 
+  it('by default the initrd goes at RAM bank + 128 MiB (booting.rst), else kexec-tools + 8 MiB', () => {
+    // The Debian zImage: an initrd at kexec-tools' kernel + 0x18ea000, and at kernel + 0x1a00000, was
+    // unpacked as "invalid magic" by the second kernel in QEMU; booting.rst's safe location is bank + 128 MiB.
+    const kernel = syntheticZImage({ length: 0x537200, klsz: { dataSize: 20583080, bssSize: 385888 } });
+    const plan = planArmZImage({ kernel, initrd: new Uint8Array(0x1000), dtb: emptyDtb(), ranges: RAM_1G });
+    expect(plan.details.imageSize).toBe(0x48000000 - 0x40008000);
+    expect(plan.chosen?.initrdStart).toBe(0x48000000);
+    expect(plan.segments.find((segment) => segment.source === 'dtb')!.mem).toBe(0x48002000);
+    // 160 MiB of RAM: no room for the initrd at bank + 128 MiB, so kexec-tools' room + 8 MiB, in MiB.
+    const small = parseIomem('40000000-49ffffff : System RAM\n');
+    const tight = planArmZImage({ kernel, initrd: new Uint8Array(0x3000000), dtb: emptyDtb(), ranges: small });
+    expect(tight.chosen?.initrdStart).toBe(0x40008000 + 0x2100000);
+    // An explicit imageSize is kexec-tools' --image-size, applied exactly as kexec-tools applies it.
+    const given = planArmZImage({ kernel, dtb: emptyDtb(), ranges: RAM_1G, imageSize: 0x1000 });
+    expect(given.details.imageSize).toBe(0x18e94a8);
+    expect(planKexec({ arch: 'arm', kernel, dtb: emptyDtb(), ranges: RAM_1G }).details.imageSize).toBe(0x7ff8000);
+  });
+
   it('without a KLSZ tag the image size is (L + 0x11000) * 5', () => {
     const kernel = syntheticZImage({ length: 0x400000 });
-    const plan = planArmZImage({ kernel, initrd: new Uint8Array(4096), dtb: emptyDtb(), ranges: RAM_1G });
+    const plan = planArmZImage({
+      kernel,
+      initrd: new Uint8Array(4096),
+      dtb: emptyDtb(),
+      ranges: RAM_1G,
+      initrdPlacement: 'kexec-tools',
+    });
     expect(plan.details.imageSize).toBe((0x400000 + 0x11000) * 5);
     const initrd = plan.segments.find((segment) => segment.source === 'initrd')!;
     expect(initrd.mem).toBe(0x40008000 + (0x400000 + 0x11000) * 5);
@@ -60,7 +91,7 @@ describe('planArmZImage (kexec-tools 2.0.25 zImage_arm_load)', () => {
 
   it('a KLSZ tag whose text+data+bss exceeds text+data+len wins', () => {
     const kernel = syntheticZImage({ length: 0x10000, klsz: { dataSize: 0x100000, bssSize: 0x200000 } });
-    const plan = planArmZImage({ kernel, dtb: emptyDtb(), ranges: RAM_1G });
+    const plan = planArmZImage({ kernel, dtb: emptyDtb(), ranges: RAM_1G, initrdPlacement: 'kexec-tools' });
     expect(plan.details.imageSize).toBe(0x300000);
     // No initrd: the DTB goes at ALIGN_DOWN(kernel + ALIGN(0x300000) + 4096, 4096).
     expect(plan.segments.find((segment) => segment.source === 'dtb')!.mem).toBe(0x40008000 + 0x300000 + 0x1000);
@@ -133,7 +164,14 @@ describe('planArmZImage against kexec-tools 2.0.25 in the armhf QEMU guest (figu
 
   it('with a 0x5a02a00-byte initrd: kernel, initrd and DT exactly where kexec -l put them', () => {
     const initrd = { length: 0x5a02a00 } as Uint8Array;
-    const plan = planArmZImage({ kernel, initrd, dtb: qemuDtb(), cmdline, ranges: RAM_1G });
+    const plan = planArmZImage({
+      kernel,
+      initrd,
+      dtb: qemuDtb(),
+      cmdline,
+      ranges: RAM_1G,
+      initrdPlacement: 'kexec-tools',
+    });
     // kexec -l --debug: "Kernel: address=0x40008000 size=0x018e94a8", "Initrd: address=0x418f2000
     // size=0x05a02a00", "DT    : address=0x472f5000 size=0x0010000c", entry 0x40008000 flags 0x280000.
     expect(plan.entry).toBe(0x40008000);
@@ -147,7 +185,7 @@ describe('planArmZImage against kexec-tools 2.0.25 in the armhf QEMU guest (figu
   });
 
   it('without an initrd: the DT right above the image size', () => {
-    const plan = planArmZImage({ kernel, dtb: qemuDtb(), cmdline, ranges: RAM_1G });
+    const plan = planArmZImage({ kernel, dtb: qemuDtb(), cmdline, ranges: RAM_1G, initrdPlacement: 'kexec-tools' });
     // kexec -l --debug: "DT    : address=0x418f3000 size=0x0010000c", nr_segments = 2.
     expect(plan.segments.map(({ bufsz, mem, memsz }) => ({ bufsz, mem, memsz }))).toEqual([
       { bufsz: 0x537200, mem: 0x40008000, memsz: 0x538000 },
