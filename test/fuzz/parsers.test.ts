@@ -4,7 +4,8 @@
  * parser must return or throw an InitkitError; anything else (a TypeError, a RangeError from an
  * allocation) fails, and a hang fails through the test timeout. fast-check is not coverage-guided:
  * @jazzer.js/core needs a native build downloaded at install time, which this network does not allow.
- * Executions per target are printed (FUZZ_SECONDS sets the time per target, 2 s by default).
+ * Executions per target are printed (FUZZ_SECONDS sets the time per target, 2 s by default). The hostile
+ * cases in fixtures/fuzz/<target>/ (written by fixtures/fuzz/make.ts) are replayed first, every run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { parseHush } from '@initkit/bootscript';
 import { decode } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { readCpio } from '@initkit/cpio';
+import { formatDts, parseFdt } from '@initkit/fdt';
 import { readInitrd } from '@initkit/initramfs';
 import { KmodIndex, parseModulesDep, readKernelModule } from '@initkit/kmod';
 import { decodePacket } from '@initkit/tftp';
@@ -55,13 +57,20 @@ interface Target {
   name: string;
   corpus: () => Uint8Array[];
   parse: (bytes: Uint8Array) => unknown;
+  /** The directory under fixtures/fuzz/ whose committed cases are replayed, when there is one. */
+  replay?: string;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes);
 
 const TARGETS: Target[] = [
-  { name: 'uImage', corpus: () => files('fixtures/uimage', /\.uimg$/), parse: (b) => parseUImage(b) },
-  { name: 'cpio', corpus: () => files('fixtures/cpio', /\.cpio$/), parse: (b) => readCpio(b) },
+  {
+    name: 'uImage',
+    corpus: () => files('fixtures/uimage', /\.uimg$/),
+    parse: (b) => parseUImage(b),
+    replay: 'uimage',
+  },
+  { name: 'cpio', corpus: () => files('fixtures/cpio', /\.cpio$/), parse: (b) => readCpio(b), replay: 'cpio' },
   ...['gz', 'xz', 'zst', 'lz4', 'lzma', 'lzo', 'bz2'].map((suffix) => ({
     name: `decode .${suffix}`,
     corpus: () => files('fixtures/compress', new RegExp(`\\.${suffix}$`)),
@@ -97,6 +106,13 @@ const TARGETS: Target[] = [
       new Uint8Array([0, 6, ...new TextEncoder().encode('blksize\x001468\0')]),
     ],
     parse: (b) => decodePacket(b),
+    replay: 'tftp',
+  },
+  {
+    name: 'device tree',
+    corpus: () => files('fixtures/fdt', /\.dtb$/),
+    parse: (b) => formatDts(parseFdt(b)),
+    replay: 'fdt',
   },
   {
     name: 'initrd',
@@ -104,6 +120,40 @@ const TARGETS: Target[] = [
     parse: (b) => readInitrd(b, { maxMemberBytes: LIMIT }),
   },
 ];
+
+/** Runs one input; anything thrown that is not an InitkitError propagates. */
+function survives(target: Target, bytes: Uint8Array): void {
+  try {
+    target.parse(bytes);
+  } catch (error) {
+    if (!(error instanceof InitkitError)) throw error;
+  }
+}
+
+describe('fuzz replay: the committed hostile cases in fixtures/fuzz/', () => {
+  for (const target of TARGETS.filter((candidate) => candidate.replay !== undefined)) {
+    it(`${target.name} (fixtures/fuzz/${target.replay}/)`, () => {
+      const cases = files(`fixtures/fuzz/${target.replay}`, /\.bin$/);
+      expect(cases.length).toBeGreaterThan(0);
+      for (const bytes of cases) survives(target, bytes);
+    });
+  }
+
+  it('the 2-byte input "XY" is a bad magic for every reader of a magic, not a truncation', () => {
+    const xy = new TextEncoder().encode('XY');
+    const code = (parse: (bytes: Uint8Array) => unknown) => {
+      try {
+        parse(xy);
+        return 'accepted';
+      } catch (error) {
+        return (error as InitkitError).code;
+      }
+    };
+    expect(code((b) => parseFdt(b))).toBe('FDT_BAD_MAGIC');
+    expect(code((b) => parseUImage(b))).toBe('UIMAGE_BAD_MAGIC');
+    expect(code((b) => decode(b))).toBe('COMPRESS_BAD_MAGIC');
+  });
+});
 
 describe('fuzz: every parser returns or throws InitkitError', () => {
   for (const target of TARGETS) {
@@ -118,11 +168,7 @@ describe('fuzz: every parser returns or throws InitkitError', () => {
       fc.assert(
         fc.property(input, (bytes) => {
           executions++;
-          try {
-            target.parse(bytes);
-          } catch (error) {
-            if (!(error instanceof InitkitError)) throw error;
-          }
+          survives(target, bytes);
         }),
         { numRuns: 1_000_000, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false },
       );

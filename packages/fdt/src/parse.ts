@@ -24,9 +24,23 @@ export interface FdtHeader {
   structSize: number;
 }
 
+/** The first four bytes (or fewer) as hex, for a bad-magic message. */
+function foundMagic(bytes: Uint8Array): string {
+  return `0x${[...bytes.subarray(0, 4)].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
 /** Reads and checks the header (fdt_check_header's rules, restricted to versions 16 and 17). */
 export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {}): FdtHeader {
   const maxTotalBytes = limits.maxTotalBytes ?? DEFAULT_FDT_LIMITS.maxTotalBytes;
+  // Bytes that cannot begin the magic are not a device tree, however few (the 2-byte "XY" is a bad
+  // magic in every initkit reader); only a cut-short magic or header is a truncation.
+  const magicBytes = [0xd0, 0x0d, 0xfe, 0xed];
+  const differs = magicBytes.findIndex((byte, index) => index < bytes.length && bytes[index] !== byte);
+  if (differs >= 0) {
+    throw fdtError('FDT_BAD_MAGIC', `bad magic: expected ${hex32(FDT_MAGIC)}, found ${foundMagic(bytes)}`, {
+      offset: 0,
+    });
+  }
   if (bytes.length < 8) {
     throw fdtError('FDT_TRUNCATED', `device tree header: needed at least 8 bytes, found ${bytes.length}`, {
       offset: 0,
@@ -34,9 +48,6 @@ export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
-  if (magic !== FDT_MAGIC) {
-    throw fdtError('FDT_BAD_MAGIC', `bad magic: expected ${hex32(FDT_MAGIC)}, found ${hex32(magic)}`, { offset: 0 });
-  }
   const totalSize = view.getUint32(4);
   if (totalSize > maxTotalBytes) {
     throw fdtError('FDT_TOO_LARGE', `totalsize (${totalSize}) is over the limit of ${maxTotalBytes} bytes`, {

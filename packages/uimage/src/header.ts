@@ -7,6 +7,7 @@ import { uimageError } from './errors.js';
 
 export const UIMAGE_MAGIC = 0x27051956;
 export const UIMAGE_HEADER_SIZE = 64;
+const MAGIC_BYTES = [0x27, 0x05, 0x19, 0x56];
 export const UIMAGE_NAME_SIZE = 32;
 
 export interface UImageHeader {
@@ -52,6 +53,18 @@ export function computeHeaderCrc(header: Uint8Array): number {
  * CRC and size are checked by parseUImage, which sees the payload.
  */
 export function parseHeader(bytes: Uint8Array): UImageHeader {
+  // Bytes that cannot begin the magic are not a uImage, however few (the 2-byte "XY" is a bad magic in
+  // every initkit reader); only a cut-short magic or header is a truncation.
+  const differs = MAGIC_BYTES.findIndex((byte, index) => index < bytes.length && bytes[index] !== byte);
+  if (differs >= 0) {
+    throw uimageError(
+      'UIMAGE_BAD_MAGIC',
+      `not a uImage: magic is 0x${[...bytes.subarray(0, 4)].map((byte) => byte.toString(16).padStart(2, '0')).join('')}, expected ${hex32(UIMAGE_MAGIC)}`,
+      {
+        offset: 0,
+      },
+    );
+  }
   if (bytes.length < UIMAGE_HEADER_SIZE) {
     throw uimageError(
       'UIMAGE_TRUNCATED',
@@ -64,11 +77,6 @@ export function parseHeader(bytes: Uint8Array): UImageHeader {
     what: 'uImage header',
   });
   const magic = reader.u32be();
-  if (magic !== UIMAGE_MAGIC) {
-    throw uimageError('UIMAGE_BAD_MAGIC', `not a uImage: magic is ${hex32(magic)}, expected ${hex32(UIMAGE_MAGIC)}`, {
-      offset: 0,
-    });
-  }
   const headerCrc = reader.u32be();
   const computed = computeHeaderCrc(bytes);
   if (computed !== headerCrc) {
