@@ -69,6 +69,8 @@ describe.runIf(hasTools('diff', 'mkimage', 'cpio', 'script', 'gzip'))('initkit i
     });
     const analysis = JSON.parse(initkit(['initramfs', 'analyze', '--json', fixture('scaleway.uimg')]).stdout);
     expect(analysis.wrapper).toMatchObject({ arch: { code: 2, name: 'arm' }, type: { code: 3, name: 'ramdisk' } });
+    expect(analysis.payloadOffset).toBe(64);
+    expect(analysis.members[0]).toMatchObject({ offset: member.offset, offsetInPayload: member.offsetInPayload });
   });
 
   it('"." has the same ino and nlink in the merged listing as in its member', () => {

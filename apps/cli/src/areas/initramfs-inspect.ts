@@ -106,11 +106,18 @@ export async function diffAction(a: string, b: string, flags: { json?: boolean }
 export async function analyzeAction(file: string, flags: { json?: boolean }): Promise<void> {
   const keep = (path: string, size: number) =>
     path === 'init' || size <= 1 << 20 || /(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path);
-  const analysis = analyzeInitrd(await openInitrd(file, 'the initrd', { keepData: keep }));
+  const initrd = await openInitrd(file, 'the initrd', { keepData: keep });
+  const analysis = analyzeInitrd(initrd);
+  // Offsets in the file (as `list --members --json` gives them), the payload's own beside them.
+  const members = analysis.members.map((member) => ({
+    ...member,
+    offset: initrd.payloadOffset + member.offset,
+    offsetInPayload: member.offset,
+  }));
   if (!flags.json) {
-    await writeStdout(formatAnalysis(analysis));
+    await writeStdout(formatAnalysis({ ...analysis, members }));
     return;
   }
   const wrapper = analysis.wrapper && { ...analysis.wrapper, ...namedHeaderCodes(analysis.wrapper) };
-  printJson({ ...analysis, wrapper });
+  printJson({ ...analysis, payloadOffset: initrd.payloadOffset, wrapper, members });
 }
