@@ -114,13 +114,23 @@ export function typeBits(type: Exclude<CpioEntryType, 'unknown'>): number {
 }
 
 /**
- * A symlink's target as text, losslessly (bytes that are not UTF-8 are kept as escapes: name.ts).
+ * A symlink's target as text, losslessly (bytes that are not UTF-8 are kept as escapes: name.ts), from
+ * anything that holds its data (a cpio entry, a merged-tree inode); undefined when the data was not kept.
  * gen_init_cpio stores the target with a trailing NUL; the kernel and GNU cpio ignore it, and so does this.
+ * The one name for a symlink's target: `linkTarget` here, in listings and in JSON.
  */
-export function symlinkTarget(entry: Pick<CpioEntry, 'data'>): string {
+export function linkTarget(entry: { data: Uint8Array }): string;
+export function linkTarget(entry: { data?: Uint8Array | undefined }): string | undefined;
+export function linkTarget(entry: { data?: Uint8Array | undefined }): string | undefined {
   const data = entry.data;
+  if (data === undefined) return undefined;
   const end = data.length > 0 && data[data.length - 1] === 0 ? data.length - 1 : data.length;
   return decodeCpioName(data.subarray(0, end));
+}
+
+/** @deprecated Use `linkTarget` (one name for a symlink's target across initkit). */
+export function symlinkTarget(entry: Pick<CpioEntry, 'data'>): string {
+  return linkTarget(entry);
 }
 
 /** Owner, time and inode fields shared by the constructors below. */

@@ -5,7 +5,7 @@
  */
 import type { InitkitError } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants.js';
-import { type CpioEntry, type CpioEntryInput, symlinkTarget } from './entry.js';
+import { type CpioEntry, type CpioEntryInput, linkTarget } from './entry.js';
 import { cpioError } from './errors.js';
 import { encodeCpioName } from './name.js';
 import { ROOT_NAME } from './path.js';
@@ -404,7 +404,7 @@ export function formatInitramfsList(entries: Iterable<CpioEntry>, options: ListF
         lines.push(`dir ${listName(name)} ${mode} ${owner}`);
         break;
       case S_IFLNK:
-        lines.push(`slink ${listName(name)} ${word(symlinkTarget(entry))} ${mode} ${owner}`);
+        lines.push(`slink ${listName(name)} ${word(linkTarget(entry))} ${mode} ${owner}`);
         break;
       case S_IFCHR:
       case S_IFBLK:

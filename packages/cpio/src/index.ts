@@ -31,6 +31,7 @@ export {
   fifoEntry,
   fileEntry,
   hardLinkEntries,
+  linkTarget,
   socketEntry,
   symlinkEntry,
   symlinkTarget,

@@ -5,7 +5,7 @@
  */
 import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT } from './constants.js';
 import type { CpioHeaderFields } from './entry.js';
-import { type CpioEntryType, entryType, symlinkTarget } from './entry.js';
+import { type CpioEntryType, entryType, linkTarget } from './entry.js';
 import { cpioNameHex, escapeCpioName, isUtf8Name } from './name.js';
 
 const TYPE_LETTER: Record<CpioEntryType, string> = {
@@ -87,7 +87,7 @@ export function formatLongListing(entry: ListableEntry, options: LongListingOpti
       : String(entry.fileSize ?? entry.data?.length ?? 0).padStart(8);
   let line = `${modeString(entry.mode)} ${String(entry.nlink).padStart(3)} ${user} ${group} ${size} ${listingDate(entry.mtime, now)} ${escapeCpioName(entry.name)}`;
   if (type === S_IFLNK) {
-    const target = entry.linkTarget ?? (entry.data ? symlinkTarget({ data: entry.data }) : '');
+    const target = entry.linkTarget ?? linkTarget(entry) ?? '';
     line += ` -> ${escapeCpioName(target)}`;
   }
   return line;
@@ -124,7 +124,7 @@ export function entryToJson(
   if (entry.check !== undefined) json.check = entry.check;
   if (entry.offset !== undefined) json.offset = entry.offset;
   if (type === 'symlink') {
-    const target = entry.linkTarget ?? (entry.data ? symlinkTarget({ data: entry.data }) : '');
+    const target = entry.linkTarget ?? linkTarget(entry) ?? '';
     json.linkTarget = target;
     if (!isUtf8Name(target)) json.linkTargetHex = cpioNameHex(target);
   }

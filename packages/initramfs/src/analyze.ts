@@ -5,10 +5,10 @@
  * symlink, an initkit wrapper); and the files a later member overwrites.
  */
 import { decodeUtf8 } from '@initkit/core';
-import { type CpioEntryType, entryType, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '@initkit/cpio';
+import { type CpioEntryType, entryType, linkTarget, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '@initkit/cpio';
 import { isModuleFileName, moduleNameFromPath, parseModulesDep } from '@initkit/kmod';
 import { firstMainMember, type Initrd } from './initrd.js';
-import { type DroppedEntry, linkTargetOf, type MergedTree, type Overwrite } from './tree.js';
+import type { DroppedEntry, MergedTree, Overwrite } from './tree.js';
 import { isInitkitWrapper } from './wrap-init.js';
 
 export interface MemberSummary {
@@ -164,7 +164,7 @@ export function describeInit(tree: MergedTree): InitSummary {
   if (!init) return { type: 'missing', initkitWrapper: false };
   const type = entryType(init.inode.mode);
   const summary: InitSummary = { type, initkitWrapper: false, size: init.inode.size };
-  if ((init.inode.mode & S_IFMT) === S_IFLNK) summary.target = linkTargetOf(init.inode);
+  if ((init.inode.mode & S_IFMT) === S_IFLNK) summary.target = linkTarget(init.inode);
   const file = tree.lookup('init');
   if (file && (file.inode.mode & S_IFMT) === S_IFREG) {
     const data = file.inode.data;

@@ -5,6 +5,8 @@
  * dependencies, a wrapper /init) are planned as data and written by appending one member or by a full
  * rewrite. Isomorphic: Uint8Array in and out, nothing from `node:`.
  */
+
+export { linkTarget } from '@initkit/cpio';
 export {
   analyzeInitrd,
   describeInit,
@@ -32,6 +34,7 @@ export {
   firstMainMember,
   type Initrd,
   mergeMembers,
+  parseInitrd,
   type ReadInitrdOptions,
   readInitrd,
 } from './initrd.js';

@@ -1,6 +1,6 @@
 /**
  * An opened initrd: the optional uImage wrapper, the members in order, and the merged tree the
- * kernel would unpack from them. `readInitrd` does it all in memory from bytes (isomorphic); the Node
+ * kernel would unpack from them. `parseInitrd` does it all in memory from bytes (isomorphic); the Node
  * entry has a streaming reader that produces the same structure with less memory.
  */
 import { crc32 } from '@initkit/core';
@@ -39,8 +39,11 @@ export interface Initrd {
 
 export interface ReadInitrdOptions extends ScanOptions, UnwrapOptions {}
 
-/** Opens an initrd held in memory: unwrap, split into members, merge. */
-export function readInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): Initrd {
+/**
+ * Parses an initrd held in memory: unwrap, split into members, merge. With `openInitrdFile` (Node, a
+ * file read piece by piece) the one way to open an initrd.
+ */
+export function parseInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): Initrd {
   const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
   const { members, segments } = scanInitrd(payload, options, payloadOffset);
   return {
@@ -57,6 +60,11 @@ export function readInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): 
     tree: mergeMembers(members),
     complete: true,
   };
+}
+
+/** @deprecated Use `parseInitrd` (the verb table: parse for bytes in memory). */
+export function readInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): Initrd {
+  return parseInitrd(bytes, options);
 }
 
 /** Applies members in order to a new tree, with the kernel's overwrite rules. */

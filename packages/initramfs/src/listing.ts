@@ -7,16 +7,15 @@ import {
   escapeCpioName,
   formatLongListing,
   type LongListingOptions,
+  linkTarget,
   parentPath,
   ROOT_NAME,
   S_IFDIR,
   S_IFLNK,
   S_IFMT,
-  symlinkTarget,
 } from '@initkit/cpio';
 import type { MemberEntry } from './member.js';
 import type { MergedTree, TreeNode } from './tree.js';
-import { linkTargetOf } from './tree.js';
 
 /** A listable record for one merged-tree node. */
 export function nodeRecord(node: TreeNode, links: number) {
@@ -34,7 +33,7 @@ export function nodeRecord(node: TreeNode, links: number) {
     rdevMajor: inode.rdevMajor,
     rdevMinor: inode.rdevMinor,
     fileSize: inode.size,
-    linkTarget: (inode.mode & S_IFMT) === S_IFLNK ? linkTargetOf(inode) : undefined,
+    linkTarget: (inode.mode & S_IFMT) === S_IFLNK ? linkTarget(inode) : undefined,
   };
 }
 
@@ -71,7 +70,7 @@ function entryRecord(entry: MemberEntry) {
   return {
     ...entry,
     fileSize: entry.size,
-    linkTarget: (entry.mode & S_IFMT) === S_IFLNK && entry.data ? symlinkTarget({ data: entry.data }) : undefined,
+    linkTarget: (entry.mode & S_IFMT) === S_IFLNK ? linkTarget(entry) : undefined,
   };
 }
 

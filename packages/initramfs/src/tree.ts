@@ -12,12 +12,12 @@ import {
   type CpioHeaderFields,
   comparePaths,
   entryType,
+  linkTarget,
   ROOT_NAME,
   S_IFDIR,
   S_IFLNK,
   S_IFMT,
   S_IFREG,
-  symlinkTarget,
 } from '@initkit/cpio';
 import { initramfsError } from './errors.js';
 
@@ -189,7 +189,7 @@ export class MergedTree {
       if (!node) return last ? candidate : undefined;
       if ((node.inode.mode & S_IFMT) === S_IFLNK) {
         if (++hops.count > MAX_SYMLINK_HOPS) return undefined;
-        const target = linkTargetOf(node.inode);
+        const target = linkTarget(node.inode);
         if (target === undefined) return undefined;
         const resolved = this.walk(target.startsWith('/') ? ROOT_NAME : current, target.split('/'), true, hops);
         if (resolved === undefined) return undefined;
@@ -430,7 +430,7 @@ function compareNames(a: string, b: string): number {
   return comparePaths(a, b);
 }
 
-/** A symlink inode's target, when its data was kept. */
+/** @deprecated Use `linkTarget(inode)` from @initkit/cpio (re-exported here): one name for a symlink's target. */
 export function linkTargetOf(inode: TreeInode): string | undefined {
-  return inode.data === undefined ? undefined : symlinkTarget({ data: inode.data });
+  return linkTarget(inode);
 }

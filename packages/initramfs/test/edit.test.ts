@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { moduleReleases } from '../src/analyze.js';
 import { diffTrees } from '../src/diff.js';
 import { dataNeededForEdit, type EditRequest, planEdit } from '../src/edit.js';
-import { readInitrd } from '../src/initrd.js';
+import { parseInitrd } from '../src/initrd.js';
 import { concatParts, writeInitrd } from '../src/write.js';
 import {
   archive,
@@ -53,16 +53,16 @@ function modules(names: string[], decompress = false): NonNullable<EditRequest['
 }
 
 const early = archive([directoryEntry('kernel'), fileEntry('kernel/ucode.bin', 'ucode')]);
-const original = () => readInitrd(concat(early, padTo(early.length, 4), member(systemTree())));
+const original = () => parseInitrd(concat(early, padTo(early.length, 4), member(systemTree())));
 
 function roundTrip(request: EditRequest, mode: 'append' | 'full', wrap = false) {
-  const source = readInitrd(
+  const source = parseInitrd(
     wrap ? ramdisk(member(systemTree())) : concat(early, padTo(early.length, 4), member(systemTree())),
   );
   const plan = planEdit(source.tree, { mtime: 1, ...request });
   const result = writeInitrd(source, plan, { mode });
   const bytes = concatParts(result.parts, source);
-  const back = readInitrd(bytes);
+  const back = parseInitrd(bytes);
   return { source, plan, result, bytes, back };
 }
 
@@ -163,7 +163,7 @@ describe('planEdit and writeInitrd', () => {
   });
 
   it('wraps a symlink /init by exec, keeping the link as the original', () => {
-    const tree = readInitrd(
+    const tree = parseInitrd(
       member([
         ...systemTree().filter((e) => e.name !== 'init'),
         fileEntry('usr/bin/systemd', 'ELF'),
@@ -200,7 +200,7 @@ describe('planEdit and writeInitrd', () => {
     expect(code({ add: [{ path: 'etc', data: '' }] })).toBe('INITRAMFS_IS_A_DIRECTORY');
     expect(code({ remove: ['nope'] })).toBe('INITRAMFS_NOT_FOUND');
     expect(code({ modules: modules(['no_such_module']) })).toMatch(/^KMOD_/);
-    const noInit = readInitrd(member([directoryEntry('etc')])).tree;
+    const noInit = parseInitrd(member([directoryEntry('etc')])).tree;
     expect(() => planEdit(noInit, { wrapInit: true })).toThrow(expect.objectContaining({ code: 'INITRAMFS_NO_INIT' }));
   });
 

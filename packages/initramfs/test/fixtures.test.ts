@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeInitrd } from '../src/analyze.js';
 import { planEdit } from '../src/edit.js';
-import { readInitrd } from '../src/initrd.js';
+import { parseInitrd } from '../src/initrd.js';
 import { listMember, listTree } from '../src/listing.js';
 import { concatParts, writeInitrd } from '../src/write.js';
 import { text } from './build.js';
@@ -15,7 +15,7 @@ const FORMATS = { gzip: 'gzip', xz: 'xz', lzma: 'lzma', bzip2: 'bzip2', lzo: 'lz
 describe('initrds made by the real tools (fixtures/initramfs)', () => {
   for (const [suffix, format] of Object.entries(FORMATS)) {
     it(`early cpio + ${format}: members, listing as lsinitramfs prints it, hard links, modules`, () => {
-      const initrd = readInitrd(read(`early-${suffix}.img`));
+      const initrd = parseInitrd(read(`early-${suffix}.img`));
       expect(initrd.members.map((member) => member.compression)).toEqual(['none', format]);
       const lsinitramfs = readFileSync(`${fixtures}early-${suffix}.list`, 'utf8').split('\n').filter(Boolean);
       expect(initrd.members.flatMap((member) => listMember(member.entries))).toEqual(lsinitramfs);
@@ -31,16 +31,16 @@ describe('initrds made by the real tools (fixtures/initramfs)', () => {
 
   it('a Scaleway-style uInitrd: edited in append mode, the original bytes stay and the header keeps its fields', () => {
     const bytes = read('scaleway.uimg');
-    const initrd = readInitrd(bytes);
+    const initrd = parseInitrd(bytes);
     expect(initrd.wrapper).toMatchObject({ name: 'initramfs', type: 3, arch: 2, os: 5, time: 1_700_000_000 });
     const plan = planEdit(initrd.tree, { wrapInit: true, add: [{ path: 'etc/motd', data: 'hello\n' }] });
     const out = concatParts(writeInitrd(initrd, plan).parts, initrd);
     expect(out.subarray(64, bytes.length)).toEqual(bytes.subarray(64));
-    const back = readInitrd(out);
+    const back = parseInitrd(out);
     expect(back.wrapper).toMatchObject({ name: 'initramfs', type: 3, arch: 2, os: 5, time: 1_700_000_000 });
     expect(text(back.tree.node('init.orig')!.inode.data)).toContain('fixture init');
     // Hard links survive a full rewrite.
-    const full = readInitrd(concatParts(writeInitrd(initrd, plan, { mode: 'full' }).parts, initrd));
+    const full = parseInitrd(concatParts(writeInitrd(initrd, plan, { mode: 'full' }).parts, initrd));
     expect(full.tree.node('etc/hostname')!.inode).toBe(full.tree.node('etc/hostname.link')!.inode);
   });
 });

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InitkitError } from '@initkit/core';
-import { readInitrd } from '@initkit/initramfs';
+import { parseInitrd } from '@initkit/initramfs';
 import { openInitrd, openInitrdFile } from '@initkit/initramfs/node';
 import { describe, expect, it } from 'vitest';
 import { runOk } from '../../../test/harness/run.js';
@@ -41,7 +41,7 @@ async function outcomes(bytes: Uint8Array, file: string): Promise<string[]> {
       results.push(error.code);
     }
   };
-  await attempt(() => readInitrd(bytes));
+  await attempt(() => parseInitrd(bytes));
   await attempt(() => openInitrd(bytes));
   await attempt(() => openInitrdFile(file));
   return results;

@@ -1,5 +1,5 @@
 /**
- * One member walk, three byte sources: the in-memory reader (readInitrd), the Node reader over bytes
+ * One member walk, three byte sources: the in-memory reader (parseInitrd), the Node reader over bytes
  * (openInitrd) and over a file (openInitrdFile) must find the same members and padding in good
  * initrds, and the same error code and offset in bad ones.
  */
@@ -9,7 +9,7 @@ import { encode } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
-import { readInitrd } from '../src/initrd.js';
+import { parseInitrd } from '../src/initrd.js';
 import { openInitrd, openInitrdFile } from '../src/node/read-initrd.js';
 import { archive, concat, directoryEntry, fileEntry, member, padTo, ramdisk } from './build.js';
 
@@ -19,7 +19,7 @@ let fileNumber = 0;
 const early = archive([directoryEntry('kernel'), fileEntry('kernel/ucode.bin', 'microcode')]);
 const main = member([directoryEntry('etc'), fileEntry('etc/hostname', 'box\n')], 'gzip');
 
-function summary(initrd: ReturnType<typeof readInitrd>) {
+function summary(initrd: ReturnType<typeof parseInitrd>) {
   return {
     segments: initrd.segments,
     members: initrd.members.map(({ offset, length, compression, archives, entries }) => ({
@@ -37,7 +37,7 @@ async function readAll(bytes: Uint8Array) {
   const path = join(temp(), `initrd-${fileNumber++}`);
   writeFileSync(path, bytes);
   return {
-    memory: () => readInitrd(bytes),
+    memory: () => parseInitrd(bytes),
     node: () => openInitrd(bytes),
     file: () => openInitrdFile(path),
   };

@@ -4,7 +4,7 @@
  * bytes that are not UTF-8 (\xff\xfe and \xfe\xff, made with Python) stay two files, listed escaped.
  */
 import { join } from 'node:path';
-import { listTree, readInitrd, treeToJson } from '@initkit/initramfs';
+import { listTree, parseInitrd, treeToJson } from '@initkit/initramfs';
 import { describe, expect, it } from 'vitest';
 import { runOk } from '../../../test/harness/run.js';
 import { useTempDir } from '../../../test/harness/temp.js';
@@ -28,7 +28,7 @@ describe.runIf(hasTools('cpio', 'python3', 'find'))('merged tree: link counts an
       source,
     ]);
     const archive = runOk('sh', ['-c', 'cd "$0" && find . | cpio -o -H newc --quiet', source]).stdoutBytes;
-    const initrd = readInitrd(new Uint8Array(archive));
+    const initrd = parseInitrd(new Uint8Array(archive));
 
     // find prints names as bytes: compare as latin1 text, our escaped names turned back into bytes.
     const found = runOk('find', [source, '-type', 'd', '-printf', '%P\\t%n\\n']).stdoutBytes.toString('latin1');

@@ -10,7 +10,7 @@ import { isInitkitError } from '@initkit/core';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
-import { readInitrd } from '../src/initrd.js';
+import { parseInitrd } from '../src/initrd.js';
 import { openInitrdFile } from '../src/node/read-initrd.js';
 
 const IMAGE_BYTES = 24 << 20;
@@ -41,7 +41,7 @@ describe.runIf(hasTools('cpio', 'zstd', 'bzip2', 'xz', 'gzip', 'lsinitramfs'))(
         const streamed = await openInitrdFile(path, { keepData: () => false });
         const image = streamed.members[0]!.entries.find((entry) => entry.path === 'disk.img');
         expect(image?.size).toBe(IMAGE_BYTES);
-        const inMemory = readInitrd(new Uint8Array(readFileSync(path)));
+        const inMemory = parseInitrd(new Uint8Array(readFileSync(path)));
         expect(inMemory.members[0]!.entries.find((entry) => entry.path === 'disk.img')?.size).toBe(IMAGE_BYTES);
         expect(streamed.members[0]!.length).toBe(inMemory.members[0]!.length);
       });

@@ -1,13 +1,13 @@
 /**
  * The streamed merged tree (treeArchive) and the streamed full rewrite (writeInitrdFullStream), read
- * from initrds opened without their contents: the archive holds exactly the tree readInitrd builds
+ * from initrds opened without their contents: the archive holds exactly the tree parseInitrd builds
  * with every byte in memory, for each member compression, with hard links and overwritten files.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileEntry, hardLinkEntries, writeCpio } from '@initkit/cpio';
-import { diffTrees, planEdit, readInitrd } from '@initkit/initramfs';
+import { diffTrees, parseInitrd, planEdit } from '@initkit/initramfs';
 import { openInitrd, openInitrdFile, treeArchive, writeInitrdFullStream } from '@initkit/initramfs/node';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../test/harness/run.js';
@@ -32,11 +32,11 @@ describe('treeArchive', () => {
   for (const format of FORMATS) {
     it(`early-${format}.img: the streamed tree equals the tree read with every byte in memory`, async () => {
       const path = fixture(`early-${format}.img`);
-      const whole = readInitrd(new Uint8Array(readFileSync(path)));
+      const whole = parseInitrd(new Uint8Array(readFileSync(path)));
       const opened = await openInitrdFile(path, { keepData: () => false });
       expect(opened.complete).toBe(false);
       const archive = await collect(treeArchive(opened, opened.tree));
-      const again = readInitrd(archive);
+      const again = parseInitrd(archive);
       expect(diffTrees(whole.tree, again.tree)).toEqual({ added: [], removed: [], changed: [] });
     });
   }
@@ -46,7 +46,7 @@ describe('treeArchive', () => {
     const second = writeCpio([fileEntry('c', 'new contents, longer')]);
     const initrd = new Uint8Array([...gzipSync(first), 0, 0, 0, 0, ...gzipSync(second)]);
     const opened = await openInitrd(initrd, { keepData: () => false });
-    const again = readInitrd(await collect(treeArchive(opened, opened.tree)));
+    const again = parseInitrd(await collect(treeArchive(opened, opened.tree)));
     expect(new TextDecoder().decode(again.tree.node('c')!.inode.data)).toBe('new contents, longer');
     expect(again.tree.node('a')!.inode).toBe(again.tree.node('b')!.inode);
     expect(new TextDecoder().decode(again.tree.node('b')!.inode.data)).toBe('linked data');
@@ -65,9 +65,9 @@ describe('writeInitrdFullStream', () => {
       expect(header).toBeDefined();
       const output = new Uint8Array([...header!, ...payload]);
       expect(output.length).toBe(length);
-      const written = readInitrd(output); // checks the header and data CRCs
+      const written = parseInitrd(output); // checks the header and data CRCs
       expect(written.members.at(-1)!.compression).toBe(compression);
-      const whole = readInitrd(new Uint8Array(readFileSync(path)));
+      const whole = parseInitrd(new Uint8Array(readFileSync(path)));
       const expected = planEdit(whole.tree, { add: [{ path: 'etc/motd', data: 'hello\n' }], mtime: 1 }).tree;
       expect(diffTrees(expected, written.tree)).toEqual({ added: [], removed: [], changed: [] });
     });

@@ -29,7 +29,7 @@ import {
 import { join, resolve } from 'node:path';
 import type { ByteSource } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../constants.js';
-import { symlinkTarget } from '../entry.js';
+import { linkTarget } from '../entry.js';
 import { encodeCpioName, isUtf8Name } from '../name.js';
 import { type CpioStreamEntry, CpioStreamReader, type ReadCpioStreamOptions } from '../stream-reader.js';
 import { makeNode } from './make-node.js';
@@ -287,7 +287,7 @@ class Extraction {
   }
 
   private async makeSymlink(path: DiskPath, relative: string, entry: CpioStreamEntry): Promise<void> {
-    const target = symlinkTarget({ data: await entry.bytes(4096) });
+    const target = linkTarget({ data: await entry.bytes(4096) });
     this.replace(path, relative);
     symlinkSync(Buffer.from(encodeCpioName(target)), path);
     this.setAttributes(path, entry, true);

@@ -137,7 +137,11 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
   }
 }
 
-/** Opens an initrd held in memory, inflating gzip members as streams (and keeping only what is asked). */
+/**
+ * Opens an initrd held in memory, inflating gzip members as streams (and keeping only what is asked).
+ * @deprecated Use `parseInitrd(bytes)` for bytes in memory or `openInitrdFile(path)` for a file: one
+ * way to open each.
+ */
 export async function openInitrd(bytes: Uint8Array, options: OpenInitrdOptions = {}): Promise<Initrd> {
   const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
   const scanned = await scanSource(memorySource(payload), payloadOffset, options);
