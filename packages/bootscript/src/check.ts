@@ -117,8 +117,11 @@ function describeLoad(load: LoadRecord): string {
  */
 export function planWarnings(plan: BootPlan): string[] {
   const warnings: string[] = [];
+  // DHCP (dhcp, bootp) may hand U-Boot a server: after one, a missing serverip is not ours to judge.
+  const firstDhcp = plan.commands.find((command) => command.name === 'dhcp' || command.name === 'bootp')?.line;
   for (const load of plan.loads) {
-    if (NETWORK_LOADS.has(load.command) && load.file !== null && !load.server) {
+    const afterDhcp = firstDhcp !== undefined && firstDhcp <= load.line;
+    if (NETWORK_LOADS.has(load.command) && load.file !== null && !load.server && !afterDhcp) {
       warnings.push(`${describeLoad(load)}: no serverip and no SERVER:FILE, U-Boot cannot reach a TFTP server`);
     }
   }
