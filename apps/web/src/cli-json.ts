@@ -49,10 +49,20 @@ export function uimageToJson(image: UImage) {
   };
 }
 
-/** `initkit initramfs analyze --json`: the analysis, the wrapper's codes named. */
-export function analysisToJson(analysis: InitrdAnalysis) {
+/** The analysis with member offsets in the file, as `initkit initramfs analyze` prints it (text and JSON). */
+export function analysisInFile(initrd: Initrd, analysis: InitrdAnalysis): InitrdAnalysis {
+  const members = analysis.members.map((member) => ({
+    ...member,
+    offset: initrd.payloadOffset + member.offset,
+    offsetInPayload: member.offset,
+  }));
+  return { ...analysis, members };
+}
+
+/** `initkit initramfs analyze --json`: offsets in the file, the payload's offset, the wrapper's codes named. */
+export function analysisToJson(initrd: Initrd, analysis: InitrdAnalysis) {
   const wrapper = analysis.wrapper && { ...analysis.wrapper, ...namedHeaderCodes(analysis.wrapper) };
-  return { ...analysis, wrapper };
+  return { ...analysisInFile(initrd, analysis), payloadOffset: initrd.payloadOffset, wrapper };
 }
 
 /**

@@ -7,10 +7,10 @@ import { type BootPlan, evaluate, planWarnings, unwrapScriptImage } from '@initk
 import { decode, detect } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { fdtToJson, formatDts, parseFdt } from '@initkit/fdt';
-import { analyzeInitrd, formatAnalysis, type Initrd, readInitrd } from '@initkit/initramfs';
+import { analyzeInitrd, formatAnalysis, type Initrd, parseInitrd } from '@initkit/initramfs';
 import { formatModinfo, type KernelVersion, kernelVersion, modinfoEntries, readKernelModule } from '@initkit/kmod';
 import { formatListing, isUImage, parseUImage, UIMAGE_TYPE } from '@initkit/uimage';
-import { analysisToJson, treeToCliJson, uimageToJson } from './cli-json.js';
+import { analysisInFile, analysisToJson, treeToCliJson, uimageToJson } from './cli-json.js';
 
 export type Kind = 'initrd' | 'cpio' | 'uimage' | 'bootscript' | 'fdt' | 'kmod' | 'kernel' | 'compressed';
 
@@ -48,6 +48,8 @@ export interface Inspection {
   kernel?: KernelVersion;
   /** `initkit compress detect --json` (less the file name) and the decoded size. */
   compression?: { format: string; kernelSupported: boolean; description: string; decodedSize: number; ratio: number };
+  /** Byte strings inside the file that the page offers to preview and download (decoded data, uImage files). */
+  parts?: { key: string; name: string; size: number }[];
 }
 
 export interface ErrorReport {
@@ -103,8 +105,8 @@ function initrdSection(initrd: Initrd, onStage: (stage: string) => void): NonNul
   onStage(`analysing ${initrd.members.length} members, ${initrd.tree.size} paths`);
   const analysis = analyzeInitrd(initrd);
   return {
-    analysis: plainJson(analysisToJson(analysis)),
-    text: formatAnalysis(analysis),
+    analysis: plainJson(analysisToJson(initrd, analysis)),
+    text: formatAnalysis(analysisInFile(initrd, analysis)),
     tree: plainJson(treeToCliJson(initrd)) as unknown as TreeRow[],
   };
 }
@@ -115,7 +117,7 @@ function initrdSection(initrd: Initrd, onStage: (stage: string) => void): NonNul
  */
 function tryCompressedInitrd(bytes: Uint8Array, payload = bytes): Initrd | undefined {
   try {
-    return readInitrd(bytes);
+    return parseInitrd(bytes);
   } catch (error) {
     // Decoded only on failure, to tell "not an initrd" from "a damaged one".
     if (isCpioMagic(decode(payload).output, 0)) throw error;
@@ -127,6 +129,19 @@ export interface InspectResult {
   inspection: Inspection;
   /** Kept by the worker for previews, downloads and diffs. */
   initrd?: Initrd;
+  /** The bytes of `inspection.parts`, by key, kept by the worker. */
+  parts?: Map<string, Uint8Array>;
+}
+
+/** The parts of a uImage: each file of a multi or script image, else the payload. */
+function uimageParts(name: string, image: { files: Uint8Array[] }) {
+  const parts = new Map<string, Uint8Array>();
+  const list = image.files.map((file, index) => {
+    const key = `uimage:${index}`;
+    parts.set(key, file);
+    return { key, name: image.files.length > 1 ? `${name}.${index}` : `${name}.payload`, size: file.length };
+  });
+  return { parts, list };
 }
 
 /**
@@ -160,7 +175,7 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
       type !== UIMAGE_TYPE.ramdisk
         ? undefined
         : isCpioMagic(image.payload, 0)
-          ? readInitrd(bytes)
+          ? parseInitrd(bytes)
           : compressed
             ? tryCompressedInitrd(bytes, image.payload)
             : undefined;
@@ -177,11 +192,12 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
       };
     }
     if (type === UIMAGE_TYPE.kernel || type === KERNEL_NOLOAD) {
-      return {
-        inspection: { ...base, kind: 'kernel', summary: 'kernel uImage', uimage, kernel: kernelVersion(bytes) },
-      };
+      const { parts, list } = uimageParts(name, image);
+      const kernel = kernelVersion(bytes);
+      return { inspection: { ...base, kind: 'kernel', summary: 'kernel uImage', uimage, kernel, parts: list }, parts };
     }
-    return { inspection: { ...base, kind: 'uimage', summary: 'U-Boot legacy image', uimage } };
+    const { parts, list } = uimageParts(name, image);
+    return { inspection: { ...base, kind: 'uimage', summary: 'U-Boot legacy image', uimage, parts: list }, parts };
   }
   if (startsWith(bytes, FDT_MAGIC)) {
     const tree = parseFdt(bytes);
@@ -196,7 +212,7 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
   }
   const detected = detect(bytes.subarray(0, 16));
   const initrd = isCpioMagic(bytes, 0)
-    ? readInitrd(bytes)
+    ? parseInitrd(bytes)
     : detected.format !== 'unknown' && !isCompressedModule(name)
       ? tryCompressedInitrd(bytes)
       : undefined;
@@ -217,6 +233,8 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
   if (kernel) return { inspection: { ...base, kind: 'kernel', summary: `Linux kernel ${kernel.release}`, kernel } };
   if (detected.format !== 'unknown') {
     const decoded = decode(bytes);
+    const suffix = /\.(gz|xz|lzma|zst|lz4|lzo|bz2)$/;
+    const decodedName = suffix.test(name) ? name.replace(suffix, '') : `${name}.decoded`;
     return {
       inspection: {
         ...base,
@@ -227,7 +245,9 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
           decodedSize: decoded.output.length,
           ratio: ratio(decoded.output.length, decoded.consumed),
         },
+        parts: [{ key: 'decoded', name: decodedName, size: decoded.output.length }],
       },
+      parts: new Map([['decoded', decoded.output]]),
     };
   }
   throw new InitkitError(

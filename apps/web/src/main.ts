@@ -16,6 +16,7 @@ import {
   fdtElement,
   kernelElement,
   kmodElement,
+  partsElement,
   uimageElement,
 } from './views/sections.js';
 
@@ -106,6 +107,7 @@ function render(inspection: Inspection): void {
   if (inspection.fdt) parts.push(fdtElement(inspection.fdt));
   if (inspection.kmod) parts.push(kmodElement(inspection.kmod));
   if (inspection.compression) parts.push(compressionElement(inspection.compression, inspection.size));
+  if (inspection.parts) parts.push(partsElement(inspection.parts, { read: (key) => client.read('a', key) }));
   results.replaceChildren(...parts);
 }
 

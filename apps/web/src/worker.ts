@@ -14,6 +14,8 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 const opened = new Map<Slot, Initrd | undefined>();
+/** The first slot's parts (decoded data, uImage files), by key. */
+let parts = new Map<string, Uint8Array>();
 
 function post(message: Reply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -53,13 +55,19 @@ function initrdIn(slot: Slot): Initrd {
 async function handle(request: Request): Promise<void> {
   if (request.type === 'open') {
     opened.delete(request.slot);
+    if (request.slot === 'a') parts = new Map();
     const bytes = await readAll(request.id, request.file);
     const { size } = request.file;
-    const { inspection, initrd } = inspect(request.file.name, bytes, (stage) =>
+    const result = inspect(request.file.name, bytes, (stage) =>
       post({ type: 'progress', id: request.id, stage, done: size, total: size }),
     );
+    const { inspection, initrd } = result;
     opened.set(request.slot, initrd);
+    if (request.slot === 'a') parts = result.parts ?? new Map();
     post({ type: 'opened', id: request.id, inspection });
+  } else if (request.type === 'read' && request.slot === 'a' && parts.has(request.path)) {
+    const bytes = parts.get(request.path)!.slice();
+    post({ type: 'file', id: request.id, path: request.path, bytes }, [bytes.buffer]);
   } else if (request.type === 'read') {
     const node = initrdIn(request.slot).tree.lookup(request.path);
     if (!node) throw new InitkitError('INITRAMFS_NOT_FOUND', `${request.path}: no such file in the initrd`);

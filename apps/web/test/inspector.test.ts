@@ -204,9 +204,18 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     await page.screenshot({ path: join(artifacts, 'bootscript.png') });
   });
 
-  it('a device tree blob: the dts as `initkit fdt dump` (dtc) prints it, and its JSON', async () => {
+  it('a device tree blob dropped on the page: the dts as `initkit fdt dump` (dtc) prints it, and its JSON', async () => {
     const dtb = join(fixtures, 'fdt', 'values.dtb');
-    const state = await openFile(page, dtb);
+    // Drag and drop: a drop event carrying the file, as the browser delivers one.
+    const bytes = [...readFileSync(dtb)];
+    await page.evaluate((content) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(content)], 'values.dtb'));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error');
+    const state = await pageState(page);
+    expect(state.inspection!.name).toBe('values.dtb');
     expect(state.inspection!.kind).toBe('fdt');
     expect(await text(page, '#dts')).toBe(cli(['fdt', 'dump', dtb]));
     expect(state.inspection!.fdt!.json).toEqual(cliJson(['fdt', 'dump', dtb]));
@@ -239,9 +248,10 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     const [detected] = cliJson(['compress', 'detect', xz]) as Record<string, unknown>[];
     const { file: _file, ...detection } = detected!;
     expect(state.inspection!.compression).toMatchObject(detection);
-    expect(state.inspection!.compression!.decodedSize).toBe(
-      readFileSync(join(fixtures, 'compress', 'sample.txt')).length,
-    );
+    const sample = readFileSync(join(fixtures, 'compress', 'sample.txt'), 'utf8');
+    expect(state.inspection!.compression!.decodedSize).toBe(Buffer.byteLength(sample));
+    await page.click('[data-part="decoded"]');
+    await expect.poll(() => text(page, '#part-preview [data-preview="text"]'), { timeout: 60_000 }).toBe(sample);
   });
 
   it('a corrupt file shows the library error code the CLI reports', async () => {

@@ -1,7 +1,9 @@
 /** The sections for the other kinds of file: uImage header, boot script, device tree, module, kernel, compression. */
 
-import { el, humanSize, section, table } from '../dom.js';
+import { download, el, humanSize, section, table } from '../dom.js';
 import type { Inspection } from '../inspect.js';
+import type { FileSource } from './initrd.js';
+import { previewElement } from './preview.js';
 
 /** The listing is Latin-1 text (one character per byte of what mkimage prints). */
 export function uimageElement(data: NonNullable<Inspection['uimage']>): HTMLElement {
@@ -89,4 +91,24 @@ export function compressionElement(data: NonNullable<Inspection['compression']>,
       ],
     ),
   );
+}
+
+/** Byte strings inside the file (decoded data, a uImage's files): preview and download each. */
+export function partsElement(parts: NonNullable<Inspection['parts']>, source: FileSource): HTMLElement {
+  const preview = el('div', { class: 'file-preview', id: 'part-preview' });
+  const buttons = parts.map((part) => {
+    const button = el('button', { type: 'button', 'data-part': part.key }, `${part.name} (${humanSize(part.size)})`);
+    button.addEventListener('click', async () => {
+      try {
+        const bytes = await source.read(part.key);
+        const save = el('button', { type: 'button', 'data-download': part.key }, `download ${part.name}`);
+        save.addEventListener('click', () => download(part.name, bytes));
+        preview.replaceChildren(el('h3', {}, part.name), save, previewElement(bytes));
+      } catch (error) {
+        preview.replaceChildren(el('p', { class: 'error' }, error instanceof Error ? error.message : String(error)));
+      }
+    });
+    return button;
+  });
+  return section('parts', 'Contents', el('p', {}, ...buttons.flatMap((button) => [button, ' '])), preview);
 }
