@@ -175,4 +175,21 @@ describe.runIf(hasTools('diff', 'mkimage', 'cpio', 'script', 'gzip'))('initkit i
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/^initkit: unknown option '--bogus'/);
   });
+
+  it('list escapes control characters in names; --raw gives the bytes cpio -t gives for the member', () => {
+    const tree = join(temp(), 'evil-tree');
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'red\x1b[31mname'), 'x');
+    const archive = runOk('sh', ['-c', "find . -name 'red*' -print0 | cpio -o0 -H newc --quiet | gzip -9n"], {
+      cwd: tree,
+    });
+    const initrd = join(temp(), 'evil.img');
+    writeFileSync(initrd, archive.stdoutBytes);
+    const escaped = initkit(['initramfs', 'list', '--members', initrd]);
+    expect(escaped.stdout).toBe('red\\x1b[31mname\n');
+    const raw = initkit(['initramfs', 'list', '--members', '--raw', initrd]);
+    const native = runOk('sh', ['-c', 'gzip -dc | cpio -t --quiet'], { input: archive.stdoutBytes });
+    expect(raw.stdoutBytes.equals(native.stdoutBytes)).toBe(true);
+    expect(JSON.parse(initkit(['initramfs', 'list', '--json', initrd]).stdout)[1].name).toBe('red\x1b[31mname');
+  });
 });
