@@ -35,7 +35,6 @@ export {
   socketEntry,
   symlinkEntry,
   symlinkTarget,
-  typeBits,
 } from './entry.js';
 export { CPIO_ERROR_CODES, type CpioErrorCode } from './errors.js';
 export {
@@ -56,12 +55,10 @@ export {
   formatLongListing,
   type ListableEntry,
   type LongListingOptions,
-  listingDate,
   modeString,
 } from './listing.js';
-export { cpioNameHex, decodeCpioName, encodeCpioName, escapeCpioName, isUtf8Name, quoteCpioName } from './name.js';
+export { decodeCpioName, encodeCpioName, escapeCpioName, quoteCpioName } from './name.js';
 export { comparePaths, normalizeCpioPath, parentPath, ROOT_NAME } from './path.js';
-export { type PlanInput, type PlannedEntry, type PlanOptions, planEntries } from './plan.js';
 export {
   type CpioArchiveInfo,
   CpioReader,

@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import {
   CpioArchive,
   CpioStreamReader,
-  cpioNameHex,
   decodeCpioName,
   encodeCpioName,
   entryToJson,
   escapeCpioName,
   formatLongListing,
-  isUtf8Name,
   readCpio,
   writeCpio,
 } from '@initkit/cpio';
@@ -23,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { run, runOk } from '../../../test/harness/run.js';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { hasTools } from '../../../test/harness/tools.js';
+import { cpioNameHex, isUtf8Name } from '../src/name.js';
 
 const NAMES = [Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
 

@@ -9,13 +9,11 @@
 export { linkTarget } from '@initkit/cpio';
 export {
   analyzeInitrd,
-  describeInit,
   formatAnalysis,
   type InitrdAnalysis,
   type InitSummary,
   type MemberSummary,
   type ModuleReleaseSummary,
-  moduleReleases,
 } from './analyze.js';
 export * from './build/index.js';
 export { type ChangeKind, diffTrees, formatDiff, type TreeDiff } from './diff.js';
@@ -30,10 +28,8 @@ export {
 } from './edit.js';
 export { INITRAMFS_ERROR_CODES, type InitramfsErrorCode } from './errors.js';
 export {
-  applyMember,
   firstMainMember,
   type Initrd,
-  mergeMembers,
   parseInitrd,
   type ReadInitrdOptions,
   readInitrd,
@@ -45,15 +41,12 @@ export {
   type ModulePlan,
   type ModuleRequest,
   type ModuleSource,
-  mergedModulesDep,
-  modulesDepIndex,
   type PlannedModule,
   planModules,
 } from './modules.js';
 export type { ScanOptions } from './scan.js';
 export {
   type DroppedEntry,
-  EDIT_MEMBER,
   linkTargetOf,
   MergedTree,
   type Overwrite,
@@ -61,15 +54,13 @@ export {
   type TreeInode,
   type TreeNode,
 } from './tree.js';
-export { type Handover, isInitkitWrapper, isShellScript, WRAPPER_MARKER, wrapperScript } from './wrap-init.js';
-export { rewrapHeader, type UnwrapOptions, type Unwrapped, unwrapInitrd } from './wrapper.js';
+export { type Handover, isInitkitWrapper } from './wrap-init.js';
+export type { UnwrapOptions, Unwrapped } from './wrapper.js';
 export {
-  appendCompression,
   concatParts,
   type OutputPart,
   outputChunks,
   type PayloadRange,
-  treeEntries,
   type WriteMode,
   type WriteOptions,
   type WriteResult,
