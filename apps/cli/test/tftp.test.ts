@@ -108,10 +108,10 @@ describe('initkit tftp', () => {
     expect(initkit(['tftp', 'get', '127.0.0.1:99999', 'x']).status).toBe(2);
   });
 
-  it('fails within --deadline when nothing answers', () => {
-    const result = initkit(['tftp', 'get', '127.0.0.1:9', 'x', '-o', join(temp(), 'n'), '--deadline', '0.5']);
+  it('fails at once with TFTP_UNREACHABLE when nothing listens (ICMP port unreachable)', () => {
+    const result = initkit(['tftp', 'get', '127.0.0.1:9', 'x', '-o', join(temp(), 'n'), '--deadline', '60']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('[TFTP_DEADLINE]');
+    expect(result.stderr).toContain('[TFTP_UNREACHABLE]');
   });
 
   describe.runIf(hasTools('in.tftpd', 'tftp'))('with the native tools', () => {

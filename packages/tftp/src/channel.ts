@@ -110,6 +110,11 @@ export class Channel {
     this.queue.push(incoming);
   }
 
+  /** Ends every current and later wait with `error` (a failure found outside the socket, e.g. by a probe). */
+  failWith(error: Error): void {
+    this.fail(error);
+  }
+
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;

@@ -28,6 +28,7 @@ import { Backoff, DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit
 import { sendBlocks } from './sender.js';
 import { AtomicFileSink, type BlockSink, MemorySink, netasciiSink, StreamSink } from './sink.js';
 import { type BlockSource, bytesSource, fileSource, iterableSource, netasciiSource } from './source.js';
+import { probeUnreachable } from './unreachable-probe.js';
 
 export interface TftpProgress {
   /** Bytes transferred so far (acknowledged, for writes). */
@@ -89,6 +90,7 @@ export interface TftpTransferResult {
 interface Prepared {
   socket: Socket;
   server: Endpoint;
+  family: 4 | 6;
   policy: RetransmitPolicy;
   deadlineAt: number | undefined;
   blksize: number;
@@ -144,7 +146,7 @@ async function prepare(options: TftpClientOptions, verb: 'read' | 'write'): Prom
     retries: options.retries ?? DEFAULT_RETRANSMIT.retries,
   };
   const label = `${verb} of ${JSON.stringify(options.file)} ${verb === 'read' ? 'from' : 'to'} ${formatEndpoint(server)}`;
-  return { socket, server, policy, deadlineAt, blksize, windowsize, label, started };
+  return { socket, server, family: resolved.family, policy, deadlineAt, blksize, windowsize, label, started };
 }
 
 interface Handshake {
@@ -167,7 +169,7 @@ async function handshake(
 ): Promise<Handshake> {
   const mode = options.mode ?? 'octet';
   const wantOptions = options.options !== false;
-  let requested: [string, string][] = wantOptions
+  const requested: [string, string][] = wantOptions
     ? clientOptions({
         blksize: prepared.blksize,
         windowsize: prepared.windowsize,
@@ -177,9 +179,32 @@ async function handshake(
         tsize: options.tsize === false ? undefined : opcode === Opcode.RRQ ? 0 : mode === 'octet' ? size : undefined,
       })
     : [];
-  let request = encodeRequest(opcode, options.file, mode, requested);
+  const request = encodeRequest(opcode, options.file, mode, requested);
   const backoff = new Backoff(prepared.policy);
   channel.send(request, prepared.server);
+  const stopProbe = probeUnreachable(prepared.server, prepared.family, channel.label, (error) =>
+    channel.failWith(error),
+  );
+  try {
+    return await answerRequest(channel, prepared, opcode, options, requested, request, backoff);
+  } finally {
+    stopProbe();
+  }
+}
+
+/** Waits for the server's first answer to the request, retransmitting it and falling back once. */
+async function answerRequest(
+  channel: Channel,
+  prepared: Prepared,
+  opcode: typeof Opcode.RRQ | typeof Opcode.WRQ,
+  options: TftpClientOptions,
+  requestedOptions: [string, string][],
+  firstRequest: Uint8Array,
+  backoff: Backoff,
+): Promise<Handshake> {
+  const mode = options.mode ?? 'octet';
+  let requested = requestedOptions;
+  let request = firstRequest;
   for (;;) {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {

@@ -145,6 +145,16 @@ describe('our client against our server', () => {
     expect(Buffer.compare(readFileSync(target), files.get('f513')!)).toBe(0);
   });
 
+  it('fails with TFTP_UNREACHABLE, not after its retransmissions, when nothing listens at the port', async () => {
+    const closed = await startTftpServer({ root, port: 0, address: '127.0.0.1' });
+    const port = closed.port;
+    await closed.close();
+    // Thirty retransmissions a second apart: only the ICMP error can end these before the test's timeout.
+    const options = { host: '127.0.0.1', port, file: 'small.bin', timeout: 1000, retries: 30 };
+    expect((await failure(tftpGet(options))).code).toBe('TFTP_UNREACHABLE');
+    expect((await failure(tftpPut({ ...options, data: new Uint8Array(10) }))).code).toBe('TFTP_UNREACHABLE');
+  });
+
   it('leaves the old file in place when a download fails', async () => {
     const target = join(temp(), 'keep');
     writeFileSync(target, 'old');

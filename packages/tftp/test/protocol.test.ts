@@ -34,7 +34,10 @@ class RawPeer {
 
   private constructor(readonly socket: Socket) {
     socket.on('message', (message, from) => {
-      this.received.push({ packet: decodePacket(message), from });
+      const packet = decodePacket(message);
+      // The client's reachability probe (src/unreachable-probe.ts): an empty ERROR 0 a server ignores.
+      if (packet.opcode === Opcode.ERROR && packet.errorCode === 0 && packet.message === '') return;
+      this.received.push({ packet, from });
       for (const wake of this.waiters.splice(0)) wake();
     });
   }

@@ -3,7 +3,9 @@
  * blocks and more than 32 MiB, with and without options; writes; IPv6; a server that ignores options; a
  * server that dies mid-transfer and one that is not there.
  */
+
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,15 +196,31 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
     expect(error.message).toMatch(/no block \d+ after 3 retransmissions/);
   });
 
-  it('fails clearly when no server answers', async () => {
+  it('fails at once with TFTP_UNREACHABLE when the server is gone (ICMP port unreachable)', async () => {
     const gone = await startTftpdHpa({ root: temp() });
     await gone.stop();
-    const timeout = await failure(
-      tftpGet({ host: gone.address, port: gone.port, file: 's513', timeout: 100, retries: 2 }),
+    // Thirty retransmissions a second apart: only the ICMP error can end this read before the test's timeout.
+    const error = await failure(
+      tftpGet({ host: gone.address, port: gone.port, file: 's513', timeout: 1000, retries: 30 }),
     );
-    expect(timeout.code).toBe('TFTP_TIMEOUT');
-    expect(timeout.message).toContain('no answer from the server after 2 retransmissions of the request');
-    const deadline = await failure(tftpGet({ host: gone.address, port: gone.port, file: 's513', deadline: 800 }));
-    expect(deadline.code).toBe('TFTP_DEADLINE');
+    expect(error.code).toBe('TFTP_UNREACHABLE');
+    expect(error.message).toMatch(
+      /read of "s513" from 127\.0\.0\.1:\d+: 127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)/,
+    );
+  });
+
+  it('fails clearly when a server listens but never answers', async () => {
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const { port } = silent.address();
+    try {
+      const timeout = await failure(tftpGet({ host: '127.0.0.1', port, file: 's513', timeout: 100, retries: 2 }));
+      expect(timeout.code).toBe('TFTP_TIMEOUT');
+      expect(timeout.message).toContain('no answer from the server after 2 retransmissions of the request');
+      const deadline = await failure(tftpGet({ host: '127.0.0.1', port, file: 's513', deadline: 800 }));
+      expect(deadline.code).toBe('TFTP_DEADLINE');
+    } finally {
+      silent.close();
+    }
   });
 });
