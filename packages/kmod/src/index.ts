@@ -9,7 +9,6 @@ export { type ElfClass, ElfFile, type ElfSection, type ElfSymbol } from './elf.j
 export { KMOD_ERROR_CODES, type KmodErrorCode } from './errors.js';
 export { fnmatch } from './fnmatch.js';
 export { INDEX_MAGIC, INDEX_VERSION, type IndexValue, KmodIndex, KmodIndexBuilder } from './index-file.js';
-export { Latin1Interner, type NameDecoder } from './interner.js';
 export {
   type KernelModule,
   moduleAliases,

@@ -25,7 +25,8 @@ const STT_REGISTER = 13;
 export interface ReadModuleSymbolsOptions {
   /**
    * Intern names through this (a tree's modules share most of theirs) instead of decoding each
-   * occurrence; also serves as the set of a module's imports when __versions is merged in.
+   * occurrence; also serves as the set of a module's imports when __versions is merged in. Internal:
+   * depmod passes one; the interner class is not exported.
    */
   interner?: Latin1Interner;
 }
