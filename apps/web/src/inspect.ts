@@ -268,6 +268,11 @@ function inspectElf(name: string, bytes: Uint8Array): InspectResult {
   if (module.info.length === 0) {
     const kernel = tryKernel(bytes);
     if (kernel) return { inspection: { ...base, kind: 'kernel', summary: `Linux kernel ${kernel.release}`, kernel } };
+    throw new InitkitError(
+      'WEB_UNKNOWN_FORMAT',
+      'expected a kernel module (an ELF file with a .modinfo section) or a vmlinux (a Linux banner), found an ELF file with neither',
+      { offset: 0 },
+    );
   }
   const json = {
     filename: name,

@@ -102,7 +102,12 @@ function render(inspection: Inspection): void {
   if (inspection.uimage) parts.push(uimageElement(inspection.uimage));
   if (inspection.initrd) {
     parts.push(membersElement(inspection.initrd), analysisElement(inspection.initrd));
-    parts.push(treeElement(inspection.initrd, { read: (path) => client.read('a', path) }));
+    parts.push(
+      treeElement(inspection.initrd, {
+        read: (path) => client.read('a', path),
+        inspect: (name, bytes) => void open(new File([bytes as BlobPart], name)),
+      }),
+    );
   }
   if (inspection.fdt) parts.push(fdtElement(inspection.fdt));
   if (inspection.kmod) parts.push(kmodElement(inspection.kmod));

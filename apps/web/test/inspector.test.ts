@@ -144,6 +144,21 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       .click();
     await expect.poll(() => page.locator('#file-preview [data-preview="hex"]').count(), { timeout: 60_000 }).toBe(1);
     expect((await text(page, '#file-preview [data-preview="hex"]')).slice(0, 60)).toMatch(/^00000000 {2}7f 45 4c 46/);
+
+    // A module from the tree opens in the inspector on its own: its modinfo, as `kmod info` prints it.
+    const nbd = initrd.tree.find((row) => row.name.endsWith('/kernel/drivers/block/nbd.ko'))!.name;
+    await page.fill('#tree-search', 'drivers/block/nbd.ko');
+    await page.click(`#tree-listing a[data-path="${nbd}"]`);
+    await page.click(`#file-preview button[data-inspect="${nbd}"]`);
+    await page.waitForFunction(
+      () => document.body.dataset.state === 'done' && document.querySelector('#modinfo') !== null,
+    );
+    const nested = (await pageState(page)).inspection!;
+    expect(nested.kind).toBe('kmod');
+    const extracted = join(temp(), 'nbd.ko');
+    writeFileSync(extracted, initkit(['initramfs', 'cat', mkinitramfs, nbd]).stdoutBytes);
+    const info = initkit(['kmod', 'info', '--json', 'nbd.ko'], { env, cwd: temp() });
+    expect(nested.kmod!.json).toEqual(JSON.parse(info.stdout));
   });
 
   it('cancel stops the worker mid-decode; the page then opens the next file', async () => {

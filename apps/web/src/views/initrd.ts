@@ -12,6 +12,8 @@ import { type SizeNode, sizeTree, treemapElement } from './treemap.js';
 
 export interface FileSource {
   read(path: string): Promise<Uint8Array>;
+  /** Opens bytes in the inspector as a file of their own (a module's modinfo, a nested image). */
+  inspect?(name: string, bytes: Uint8Array): void;
 }
 
 type InitrdSection = NonNullable<Inspection['initrd']>;
@@ -211,7 +213,9 @@ export function treeElement(data: InitrdSection, files: FileSource): HTMLElement
         `download ${name} (${humanSize(bytes.length)})`,
       );
       button.addEventListener('click', () => download(name, bytes));
-      preview.replaceChildren(el('h3', {}, row.name), button, previewElement(bytes));
+      const inspect = el('button', { type: 'button', 'data-inspect': row.name }, `inspect ${name}`);
+      inspect.addEventListener('click', () => files.inspect?.(name, bytes));
+      preview.replaceChildren(el('h3', {}, row.name), button, ' ', files.inspect ? inspect : '', previewElement(bytes));
     } catch (error) {
       preview.replaceChildren(el('p', { class: 'error' }, error instanceof Error ? error.message : String(error)));
     }
