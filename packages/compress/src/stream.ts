@@ -309,6 +309,8 @@ const ZSTD_SLIDE_SLACK = 1 << 20;
  * zstd frames decoded block by block as the blocks arrive, into a window buffer that keeps the frame's
  * history (bounded by the window size, the declared content size and maxOutputBytes); each block's
  * output is emitted as it is decoded, and the content checksum verified at the end of each frame.
+ * zstd/zstd.ts says why this walk and the one-shot one stay two (test/zstd-agree.test.ts holds them to
+ * the same errors).
  */
 function* zstdStream(
   queue: InputQueue,
