@@ -6,7 +6,7 @@
  * code, that the tree's files preview and download, and that two initrds compare as `initramfs diff`.
  * Screenshots go to test/.artifacts/web/ (git-ignored; CI keeps them).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -267,6 +267,27 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
     expect(state.inspection!.compression!.decodedSize).toBe(Buffer.byteLength(sample));
     await page.click('[data-part="decoded"]');
     await expect.poll(() => text(page, '#part-preview [data-preview="text"]'), { timeout: 60_000 }).toBe(sample);
+  });
+
+  it('an initrd in each compression the kernel accepts, and every compressed sample, as the CLI reads them', async () => {
+    for (const format of ['bzip2', 'gzip', 'lz4', 'lzma', 'lzo', 'xz', 'zstd']) {
+      const image = join(fixtures, 'initramfs', `early-${format}.img`);
+      const state = await openFile(page, image);
+      expect(state.error).toBeUndefined();
+      expect(state.inspection!.initrd!.analysis).toEqual(cliJson(['initramfs', 'analyze', image]));
+      expect(state.inspection!.initrd!.tree).toEqual(cliJson(['initramfs', 'list', image]));
+      expect(state.inspection!.initrd!.analysis.members.map((member) => member.compression)).toContain(format);
+    }
+    const sample = readFileSync(join(fixtures, 'compress', 'sample.txt'));
+    for (const name of readdirSync(join(fixtures, 'compress')).filter((file) => file.startsWith('sample.txt.'))) {
+      const file = join(fixtures, 'compress', name);
+      const state = await openFile(page, file);
+      expect(state.error).toBeUndefined();
+      const [detected] = cliJson(['compress', 'detect', file]) as Record<string, unknown>[];
+      const { file: _file, ...detection } = detected!;
+      expect(state.inspection!.compression).toMatchObject(detection);
+      expect(state.inspection!.compression!.decodedSize).toBe(sample.length);
+    }
   });
 
   it('a corrupt file shows the library error code the CLI reports', async () => {
