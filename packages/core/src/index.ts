@@ -5,6 +5,7 @@
 export { ByteQueue, type ByteSource, sourceChunks, sourceIterator } from './byte-queue.js';
 export { ByteReader, type ByteReaderOptions, decodeLatin1, decodeUtf8 } from './byte-reader.js';
 export { ByteWriter, encodeUtf8 } from './byte-writer.js';
+export { concatBytes } from './concat-bytes.js';
 export { crc32 } from './crc32.js';
 export { crc64 } from './crc64.js';
 export {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter, InitkitError } from '../src/index.js';
+import { ByteReader, ByteWriter, concatBytes, InitkitError } from '../src/index.js';
 
 describe('ByteReader', () => {
   it('reads both byte orders and reports truncation with the absolute offset', () => {
@@ -47,5 +47,18 @@ describe('ByteWriter', () => {
         },
       ),
     );
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins chunks in order, empty ones included, and returns a lone chunk as it is', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), (chunks) => {
+        const joined = concatBytes(chunks);
+        expect([...joined]).toEqual(chunks.flatMap((chunk) => [...chunk]));
+      }),
+    );
+    const lone = Uint8Array.of(1, 2);
+    expect(concatBytes([lone])).toBe(lone);
   });
 });

@@ -7,23 +7,20 @@
 import { cpioChecksum } from './checksum.js';
 import type { CpioFormat } from './constants.js';
 import type { CpioRecord } from './entry.js';
-import { CpioWalk, checksumMismatch, NEED, type WalkedRecord, type WalkInput } from './walk.js';
+import {
+  CpioWalk,
+  checksumMismatch,
+  NEED,
+  recordHeader,
+  type WalkedRecord,
+  type WalkInput,
+  type WalkOptions,
+} from './walk.js';
 
-export interface ReadCpioOptions {
+/** The walk's options (walk.ts), for one archive starting at `offset`. */
+export interface ReadCpioOptions extends Omit<WalkOptions, 'start' | 'concatenated'> {
   /** Where the archive starts in `bytes` (default 0). */
   offset?: number;
-  /** Absolute position of `bytes[0]` in a larger input, for error offsets (default 0). */
-  baseOffset?: number;
-  /** Check the crc format's data sums (default true). */
-  verifyChecksums?: boolean;
-  /** Fail when the input ends before TRAILER!!! (default true; the kernel itself does not mind). */
-  requireTrailer?: boolean;
-  /** Most entries to accept (default DEFAULT_LIMITS.maxEntries). */
-  maxEntries?: number;
-  /** Longest name in bytes, without its NUL (default DEFAULT_LIMITS.maxNameBytes). */
-  maxNameBytes?: number;
-  /** Refuse odc and old-binary headers as the kernel does (CPIO_NOT_KERNEL_FORMAT; default false). */
-  kernelFormatsOnly?: boolean;
 }
 
 export interface CpioArchiveInfo {
@@ -131,25 +128,8 @@ export class CpioReader implements Iterable<CpioRecord> {
       const sum = cpioChecksum(data);
       if (sum !== record.check) throw checksumMismatch(record, sum);
     }
-    return {
-      format: record.format,
-      name: record.name,
-      nameBytes: record.nameBytes,
-      ino: record.ino,
-      mode: record.mode,
-      uid: record.uid,
-      gid: record.gid,
-      nlink: record.nlink,
-      mtime: record.mtime,
-      devMajor: record.devMajor,
-      devMinor: record.devMinor,
-      rdevMajor: record.rdevMajor,
-      rdevMinor: record.rdevMinor,
-      check: record.check,
-      data,
-      offset: record.offset,
-      dataOffset: record.dataOffset,
-    };
+    const { fileSize: _size, ...header } = recordHeader(record);
+    return { ...header, data };
   }
 }
 

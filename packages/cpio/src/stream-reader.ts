@@ -7,36 +7,26 @@
 import { ByteQueue, type ByteSource, DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
 import type { CpioFormat } from './constants.js';
-import type { CpioHeaderFields } from './entry.js';
 import { cpioError } from './errors.js';
 import { quoteCpioName } from './name.js';
 import type { CpioArchiveInfo } from './reader.js';
-import { CpioWalk, checksumMismatch, dataTruncated, entryTooLarge, NEED, type WalkedRecord } from './walk.js';
+import {
+  type CpioRecordHeader,
+  CpioWalk,
+  checksumMismatch,
+  dataTruncated,
+  entryTooLarge,
+  NEED,
+  recordHeader,
+  type WalkedRecord,
+  type WalkOptions,
+} from './walk.js';
 
-export interface ReadCpioStreamOptions {
-  /** Check the crc format's data sums (default true). */
-  verifyChecksums?: boolean;
-  /** Fail when the input ends before TRAILER!!! (default true). */
-  requireTrailer?: boolean;
-  /** After a trailer, skip NUL padding and read the next archive too, until the input ends (default false). */
-  concatenated?: boolean;
-  maxEntries?: number;
-  maxNameBytes?: number;
-  /** Refuse odc and old-binary headers as the kernel does (CPIO_NOT_KERNEL_FORMAT; default false). */
-  kernelFormatsOnly?: boolean;
-}
+/** The walk's options (walk.ts); `concatenated` reads every archive of an initrd-like sequence. */
+export interface ReadCpioStreamOptions extends Omit<WalkOptions, 'start' | 'baseOffset'> {}
 
 /** An entry of a streamed archive. Its data can be read until the next entry is requested. */
-export interface CpioStreamEntry extends CpioHeaderFields {
-  format: CpioFormat;
-  name: string;
-  nameBytes: Uint8Array;
-  check: number;
-  /** Bytes of data (file contents or symlink target). */
-  fileSize: number;
-  /** Absolute offset of the header in the stream. */
-  offset: number;
-  dataOffset: number;
+export interface CpioStreamEntry extends CpioRecordHeader {
   /** The data as chunks (views of the source's chunks: copy them to keep them past the next chunk). */
   chunks(): AsyncIterable<Uint8Array>;
   /** The data in one array; refuses entries larger than `maxBytes` (default DEFAULT_LIMITS.maxEntryBytes, 64 MiB). */
@@ -155,23 +145,7 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
 
   private entry(record: WalkedRecord, state: DataState): CpioStreamEntry {
     return {
-      format: record.format,
-      name: record.name,
-      nameBytes: record.nameBytes,
-      ino: record.ino,
-      mode: record.mode,
-      uid: record.uid,
-      gid: record.gid,
-      nlink: record.nlink,
-      mtime: record.mtime,
-      devMajor: record.devMajor,
-      devMinor: record.devMinor,
-      rdevMajor: record.rdevMajor,
-      rdevMinor: record.rdevMinor,
-      check: record.check,
-      fileSize: record.fileSize,
-      offset: record.offset,
-      dataOffset: record.dataOffset,
+      ...recordHeader(record),
       chunks: () => this.dataChunks(state),
       bytes: (maxBytes = DEFAULT_LIMITS.maxEntryBytes) => this.dataBytes(state, maxBytes),
     };

@@ -57,17 +57,24 @@ export interface WalkOptions {
   kernelFormatsOnly?: boolean;
 }
 
-/** One entry's header as the walk found it; its data lies at `dataAt` (input position) for `fileSize` bytes. */
-export interface WalkedRecord extends CpioHeaderFields {
+/** What every reader says about an entry before its data: header fields, name and where it sits. */
+export interface CpioRecordHeader extends CpioHeaderFields {
   format: CpioFormat;
   name: string;
+  /** The name exactly as stored, without its NUL (names need not be valid UTF-8). */
   nameBytes: Uint8Array;
+  /** The header's check field (crc format: sum of the data bytes; 0 otherwise). */
   check: number;
+  /** Bytes of data (file contents or symlink target). */
   fileSize: number;
   /** Absolute offset of the header. */
   offset: number;
   /** Absolute offset of the data. */
   dataOffset: number;
+}
+
+/** One entry's header as the walk found it; its data lies at `dataAt` (input position) for `fileSize` bytes. */
+export interface WalkedRecord extends CpioRecordHeader {
   /** Input position of the data. */
   dataAt: number;
   /** Whether the adapter must sum the data and compare it with `check` (crc format, regular file). */
@@ -244,6 +251,29 @@ export class CpioWalk {
       if (view.length < ZERO_SCAN) return;
     }
   }
+}
+
+/** The record's header part, copied out (what each adapter's entry starts with). */
+export function recordHeader(record: WalkedRecord): CpioRecordHeader {
+  return {
+    format: record.format,
+    name: record.name,
+    nameBytes: record.nameBytes,
+    ino: record.ino,
+    mode: record.mode,
+    uid: record.uid,
+    gid: record.gid,
+    nlink: record.nlink,
+    mtime: record.mtime,
+    devMajor: record.devMajor,
+    devMinor: record.devMinor,
+    rdevMajor: record.rdevMajor,
+    rdevMinor: record.rdevMinor,
+    check: record.check,
+    fileSize: record.fileSize,
+    offset: record.offset,
+    dataOffset: record.dataOffset,
+  };
 }
 
 /** The error for bytes that start no cpio header: a truncation when they are the start of one. */

@@ -3,6 +3,7 @@
  * (headers built in place, data passed through as zero-copy chunks) to a sink or into one buffer;
  * `writeCpio` plans a whole entry list (plan.ts) and writes it with the trailer and block padding.
  */
+import { concatBytes } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
 import {
   type CpioWriteFormat,
@@ -187,19 +188,8 @@ export class CpioWriter {
       this.finished = true;
     }
     if (this.sink) return new Uint8Array(0);
-    return concatenate(this.chunks, this.length);
+    return concatBytes(this.chunks, this.length);
   }
-}
-
-function concatenate(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let position = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, position);
-    position += chunk.length;
-  }
-  return out;
 }
 
 export interface WriteCpioOptions extends PlanOptions, Omit<CpioWriterOptions, 'sink'> {}

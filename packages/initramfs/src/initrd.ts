@@ -8,7 +8,7 @@ import type { UImageHeader } from '@initkit/uimage';
 import type { InitrdMember, InitrdSegment } from './member.js';
 import { type ScanOptions, scanInitrd } from './scan.js';
 import { MergedTree } from './tree.js';
-import { type UnwrapOptions, unwrapInitrd } from './wrapper.js';
+import { type UnwrapOptions, type Unwrapped, unwrapInitrd } from './wrapper.js';
 
 export interface Initrd {
   /** Bytes of the whole input, wrapper included. */
@@ -44,8 +44,17 @@ export interface ReadInitrdOptions extends ScanOptions, UnwrapOptions {}
  * file read piece by piece) the one way to open an initrd.
  */
 export function parseInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}): Initrd {
-  const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
-  const { members, segments } = scanInitrd(payload, options, payloadOffset);
+  const unwrapped = unwrapInitrd(bytes, options);
+  const { members, segments } = scanInitrd(unwrapped.payload, options, unwrapped.payloadOffset);
+  return heldInitrd(bytes, unwrapped, { members, segments, tree: mergeMembers(members), complete: true });
+}
+
+/** An Initrd whose bytes are held in memory, from its unwrapped payload and the members read from it. */
+export function heldInitrd(
+  bytes: Uint8Array,
+  { header, payload, payloadOffset, dataCrcOk }: Unwrapped,
+  read: Pick<Initrd, 'members' | 'segments' | 'tree' | 'complete'>,
+): Initrd {
   return {
     size: bytes.length,
     bytes,
@@ -55,10 +64,7 @@ export function parseInitrd(bytes: Uint8Array, options: ReadInitrdOptions = {}):
     payloadLength: payload.length,
     payloadCrc: header ? (dataCrcOk ? header.dataCrc : crc32(payload)) : undefined,
     readPayload: (start, end) => payload.subarray(start, end),
-    members,
-    segments,
-    tree: mergeMembers(members),
-    complete: true,
+    ...read,
   };
 }
 

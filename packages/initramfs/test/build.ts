@@ -2,7 +2,9 @@
  * Small initrds built in memory for the unit tests: archives from entry lists (through @initkit/cpio),
  * compressed members (through @initkit/compress), padding, and a uImage wrapper.
  */
+
 import { type CompressionFormat, encode } from '@initkit/compress';
+import { concatBytes } from '@initkit/core';
 import { type CpioEntryInput, directoryEntry, fileEntry, symlinkEntry, writeCpio } from '@initkit/cpio';
 import { createUImage } from '@initkit/uimage';
 
@@ -19,13 +21,7 @@ export function member(entries: CpioEntryInput[], format: CompressionFormat = 'g
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts).slice();
 }
 
 /** Zero bytes up to the next multiple of `block` after `length`. */

@@ -8,19 +8,20 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from '../checksum.js';
 import type { CpioFormat } from '../constants.js';
-import type { CpioHeaderFields } from '../entry.js';
 import type { CpioArchiveInfo, ReadCpioOptions } from '../reader.js';
-import { CpioWalk, checksumMismatch, dataTruncated, entryTooLarge, NEED, type WalkedRecord } from '../walk.js';
+import {
+  type CpioRecordHeader,
+  CpioWalk,
+  checksumMismatch,
+  dataTruncated,
+  entryTooLarge,
+  NEED,
+  recordHeader,
+  type WalkedRecord,
+} from '../walk.js';
 
 /** An entry of an archive file; its data stays on disk until asked for. */
-export interface CpioFileEntry extends CpioHeaderFields {
-  format: CpioFormat;
-  name: string;
-  nameBytes: Uint8Array;
-  check: number;
-  fileSize: number;
-  offset: number;
-  dataOffset: number;
+export interface CpioFileEntry extends CpioRecordHeader {
   /** Reads the data (refuses more than `maxBytes`, default DEFAULT_LIMITS.maxEntryBytes, 64 MiB). */
   readData(maxBytes?: number): Uint8Array;
 }
@@ -121,23 +122,7 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
       return data;
     };
     return {
-      format: record.format,
-      name: record.name,
-      nameBytes: record.nameBytes,
-      ino: record.ino,
-      mode: record.mode,
-      uid: record.uid,
-      gid: record.gid,
-      nlink: record.nlink,
-      mtime: record.mtime,
-      devMajor: record.devMajor,
-      devMinor: record.devMinor,
-      rdevMajor: record.rdevMajor,
-      rdevMinor: record.rdevMinor,
-      check: record.check,
-      fileSize,
-      offset: record.offset,
-      dataOffset: record.dataOffset,
+      ...recordHeader(record),
       readData,
     };
   }

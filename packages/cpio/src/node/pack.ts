@@ -4,8 +4,10 @@
  * links found by device and inode. File contents are read straight into a staging buffer while
  * writing, so memory stays bounded whatever the tree holds.
  */
+
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { concatBytes } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
 import { cpioChecksum } from '../checksum.js';
 import { S_IFMT, S_IFREG } from '../constants.js';
@@ -198,13 +200,7 @@ export function packDirectory(root: string, options: PackOptions = {}): Uint8Arr
     chunks.push(chunk.slice());
     length += chunk.length;
   }
-  const out = new Uint8Array(length);
-  let position = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, position);
-    position += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks, length);
 }
 
 /**

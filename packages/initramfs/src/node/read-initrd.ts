@@ -17,7 +17,7 @@ import { crc32, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { initramfsError } from '../errors.js';
-import { type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
+import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
 import { entryPath, junkInMember, readArchives } from '../scan.js';
@@ -143,19 +143,12 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
  * way to open each.
  */
 export async function openInitrd(bytes: Uint8Array, options: OpenInitrdOptions = {}): Promise<Initrd> {
-  const { header, payload, payloadOffset, dataCrcOk } = unwrapInitrd(bytes, options);
-  const scanned = await scanSource(memorySource(payload), payloadOffset, options);
-  return {
-    size: bytes.length,
+  const unwrapped = unwrapInitrd(bytes, options);
+  return heldInitrd(
     bytes,
-    wrapper: header,
-    payload,
-    payloadOffset,
-    payloadLength: payload.length,
-    payloadCrc: header ? (dataCrcOk ? header.dataCrc : crc32(payload)) : undefined,
-    readPayload: (start, end) => payload.subarray(start, end),
-    ...scanned,
-  };
+    unwrapped,
+    await scanSource(memorySource(unwrapped.payload), unwrapped.payloadOffset, options),
+  );
 }
 
 function checkWrappedSize(header: UImageHeader, fileSize: number): void {

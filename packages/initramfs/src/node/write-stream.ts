@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { type CompressionFormat, ENCODABLE_FORMATS, encode } from '@initkit/compress';
-import { crc32 } from '@initkit/core';
+import { concatBytes, crc32 } from '@initkit/core';
 import type { EditPlan } from '../edit.js';
 import { initramfsError } from '../errors.js';
 import { firstMainMember, type Initrd } from '../initrd.js';
@@ -145,11 +145,6 @@ async function* compressStream(
     chunks.push(chunk.slice());
     total += chunk.length;
   }
-  const whole = new Uint8Array(total);
-  let position = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, position);
-    position += chunk.length;
-  }
+  const whole = concatBytes(chunks, total);
   yield encode(format, whole, level === undefined ? {} : { level });
 }

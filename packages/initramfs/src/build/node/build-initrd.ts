@@ -4,9 +4,11 @@
  * image reproducibly. Returns the bytes with the plan and chain; nothing is written here except by
  * the caller.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type CompressionFormat, ENCODABLE_FORMATS } from '@initkit/compress';
+import { concatBytes } from '@initkit/core';
 import { initramfsError } from '../../errors.js';
 import { moduleSourceFromDirectory } from '../../node/module-source.js';
 import { defaultCompression, type KernelConfigFacts, parseKernelConfig } from '../kernel-config.js';
@@ -122,13 +124,7 @@ function readMicrocode(directory: string): { name: string; source: string; data:
     groups.set(name, group);
   }
   return [...groups].sort().map(([name, group]) => {
-    const data = new Uint8Array(group.parts.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of group.parts) {
-      data.set(part, offset);
-      offset += part.length;
-    }
-    return { name, source: group.sources.join(' + '), data };
+    return { name, source: group.sources.join(' + '), data: concatBytes(group.parts) };
   });
 }
 
