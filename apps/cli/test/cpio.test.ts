@@ -2,7 +2,7 @@
  * `initkit cpio` against GNU cpio: the same listings (-t and -tv), extraction and creation that cpio
  * reads back, gen_init_cpio lists, JSON output and exit codes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initkit, repoRoot, run, runOk } from '../../../test/harness/run.js';
@@ -178,6 +178,24 @@ describe.runIf(hasTools('cpio'))('initkit cpio', () => {
     const piped = initkit(['cpio', 'create', '-C', tree, '--reproducible', '-H', 'newc'], { env });
     expect(piped.status).toBe(0);
     expect(piped.stdoutBytes.equals(readFileSync(file))).toBe(true);
+    // A new archive gets the mode `cpio -o > FILE` gives it under the same umask.
+    const cli = join(repoRoot, 'apps/cli/bin/initkit.js');
+    const umaskOurs = join(temp(), 'umask-ours.cpio');
+    const umaskTheirs = join(temp(), 'umask-theirs.cpio');
+    runOk('sh', [
+      '-c',
+      `umask 077; exec "$0" "$@"`,
+      process.execPath,
+      cli,
+      'cpio',
+      'create',
+      '-C',
+      tree,
+      '-o',
+      umaskOurs,
+    ]);
+    runOk('sh', ['-c', `umask 077; find . | cpio -o -H newc --quiet > ${umaskTheirs}`], { cwd: tree });
+    expect(statSync(umaskOurs).mode & 0o777).toBe(statSync(umaskTheirs).mode & 0o777);
     const terminal = initkitOnTerminal(['cpio', 'create', '-C', tree]);
     expect(terminal.status).toBe(2);
     expect(terminal.screen).toContain('initkit: refusing to write an archive to a terminal');

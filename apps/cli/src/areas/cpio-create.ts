@@ -2,13 +2,13 @@
  * `initkit cpio create`: an archive from a directory (like `find . | cpio -o -H newc`) or from a
  * gen_init_cpio list, written to -o or, as `cpio -o` does, to stdout when that is not a terminal.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { archiveFromList, decodeCpioName, encodeCpioName } from '@initkit/cpio';
 import { packDirectory, packDirectoryToFile } from '@initkit/cpio/node';
 import { withFile, withFileSync } from '../file-errors.js';
 import { parseEpochSeconds, sourceDateEpoch } from '../options.js';
-import { writeOutput } from '../output.js';
+import { outputMode, writeOutput } from '../output.js';
 import { outputTarget } from '../output-target.js';
 import { UsageError } from '../usage-error.js';
 
@@ -46,8 +46,14 @@ export async function createAction(flags: CreateFlags): Promise<void> {
     mtime: flags.reproducible ? sourceDateEpoch() : undefined,
   };
   await withFile(directory, 'the -C directory to pack', async () => {
-    if (output === '-') await write(packDirectory(directory, options));
-    else await packDirectoryToFile(directory, output, options);
+    if (output === '-') {
+      await write(packDirectory(directory, options));
+      return;
+    }
+    // The library creates 0644: give a new archive the mode `cpio -o > FILE` gives it.
+    const mode = outputMode(output);
+    await packDirectoryToFile(directory, output, options);
+    chmodSync(output, mode);
   });
 }
 

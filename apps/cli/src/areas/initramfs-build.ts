@@ -9,8 +9,9 @@ import { writeFileAtomic } from '@initkit/core/node';
 import { formatChain } from '@initkit/initramfs';
 import { buildInitrd, buildManifest, checkInitrdFile, listProfiles } from '@initkit/initramfs/node';
 import type { Command } from 'commander';
+import { withFile } from '../file-errors.js';
 import { checkLevel, compressOption, levelOption, repeatable } from '../options.js';
-import { printJson } from '../output.js';
+import { outputMode, printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
 function parseSeconds(value: string): number {
@@ -134,7 +135,10 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
     ...(flags.sysroot === undefined ? {} : { sysroot: flags.sysroot }),
   });
   if (flags.print) process.stdout.write(formatChain(built.chain));
-  if (flags.output !== undefined) await writeFileAtomic(flags.output, built.bytes);
+  const output = flags.output;
+  if (output !== undefined) {
+    await withFile(output, 'the -o output', () => writeFileAtomic(output, built.bytes, { mode: outputMode(output) }));
+  }
   if (flags.manifest !== undefined) {
     await writeFileAtomic(
       flags.manifest,
@@ -142,6 +146,7 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
     );
   }
   const loaded = built.chain.modules.filter((module) => module.kind === 'insmod').length;
+  const modulesWord = loaded === 1 ? 'module' : 'modules';
   const summary = {
     output: flags.output ?? null,
     release: built.release,
@@ -156,7 +161,7 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
   if (flags.json) printJson(summary);
   else if (!flags.quiet && flags.output !== undefined) {
     process.stderr.write(
-      `${flags.output}: ${summary.bytes} bytes, ${summary.compression}, ${loaded} modules for ${summary.release} (profiles ${summary.profiles.join(', ')})` +
+      `${flags.output}: ${summary.bytes} bytes, ${summary.compression}, ${loaded} ${modulesWord} for ${summary.release} (profiles ${summary.profiles.join(', ')})` +
         `${summary.skipped.length ? `; optional, not in this kernel: ${summary.skipped.join(', ')}` : ''}\n`,
     );
   }

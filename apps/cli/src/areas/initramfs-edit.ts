@@ -25,7 +25,7 @@ import { moduleSourceFromDirectory, writeInitrdFullStream } from '@initkit/initr
 import { UIMAGE_HEADER_SIZE } from '@initkit/uimage';
 import { withFile, withFileSync } from '../file-errors.js';
 import { checkLevel, parseEpochSeconds, sourceDateEpoch } from '../options.js';
-import { printJson, writeStdout } from '../output.js';
+import { outputMode, printJson, writeStdout } from '../output.js';
 import { outputTarget } from '../output-target.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
@@ -210,7 +210,11 @@ async function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions
   const result = writeInitrd(initrd, plan, options);
   // A file gets the parts one after the other; stdout gets them in the same pieces.
   if (output === '-') for (const chunk of outputChunks(initrd, result.parts)) await writeStdout(chunk);
-  else await withFile(output, 'the -o output', () => writeFileAtomic(output, outputChunks(initrd, result.parts)));
+  else {
+    await withFile(output, 'the -o output', () =>
+      writeFileAtomic(output, outputChunks(initrd, result.parts), { mode: outputMode(output) }),
+    );
+  }
   return result;
 }
 
@@ -219,11 +223,10 @@ async function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions, 
   const stream = writeInitrdFullStream(initrd, plan, options);
   if (output !== '-') {
     await withFile(output, 'the -o output', () =>
-      writeFileAtomic(
-        output,
-        stream.chunks,
-        initrd.wrapper ? { header: { length: UIMAGE_HEADER_SIZE, bytes: () => stream.finish().header! } } : {},
-      ),
+      writeFileAtomic(output, stream.chunks, {
+        mode: outputMode(output),
+        ...(initrd.wrapper ? { header: { length: UIMAGE_HEADER_SIZE, bytes: () => stream.finish().header! } } : {}),
+      }),
     );
   } else if (!initrd.wrapper) {
     for await (const chunk of stream.chunks) await writeStdout(chunk);
