@@ -17,4 +17,4 @@ export {
   type InitkitErrorOptions,
   isInitkitError,
 } from './errors.js';
-export { checkLimit, DEFAULT_LIMITS, type Limits, resolveLimits } from './limits.js';
+export { checkLimit, DEFAULT_LIMITS, type Limits } from './limits.js';

@@ -28,10 +28,6 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxNameBytes: 4096,
 });
 
-export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
-  return { ...DEFAULT_LIMITS, ...overrides };
-}
-
 /** Throws `code` when `value` exceeds `limit`; `what` names the quantity in the message. */
 export function checkLimit(value: number, limit: number, code: string, what: string, offset?: number): void {
   if (value > limit) {

@@ -13,10 +13,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
-import { crc32, hex32, InitkitError } from '@initkit/core';
+import { checkLimit, crc32, DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
-import { initramfsError } from '../errors.js';
+import { type InitramfsErrorCode, initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
@@ -93,12 +93,13 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const limit = options.maxInputBytes ?? 2 ** 31;
-    if (size > limit)
-      throw initramfsError(
-        'INITRAMFS_TOO_LARGE',
-        `${path} is ${size} bytes, over the limit of ${limit} (maxInputBytes)`,
-      );
+    const code: InitramfsErrorCode = 'INITRAMFS_TOO_LARGE';
+    checkLimit(
+      size,
+      options.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes,
+      code,
+      'the file size in bytes (maxInputBytes)',
+    );
     const head = new Uint8Array(Math.min(size, UIMAGE_HEADER_SIZE));
     readFully(fd, head, 0);
     let header: UImageHeader | undefined;
