@@ -9,7 +9,7 @@ import { type CpioEntryType, entryType, linkTarget, S_IFDIR, S_IFLNK, S_IFMT, S_
 import { isModuleFileName, moduleNameFromPath, parseModulesDep } from '@initkit/kmod';
 import { firstMainMember, type Initrd } from './initrd.js';
 import type { DroppedEntry, MergedTree, Overwrite } from './tree.js';
-import { isInitkitWrapper } from './wrap-init.js';
+import { isInitkitWrapper, wrappedModules } from './wrap-init.js';
 
 export interface MemberSummary {
   index: number;
@@ -51,6 +51,13 @@ export interface InitSummary {
   /** True for a wrapper written by initkit. */
   initkitWrapper: boolean;
   size?: number;
+  /** For an initkit wrapper: how many modules it insmods. */
+  loadedModules?: number;
+  /**
+   * For an initkit wrapper: module files an edit appended (members after the main one) that the
+   * wrapper never loads (paths under lib/modules). A re-wrap that lost earlier modules shows here.
+   */
+  notLoaded?: string[];
 }
 
 export interface InitrdAnalysis {
@@ -104,7 +111,7 @@ export function analyzeInitrd(initrd: Initrd): InitrdAnalysis {
     entries: initrd.tree.size,
     microcode,
     releases: moduleReleases(initrd.tree),
-    init: describeInit(initrd.tree),
+    init: withLoadedModules(describeInit(initrd.tree), initrd.tree, mainIndex),
     overwrites: initrd.tree.overwrites,
     dropped: initrd.tree.dropped,
   };
@@ -180,6 +187,27 @@ export function describeInit(tree: MergedTree): InitSummary {
   return summary;
 }
 
+/** The part of a module path from lib/modules/ on ('lib/modules/6.1/kernel/x.ko'), or undefined. */
+function modulesRelative(path: string): string | undefined {
+  const at = path.indexOf('lib/modules/');
+  return at < 0 ? undefined : path.slice(at);
+}
+
+/** For an initkit wrapper /init: what it loads, and the appended modules it does not load. */
+function withLoadedModules(summary: InitSummary, tree: MergedTree, mainIndex: number): InitSummary {
+  if (!summary.initkitWrapper) return summary;
+  const data = tree.lookup('init')?.inode.data;
+  if (!data) return summary;
+  const loads = wrappedModules(data);
+  const loaded = new Set(loads.map(modulesRelative));
+  const notLoaded = tree
+    .list()
+    .filter((node) => (node.inode.mode & S_IFMT) === S_IFREG && node.inode.member > mainIndex)
+    .filter((node) => isModuleFileName(node.path) && !loaded.has(modulesRelative(node.path)))
+    .map((node) => node.path);
+  return { ...summary, loadedModules: loads.length, notLoaded };
+}
+
 function formatRatio(ratio: number): string {
   return `${ratio.toFixed(2)}x`;
 }
@@ -221,8 +249,9 @@ export function formatAnalysis(analysis: InitrdAnalysis): string {
     let text = `  /init: ${init.type}`;
     if (init.target !== undefined) text += ` -> ${init.target}`;
     if (init.kind) text += `, ${init.kind === 'script' ? `script (#!${init.interpreter})` : init.kind}`;
-    if (init.initkitWrapper) text += ', initkit wrapper';
+    if (init.initkitWrapper) text += `, initkit wrapper loading ${init.loadedModules ?? 0} module(s)`;
     lines.push(text);
+    for (const path of init.notLoaded ?? []) lines.push(`    ${path} was added but /init never loads it`);
   }
   lines.push('', 'Overwritten between members:');
   if (analysis.overwrites.length === 0) lines.push('  none');

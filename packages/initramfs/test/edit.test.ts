@@ -4,7 +4,7 @@ import { S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { ModuleDatabase } from '@initkit/kmod';
 import { parseUImage } from '@initkit/uimage';
 import { describe, expect, it } from 'vitest';
-import { moduleReleases } from '../src/analyze.js';
+import { analyzeInitrd, formatAnalysis, moduleReleases } from '../src/analyze.js';
 import { diffTrees } from '../src/diff.js';
 import { dataNeededForEdit, type EditRequest, planEdit } from '../src/edit.js';
 import { parseInitrd } from '../src/initrd.js';
@@ -160,6 +160,17 @@ describe('planEdit and writeInitrd', () => {
     // The same request once more: everything is there, nothing is written.
     const same = planEdit(first.back.tree, { mtime: 1, wrapInit: true, modules: modules(['mvneta']) });
     expect(same.entries).toEqual([]);
+  });
+
+  it('analyze flags modules an edit appended that the wrapper /init never loads', () => {
+    const first = roundTrip({ modules: modules(['mvneta']), wrapInit: true }, 'append');
+    expect(analyzeInitrd(first.back).init).toMatchObject({ initkitWrapper: true, loadedModules: 3, notLoaded: [] });
+    // A second edit adds nbd but does not re-wrap: nothing loads it.
+    const plan = planEdit(first.back.tree, { mtime: 1, modules: modules(['nbd']) });
+    const second = parseInitrd(concatParts(writeInitrd(first.back, plan, { mode: 'append' }).parts, first.back));
+    const analysis = analyzeInitrd(second);
+    expect(analysis.init.notLoaded).toEqual([`usr/lib/modules/${RELEASE}/kernel/drivers/block/nbd.ko`]);
+    expect(formatAnalysis(analysis)).toContain(`kernel/drivers/block/nbd.ko was added but /init never loads it`);
   });
 
   it('wraps a symlink /init by exec, keeping the link as the original', () => {
