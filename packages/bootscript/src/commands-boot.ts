@@ -42,6 +42,25 @@ const bootCommand: CommandHandler = ({ machine, args, line, name }) => {
   return machine.boot({ command, kernel, initrd, fdt, args: args.slice(1), line });
 };
 
+/**
+ * `zboot [addr] [size] [initrd addr] [initrd size] [setup]` (x86): kernel at addr (default: the last
+ * load), initrd at its address with its size.
+ */
+const zboot: CommandHandler = ({ machine, args, line }) => {
+  const [, kernelArg, , initrdArg, initrdSize] = args;
+  const kernel = resolve(
+    machine,
+    kernelArg === undefined || kernelArg === '' ? machine.imageLoadAddress : hexToNumber(kernelArg),
+  );
+  const initrd =
+    initrdArg === undefined || initrdArg === '' || initrdArg === '0'
+      ? null
+      : resolve(machine, hexToNumber(initrdArg), initrdSize);
+  if (kernel.file === null) machine.warn(`zboot: nothing was loaded at ${kernel.address} (the kernel)`);
+  if (initrd && initrd.file === null) machine.warn(`zboot: nothing was loaded at ${initrd.address} (the initrd)`);
+  return machine.boot({ command: 'zboot', kernel, initrd, fdt: null, args: args.slice(1), line });
+};
+
 const fdt: CommandHandler = ({ machine, args }) => {
   if (args[1] === 'addr') {
     const operands = args.slice(2).filter((argument) => !argument.startsWith('-'));
@@ -77,6 +96,7 @@ export const BOOT_COMMANDS: Record<string, CommandHandler> = {
   bootm: bootCommand,
   bootz: bootCommand,
   booti: bootCommand,
+  zboot,
   fdt,
   source,
 };

@@ -64,6 +64,8 @@ const env: CommandHandler = ({ machine, args }) => {
     case 'delete':
       for (const name of rest.slice(1).filter((a) => !a.startsWith('-'))) machine.env.delete(name);
       return 0;
+    case 'import':
+      return importEnvironment(machine, rest.slice(1));
     case 'exists':
       return rest[1] !== undefined && machine.env.has(rest[1]) ? 0 : 1;
     case 'default':
@@ -84,6 +86,58 @@ const env: CommandHandler = ({ machine, args }) => {
       return 0;
   }
 };
+
+/**
+ * `env import [-d] -t [-r] addr [size] [var...]` (the armbianEnv.txt pattern): `name=value` lines of the
+ * text loaded at addr, as himport_r reads them: `#` lines skipped, `name` or `name=` deletes, `-r` drops
+ * the CR of CRLF, `-d` clears the environment first, listed vars only (listed but absent: deleted). The
+ * text ends at `size` bytes (hex) or at the first NUL. Only `-t` is modelled.
+ */
+function importEnvironment(machine: Machine, args: string[]): number {
+  // Options come first; a lone `-` is an operand (no size).
+  const firstOperand = args.findIndex((argument) => !argument.startsWith('-') || argument === '-');
+  const flags = args.slice(0, firstOperand < 0 ? args.length : firstOperand).join('');
+  const operands = firstOperand < 0 ? [] : args.slice(firstOperand);
+  if (!flags.includes('t')) {
+    machine.warn(`env import ${args.join(' ')}: only the text format (-t) is modelled, assumed to succeed`);
+    return 0;
+  }
+  if (operands[0] === undefined) return 1;
+  const address = hexToNumber(operands[0]);
+  const size = operands[1] === undefined || operands[1] === '-' ? undefined : hexToNumber(operands[1]);
+  const wanted = operands.slice(2);
+  const load = machine.fileAt(address);
+  const found =
+    load?.file == null
+      ? undefined
+      : machine.resolveFile(load.file, { command: load.command, ...(load.device ? { device: load.device } : {}) });
+  if (!(found instanceof Uint8Array)) {
+    machine.warn(
+      `env import: the text at ${formatEnvHex(address)} is not known (its bytes were not given), nothing imported`,
+    );
+    return 0;
+  }
+  let bytes = size === undefined ? found : found.subarray(0, size);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) bytes = bytes.subarray(0, nul);
+  let text = new TextDecoder('latin1').decode(bytes);
+  if (flags.includes('r')) text = text.replaceAll('\r\n', '\n');
+  if (flags.includes('d')) machine.env.clear();
+  const seen = new Set<string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^[ \t]+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const equals = line.indexOf('=');
+    const name = equals < 0 ? line : line.slice(0, equals);
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    seen.add(name);
+    const value = equals < 0 ? '' : line.slice(equals + 1);
+    if (value === '') machine.env.delete(name);
+    else machine.env.set(name, value);
+  }
+  for (const name of wanted) if (!seen.has(name)) machine.env.delete(name);
+  return 0;
+}
 
 const showvar: CommandHandler = ({ machine, args }) => {
   const names = args.slice(1);
@@ -119,8 +173,21 @@ const echo: CommandHandler = ({ machine, args }) => {
   return 0;
 };
 
+/**
+ * `test -e <interface> <dev[:part]> <path>`, answered from the files the plan knows about (a directory,
+ * a list, a TFTP root). Unknown stays false, as U-Boot without that device answers, with a warning.
+ */
+function fileExists(machine: Machine, iface: string, device: string, path: string): boolean {
+  const found = machine.resolveFile(path, { command: 'test -e', device: `${iface} ${device}` });
+  if (found === undefined) {
+    machine.warn(`test -e ${iface} ${device} ${path}: unknown file, answered false`);
+    return false;
+  }
+  return found !== null;
+}
+
 /** cmd/test.c: left-to-right, `!` toggles, `-a`/`-o` combine with the previous result. */
-const test: CommandHandler = ({ args }) => {
+const test: CommandHandler = ({ machine, args }) => {
   if (args.length < 3) return 1;
   const operators: { at: number; text: string; op: string; advance: number }[] = [
     { at: 1, text: '=', op: '=', advance: 3 },
@@ -194,8 +261,7 @@ const test: CommandHandler = ({ args }) => {
         expr = parseCNumber(a) >= parseCNumber(c);
         break;
       case '-e':
-        // A file on a storage device: the evaluator cannot know; U-Boot without that device says no.
-        expr = false;
+        expr = fileExists(machine, b, c, ap[position + 3] ?? '');
         break;
     }
     switch (found.op) {

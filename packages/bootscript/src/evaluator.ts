@@ -10,6 +10,7 @@ import { InitkitError } from '@initkit/core';
 import { formatAddress, hexToNumber } from './address.js';
 import type { AndOrList, Command, CommandList, Dialect, Script, SimpleCommand, Word, WordPart } from './ast.js';
 import { BOOT_COMMANDS } from './commands-boot.js';
+import { DISK_COMMANDS } from './commands-disk.js';
 import { LOAD_COMMANDS } from './commands-load.js';
 import { SHELL_COMMANDS } from './commands-shell.js';
 import { DEFAULT_ENV, DEFAULT_LOAD_ADDRESS } from './defaults.js';
@@ -42,6 +43,8 @@ export interface EvaluateOptions {
   loadAddress?: number;
   /** Commands to run at most (loops); default 100000. Reaching it stops with a warning. */
   maxSteps?: number;
+  /** PARTUUIDs by `interface dev:part` (`{ 'mmc 0:1': '3cd6d1fa-01' }`) for `part uuid`; others get a placeholder. */
+  partitionUuids?: Record<string, string>;
   /** Extra or replacement command handlers by name. */
   commands?: Record<string, CommandHandler>;
 }
@@ -58,7 +61,12 @@ const KNOWN_UBOOT_COMMANDS = new Set(
   ).split(' '),
 );
 
-const BUILTIN_COMMANDS: Record<string, CommandHandler> = { ...SHELL_COMMANDS, ...LOAD_COMMANDS, ...BOOT_COMMANDS };
+const BUILTIN_COMMANDS: Record<string, CommandHandler> = {
+  ...SHELL_COMMANDS,
+  ...LOAD_COMMANDS,
+  ...BOOT_COMMANDS,
+  ...DISK_COMMANDS,
+};
 
 class BootSignal {
   constructor(readonly plan: BootCommandPlan) {}
@@ -104,6 +112,7 @@ class Evaluator implements Machine {
   private readonly commands: CommandRecord[] = [];
   private readonly handlers: Record<string, CommandHandler>;
   private readonly files: FileResolver;
+  private readonly partitionUuids: Readonly<Record<string, string>>;
   private readonly dialect: Dialect;
   private readonly exitEndsScript: boolean;
   private readonly maxSteps: number;
@@ -113,6 +122,7 @@ class Evaluator implements Machine {
   private currentLine = 0;
 
   constructor(options: EvaluateOptions) {
+    this.partitionUuids = options.partitionUuids ?? {};
     this.defaultEnv = options.defaultEnv ?? DEFAULT_ENV;
     for (const [name, value] of Object.entries({ ...this.defaultEnv, ...options.env })) this.env.set(name, value);
     for (const [name, value] of Object.entries(options.locals ?? {})) this.locals.set(name, value);
@@ -142,6 +152,10 @@ class Evaluator implements Machine {
 
   warn(message: string): void {
     this.warnings.push(this.currentLine > 0 ? `line ${this.currentLine}: ${message}` : message);
+  }
+
+  partitionUuid(device: string): string | undefined {
+    return Object.hasOwn(this.partitionUuids, device) ? this.partitionUuids[device] : undefined;
   }
 
   resolveFile(file: string, load: { command: string; device?: string }): FileInfo | null | undefined {

@@ -45,6 +45,8 @@ export interface Machine {
   print(line: string): void;
   warn(message: string): void;
   resolveFile(file: string, load: { command: string; device?: string }): FileInfo | null | undefined;
+  /** The PARTUUID the caller gave for `interface dev:part` (`mmc 0:1`), if any. */
+  partitionUuid(device: string): string | undefined;
   /** The file last loaded at exactly this address. */
   fileAt(address: number): LoadRecord | undefined;
   /** Runs an environment variable's text as U-Boot's `run` does; returns 0 or 1. */

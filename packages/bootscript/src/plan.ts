@@ -31,7 +31,7 @@ export interface BootImageRef {
 }
 
 export interface BootCommandPlan {
-  command: 'bootm' | 'bootz' | 'booti';
+  command: 'bootm' | 'bootz' | 'booti' | 'zboot';
   kernel: BootImageRef | null;
   initrd: BootImageRef | null;
   fdt: BootImageRef | null;
