@@ -20,7 +20,7 @@ import { hasTools, inCI } from '../harness/tools.js';
 const rootImage = join(c1CacheDir, 'root.ext4');
 
 function ready(): boolean {
-  if (!hasQemuUBoot() || !hasTools('nbd-server', 'unshare', 'nsenter', 'ip')) return false;
+  if (!hasQemuUBoot() || !hasTools('nbd-server', 'unshare', 'nsenter', 'ip', 'busybox')) return false;
   for (const [path, how] of [
     [rootImage, 'npx tsx test/c1/prepare.ts'],
     [INITKIT_CLI, 'pnpm --filter "initkit..." build'],

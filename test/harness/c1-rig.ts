@@ -54,6 +54,11 @@ export interface C1RigOptions {
   tags?: string[];
   /** Words the boot script adds to the kernel command line. */
   extraBootargs?: string;
+  /**
+   * Serve the root disk copy-on-write (default): nbd-server drops a client's writes when it disconnects,
+   * so the image stays as built. Pass false (on a copy) when writes must survive a kexec or a power-off.
+   */
+  copyOnWrite?: boolean;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -176,8 +181,8 @@ export class C1Rig {
       image: options.rootImage,
       address: C1_BOOT_SERVER,
       port: C1_NBD_PORT,
-      // Power-ons write to the disk (cache, boot-loop state); the image itself stays as built.
-      copyOnWrite: true,
+      // Power-ons write to the disk (cache, boot-loop state); by default the image itself stays as built.
+      copyOnWrite: options.copyOnWrite ?? true,
       command: this.enter,
     });
   }
@@ -227,7 +232,11 @@ export class C1Rig {
     // UBootSession names its own netdev (QEMU's TFTP): a wrapper swaps in the rig's network and enters
     // the namespace.
     const wrapper = join(this.directory, 'qemu-in-namespace.sh');
-    const netdev = `user,id=net0,net=${C1_NETWORK},guestfwd=tcp:${C1_METADATA_ADDRESS}:80-tcp:127.0.0.1:${METADATA_PORT}`;
+    // guestfwd's cmd: form spawns the bridge once per guest connection. The chardev form
+    // (-tcp:127.0.0.1:PORT) connects once when QEMU starts and serves one guest connection only: the
+    // provider initrd's metadata read got through, every later one (archkernel-load's kill switch from
+    // Node) hung until its timeout ("metadata unreachable after 3 attempts", 98 s of the boot).
+    const netdev = `user,id=net0,net=${C1_NETWORK},guestfwd=tcp:${C1_METADATA_ADDRESS}:80-cmd:busybox nc 127.0.0.1 ${METADATA_PORT}`;
     writeFileSync(
       wrapper,
       [

@@ -30,5 +30,6 @@ export const KERNEL_FILES = {
   kexecLoaded: '/sys/kernel/kexec_loaded',
   networkdLeases: '/run/systemd/netif/leases',
   exitrd: '/run/initramfs',
+  systemdPrivate: '/run/systemd/private',
   systemBus: '/run/dbus/system_bus_socket',
 } as const;

@@ -11,7 +11,7 @@ import type { KexecPlan } from '@initkit/kexec';
 import { readState, recordAttempt, writeState } from './boot-loop.js';
 import { type CacheKeyInput, type CacheRecord, checkCache, keyChanges, writeCacheRecord } from './cache.js';
 import type { Config } from './config.js';
-import { startUnit } from './dbus.js';
+import { startUnit, systemdSocket } from './dbus.js';
 import { appError } from './errors.js';
 import {
   evaluateScript,
@@ -25,6 +25,7 @@ import {
 } from './facts.js';
 import { type KexecInput, type KexecSummary, loadKexec, planKexecLoad } from './kexec-step.js';
 import { formatBytes, type Logger } from './log.js';
+import { collectGarbage } from './memory.js';
 import { readMetadata } from './metadata.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
 import { DRY_RUN_SKIPS, planKillSwitch, planLocal, planSteps, type RunPlan } from './plan.js';
@@ -161,6 +162,9 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
           'the provider initrd',
         );
         log.endProgress();
+        // Without a tsize answer the client grows its buffer by doubling: keep an exact copy, free the rest.
+        if (provider.byteLength * 4 < provider.buffer.byteLength * 3) provider = provider.slice();
+        collectGarbage();
         log.info(
           `provider initrd: ${step.file} (${formatBytes(provider.length)}) fetched from ${step.server} in ${ms(started)}`,
         );
@@ -174,6 +178,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
           moduleRoot: paths.at(plan.modules!.directory),
         });
         provider = undefined;
+        collectGarbage();
         const p = built.provider;
         log.info(
           `provider initrd: ${p.uImageName !== undefined ? `uImage "${p.uImageName}", data CRC ok, ` : ''}${p.compressions.join(' + ')} members, ${built.initrd.tree.list().length} entries`,
@@ -204,7 +209,9 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         written = { size: built!.length, sha256: hash.digest('hex'), providerSize: built!.provider.size };
         // The provider's bytes are no longer needed: let them go before the file is read back.
         built = undefined;
+        collectGarbage();
         const verified = await builder!.verifyInitrd(path, editPlan);
+        collectGarbage();
         log.info(
           `wrote ${step.path} (${formatBytes(written.size)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
         );
@@ -255,7 +262,8 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         break;
       }
       case 'start-kexec-target': {
-        const job = await startUnit({ socket: paths.at(KERNEL_FILES.systemBus) });
+        const systemd = systemdSocket(paths.at(KERNEL_FILES.systemdPrivate), paths.at(KERNEL_FILES.systemBus));
+        const job = await startUnit(systemd);
         log.notice(
           `systemd: kexec.target started (job ${job}); the system now stops and jumps into ${plan.kernel!.release}`,
         );

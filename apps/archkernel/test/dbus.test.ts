@@ -1,7 +1,8 @@
 /**
  * The D-Bus step against a real dbus-daemon: a stand-in for systemd owns org.freedesktop.systemd1 and
  * records the StartUnit call archkernel-load makes; without it, the bus's error comes back as
- * ARCHKERNEL_DBUS.
+ * ARCHKERNEL_DBUS. The peer-to-peer connection to systemd's own /run/systemd/private is proven in the C1
+ * rig (test/c1/archkernel-chain.test.ts), where the unit runs before the system bus exists.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import dbus from '@homebridge/dbus-native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
-import { startUnit } from '../src/dbus.js';
+import { startUnit, systemdSocket } from '../src/dbus.js';
 
 /** The part of dbus-native's MessageBus the stand-in uses (its typings leave these out). */
 interface ServiceBus {
@@ -80,6 +81,21 @@ describe.runIf(hasTools('dbus-daemon'))('StartUnit over D-Bus', () => {
       expect(calls).toEqual([['kexec.target', 'replace-irreversibly']]);
     } finally {
       service.connection.stream.destroy();
+    }
+  });
+});
+
+describe('where systemd is asked', () => {
+  it('its private socket, peer to peer, when it exists; else the system bus with Hello', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archkernel-private-'));
+    try {
+      const privateSocket = join(dir, 'private');
+      const systemBus = join(dir, 'system_bus_socket');
+      expect(systemdSocket(privateSocket, systemBus)).toEqual({ socket: systemBus, direct: false });
+      writeFileSync(privateSocket, '');
+      expect(systemdSocket(privateSocket, systemBus)).toEqual({ socket: privateSocket, direct: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * Scaleway C1 in a box, the whole chain: power-ons of one emulated C1 in sequence on one root disk
+ * (a copy of the cached image, served without copy-on-write so the cache and the boot-loop state
+ * survive the kexec and the power-offs).
+ * 1. First boot: provider kernel -> NBD root -> systemd -> archkernel-load.service (early, before
+ *    local-fs-pre.target, as installed) fetches the boot script and the provider initrd from initkit's
+ *    TFTP server, injects the distribution kernel's modules, loads it and asks systemd (its private
+ *    socket: the system bus is not up yet) for kexec.target -> the provider initrd's exitrd detaches NBD
+ *    and jumps -> the distribution kernel boots the patched initrd, which loads the injected modules and
+ *    mounts the NBD root -> multi-user with the distribution release, the markers on the command line,
+ *    archkernel-load skipped and the boot confirmed.
+ * 2. Second power-on: the cache hits (initkit's TFTP log shows no initrd transfer after U-Boot's) and the
+ *    kexec happens without a rebuild.
+ * 3. Kill switch: with the tag `archkernel_disabled` in the metadata, the system stays on the provider
+ *    kernel and the journal says why.
+ * The artefacts come from test/.cache/c1/ (`npx tsx test/c1/prepare.ts`, run by .ci/run).
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProviderInitrd, c1CacheDir, providerKernel } from '../harness/c1-artifacts.js';
+import { C1Rig, INITKIT_CLI, providerInitrdName } from '../harness/c1-rig.js';
+import { hasQemuUBoot } from '../harness/qemu-uboot.js';
+import { useTempDir } from '../harness/temp.js';
+import { hasTools, inCI } from '../harness/tools.js';
+
+const cachedRoot = join(c1CacheDir, 'root.ext4');
+const releasePath = join(c1CacheDir, 'distribution-release');
+
+function ready(): boolean {
+  if (!hasQemuUBoot() || !hasTools('nbd-server', 'unshare', 'nsenter', 'ip', 'busybox')) return false;
+  for (const [path, how] of [
+    [cachedRoot, 'npx tsx test/c1/prepare.ts'],
+    [releasePath, 'npx tsx test/c1/prepare.ts'],
+    [INITKIT_CLI, 'pnpm --filter "initkit..." build'],
+  ] as const) {
+    if (existsSync(path)) continue;
+    const message = `missing ${path} (${how} makes it)`;
+    if (inCI) throw new Error(`${message}; CI=true requires it`);
+    console.warn(`skipping: ${message}`);
+    return false;
+  }
+  return true;
+}
+
+/** How many times the TFTP log shows `name` read. */
+function reads(log: string, name: string): number {
+  return log.split('\n').filter((line) => line.startsWith(`read "${name}"`)).length;
+}
+
+interface PowerOn {
+  serial: string;
+  tftp: string;
+  metadata: string;
+  /** Host-observed seconds from archkernel-load's first console line to "kexec: ... loaded" (NaN if absent). */
+  loadSeconds: number;
+}
+
+describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the distribution kernel', () => {
+  const temp = useTempDir('initkit-c1-disk-');
+  let rig: C1Rig | undefined;
+  let distribution = '';
+  let provider = '';
+
+  beforeAll(async () => {
+    distribution = readFileSync(releasePath, 'utf8').trim();
+    const kernel = await providerKernel();
+    provider = kernel.release;
+    // The power-ons write to the disk (cache, boot-loop state) and must see each other's writes.
+    const rootImage = join(temp(), 'root.ext4');
+    copyFileSync(cachedRoot, rootImage);
+    rig = await C1Rig.start({
+      rootImage,
+      copyOnWrite: false,
+      providerKernel: kernel.vmlinuz,
+      providerInitrd: { build: 'v3.11.1', image: await buildProviderInitrd({ build: 'v3.11.1' }) },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  /** One power-on up to the rig's report and the power-off through the exitrd. */
+  async function powerOnUntilReport(): Promise<PowerOn> {
+    const tftpBefore = rig!.tftpLog().length;
+    const metadataBefore = rig!.metadataLog().length;
+    const seen: { start?: number; loaded?: number } = {};
+    let text = '';
+    const guest = await rig!.powerOn({
+      onOutput: (chunk) => {
+        text += chunk;
+        if (seen.start === undefined && /archkernel-load\[\d+\]|kill switch: /.test(text))
+          seen.start = performance.now();
+        if (seen.loaded === undefined && /kexec: \S+ loaded/.test(text)) seen.loaded = performance.now();
+      },
+    });
+    try {
+      await guest.waitFor('C1-REPORT: done', { timeoutMs: 1_500_000 });
+      await guest.waitFor('C1-EXITRD: verb poweroff', { timeoutMs: 300_000 });
+    } finally {
+      await guest.close();
+    }
+    const loadSeconds = seen.start && seen.loaded ? (seen.loaded - seen.start) / 1000 : Number.NaN;
+    return {
+      serial: guest.log,
+      tftp: rig!.tftpLog().slice(tftpBefore),
+      metadata: rig!.metadataLog().slice(metadataBefore),
+      loadSeconds,
+    };
+  }
+
+  it('first boot: rebuild, kexec through the exitrd, and the distribution kernel on the NBD root', async () => {
+    const { serial, tftp, metadata, loadSeconds } = await powerOnUntilReport();
+    console.log(`c1 first boot: archkernel-load to kexec loaded ${loadSeconds.toFixed(1)} s (host-observed, TCG)`);
+    expect(distribution).not.toBe(provider);
+    // Provider side, then archkernel-load's work on the provider kernel.
+    expect(serial).toContain(`C1-INITRD: start: kernel ${provider}`);
+    // The kill switch was read (from Node, through the metadata address) and let it proceed.
+    expect(serial).toMatch(/kill switch: .*archkernel_disabled/);
+    expect(metadata).toContain('METADATA GET /conf?format=json');
+    expect(serial).toContain('cache: miss');
+    expect(serial).toContain(`kexec: ${distribution} loaded`);
+    expect(serial).toContain('systemd: kexec.target started');
+    // U-Boot and archkernel-load each fetched the script and the initrd from initkit's server.
+    expect(reads(tftp, 'uboot.bootscript')).toBe(2);
+    expect(reads(tftp, providerInitrdName('v3.11.1'))).toBe(2);
+    // systemd -> exitrd: NBD detached, then the jump.
+    expect(serial).toContain('C1-EXITRD: verb kexec');
+    expect(serial).toContain('C1-EXITRD: detached /dev/nbd0');
+    // The distribution kernel runs the patched provider initrd with the markers.
+    expect(serial).toContain(`C1-INITRD: start: kernel ${distribution}`);
+    expect(serial).not.toContain('Initramfs unpacking failed');
+    expect(serial).toContain(
+      'C1-INITRD: variables: is_in_kexec=yes NO_SIGNAL_STATE=1 DONT_FETCH_KERNEL_MODULES=1 NO_NTPDATE=1',
+    );
+    expect(serial).toContain(`C1-REPORT: uname=${distribution}`);
+    expect(serial).toMatch(/C1-REPORT: cmdline=.* is_in_kexec=yes NO_SIGNAL_STATE=1 .*archkernel\r?\n/);
+    expect(serial).toContain('C1-REPORT: root=/dev/nbd0');
+    // Not run again in the distribution kernel, and the boot confirmed.
+    expect(serial).toContain('C1-REPORT: archkernel-load condition=no');
+    expect(serial).toMatch(/C1-REPORT: state=.*"unconfirmed":\s*0/);
+  }, 1_900_000);
+
+  it('second power-on: the cache hits, no initrd transfer by archkernel-load, and the kexec happens', async () => {
+    const { serial, tftp, loadSeconds } = await powerOnUntilReport();
+    console.log(`c1 second boot (cache hit): archkernel-load to kexec loaded ${loadSeconds.toFixed(1)} s`);
+    expect(serial).toContain('cache: hit');
+    expect(reads(tftp, providerInitrdName('v3.11.1'))).toBe(1);
+    expect(serial).toContain(`kexec: ${distribution} loaded`);
+    expect(serial).toContain(`C1-REPORT: uname=${distribution}`);
+  }, 1_900_000);
+
+  it('kill switch: tagged archkernel_disabled, the provider kernel keeps running and the journal says why', async () => {
+    rig!.setTags(['web', 'archkernel_disabled']);
+    const { serial, metadata } = await powerOnUntilReport();
+    expect(metadata).toContain('METADATA GET /conf?format=json');
+    expect(serial).toContain(`C1-REPORT: uname=${provider}`);
+    expect(serial).toContain('C1-REPORT: archkernel-load condition=yes');
+    expect(serial).toMatch(/C1-JOURNAL: .*kill switch: the server (is tagged|has the tag) "archkernel_disabled"/);
+    expect(serial).not.toContain('C1-EXITRD: verb kexec');
+  }, 1_900_000);
+});
