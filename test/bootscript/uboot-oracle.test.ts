@@ -4,11 +4,14 @@
  * script's BootPlan must match what U-Boot did: the files fetched in order with their addresses and
  * sizes, the final environment and hush variables (printenv, showvar), the echoed lines, and the
  * addresses the boot command used. One QEMU boot runs the whole corpus; a second one boots a fake
- * kernel with a real device tree to see the boot command go all the way to "Starting kernel".
+ * kernel with a real device tree to see the boot command go all the way to "Starting kernel". A third
+ * runs the real-world scripts of fixtures/bootscript/real-world (flash-kernel, Armbian, Arch Linux ARM
+ * shapes) from an ext2 partition on a virtio disk, as distro boot sources them: `load`, `test -e`,
+ * `env import -t` and `part uuid` against what U-Boot read and set.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type BootPlan, evaluate, unwrapScriptImage } from '@initkit/bootscript';
+import { type BootPlan, evaluate, unwrapScriptImage, wrapScriptImage } from '@initkit/bootscript';
 import { createUImage } from '@initkit/uimage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasQemuUBoot, QEMU_GUEST_IP, QEMU_HOST_IP, UBootSession } from '../harness/qemu-uboot.js';
@@ -316,4 +319,92 @@ describe.runIf(hasQemuUBoot() && hasTools('dtc'))('a boot command that reaches t
       await session.close();
     }
   }, 120_000);
+});
+
+/** The files the real-world scripts read from their boot partition (paths as the scripts name them). */
+function partitionFiles(): Record<string, Uint8Array> {
+  return {
+    'boot/vmlinuz-6.1.0-57-armmp': fakeZImage(8192),
+    'boot/dtbs/6.1.0-57-armmp/test.dtb': pattern(600, 4),
+    'boot/initrd.img-6.1.0-57-armmp': pattern(3001, 2),
+    'boot/armbianEnv.txt': readFileSync(join(fixtures, 'real-world/armbianEnv.txt')),
+    'boot/zImage': fakeZImage(4096),
+    'boot/uInitrd': pattern(2999, 5),
+    'boot/dtb/test.dtb': pattern(512, 3),
+    'boot/dtbs/test.dtb': pattern(520, 6),
+    'boot/initramfs-linux.img': pattern(3003, 7),
+  };
+}
+
+/** A raw disk: an MBR with one Linux partition at 1 MiB (disk signature `signature`) holding an ext2 of `tree`. */
+function makeDisk(path: string, tree: string, signature: number): void {
+  const offset = 1 << 20;
+  const sectors = (32 << 20) / 512;
+  runOk('mke2fs', ['-F', '-q', '-t', 'ext2', '-d', tree, '-E', `offset=${offset}`, path, '32M']);
+  const mbr = new Uint8Array(512);
+  const view = new DataView(mbr.buffer);
+  view.setUint32(0x1b8, signature, true);
+  mbr[0x1be + 4] = 0x83;
+  view.setUint32(0x1be + 8, offset / 512, true);
+  view.setUint32(0x1be + 12, sectors, true);
+  mbr[0x1fe] = 0x55;
+  mbr[0x1ff] = 0xaa;
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, mbr, 0, 512, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const REAL_WORLD = ['flash-kernel-generic.txt', 'armbian-boot.cmd', 'archlinuxarm-boot.txt'];
+
+describe.runIf(hasQemuUBoot() && hasTools('mke2fs'))('real-world scripts from a virtio disk in U-Boot 2023.01', () => {
+  const temp = useTempDir('initkit-bootscript-disk-');
+
+  it('loads, test -e, env import -t and part uuid agree with U-Boot for each script', async () => {
+    const tree = join(temp(), 'partition');
+    const files = partitionFiles();
+    writeTree(tree, files);
+    for (const [index, name] of REAL_WORLD.entries()) {
+      const text = readFileSync(join(fixtures, 'real-world', name), 'utf8');
+      writeFileSync(join(tree, `boot/script${index}.scr`), wrapScriptImage(text, { time: 0 }));
+    }
+    const disk = join(temp(), 'disk.img');
+    makeDisk(disk, tree, 0x1234abcd);
+    const tftpDir = join(temp(), 'tftp');
+    mkdirSync(tftpDir);
+    const session = await UBootSession.start({
+      tftpDir,
+      extraArgs: ['-drive', `if=none,file=${disk},format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'],
+    });
+    try {
+      await session.run('virtio scan');
+      const distro = { devtype: 'virtio', devnum: '0', distro_bootpart: '1', bootpart: '1', prefix: '/boot/' };
+      for (const [index, name] of REAL_WORLD.entries()) {
+        await session.run('env default -a -f');
+        const setup = { ...distro, fdt_addr_r: FDT_ADDRESS, fdtfile: 'test.dtb', console: 'ttyAMA0' };
+        await session.run(
+          Object.entries(setup)
+            .map(([key, value]) => `setenv ${key} ${value}`)
+            .join('; '),
+        );
+        const envBefore = parsePrintenv(await session.run('printenv'));
+        expect(await session.run(`load virtio 0:1 0x50000000 /boot/script${index}.scr`)).toMatch(/bytes read/);
+        await session.run(`setenv filesize; setenv fileaddr`);
+        const output = await session.run('source 0x50000000', { timeoutMs: 60_000 });
+        const envAfter = parsePrintenv(await session.run('printenv'));
+        const plan = evaluate(readFileSync(join(fixtures, 'real-world', name), 'utf8'), {
+          defaultEnv: { ...envBefore },
+          files: (file) => files[file.replace(/^\//, '')] ?? null,
+          partitionUuids: { 'virtio 0:1': '1234abcd-01' },
+        });
+        const read = [...output.matchAll(/(\d+) bytes read in/g)].map((match) => Number(match[1]));
+        expect({ name, read }).toEqual({ name, read: plan.loads.map((load) => load.size) });
+        expect({ name, env: plan.env }).toEqual({ name, env: envAfter });
+      }
+    } finally {
+      await session.close();
+    }
+  }, 240_000);
 });

@@ -61,11 +61,29 @@ const zboot: CommandHandler = ({ machine, args, line }) => {
   return machine.boot({ command: 'zboot', kernel, initrd, fdt: null, args: args.slice(1), line });
 };
 
+/** True when the bytes loaded at `address` are known and do not start with the FDT magic. */
+function knownNotDeviceTree(machine: Machine, address: number): boolean {
+  const load = machine.fileAt(address);
+  if (load?.file == null) return false;
+  const bytes = machine.resolveFile(load.file, {
+    command: load.command,
+    ...(load.device ? { device: load.device } : {}),
+  });
+  if (!(bytes instanceof Uint8Array)) return false;
+  return bytes.length < 4 || bytes[0] !== 0xd0 || bytes[1] !== 0x0d || bytes[2] !== 0xfe || bytes[3] !== 0xed;
+}
+
 const fdt: CommandHandler = ({ machine, args }) => {
   if (args[1] === 'addr') {
     const operands = args.slice(2).filter((argument) => !argument.startsWith('-'));
     if (operands[0] === undefined) return machine.env.has('fdtaddr') ? 0 : 1;
-    machine.env.set('fdtaddr', formatEnvHex(hexToNumber(operands[0])));
+    const address = hexToNumber(operands[0]);
+    // U-Boot checks the header first (not with -q): a blob known not to be a device tree is refused.
+    if (!args.slice(2).includes('-q') && knownNotDeviceTree(machine, address)) {
+      machine.print('libfdt fdt_check_header(): FDT_ERR_BADMAGIC');
+      return 1;
+    }
+    machine.env.set('fdtaddr', formatEnvHex(address));
     return 0;
   }
   machine.warn(`fdt ${args.slice(1).join(' ')}: not modelled, assumed to succeed`);
