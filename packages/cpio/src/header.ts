@@ -19,23 +19,6 @@ export interface DecodedHeader extends CpioHeaderFields {
   check: number;
 }
 
-/** The header fields every reader's entry carries, copied out of a decoded header. */
-export function entryHeaderFields(header: DecodedHeader): CpioHeaderFields & { check: number } {
-  return {
-    ino: header.ino,
-    mode: header.mode,
-    uid: header.uid,
-    gid: header.gid,
-    nlink: header.nlink,
-    mtime: header.mtime,
-    devMajor: header.devMajor,
-    devMinor: header.devMinor,
-    rdevMajor: header.rdevMajor,
-    rdevMinor: header.rdevMinor,
-    check: header.check,
-  };
-}
-
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
 for (let c = 0; c < 6; c++) {

@@ -144,11 +144,10 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
   }
 
   private entry(record: WalkedRecord, state: DataState): CpioStreamEntry {
-    return {
-      ...recordHeader(record),
-      chunks: () => this.dataChunks(state),
-      bytes: (maxBytes = DEFAULT_LIMITS.maxEntryBytes) => this.dataBytes(state, maxBytes),
-    };
+    const entry = recordHeader(record) as CpioStreamEntry;
+    entry.chunks = () => this.dataChunks(state);
+    entry.bytes = (maxBytes = DEFAULT_LIMITS.maxEntryBytes) => this.dataBytes(state, maxBytes);
+    return entry;
   }
 
   private async nextDataPiece(state: DataState): Promise<Uint8Array> {

@@ -17,7 +17,6 @@ import {
   decodeHeader,
   decodeName,
   detectFormat,
-  entryHeaderFields,
   headerSize,
   MAGIC_SIZE,
   notKernelFormat,
@@ -36,6 +35,8 @@ export interface WalkInput {
   readonly complete: boolean;
   /** The input's length when known up front (memory, file): data is then checked before it is handed out. */
   readonly size: number | undefined;
+  /** True when peeked views stay valid (memory): names are then not copied. */
+  readonly stable?: boolean;
 }
 
 export interface WalkOptions {
@@ -127,15 +128,17 @@ export class CpioWalk {
     this.kernelFormatsOnly = options.kernelFormatsOnly ?? false;
   }
 
-  /** Up to `count` bytes at `position`, yielding NEED until they have arrived or the input is complete. */
-  private *bytes(position: number, count: number): Generator<typeof NEED, Uint8Array, void> {
-    for (;;) {
-      const view = this.input.peek(position, count);
-      if (view.length >= count || this.input.complete) return view;
-      this.need.position = position;
-      this.need.count = count;
-      yield NEED;
-    }
+  /**
+   * Whether the walk must wait for `view` (peeked at `position`) to grow to `count` bytes: it is short
+   * and more may come. Then `need` says what to supply and the caller yields NEED. Written as a test
+   * the caller loops on, not as a nested generator: a generator per read cost the in-memory reader 4x
+   * (bench/cpio, 3,500 entries).
+   */
+  private waits(view: Uint8Array, position: number, count: number): boolean {
+    if (view.length >= count || this.input.complete) return false;
+    this.need.position = position;
+    this.need.count = count;
+    return true;
   }
 
   private alignUp(position: number, align: number): number {
@@ -147,10 +150,15 @@ export class CpioWalk {
   /** Yields each entry's header (and NEED when bytes are missing); returns at the (last) trailer. */
   *records(): Generator<WalkedRecord | typeof NEED, void, void> {
     const base = this.baseOffset;
+    const input = this.input;
     for (;;) {
       const headerAt = this.position;
       const absolute = base + headerAt;
-      const magic = yield* this.bytes(headerAt, MAGIC_SIZE);
+      let magic = input.peek(headerAt, MAGIC_SIZE);
+      while (this.waits(magic, headerAt, MAGIC_SIZE)) {
+        yield NEED;
+        magic = input.peek(headerAt, MAGIC_SIZE);
+      }
       if (magic.length === 0) {
         if (this.requireTrailer && (this.trailerPosition === undefined || this.count > 0 || this.archives === 0)) {
           throw cpioError('CPIO_TRUNCATED', `cpio archive ended without ${TRAILER_NAME}`, { offset: absolute });
@@ -161,26 +169,38 @@ export class CpioWalk {
       if (format === undefined) throw badMagic(magic, absolute);
       if (this.kernelFormatsOnly && !isKernelFormat(format)) throw notKernelFormat(format, absolute);
       const fixedSize = headerSize(format);
-      const fixed = yield* this.bytes(headerAt, fixedSize);
+      let fixed = input.peek(headerAt, fixedSize);
+      while (this.waits(fixed, headerAt, fixedSize)) {
+        yield NEED;
+        fixed = input.peek(headerAt, fixedSize);
+      }
       if (fixed.length < fixedSize) throw truncated(`cpio ${format} header`, fixedSize, fixed.length, absolute);
       const header = decodeHeader(fixed, 0, format, absolute);
       checkNameSize(header, this.maxNameBytes, absolute);
       const nameAt = headerAt + fixedSize;
-      const nameView = yield* this.bytes(nameAt, header.nameSize);
-      if (nameView.length < header.nameSize) {
-        throw truncated('cpio name', header.nameSize, nameView.length, base + nameAt);
+      const nameSize = header.nameSize;
+      let nameView = input.peek(nameAt, nameSize);
+      while (this.waits(nameView, nameAt, nameSize)) {
+        yield NEED;
+        nameView = input.peek(nameAt, nameSize);
       }
-      // Copy the name's bytes: the view may be a window or chunk that is reused.
-      const { name, nameBytes } = decodeName(nameView.slice(), 0, header, base + nameAt);
+      if (nameView.length < nameSize) throw truncated('cpio name', nameSize, nameView.length, base + nameAt);
+      // A window or chunk may be reused: copy the name's bytes unless the input's views stay valid.
+      const { name, nameBytes } = decodeName(input.stable ? nameView : nameView.slice(), 0, header, base + nameAt);
       const align = alignment(format);
-      const nameEnd = nameAt + header.nameSize;
+      const nameEnd = nameAt + nameSize;
       const dataAt = this.alignUp(nameEnd, align);
       if (dataAt > nameEnd) {
-        const padding = yield* this.bytes(nameEnd, dataAt - nameEnd);
-        if (padding.length < dataAt - nameEnd) {
+        const padSize = dataAt - nameEnd;
+        let padding = input.peek(nameEnd, padSize);
+        while (this.waits(padding, nameEnd, padSize)) {
+          yield NEED;
+          padding = input.peek(nameEnd, padSize);
+        }
+        if (padding.length < padSize) {
           throw truncated(
             `cpio padding after the name ${quoteCpioName(name)}`,
-            dataAt - nameEnd,
+            padSize,
             padding.length,
             base + nameEnd + padding.length,
           );
@@ -188,7 +208,7 @@ export class CpioWalk {
       }
       const fileSize = header.fileSize;
       const dataEnd = dataAt + fileSize;
-      const size = this.input.size;
+      const size = input.size;
       if (size !== undefined && size < dataEnd) throw dataTruncated(name, fileSize, size - dataAt, base + dataAt);
 
       this.format ??= format;
@@ -197,7 +217,11 @@ export class CpioWalk {
       if (name === TRAILER_NAME) {
         if (fileSize > 0) {
           // A trailer with data (never written, but legal): its last byte must be there.
-          const last = yield* this.bytes(dataEnd - 1, 1);
+          let last = input.peek(dataEnd - 1, 1);
+          while (this.waits(last, dataEnd - 1, 1)) {
+            yield NEED;
+            last = input.peek(dataEnd - 1, 1);
+          }
           if (last.length === 0) throw dataTruncated(name, fileSize, -1, base + dataAt);
         }
         yield* this.passPadding(dataEnd, align);
@@ -220,28 +244,49 @@ export class CpioWalk {
         format,
         name,
         nameBytes,
-        ...entryHeaderFields(header),
+        ino: header.ino,
+        mode: header.mode,
+        uid: header.uid,
+        gid: header.gid,
+        nlink: header.nlink,
+        mtime: header.mtime,
+        devMajor: header.devMajor,
+        devMinor: header.devMinor,
+        rdevMajor: header.rdevMajor,
+        rdevMinor: header.rdevMinor,
+        check: header.check,
         fileSize,
         offset: absolute,
         dataOffset: base + dataAt,
         dataAt,
         verify: this.verifyChecksums && format === 'crc' && (header.mode & S_IFMT) === S_IFREG,
       };
-      yield* this.passPadding(dataEnd, align);
+      // Past the data's padding; the end of the input may cut it off. A sized input needs no look.
+      const paddedEnd = this.alignUp(dataEnd, align);
+      if (size !== undefined) this.position = Math.min(paddedEnd, size);
+      else if (paddedEnd > dataEnd) yield* this.passPadding(dataEnd, align);
     }
   }
 
   /** Moves past the padding after data; the end of the input may cut it off. */
   private *passPadding(dataEnd: number, align: number): Generator<typeof NEED, void, void> {
     const paddedEnd = this.alignUp(dataEnd, align);
-    const padding = paddedEnd > dataEnd ? yield* this.bytes(dataEnd, paddedEnd - dataEnd) : undefined;
-    this.position = dataEnd + (padding?.length ?? 0);
+    let padding = this.input.peek(dataEnd, paddedEnd - dataEnd);
+    while (this.waits(padding, dataEnd, paddedEnd - dataEnd)) {
+      yield NEED;
+      padding = this.input.peek(dataEnd, paddedEnd - dataEnd);
+    }
+    this.position = dataEnd + padding.length;
   }
 
   /** Moves past the NUL bytes between concatenated archives (the kernel skips them too). */
   private *skipZeros(): Generator<typeof NEED, void, void> {
     for (;;) {
-      const view = yield* this.bytes(this.position, ZERO_SCAN);
+      let view = this.input.peek(this.position, ZERO_SCAN);
+      while (this.waits(view, this.position, ZERO_SCAN)) {
+        yield NEED;
+        view = this.input.peek(this.position, ZERO_SCAN);
+      }
       const firstNonZero = view.findIndex((byte) => byte !== 0);
       if (firstNonZero >= 0) {
         this.position += firstNonZero;
