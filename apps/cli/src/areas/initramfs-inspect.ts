@@ -47,7 +47,9 @@ export async function listAction(file: string, flags: ListFlags): Promise<void> 
   const lines = flags.members
     ? initrd.members.flatMap((member) => listMember(member.entries, long))
     : listTree(initrd.tree, long);
-  await writeStdout(listingBytes(lines, flags.raw));
+  // In blocks: a listing of many thousands of paths is not built as one string.
+  for (let at = 0; at < lines.length; at += 4096)
+    await writeStdout(listingBytes(lines.slice(at, at + 4096), flags.raw));
 }
 
 /**
