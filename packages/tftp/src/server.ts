@@ -100,8 +100,24 @@ interface Session {
   done: Promise<void>;
 }
 
-/** Starts a server; resolves once it is listening. */
-export async function startTftpServer(options: TftpServerOptions): Promise<TftpServer> {
+/** The server's settings, resolved from the options once. */
+interface ServerConfig {
+  root: string;
+  address: string;
+  socketType: 'udp4' | 'udp6';
+  limits: ServerLimits;
+  defaultTimeout: number;
+  retries: number;
+  maxTransfers: number;
+  maxMemoryBytes: number;
+  maxTimeoutMs: number;
+  maxWriteBytes: number;
+  allowWrite: boolean;
+  onTransfer: ((event: TftpTransferEvent) => void) | undefined;
+}
+
+/** Checks the root and the address and fills in every default. */
+async function resolveServerConfig(options: TftpServerOptions): Promise<ServerConfig> {
   const root = await realpath(options.root);
   if (!(await stat(root)).isDirectory()) {
     throw new TftpError('TFTP_BAD_OPTION', `root: ${options.root} is not a directory`);
@@ -109,43 +125,57 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   const address = options.address ?? '0.0.0.0';
   const family = isIP(address);
   if (family === 0) throw new TftpError('TFTP_BAD_ADDRESS', `expected an IP address to listen on, got ${address}`);
-  const socketType = family === 6 ? 'udp6' : 'udp4';
-  const limits: ServerLimits = {
-    maxBlksize: Math.min(options.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE),
-    maxWindowsize: Math.min(options.maxWindowsize ?? 64, MAX_WINDOWSIZE),
-    maxWindowBytes: options.maxWindowBytes ?? 4 << 20,
-  };
   const defaultTimeout = options.timeout ?? DEFAULT_RETRANSMIT.timeoutMs;
-  const retries = options.retries ?? DEFAULT_RETRANSMIT.retries;
-  const maxTransfers = options.maxTransfers ?? 1024;
-  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
-  const maxTimeoutMs = Math.max(options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS, defaultTimeout);
+  return {
+    root,
+    address,
+    socketType: family === 6 ? 'udp6' : 'udp4',
+    limits: {
+      maxBlksize: Math.min(options.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE),
+      maxWindowsize: Math.min(options.maxWindowsize ?? 64, MAX_WINDOWSIZE),
+      maxWindowBytes: options.maxWindowBytes ?? 4 << 20,
+    },
+    defaultTimeout,
+    retries: options.retries ?? DEFAULT_RETRANSMIT.retries,
+    maxTransfers: options.maxTransfers ?? 1024,
+    maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+    maxTimeoutMs: Math.max(options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS, defaultTimeout),
+    maxWriteBytes: options.maxWriteBytes ?? DEFAULT_LIMITS.maxOutputBytes,
+    allowWrite: options.allowWrite ?? false,
+    onTransfer: options.onTransfer,
+  };
+}
+
+/** What a finished (or failed) transfer reports. */
+interface Outcome {
+  bytes: number;
+  parameters: { blksize: number; windowsize: number };
+  /** The receiver keeps the channel open a moment to re-acknowledge a lost last ACK. */
+  dallying: boolean;
+}
+
+/** The running server: admits requests on the listening socket and runs each transfer on its own socket. */
+class Server {
+  private readonly sessions = new Map<string, Session>();
   /** Window bytes the running transfers hold. */
-  let reservedBytes = 0;
-  /** Limits for a new transfer: its window fits in what the others leave. */
-  const sessionLimits = (): ServerLimits => ({
-    ...limits,
-    maxWindowBytes: Math.min(limits.maxWindowBytes, maxMemoryBytes - reservedBytes),
-    maxTimeoutMs,
-  });
-  const maxWriteBytes = options.maxWriteBytes ?? DEFAULT_LIMITS.maxOutputBytes;
-  const sessions = new Map<string, Session>();
-  let closing = false;
+  private reservedBytes = 0;
+  private closing = false;
 
-  const listener = createSocket({ type: socketType, ipv6Only: false });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.bind(options.port ?? TFTP_PORT, address, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
-  listener.on('error', () => {}); // ICMP errors for one client must not stop the server.
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly listener: Socket,
+  ) {
+    listener.on('error', () => {}); // ICMP errors for one client must not stop the server.
+    listener.on('message', (message, remote) => this.admit(message, remote));
+  }
 
-  const reply = (packet: Uint8Array, to: RemoteInfo) => listener.send(packet, to.port, to.address, () => {});
+  get activeTransfers(): number {
+    return this.sessions.size;
+  }
 
-  listener.on('message', (message, remote) => {
-    if (closing) return;
+  /** A datagram on the listening port: a new request starts a session; anything else gets an ERROR. */
+  private admit(message: Buffer, remote: RemoteInfo): void {
+    if (this.closing) return;
     let packet: ReturnType<typeof decodePacket>;
     try {
       packet = decodePacket(message);
@@ -153,138 +183,164 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       return;
     }
     if (packet.opcode !== Opcode.RRQ && packet.opcode !== Opcode.WRQ) {
-      reply(encodeError(TftpErrorCode.IllegalOperation, 'expected a read or write request'), remote);
+      this.reply(encodeError(TftpErrorCode.IllegalOperation, 'expected a read or write request'), remote);
       return;
     }
     const key = `${remote.address}|${remote.port}`;
-    if (sessions.has(key)) return; // A retransmitted request: the running transfer answers it.
+    if (this.sessions.has(key)) return; // A retransmitted request: the running transfer answers it.
     if (packet.mode !== 'octet' && packet.mode !== 'netascii') {
-      reply(encodeError(TftpErrorCode.IllegalOperation, `unsupported transfer mode ${packet.mode}`), remote);
+      this.reply(encodeError(TftpErrorCode.IllegalOperation, `unsupported transfer mode ${packet.mode}`), remote);
       return;
     }
-    if (sessions.size >= maxTransfers || maxMemoryBytes - reservedBytes < MIN_WINDOW_BYTES) {
-      reply(encodeError(TftpErrorCode.NotDefined, 'server busy, try again later'), remote);
+    const { maxTransfers, maxMemoryBytes } = this.config;
+    if (this.sessions.size >= maxTransfers || maxMemoryBytes - this.reservedBytes < MIN_WINDOW_BYTES) {
+      this.reply(encodeError(TftpErrorCode.NotDefined, 'server busy, try again later'), remote);
       return;
     }
     const controller = new AbortController();
     const client = { address: remote.address, port: remote.port };
-    const session: Session = {
-      controller,
-      done: runSession(packet, client, controller.signal).finally(() => sessions.delete(key)),
-    };
-    sessions.set(key, session);
-  });
+    const done = this.runSession(packet, client, controller.signal).finally(() => this.sessions.delete(key));
+    this.sessions.set(key, { controller, done });
+  }
 
-  async function runSession(request: RequestPacket, client: Endpoint, signal: AbortSignal): Promise<void> {
+  private reply(packet: Uint8Array, to: RemoteInfo): void {
+    this.listener.send(packet, to.port, to.address, () => {});
+  }
+
+  /** One transfer: its own socket and channel, the read or write, then the report and the cleanup. */
+  private async runSession(request: RequestPacket, client: Endpoint, signal: AbortSignal): Promise<void> {
     const kind = request.opcode === Opcode.RRQ ? 'read' : 'write';
     const started = Date.now();
-    const socket = createSocket({ type: socketType, ipv6Only: false });
-    let bytes = 0;
-    let parameters = { blksize: 512, windowsize: 1 };
+    const socket = createSocket({ type: this.config.socketType, ipv6Only: false });
     const channel = new Channel(socket, {
       peerAddress: client.address,
       signal,
       label: `${kind} of ${JSON.stringify(request.filename)} by ${formatEndpoint(client)}`,
     });
-    let dallying = false;
-    let reserved = 0;
+    const outcome: Outcome = { bytes: 0, parameters: { blksize: 512, windowsize: 1 }, dallying: false };
+    const reservation = { bytes: 0 };
+    let failure: Error | undefined;
     try {
-      await bindAny(socket, address);
+      await bindAny(socket, this.config.address);
       channel.lock(client);
       const mode = request.mode as TransferMode;
-      if (request.opcode === Opcode.RRQ) {
-        const { source, size } = await openForRead(request.filename, mode);
-        try {
-          const agreed = negotiateServerOptions(request.options, mode, size, sessionLimits());
-          parameters = agreed.parameters;
-          reserved = agreed.parameters.blksize * agreed.parameters.windowsize;
-          reservedBytes += reserved;
-          bytes = await sendBlocks({
-            channel,
-            source,
-            parameters: agreed.parameters,
-            policy: policyFor(agreed.parameters.timeoutMs),
-            ...(agreed.acknowledged.length > 0 ? { opening: encodeOack(agreed.acknowledged) } : {}),
-          });
-        } finally {
-          await source.close().catch(() => {});
-        }
-      } else {
-        if (!options.allowWrite) {
-          throw new TftpError('TFTP_ACCESS_VIOLATION', 'this server does not accept writes', {
-            tftpCode: TftpErrorCode.AccessViolation,
-          });
-        }
-        const agreed = negotiateServerOptions(request.options, mode, undefined, sessionLimits());
-        parameters = agreed.parameters;
-        reserved = agreed.parameters.blksize * agreed.parameters.windowsize;
-        reservedBytes += reserved;
-        const fitted = fitWindowToBuffer(socket, agreed.parameters.blksize, agreed.parameters.windowsize);
-        if (fitted < agreed.parameters.windowsize) {
-          agreed.parameters.windowsize = fitted;
-          const entry = agreed.acknowledged.find(([name]) => name === 'windowsize');
-          if (entry) entry[1] = String(fitted);
-        }
-        if (agreed.parameters.tsize !== undefined && agreed.parameters.tsize > maxWriteBytes) {
-          throw new TftpError(
-            'TFTP_TOO_LARGE',
-            `${agreed.parameters.tsize} bytes is over the limit of ${maxWriteBytes}`,
-            {
-              tftpCode: TftpErrorCode.DiskFull,
-            },
-          );
-        }
-        const path = await pathToWrite(root, request.filename);
-        let sink: BlockSink = await new AtomicFileSink(path, maxWriteBytes).open();
-        if (mode === 'netascii') sink = netasciiSink(sink);
-        const invitation = agreed.acknowledged.length > 0 ? encodeOack(agreed.acknowledged) : encodeAck(0);
-        channel.send(invitation);
-        const result = await receiveBlocks({
-          channel,
-          sink,
-          parameters: agreed.parameters,
-          policy: policyFor(agreed.parameters.timeoutMs),
-          invitation,
-        });
-        bytes = result.bytes;
-        dallying = true;
-        dallyThenClose(channel, result.lastBlock, Math.min(2 * defaultTimeout, 3000));
-      }
-      options.onTransfer?.({
-        kind,
-        file: request.filename,
-        client,
-        bytes,
-        ...parameters,
-        elapsedMs: Date.now() - started,
-      });
+      if (request.opcode === Opcode.RRQ) await this.serveRead(channel, request, mode, outcome, reservation);
+      else await this.serveWrite(channel, socket, request, mode, outcome, reservation);
     } catch (error) {
+      failure = error as Error;
       const answer = errorForPeer(error);
-      if (answer) {
-        channel.sendError(answer.tftpCode, signal.aborted ? 'server shutting down' : answer.message);
-      }
-      options.onTransfer?.({
-        kind,
-        file: request.filename,
-        client,
-        bytes,
-        ...parameters,
-        elapsedMs: Date.now() - started,
-        error: error as Error,
+      if (answer) channel.sendError(answer.tftpCode, signal.aborted ? 'server shutting down' : answer.message);
+    } finally {
+      this.reservedBytes -= reservation.bytes;
+      if (!outcome.dallying) channel.close();
+    }
+    this.config.onTransfer?.({
+      kind,
+      file: request.filename,
+      client,
+      bytes: outcome.bytes,
+      ...outcome.parameters,
+      elapsedMs: Date.now() - started,
+      ...(failure ? { error: failure } : {}),
+    });
+  }
+
+  /** Options negotiated for a new transfer, its window counted against the memory bound. */
+  private negotiate(
+    request: RequestPacket,
+    mode: TransferMode,
+    size: number | undefined,
+    outcome: Outcome,
+    reservation: { bytes: number },
+  ): ReturnType<typeof negotiateServerOptions> {
+    const limits: ServerLimits = {
+      ...this.config.limits,
+      // The new window fits in what the other transfers leave.
+      maxWindowBytes: Math.min(this.config.limits.maxWindowBytes, this.config.maxMemoryBytes - this.reservedBytes),
+      maxTimeoutMs: this.config.maxTimeoutMs,
+    };
+    const agreed = negotiateServerOptions(request.options, mode, size, limits);
+    outcome.parameters = agreed.parameters;
+    reservation.bytes = agreed.parameters.blksize * agreed.parameters.windowsize;
+    this.reservedBytes += reservation.bytes;
+    return agreed;
+  }
+
+  /** RRQ: the file under the root, sent window by window (opened by an OACK when options were agreed). */
+  private async serveRead(
+    channel: Channel,
+    request: RequestPacket,
+    mode: TransferMode,
+    outcome: Outcome,
+    reservation: { bytes: number },
+  ): Promise<void> {
+    const { source, size } = await this.openForRead(request.filename, mode);
+    try {
+      const agreed = this.negotiate(request, mode, size, outcome, reservation);
+      outcome.bytes = await sendBlocks({
+        channel,
+        source,
+        parameters: agreed.parameters,
+        policy: this.policyFor(agreed.parameters.timeoutMs),
+        ...(agreed.acknowledged.length > 0 ? { opening: encodeOack(agreed.acknowledged) } : {}),
       });
     } finally {
-      reservedBytes -= reserved;
-      if (!dallying) channel.close();
+      await source.close().catch(() => {});
     }
   }
 
-  function policyFor(timeoutMs: number | undefined): RetransmitPolicy {
+  /** WRQ (when allowed): received into a temporary file that replaces the target when complete. */
+  private async serveWrite(
+    channel: Channel,
+    socket: Socket,
+    request: RequestPacket,
+    mode: TransferMode,
+    outcome: Outcome,
+    reservation: { bytes: number },
+  ): Promise<void> {
+    if (!this.config.allowWrite) {
+      throw new TftpError('TFTP_ACCESS_VIOLATION', 'this server does not accept writes', {
+        tftpCode: TftpErrorCode.AccessViolation,
+      });
+    }
+    const agreed = this.negotiate(request, mode, undefined, outcome, reservation);
+    const fitted = fitWindowToBuffer(socket, agreed.parameters.blksize, agreed.parameters.windowsize);
+    if (fitted < agreed.parameters.windowsize) {
+      agreed.parameters.windowsize = fitted;
+      const entry = agreed.acknowledged.find(([name]) => name === 'windowsize');
+      if (entry) entry[1] = String(fitted);
+    }
+    const { maxWriteBytes } = this.config;
+    if (agreed.parameters.tsize !== undefined && agreed.parameters.tsize > maxWriteBytes) {
+      throw new TftpError('TFTP_TOO_LARGE', `${agreed.parameters.tsize} bytes is over the limit of ${maxWriteBytes}`, {
+        tftpCode: TftpErrorCode.DiskFull,
+      });
+    }
+    const path = await pathToWrite(this.config.root, request.filename);
+    let sink: BlockSink = await new AtomicFileSink(path, maxWriteBytes).open();
+    if (mode === 'netascii') sink = netasciiSink(sink);
+    const invitation = agreed.acknowledged.length > 0 ? encodeOack(agreed.acknowledged) : encodeAck(0);
+    channel.send(invitation);
+    const result = await receiveBlocks({
+      channel,
+      sink,
+      parameters: agreed.parameters,
+      policy: this.policyFor(agreed.parameters.timeoutMs),
+      invitation,
+    });
+    outcome.bytes = result.bytes;
+    outcome.dallying = true;
+    dallyThenClose(channel, result.lastBlock, Math.min(2 * this.config.defaultTimeout, 3000));
+  }
+
+  private policyFor(timeoutMs: number | undefined): RetransmitPolicy {
+    const { defaultTimeout, maxTimeoutMs, retries } = this.config;
     const timeout = Math.min(timeoutMs ?? defaultTimeout, maxTimeoutMs);
     return { timeoutMs: timeout, maxTimeoutMs: Math.min(timeout * 8, maxTimeoutMs), retries };
   }
 
-  async function openForRead(name: string, mode: TransferMode): Promise<{ source: BlockSource; size: number }> {
-    const path = await pathToRead(root, name);
+  private async openForRead(name: string, mode: TransferMode): Promise<{ source: BlockSource; size: number }> {
+    const path = await pathToRead(this.config.root, name);
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(path, 'r');
@@ -307,21 +363,37 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     return { source: mode === 'netascii' ? netasciiSource(source) : source, size: info.size };
   }
 
+  /** Stops listening, cancels running transfers and waits for their sockets to close. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const running = [...this.sessions.values()];
+    for (const session of running) session.controller.abort();
+    await Promise.allSettled(running.map((session) => session.done));
+  }
+}
+
+/** Starts a server; resolves once it is listening. */
+export async function startTftpServer(options: TftpServerOptions): Promise<TftpServer> {
+  const config = await resolveServerConfig(options);
+  const listener = createSocket({ type: config.socketType, ipv6Only: false });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.bind(options.port ?? TFTP_PORT, config.address, () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  const server = new Server(config, listener);
   const bound = listener.address();
   return {
     address: bound.address,
     port: bound.port,
     get activeTransfers() {
-      return sessions.size;
+      return server.activeTransfers;
     },
-    async close() {
-      if (closing) return;
-      closing = true;
-      await new Promise<void>((resolve) => listener.close(() => resolve()));
-      const running = [...sessions.values()];
-      for (const session of running) session.controller.abort();
-      await Promise.allSettled(running.map((session) => session.done));
-    },
+    close: () => server.close(),
   };
 }
 
