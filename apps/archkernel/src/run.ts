@@ -137,6 +137,17 @@ export interface RunResult {
   exitCode: number;
 }
 
+/**
+ * The output chunks, hashed as they are written. A generator of its own: one written inline in
+ * `perform` kept the chunks (and so the provider initrd) reachable until the kexec plan.
+ */
+function* hashedChunks(chunks: Iterable<Uint8Array>, hash: ReturnType<typeof createHash>): Generator<Uint8Array> {
+  for (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
 /** Performs the plan's steps. */
 export async function perform(context: Context, plan: RunPlan): Promise<RunResult> {
   const { paths, config, log } = context;
@@ -194,17 +205,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         mkdirSync(dirname(path), { recursive: true });
         // Hashed as it is written (the cache record keeps the hash), not read again afterwards.
         const hash = createHash('sha256');
-        const chunks = built!.chunks();
-        await writeFileAtomic(
-          path,
-          (function* () {
-            for (const chunk of chunks) {
-              hash.update(chunk);
-              yield chunk;
-            }
-          })(),
-          { mode: 0o644, durable: true },
-        );
+        await writeFileAtomic(path, hashedChunks(built!.chunks(), hash), { mode: 0o644, durable: true });
         const editPlan = built!.plan;
         written = { size: built!.length, sha256: hash.digest('hex'), providerSize: built!.provider.size };
         // The provider's bytes are no longer needed: let them go before the file is read back.
