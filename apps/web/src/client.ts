@@ -21,15 +21,19 @@ export class DecoderClient {
   private worker = this.start();
   private next = 1;
   private pending = new Map<number, Pending>();
+  private failure: ErrorReport | undefined;
   onProgress: Progress = () => {};
 
   private start(): Worker {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent<Reply>) => this.receive(event.data);
+    // A worker that fails to load (or dies) answers nothing: fail what waits and what comes later.
     worker.onerror = (event) => {
-      for (const pending of this.pending.values()) {
-        pending.reject(new WorkerError({ code: 'WEB_WORKER_FAILED', message: event.message || 'the worker stopped' }));
-      }
+      this.failure = {
+        code: 'WEB_WORKER_FAILED',
+        message: `the decoding worker failed: ${event.message || 'it did not start'}`,
+      };
+      for (const pending of this.pending.values()) pending.reject(new WorkerError(this.failure));
       this.pending.clear();
     };
     return worker;
@@ -49,6 +53,7 @@ export class DecoderClient {
 
   private ask<T extends Reply['type']>(request: Unnumbered, expect: T): Promise<Extract<Reply, { type: T }>> {
     const id = this.next++;
+    if (this.failure) return Promise.reject(new WorkerError(this.failure));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: (reply) => resolve(reply as Extract<Reply, { type: T }>), reject });
       this.worker.postMessage({ ...request, id } as Request);
@@ -78,6 +83,7 @@ export class DecoderClient {
       pending.reject(new WorkerError({ code: 'WEB_CANCELLED', message: 'cancelled: the decoding worker was stopped' }));
     }
     this.pending.clear();
+    this.failure = undefined;
     this.worker = this.start();
   }
 }

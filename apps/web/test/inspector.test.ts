@@ -237,12 +237,16 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
   });
 
   it('a kernel, a signed module, a compressed file and a plain cpio archive, as the CLI prints them', async () => {
-    const kernel = await debianKernel('amd64');
-    const vmlinuz = join(kernel.root, 'boot', `vmlinuz-${kernel.release}`);
-    let state = await openFile(page, vmlinuz);
-    expect(state.inspection!.kind).toBe('kernel');
-    expect(state.inspection!.kernel).toEqual(cliJson(['kernel', 'version', vmlinuz]));
-    expect(await text(page, '[data-table="kernel"]')).toContain(kernel.release);
+    let state: PageState | undefined;
+    // An x86 bzImage and an ARM zImage (Debian 12's amd64 and armmp kernels).
+    for (const arch of ['amd64', 'armhf'] as const) {
+      const kernel = await debianKernel(arch);
+      const vmlinuz = join(kernel.root, 'boot', `vmlinuz-${kernel.release}`);
+      state = await openFile(page, vmlinuz);
+      expect(state.inspection!.kind).toBe('kernel');
+      expect(state.inspection!.kernel).toEqual(cliJson(['kernel', 'version', vmlinuz]));
+      expect(await text(page, '[data-table="kernel"]')).toContain(kernel.release);
+    }
 
     // The CLI names the module by the path it was given: run it where the file is, on its bare name.
     const modules = (await moduleTree('amd64')).directory;
