@@ -153,3 +153,33 @@ describe('what extraction restores', () => {
     expect(tree['sda']).toEqual({ type: 'block-device', mode: 0o660, rdev: '8:0' });
   });
 });
+
+describe('a failed extraction', () => {
+  const temp = useTempDir('initkit-cpio-failed-');
+  // Two files; the archive is cut inside the second one's data.
+  const whole = writeCpio([
+    directoryEntry('etc', 0o755),
+    fileEntry('etc/first', 'complete\n', 0o644),
+    fileEntry('etc/second', 'x'.repeat(4000), 0o644),
+  ]);
+  const cut = whole.subarray(0, whole.length - 2000);
+
+  it('leaves the entries finished before the failure and no partial file', async () => {
+    const target = join(temp(), 'plain');
+    await expect(extractCpio(cut, target)).rejects.toMatchObject({ code: 'CPIO_TRUNCATED' });
+    expect(readFileSync(join(target, 'etc/first'), 'utf8')).toBe('complete\n');
+    expect(existsSync(join(target, 'etc/second'))).toBe(false);
+  });
+
+  it('with atomic, leaves nothing (no target, no staging directory); a whole archive lands in place', async () => {
+    const target = join(temp(), 'atomic');
+    await expect(extractCpio(cut, target, { atomic: true })).rejects.toBeInstanceOf(InitkitError);
+    expect(readdirSync(temp())).not.toContain('atomic');
+    expect(readdirSync(temp()).filter((name) => name.includes('initkit'))).toEqual([]);
+    mkdirSync(target); // an empty target directory is replaced
+    const report = await extractCpio(whole, target, { atomic: true });
+    expect(report.files).toBe(2);
+    expect(readFileSync(join(target, 'etc/second'), 'utf8')).toHaveLength(4000);
+    expect(readdirSync(temp()).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+});

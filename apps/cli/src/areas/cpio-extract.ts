@@ -15,6 +15,7 @@ export interface ExtractFlags {
   verbose?: boolean;
   json?: boolean;
   verify: boolean;
+  atomic?: boolean;
 }
 
 export async function extractAction(file: string, flags: ExtractFlags): Promise<void> {
@@ -26,6 +27,7 @@ export async function extractAction(file: string, flags: ExtractFlags): Promise<
       devices: flags.devices,
       preserveOwners: flags.sameOwner === false ? false : undefined,
       verifyChecksums: flags.verify,
+      atomic: flags.atomic,
       onEntry: flags.verbose ? (path) => written.push(escapeCpioName(path)) : undefined,
     }),
   ).finally(() => archive.close());

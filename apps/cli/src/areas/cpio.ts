@@ -33,6 +33,7 @@ export function registerCpio(cpio: Command): void {
     .option('--devices', 'create device nodes (needs root)')
     .option('--no-same-owner', 'do not restore owners (default as root: restore them)')
     .option('--no-verify', 'do not check crc-format data sums')
+    .option('--atomic', 'extract beside the target and rename it into place at the end: a failure leaves nothing')
     .option('-v, --verbose', 'print each name as it is extracted')
     .option('--json', 'print the extraction report as JSON')
     .action(extractAction);

@@ -19,14 +19,16 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
+  renameSync,
   rmdirSync,
+  rmSync,
   type Stats,
   symlinkSync,
   unlinkSync,
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ByteSource } from '@initkit/core';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../constants.js';
 import { linkTarget } from '../entry.js';
@@ -41,6 +43,12 @@ export interface ExtractOptions extends ReadCpioStreamOptions {
   preserveOwners?: boolean;
   /** Restore modification times (default true). */
   preserveTimes?: boolean;
+  /**
+   * Extract into a directory beside the target and rename it into place at the end (the target must
+   * be missing or an empty directory): a failed extraction leaves nothing. Without it, a failure
+   * leaves the entries finished before it, never a partial file.
+   */
+  atomic?: boolean;
   /** Called for each entry extracted (for progress or a verbose listing). */
   onEntry?: (path: string, entry: CpioStreamEntry) => void;
 }
@@ -107,7 +115,27 @@ export async function extractCpio(
   target: string,
   options: ExtractOptions = {},
 ): Promise<ExtractReport> {
-  const extraction = new Extraction(resolve(target), options);
+  const root = resolve(target);
+  if (!options.atomic) return extractInto(source, root, options);
+  // Beside the target, so the final rename stays on one file system.
+  const staging = join(dirname(root), `.${basename(root)}.initkit-${process.pid}-${Date.now().toString(36)}`);
+  try {
+    const report = await extractInto(source, staging, options);
+    if (lstatOrUndefined(root)?.isDirectory()) rmdirSync(root); // only an empty one: a full one stays
+    renameSync(staging, root);
+    return report;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function extractInto(
+  source: Uint8Array | ByteSource,
+  root: string,
+  options: ExtractOptions,
+): Promise<ExtractReport> {
+  const extraction = new Extraction(root, options);
   const reader = new CpioStreamReader(source instanceof Uint8Array ? [source] : source, options);
   for await (const entry of reader) await extraction.entry(entry);
   extraction.finishDirectories();
@@ -276,10 +304,10 @@ class Extraction {
         throw new Skip('its hard-link target was replaced during extraction');
       }
       linkSync(group.path, path);
-      if (entry.fileSize > 0) await writeData(path, entry, constants.O_TRUNC);
+      if (entry.fileSize > 0) await writeOrRemove(path, entry, constants.O_TRUNC);
       this.report.hardLinks++;
     } else {
-      await writeData(path, entry, constants.O_CREAT | constants.O_EXCL);
+      await writeOrRemove(path, entry, constants.O_CREAT | constants.O_EXCL);
       if (key !== undefined) this.linkGroups.set(key, { path, ino: lstatSync(path).ino });
       this.report.files++;
     }
@@ -318,6 +346,16 @@ class Extraction {
 
 function fixupOf(path: DiskPath, entry: CpioStreamEntry): DirectoryFixup {
   return { path, mode: entry.mode & 0o7777, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
+}
+
+/** writeData, removing the file when the data fails (a truncated archive): no partial file stays. */
+async function writeOrRemove(path: DiskPath, entry: CpioStreamEntry, flags: number): Promise<void> {
+  try {
+    await writeData(path, entry, flags);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
 }
 
 /** Writes an entry's data to `path`, never through a symlink (O_NOFOLLOW). */
