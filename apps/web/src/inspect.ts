@@ -36,14 +36,14 @@ export interface Inspection {
   summary: string;
   /** `initkit uimage list` (text) and `--json`. */
   uimage?: { listing: string; json: ReturnType<typeof uimageToJson> };
-  /** `initkit initramfs analyze --json`, its text form, and `initkit initramfs ls --json` (the merged tree). */
+  /** `initkit initramfs analyze --json`, its text form, and `initkit initramfs list --json` (the merged tree). */
   initrd?: { analysis: ReturnType<typeof analysisToJson>; text: string; tree: TreeRow[] };
   /** `initkit bootscript decompile` and `initkit bootscript plan --json`. */
   bootscript?: { text: string; plan: BootPlan };
   /** `initkit fdt dump` and `--json`. */
   fdt?: { dts: string; json: unknown };
   /** `initkit kmod info` and `--json`. */
-  kmod?: { text: string; json: unknown; signature?: Record<string, string> };
+  kmod?: { text: string; json: unknown };
   /** `initkit kernel version --json`. */
   kernel?: KernelVersion;
   /** `initkit compress detect --json` (less the file name) and the decoded size. */
@@ -100,7 +100,7 @@ function ratio(big: number, small: number): number {
   return small === 0 ? 0 : Math.round((big / small) * 100) / 100;
 }
 
-/** The initrd sections: analysis as `initramfs analyze` computes it, the merged tree as `initramfs ls --json`. */
+/** The initrd sections: analysis as `initramfs analyze` computes it, the merged tree as `initramfs list --json`. */
 function initrdSection(initrd: Initrd, onStage: (stage: string) => void): NonNullable<Inspection['initrd']> {
   onStage(`analysing ${initrd.members.length} members, ${initrd.tree.size} paths`);
   const analysis = analyzeInitrd(initrd);
