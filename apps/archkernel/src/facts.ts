@@ -95,7 +95,7 @@ export function tftpOptions(config: Config, host: string, file: string): TftpCli
 
 export async function fetchFile(options: TftpClientOptions, what: string): Promise<Uint8Array> {
   try {
-    return await tftpGet(options);
+    return (await tftpGet(options)).data;
   } catch (error) {
     throw appError(
       'ARCHKERNEL_FETCH_FAILED',

@@ -346,15 +346,23 @@ function summary(prepared: Prepared, channel: Channel, agreed: Handshake, bytes:
   };
 }
 
-/** Reads a file into memory. */
-export async function tftpGet(options: TftpClientOptions): Promise<Uint8Array> {
+/** What `tftpGet` returns: the transfer's summary, as `tftpPut` returns it, and the file's bytes. */
+export interface TftpGetResult extends TftpTransferResult {
+  data: Uint8Array;
+}
+
+/**
+ * Reads a file into memory. Same shape as `tftpPut`: one options object in, the transfer's summary out,
+ * with the bytes as `data` (where `tftpPut` takes them).
+ */
+export async function tftpGet(options: TftpClientOptions): Promise<TftpGetResult> {
   let sink: MemorySink | undefined;
   const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
-  await tftpRead(options, (tsize) => {
+  const result = await tftpRead(options, (tsize) => {
     sink = new MemorySink(maxBytes, tsize);
     return sink;
   });
-  return sink!.bytes();
+  return { ...result, data: sink!.bytes() };
 }
 
 /** Reads a file into a Node writable; ends the stream afterwards unless `end: false`. */

@@ -61,7 +61,7 @@ describe('our client against our server', () => {
   afterAll(() => server?.close());
 
   const get = (file: string, extra: Record<string, unknown> = {}) =>
-    tftpGet({ host: '127.0.0.1', port: server.port, file, ...extra });
+    tftpGet({ host: '127.0.0.1', port: server.port, file, ...extra }).then((result) => result.data);
 
   it.each([
     ['defaults', {}],
@@ -234,7 +234,7 @@ describe('our client against our server', () => {
   it('serves IPv6', async () => {
     const v6 = await startTftpServer({ root, port: 0, address: '::1' });
     try {
-      const got = await tftpGet({ host: '::1', port: v6.port, file: 'f1468' });
+      const got = (await tftpGet({ host: '::1', port: v6.port, file: 'f1468' })).data;
       expect(Buffer.compare(Buffer.from(got), files.get('f1468')!)).toBe(0);
     } finally {
       await v6.close();

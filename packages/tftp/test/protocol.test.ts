@@ -129,7 +129,9 @@ describe('client side', () => {
   async function readFrom(options: Record<string, unknown> = {}) {
     const listener = await RawPeer.open();
     const transfer = await RawPeer.open();
-    const result = tftpGet({ host: '127.0.0.1', port: listener.port, file: 'f', timeout: 1000, ...options });
+    const result = tftpGet({ host: '127.0.0.1', port: listener.port, file: 'f', timeout: 1000, ...options }).then(
+      (got) => got.data,
+    );
     const request = await listener.waitFor(1);
     return { listener, transfer, result, client: request.from.port, request: request.packet };
   }

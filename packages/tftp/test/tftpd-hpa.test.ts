@@ -56,7 +56,7 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
     ['without options', { options: false }],
   ])('reads the edge sizes byte for byte %s', async (_label, extra) => {
     for (const name of small) {
-      const got = await tftpGet({ host: daemon.address, port: daemon.port, file: name, ...extra });
+      const got = (await tftpGet({ host: daemon.address, port: daemon.port, file: name, ...extra })).data;
       expect(Buffer.compare(Buffer.from(got), files.get(name)!), name).toBe(0);
     }
   });
@@ -85,15 +85,17 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
   it('reads more than 32 MiB with and without options', async () => {
     for (const extra of [{}, { options: false }]) {
       const progress: number[] = [];
-      const got = await tftpGet({
-        host: daemon.address,
-        port: daemon.port,
-        file: 'over32MiB',
-        ...extra,
-        onProgress: ({ total }) => {
-          if (total !== undefined) progress.push(total);
-        },
-      });
+      const got = (
+        await tftpGet({
+          host: daemon.address,
+          port: daemon.port,
+          file: 'over32MiB',
+          ...extra,
+          onProgress: ({ total }) => {
+            if (total !== undefined) progress.push(total);
+          },
+        })
+      ).data;
       expect(Buffer.compare(Buffer.from(got), files.get('over32MiB')!)).toBe(0);
       if (extra.options === undefined) expect(progress.at(-1)).toBe(SIZES.over32MiB);
     }
@@ -140,7 +142,7 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
   it('reads over IPv6', async () => {
     const v6 = await startTftpdHpa({ root: temp(), address: '::1' });
     try {
-      const got = await tftpGet({ host: '::1', port: v6.port, file: 's513' });
+      const got = (await tftpGet({ host: '::1', port: v6.port, file: 's513' })).data;
       expect(Buffer.compare(Buffer.from(got), files.get('s513')!)).toBe(0);
     } finally {
       await v6.stop();
