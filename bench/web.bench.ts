@@ -61,7 +61,8 @@ const longest = await page.evaluate(() => {
 rows.push(
   measured(
     'longest main-thread task while the page opens that initrd (decoding is in the worker; rendering 867 paths is not)',
-    `${longest.toFixed(0)} ms`,
+    // The browser reports tasks of 50 ms and more; none means every task was shorter.
+    longest === 0 ? 'none >= 50 ms' : `${longest.toFixed(0)} ms`,
     '-',
     longest / 200,
     '<= 200 ms',
