@@ -6,6 +6,7 @@ import { escapeCpioName, quoteCpioName } from '@initkit/cpio';
 import { extractCpio, fileChunks } from '@initkit/cpio/node';
 import { withFile } from '../file-errors.js';
 import { printJson, writeStdout } from '../output.js';
+import { UsageError } from '../usage-error.js';
 import { openArchive } from './cpio-list.js';
 
 export interface ExtractFlags {
@@ -21,6 +22,9 @@ export interface ExtractFlags {
 export async function extractAction(file: string, flags: ExtractFlags): Promise<void> {
   const written: string[] = [];
   const archive = openArchive(file);
+  // --atomic renames a sibling directory onto the target at the end: the current directory cannot be.
+  if (flags.atomic && flags.directory === undefined)
+    throw new UsageError('--atomic needs -C DIR (a directory to create)');
   const directory = flags.directory ?? '.';
   const report = await withFile(directory, 'the -C target directory', () =>
     extractCpio(fileChunks(archive.descriptor), directory, {
