@@ -5,22 +5,32 @@
  * variable that printenv does not show; `$name` looks in the environment first; `exit` only returns a
  * status; a syntax error stops the script after the lines before it. The simple dialect runs U-Boot's
  * non-hush parser instead (commands split at `;`, macros expanded per command, stop at a failed line).
+ * This file is the machine and hush's execution and dispatch; the command table (command-table.ts), the
+ * simple dialect (simple-dialect.ts), hush's word expansion (hush-expand.ts) and the plan assembly
+ * (plan-assembly.ts) live beside it.
  */
 import { InitkitError } from '@initkit/core';
 import { formatAddress, hexToNumber } from './address.js';
-import type { AndOrList, Command, CommandList, Dialect, Script, SimpleCommand, Word, WordPart } from './ast.js';
-import { BOOT_COMMANDS } from './commands-boot.js';
-import { DISK_COMMANDS } from './commands-disk.js';
-import { LOAD_COMMANDS } from './commands-load.js';
-import { SHELL_COMMANDS } from './commands-shell.js';
+import type { AndOrList, Command, CommandList, Dialect, Script, SimpleCommand } from './ast.js';
+import { BUILTIN_COMMANDS, KNOWN_UBOOT_COMMANDS, resolveCommandName } from './command-table.js';
 import { DEFAULT_ENV, DEFAULT_LOAD_ADDRESS } from './defaults.js';
-import { type Argument, insertVariableValues, isAssignment, makeReparseLine, reparseArguments } from './hush-expand.js';
+import {
+  type Argument,
+  countVariables,
+  insertVariableValues,
+  isAssignment,
+  makeReparseLine,
+  reparseArguments,
+  wordValue,
+} from './hush-expand.js';
 import { VARIABLE_MARK } from './hush-lexer.js';
 import { parseHush, parseHushPrefix } from './hush-parser.js';
 import { decodeScriptText, isScriptImage, unwrapScriptImage } from './image.js';
 import type { CommandHandler, FileInfo, FileResolver, Machine } from './machine.js';
 import type { BootCommandPlan, BootPlan, CommandRecord, LoadRecord } from './plan.js';
-import { expandSimpleMacros, parseSimple, splitSimpleArguments } from './simple-parser.js';
+import { assemblePlan } from './plan-assembly.js';
+import { runSimpleLine, runSimpleScript, simpleArguments } from './simple-dialect.js';
+import { parseSimple } from './simple-parser.js';
 
 export interface EvaluateOptions {
   /** Variables set before the script runs, over `defaultEnv`. */
@@ -49,25 +59,6 @@ export interface EvaluateOptions {
   commands?: Record<string, CommandHandler>;
 }
 
-/** Commands a U-Boot build usually has that the evaluator records without modelling (status 0). */
-const KNOWN_UBOOT_COMMANDS = new Set(
-  (
-    'base bdinfo blkcache bmp boot bootcount bootd bootefi bootelf bootflow bootmenu bootstage bootvx button chpart ' +
-    'cls cmp coninfo cp crc32 date dcache dfu dm dns editenv erase ext2ls ext4ls ext4size ext4write fastboot fatinfo ' +
-    'fatls fatsize fatwrite flinfo fstype gpio go gzwrite help i2c icache ide iminfo imxtract itest led loadb loads ' +
-    'loadx loady loop ls lzmadec md mdio mii mm mmc mmcinfo mtd mtdparts mw nand net nfs nm nvme part pci ping ' +
-    'poweroff protect pxe qfw random reset sata save saveenv scsi sf size sleep sntp sysboot tpm ubi ubifsload ' +
-    'ums unzip usb usbboot version virtio wget zboot'
-  ).split(' '),
-);
-
-const BUILTIN_COMMANDS: Record<string, CommandHandler> = {
-  ...SHELL_COMMANDS,
-  ...LOAD_COMMANDS,
-  ...BOOT_COMMANDS,
-  ...DISK_COMMANDS,
-};
-
 class BootSignal {
   constructor(readonly plan: BootCommandPlan) {}
 }
@@ -77,26 +68,6 @@ class ExitSignal {
 }
 
 class StepLimitSignal {}
-
-/** The text of a word as hush keeps it: variables as 0x03 markers. */
-function wordValue(word: Word): string {
-  return word.parts.map(partValue).join('');
-}
-
-function partValue(part: WordPart): string {
-  switch (part.type) {
-    case 'text':
-      return part.value;
-    case 'status':
-      return `${VARIABLE_MARK}$?${VARIABLE_MARK}`;
-    case 'variable':
-      return `${VARIABLE_MARK}${part.name}${part.operator ?? ''}${part.operand ?? ''}${VARIABLE_MARK}`;
-  }
-}
-
-function countVariables(word: Word): number {
-  return word.parts.filter((part) => part.type !== 'text').length;
-}
 
 class Evaluator implements Machine {
   readonly env = new Map<string, string>();
@@ -393,7 +364,7 @@ class Evaluator implements Machine {
       this.commands.push({ name: typed, args: args.slice(1), line, status: 1, modelled: false });
       return 1;
     }
-    const name = this.resolveName(typed);
+    const name = resolveCommandName(this.handlers, typed);
     const handler = name === undefined ? undefined : this.handlers[name];
     if (handler && name !== undefined) {
       const record: CommandRecord = { name, args: args.slice(1), line, status: 0, modelled: true };
@@ -413,64 +384,35 @@ class Evaluator implements Machine {
     return 1;
   }
 
-  private resolveName(typed: string): string | undefined {
-    if (Object.hasOwn(this.handlers, typed)) return typed;
-    if (typed === '' || KNOWN_UBOOT_COMMANDS.has(typed)) return undefined;
-    const matches = Object.keys(this.handlers).filter((name) => name.startsWith(typed));
-    return matches.length === 1 ? matches[0] : undefined;
-  }
-
   private runSimpleScript(script: Script): number {
-    let line = -1;
-    let failed = false;
-    for (const item of script.body.items) {
-      const command = item.first as SimpleCommand;
-      if (command.line !== line) {
-        if (failed) return 1;
-        line = command.line;
-      }
-      if (this.runSimpleToken(command.raw ?? '', command.line) !== 0) failed = true;
-    }
-    return failed ? 1 : 0;
+    return runSimpleScript(script, (raw, line) => this.runSimpleToken(raw, line));
   }
 
   /** `run` in the simple dialect: the text is one line (newlines stay inside arguments). */
   private runSimpleLine(text: string, line: number): number {
-    const script = parseSimple(text.replace(/\n/g, '\u0000'));
-    let failed = false;
-    for (const item of script.body.items) {
-      const raw = ((item.first as SimpleCommand).raw ?? '').replace(/\u0000/g, '\n');
-      if (this.runSimpleToken(raw, line) !== 0) failed = true;
-    }
-    return failed ? 1 : 0;
+    return runSimpleLine(text, line, (raw, at) => this.runSimpleToken(raw, at));
   }
 
   private runSimpleToken(raw: string, line: number): number {
     this.currentLine = line;
-    const expanded = expandSimpleMacros(raw, (name) => this.env.get(name));
-    const args = splitSimpleArguments(expanded);
+    const args = simpleArguments(raw, (name) => this.env.get(name));
     if (args.length === 0) return 1;
     return this.setStatus(this.dispatch(args, line));
   }
 
   finish(bootPlan: BootCommandPlan | null): BootPlan {
-    const env: Record<string, string> = {};
-    for (const name of [...this.env.keys()].sort()) env[name] = this.env.get(name) as string;
-    const locals: Record<string, string> = {};
-    for (const [name, value] of this.locals) locals[name] = value;
-    const output = this.console.split('\n');
-    if (output[output.length - 1] === '') output.pop();
-    return {
-      bootargs: this.env.get('bootargs') ?? null,
-      loads: this.loads,
-      boot: bootPlan,
-      env,
-      locals,
-      output,
-      commands: this.commands,
-      status: this.lastStatus,
-      warnings: this.warnings,
-    };
+    return assemblePlan(
+      {
+        env: this.env,
+        locals: this.locals,
+        console: this.console,
+        loads: this.loads,
+        commands: this.commands,
+        status: this.lastStatus,
+        warnings: this.warnings,
+      },
+      bootPlan,
+    );
   }
 
   stepLimitWarning(): void {

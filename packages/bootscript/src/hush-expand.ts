@@ -5,6 +5,7 @@
  * with `; $ & |` as ordinary characters, stopping at its first newline. So values are split at blanks,
  * lose backslashes, can open quotes and can start a `#` comment: unlike POSIX sh, expansion is textual.
  */
+import type { Word, WordPart } from './ast.js';
 import { HushLexer, SUBSTITUTED_MARK, VARIABLE_MARK } from './hush-lexer.js';
 
 /** Looks up what `$name` / `${...}` (the text between the markers) expands to; undefined adds nothing. */
@@ -55,4 +56,24 @@ export function reparseArguments(line: string, ifs?: string): Argument[] {
 /** hush's is_assignment(): `name=` with a letter first and letters, digits or `_` after. */
 export function isAssignment(word: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_]*=/.test(word);
+}
+
+/** The text of a word as hush keeps it: variables as 0x03 markers. */
+export function wordValue(word: Word): string {
+  return word.parts.map(partValue).join('');
+}
+
+function partValue(part: WordPart): string {
+  switch (part.type) {
+    case 'text':
+      return part.value;
+    case 'status':
+      return `${VARIABLE_MARK}$?${VARIABLE_MARK}`;
+    case 'variable':
+      return `${VARIABLE_MARK}${part.name}${part.operator ?? ''}${part.operand ?? ''}${VARIABLE_MARK}`;
+  }
+}
+
+export function countVariables(word: Word): number {
+  return word.parts.filter((part) => part.type !== 'text').length;
 }
