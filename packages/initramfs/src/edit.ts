@@ -18,6 +18,7 @@ import {
   S_IFREG,
 } from '@initkit/cpio';
 import { initramfsError } from './errors.js';
+import { checkModuleMachines, MODULE_PATH } from './machine.js';
 import type { KeepData } from './member.js';
 import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
@@ -189,6 +190,7 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
   let modules: ModulePlan | undefined;
   if (request.modules) {
     modules = planModules(request.modules);
+    if (!request.modules.force) checkModuleMachines(working, modules.modules);
     const base = `lib/modules/${modules.release}`;
     for (const module of modules.modules) {
       // A module already there (same path, same size) is not added again: appending would only copy it.
@@ -280,8 +282,16 @@ export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modul
     request.wrapInit && request.wrapInit !== true && request.wrapInit.originalName !== undefined
       ? normalizeCpioPath(request.wrapInit.originalName)
       : 'init.orig';
+  let moduleKept = false;
   return (path) => {
     if (request.wrapInit && (path === 'init' || path === originalName)) return true;
-    return request.modules !== undefined && /(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path);
+    if (request.modules === undefined) return false;
+    if (/(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path)) return true;
+    // One module already there tells the initrd's machine, which added modules must match (machine.ts).
+    if (!moduleKept && MODULE_PATH.test(path)) {
+      moduleKept = true;
+      return true;
+    }
+    return false;
   };
 }

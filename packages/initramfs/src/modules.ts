@@ -30,6 +30,8 @@ export interface ModuleRequest extends ModuleSource {
   names: readonly string[];
   /** Store .ko.gz/.ko.xz/.ko.zst decompressed as .ko (busybox insmod has no zstd). */
   decompress?: boolean;
+  /** Add modules even when their ELF machine differs from the initrd's (its busybox, its modules). */
+  force?: boolean;
 }
 
 /** One module going into the initrd. */

@@ -173,6 +173,45 @@ describe('planEdit and writeInitrd', () => {
     expect(formatAnalysis(analysis)).toContain(`kernel/drivers/block/nbd.ko was added but /init never loads it`);
   });
 
+  it('refuses modules built for another machine than the modules already in the initrd, unless forced', () => {
+    /** The first bytes of a little-endian ELF file for `machine` (40 ARM, 62 x86-64). */
+    const elfHeader = (machine: number) => {
+      const bytes = new Uint8Array(64);
+      bytes.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+      bytes[18] = machine;
+      return bytes;
+    };
+    const armTree = [
+      ...systemTree(),
+      directoryEntry('usr/lib/modules'),
+      directoryEntry(`usr/lib/modules/${RELEASE}`),
+      fileEntry(`usr/lib/modules/${RELEASE}/vendor.ko.gz`, ''),
+    ].map((entry) => (entry.name.endsWith('vendor.ko.gz') ? { ...entry, data: encode('gzip', elfHeader(40)) } : entry));
+    const tree = parseInitrd(member(armTree)).tree;
+    const amd64 = (names: string[], force?: boolean) => ({
+      ...modules(names),
+      readModule: (path: string) => (path.endsWith('.gz') ? encode('gzip', elfHeader(62)) : elfHeader(62)),
+      force,
+    });
+    let caught: InitkitError | undefined;
+    try {
+      planEdit(tree, { mtime: 1, modules: amd64(['nbd']) });
+    } catch (error) {
+      caught = error as InitkitError;
+    }
+    expect(caught?.code).toBe('INITRAMFS_WRONG_MACHINE');
+    expect(caught?.message).toMatch(
+      /module nbd is built for x86-64, but \/usr\/lib\/modules\/.*vendor\.ko\.gz.* is ARM/,
+    );
+    // Compressed modules to add are looked into too.
+    expect(() => planEdit(tree, { mtime: 1, modules: amd64(['mvneta']) })).toThrow(/x86-64/);
+    expect(planEdit(tree, { mtime: 1, modules: amd64(['nbd'], true) }).modules!.modules).toHaveLength(1);
+    const arm = { ...modules(['nbd']), readModule: () => elfHeader(40) };
+    expect(planEdit(tree, { mtime: 1, modules: arm }).modules!.modules).toHaveLength(1);
+    // An initrd without modules (or whose modules were not kept) gives no reference: nothing is refused.
+    expect(planEdit(original().tree, { mtime: 1, modules: amd64(['nbd']) }).modules!.modules).toHaveLength(1);
+  });
+
   it('wraps a symlink /init by exec, keeping the link as the original', () => {
     const tree = parseInitrd(
       member([
@@ -221,5 +260,8 @@ describe('planEdit and writeInitrd', () => {
     expect(keep('init.orig', 10, 0o100755)).toBe(true);
     expect(keep('usr/lib/modules/6.1/modules.dep', 10, 0o100644)).toBe(true);
     expect(keep('usr/bin/busybox', 10, 0o100755)).toBe(false);
+    // The first module's contents, and only the first: it tells the machine added modules must match.
+    expect(keep('usr/lib/modules/6.1/kernel/a.ko.xz', 10, 0o100644)).toBe(true);
+    expect(keep('usr/lib/modules/6.1/kernel/b.ko', 10, 0o100644)).toBe(false);
   });
 });
