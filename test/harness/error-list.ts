@@ -5,6 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 
 export interface ErrorListCheck {
   /** The package directory, e.g. packages/uimage. */
@@ -62,4 +64,30 @@ export function checkErrorList({ packageDir, prefixes, codes }: ErrorListCheck):
     expectedTable: errorTable(codes),
     readmeTable: begin >= 0 && end > begin ? readme.slice(begin, end + END.length) : undefined,
   };
+}
+
+/**
+ * The three checks as a vitest suite, for a package's test/errors.test.ts: `testFileUrl` is that file's
+ * import.meta.url (the package is its parent's parent).
+ */
+export function describeErrorList(
+  testFileUrl: string,
+  prefixes: readonly string[],
+  codes: Readonly<Record<string, string>>,
+): void {
+  const packageDir = fileURLToPath(new URL('..', testFileUrl));
+  const findings = checkErrorList({ packageDir, prefixes, codes });
+  describe(`error list of ${packageDir.replace(/\/$/, '').split('/').pop()}`, () => {
+    it('lists every code src/ throws', () => {
+      expect(findings.unlisted).toEqual([]);
+    });
+
+    it('lists no code src/ never uses', () => {
+      expect(findings.unused).toEqual([]);
+    });
+
+    it("the README's error table is the list (paste the expected table when it fails)", () => {
+      expect(findings.readmeTable).toBe(findings.expectedTable);
+    });
+  });
 }
