@@ -3,7 +3,7 @@
  * input is still arriving (a download can be parsed as it lands). Input is an async iterable or a Web
  * ReadableStream of Uint8Array chunks; memory stays bounded by the format's window, not the data size.
  */
-import { crc32 } from '@initkit/core';
+import { type ByteSource, crc32, sourceChunks } from '@initkit/core';
 import { Xxh64 } from './checksum/xxhash.js';
 import { decodeFormat, resolveFormat } from './decode.js';
 import { detect } from './detect.js';
@@ -22,7 +22,8 @@ import { isSkippableMagic, parseZstdFrameHeader, u32le, zstdHeaderSize } from '.
 /** Formats with a streaming decoder. */
 export const STREAMING_FORMATS: readonly CompressionFormat[] = ['gzip', 'xz', 'lzma', 'zstd'];
 
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+/** What the streaming decoders read: @initkit/core's ByteSource (re-exported here for compress users). */
+export type { ByteSource };
 
 const TRUNCATED_CODES: Partial<Record<CompressionFormat, CompressErrorCode>> = {
   gzip: 'GZIP_TRUNCATED',
@@ -30,22 +31,6 @@ const TRUNCATED_CODES: Partial<Record<CompressionFormat, CompressErrorCode>> = {
   lzma: 'LZMA_TRUNCATED',
   zstd: 'ZSTD_TRUNCATED',
 };
-
-async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  yield* source as AsyncIterable<Uint8Array>;
-}
 
 /**
  * Decodes a compressed byte stream, yielding decompressed chunks as soon as they are known. The format
@@ -57,7 +42,7 @@ export async function* decodeStream(
   options: DecodeOptions = {},
 ): AsyncGenerator<Uint8Array, void, void> {
   const limits = outputLimits(options, true);
-  const input = chunksOf(source)[Symbol.asyncIterator]();
+  const input = sourceChunks(source)[Symbol.asyncIterator]();
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
   const pull = async (): Promise<void> => {
     const next = await input.next();
@@ -182,7 +167,7 @@ export function decodeStreamExtent(
   const limits = outputLimits(options, true);
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
   async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
-    const input = chunksOf(source)[Symbol.asyncIterator]();
+    const input = sourceChunks(source)[Symbol.asyncIterator]();
     const pending: Uint8Array[] = [];
     const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits);
     for (;;) {

@@ -3,6 +3,7 @@
  * isomorphic entry, with gzip decoded and encoded by node:zlib, and zstd too where the runtime's
  * node:zlib has it (Node 22.15+, 23.8+, 24), feature-detected at load.
  */
+import { sourceChunks } from '@initkit/core';
 import { decodeFormat as decodeFormatPure, type FormatDecodeResult, resolveFormat } from '../decode.js';
 import { detect } from '../detect.js';
 import { encode as encodePure } from '../encode.js';
@@ -93,7 +94,7 @@ export async function* decodeStream(
     return;
   }
   // Peek at the first bytes to detect the format, then hand the whole source on.
-  const input = toAsync(source)[Symbol.asyncIterator]();
+  const input = sourceChunks(source)[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let ended = false;
@@ -124,20 +125,4 @@ export async function* decodeStream(
   const format = options.format ?? detect(first).format;
   if (format === 'zstd') yield* decodeZstdStreamNode(replay(), options).chunks;
   else yield* decodeStreamPure(replay(), options);
-}
-
-async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  yield* source as AsyncIterable<Uint8Array>;
 }

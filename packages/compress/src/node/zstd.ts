@@ -6,7 +6,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
-import { InitkitError } from '@initkit/core';
+import { InitkitError, sourceChunks } from '@initkit/core';
 import { decodeZstd as decodeZstdPure, type FormatDecodeResult } from '../decode.js';
 import { compressError } from '../errors.js';
 import type { DecodeOptions, EncodeOptions } from '../format.js';
@@ -122,7 +122,7 @@ export function decodeZstdStreamNode(source: ByteSource, options: DecodeOptions 
   const limits = outputLimits(options, true);
   const queue = new InputQueue(new Uint8Array(0), false, 'ZSTD_TRUNCATED');
   async function* frameBytes(): AsyncGenerator<Uint8Array, void, void> {
-    const input = toAsync(source)[Symbol.asyncIterator]();
+    const input = sourceChunks(source)[Symbol.asyncIterator]();
     const walker = walkZstdFrames(queue);
     let emitted = 0;
     for (;;) {
@@ -163,22 +163,6 @@ export function decodeZstdStreamNode(source: ByteSource, options: DecodeOptions 
     if (failure) throw zstdError(failure, queue.offset);
   }
   return { chunks: chunks(), consumed: () => queue.offset };
-}
-
-async function* toAsync(source: ByteSource): AsyncGenerator<Uint8Array, void, void> {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  yield* source as AsyncIterable<Uint8Array>;
 }
 
 /** zstd encoding: libzstd through node:zlib, levels 1-19 (default 3, as the zstd command), XXH64 checksum. */
