@@ -10,17 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { startTftpServer, type TftpError, type TftpServer, tftpGet } from '../src/index.js';
+import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftp-abuse-');
-
-async function failure(promise: Promise<unknown>): Promise<TftpError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TftpError;
-  }
-  throw new Error('expected the transfer to fail');
-}
 
 describe('error packets to a client', () => {
   let server: TftpServer;

@@ -14,21 +14,13 @@ import {
   tftpGetToStream,
   tftpPut,
 } from '../src/index.js';
+import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftp-');
 
 /** Waits (at most two seconds) for a condition that the other end of a transfer makes true. */
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-async function failure(promise: Promise<unknown>): Promise<TftpError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TftpError;
-  }
-  throw new Error('expected the transfer to fail');
 }
 
 describe('our client against our server', () => {

@@ -13,6 +13,7 @@ import { useTempDir } from '../../../test/harness/temp.js';
 import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { hasTools } from '../../../test/harness/tools.js';
 import { type TftpError, tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
+import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftpd-hpa-');
 
@@ -24,15 +25,6 @@ const SIZES: Record<string, number> = {
   blocks65536: 65536 * 512,
   over32MiB: 32 * 1024 * 1024 + 12345,
 };
-
-async function failure(promise: Promise<unknown>): Promise<TftpError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as TftpError;
-  }
-  throw new Error('expected the transfer to fail');
-}
 
 describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
   let daemon: TftpdHpa;
