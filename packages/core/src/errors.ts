@@ -60,6 +60,18 @@ export function hex32(value: number): string {
   return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
 }
 
+/**
+ * A package's error builder typed by its closed list (its `<NAME>_ERROR_CODES` keys), so an unlisted
+ * code does not compile: `export const cpioError = errorBuilder<CpioErrorCode>();`.
+ */
+export function errorBuilder<Code extends string>(): (
+  code: Code,
+  message: string,
+  options?: InitkitErrorOptions,
+) => InitkitError {
+  return (code, message, options) => new InitkitError(code, message, options);
+}
+
 export function isInitkitError(error: unknown, code?: string): error is InitkitError {
   return error instanceof InitkitError && (code === undefined || error.code === code);
 }

@@ -11,6 +11,7 @@ export { crc64 } from './crc64.js';
 export {
   CORE_ERROR_CODES,
   type CoreErrorCode,
+  errorBuilder,
   formatOffset,
   hex32,
   InitkitError,

@@ -3,7 +3,7 @@
  * from this list and test/errors.test.ts checks that src/ throws nothing else). Codes follow the
  * suffix vocabulary in CONTRIBUTING.md.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const CPIO_ERROR_CODES = {
   CPIO_TRUNCATED: 'the input ends inside a header, name, padding or data, or before TRAILER!!!',
@@ -36,6 +36,4 @@ export const CPIO_ERROR_CODES = {
 export type CpioErrorCode = keyof typeof CPIO_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function cpioError(code: CpioErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const cpioError = errorBuilder<CpioErrorCode>();

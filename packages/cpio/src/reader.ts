@@ -5,9 +5,17 @@
  * from there. Alignment is counted from the archive's first byte.
  */
 import { cpioChecksum } from './checksum.js';
-import type { CpioFormat } from './constants.js';
 import type { CpioRecord } from './entry.js';
-import { CpioWalk, checksumMismatch, NEED, type WalkedRecord, type WalkInput, type WalkOptions } from './walk.js';
+import {
+  type CpioArchiveInfo,
+  CpioWalk,
+  checksumMismatch,
+  NEED,
+  WalkedArchive,
+  type WalkedRecord,
+  type WalkInput,
+  type WalkOptions,
+} from './walk.js';
 
 /** The walk's options (walk.ts), for one archive starting at `offset`. */
 export interface ReadCpioOptions extends Omit<WalkOptions, 'start' | 'concatenated'> {
@@ -15,18 +23,7 @@ export interface ReadCpioOptions extends Omit<WalkOptions, 'start' | 'concatenat
   offset?: number;
 }
 
-export interface CpioArchiveInfo {
-  /** Format of the first header. */
-  format: CpioFormat | undefined;
-  /** False when any header is odc or old binary, which the kernel rejects. */
-  kernelCompatible: boolean;
-  /** Offset (in `bytes`) of the first header. */
-  start: number;
-  /** Offset (in `bytes`) just past the trailer and its padding: where whatever follows begins. */
-  end: number;
-  /** Offset of the TRAILER!!! header, or undefined when the input ended without one. */
-  trailerOffset: number | undefined;
-}
+export type { CpioArchiveInfo } from './walk.js';
 
 export interface CpioReadResult extends CpioArchiveInfo {
   entries: CpioRecord[];
@@ -37,14 +34,15 @@ export interface CpioReadResult extends CpioArchiveInfo {
  * last one, `end` says where the archive stopped. The walk is walk.ts's; this adapter hands each
  * entry's data out as a view of `bytes` and checks crc sums.
  */
-export class CpioReader implements Iterable<CpioRecord> {
+export class CpioReader extends WalkedArchive implements Iterable<CpioRecord> {
   readonly bytes: Uint8Array;
   readonly start: number;
-  private readonly walk: CpioWalk;
+  protected readonly walk: CpioWalk;
   private readonly steps: Generator<WalkedRecord | typeof NEED, void, void>;
   private done = false;
 
   constructor(bytes: Uint8Array, options: ReadCpioOptions = {}) {
+    super();
     this.bytes = bytes;
     this.start = options.offset ?? 0;
     if (!Number.isInteger(this.start) || this.start < 0 || this.start > bytes.length) {
@@ -67,28 +65,6 @@ export class CpioReader implements Iterable<CpioRecord> {
 
   get finished(): boolean {
     return this.done;
-  }
-
-  get format(): CpioFormat | undefined {
-    return this.walk.format;
-  }
-
-  get kernelCompatible(): boolean {
-    return this.walk.kernelCompatible;
-  }
-
-  get trailerOffset(): number | undefined {
-    return this.walk.trailerPosition;
-  }
-
-  info(): CpioArchiveInfo {
-    return {
-      format: this.walk.format,
-      kernelCompatible: this.walk.kernelCompatible,
-      start: this.start,
-      end: this.walk.position,
-      trailerOffset: this.walk.trailerPosition,
-    };
   }
 
   [Symbol.iterator](): Iterator<CpioRecord> {

@@ -6,10 +6,8 @@
  */
 import { ByteQueue, type ByteSource, DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from './checksum.js';
-import type { CpioFormat } from './constants.js';
 import { cpioError } from './errors.js';
 import { quoteCpioName } from './name.js';
-import type { CpioArchiveInfo } from './reader.js';
 import {
   type CpioRecordHeader,
   CpioWalk,
@@ -18,6 +16,7 @@ import {
   entryTooLarge,
   NEED,
   recordHeader,
+  WalkedArchive,
   type WalkedRecord,
   type WalkOptions,
 } from './walk.js';
@@ -45,13 +44,14 @@ const EMPTY = new Uint8Array(0);
 /**
  * Iterate with `for await`. After iteration, `info()` says where the (last) archive ended.
  */
-export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
+export class CpioStreamReader extends WalkedArchive implements AsyncIterable<CpioStreamEntry> {
   private readonly queue: ByteQueue;
-  private readonly walk: CpioWalk;
+  protected readonly walk: CpioWalk;
   private ended = false;
   private started = false;
 
   constructor(source: ByteSource, options: ReadCpioStreamOptions = {}) {
+    super();
     const queue = new ByteQueue(source);
     this.queue = queue;
     const reader = this;
@@ -79,32 +79,13 @@ export class CpioStreamReader implements AsyncIterable<CpioStreamEntry> {
     return this.queue.position;
   }
 
-  get format(): CpioFormat | undefined {
-    return this.walk.format;
-  }
-
-  get kernelCompatible(): boolean {
-    return this.walk.kernelCompatible;
-  }
-
-  /** Offset of the last TRAILER!!! header read. */
-  get trailerOffset(): number | undefined {
-    return this.walk.trailerPosition;
+  protected override get endPosition(): number {
+    return this.queue.position;
   }
 
   /** Archives read so far (more than one only with `concatenated`). */
   get archives(): number {
     return this.walk.archives;
-  }
-
-  info(): CpioArchiveInfo {
-    return {
-      format: this.walk.format,
-      kernelCompatible: this.walk.kernelCompatible,
-      start: this.walk.archiveStart,
-      end: this.queue.position,
-      trailerOffset: this.walk.trailerPosition,
-    };
   }
 
   /** Pulls chunks until the walk's request can be met or the source ends. */

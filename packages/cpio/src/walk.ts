@@ -298,6 +298,53 @@ export class CpioWalk {
   }
 }
 
+/** Where a walked archive started and ended. */
+export interface CpioArchiveInfo {
+  /** Format of the first header. */
+  format: CpioFormat | undefined;
+  /** False when any header is odc or old binary, which the kernel rejects. */
+  kernelCompatible: boolean;
+  /** Offset (in the input) of the (last) archive's first header. */
+  start: number;
+  /** Offset (in the input) just past the trailer and its padding: where whatever follows begins. */
+  end: number;
+  /** Offset of the TRAILER!!! header, or undefined when the input ended without one. */
+  trailerOffset: number | undefined;
+}
+
+/** What every reader reports about the archive walked so far: the walk's state, read-only. */
+export abstract class WalkedArchive {
+  protected abstract readonly walk: CpioWalk;
+
+  /** Where reading stopped (the stream reader counts bytes consumed instead). */
+  protected get endPosition(): number {
+    return this.walk.position;
+  }
+
+  get format(): CpioFormat | undefined {
+    return this.walk.format;
+  }
+
+  get kernelCompatible(): boolean {
+    return this.walk.kernelCompatible;
+  }
+
+  /** Offset of the last TRAILER!!! header read. */
+  get trailerOffset(): number | undefined {
+    return this.walk.trailerPosition;
+  }
+
+  info(): CpioArchiveInfo {
+    return {
+      format: this.walk.format,
+      kernelCompatible: this.walk.kernelCompatible,
+      start: this.walk.archiveStart,
+      end: this.endPosition,
+      trailerOffset: this.walk.trailerPosition,
+    };
+  }
+}
+
 /** The record's header part, copied out (what each adapter's entry starts with). */
 export function recordHeader(record: WalkedRecord): CpioRecordHeader {
   return {

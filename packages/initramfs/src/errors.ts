@@ -3,7 +3,7 @@
  * made from this list and test/errors.test.ts checks that src/ throws nothing else). Errors of the
  * formats inside an initrd keep their own packages' codes (CPIO_*, UIMAGE_*, GZIP_*, XZ_*, ...).
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const INITRAMFS_ERROR_CODES = {
   INITRAMFS_TRUNCATED: 'the initrd file ended before the bytes its header or a member promised',
@@ -42,6 +42,4 @@ export const INITRAMFS_ERROR_CODES = {
 export type InitramfsErrorCode = keyof typeof INITRAMFS_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function initramfsError(code: InitramfsErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const initramfsError = errorBuilder<InitramfsErrorCode>();

@@ -7,8 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '@initkit/core';
 import { cpioChecksum } from '../checksum.js';
-import type { CpioFormat } from '../constants.js';
-import type { CpioArchiveInfo, ReadCpioOptions } from '../reader.js';
+import type { ReadCpioOptions } from '../reader.js';
 import {
   type CpioRecordHeader,
   CpioWalk,
@@ -17,6 +16,7 @@ import {
   entryTooLarge,
   NEED,
   recordHeader,
+  WalkedArchive,
   type WalkedRecord,
 } from '../walk.js';
 
@@ -33,18 +33,19 @@ const WINDOW = 64 * 1024;
  * descriptor). After iteration, `info()` says where the archive ended. Entries' `readData()` works
  * until `close()`, which closes the file when the reader opened it from a path.
  */
-export class CpioFileReader implements Iterable<CpioFileEntry> {
+export class CpioFileReader extends WalkedArchive implements Iterable<CpioFileEntry> {
   private readonly descriptor: number;
   private readonly ownsDescriptor: boolean;
   private readonly size: number;
   private readonly start: number;
-  private readonly walk: CpioWalk;
+  protected readonly walk: CpioWalk;
   private window = new Uint8Array(WINDOW);
   private windowStart = 0;
   private windowLength = 0;
   private closed = false;
 
   constructor(file: string | number, options: Omit<ReadCpioOptions, 'baseOffset'> = {}) {
+    super();
     this.ownsDescriptor = typeof file === 'string';
     this.descriptor = typeof file === 'string' ? openSync(file, 'r') : file;
     this.size = fstatSync(this.descriptor).size;
@@ -55,31 +56,9 @@ export class CpioFileReader implements Iterable<CpioFileEntry> {
     );
   }
 
-  get format(): CpioFormat | undefined {
-    return this.walk.format;
-  }
-
-  get kernelCompatible(): boolean {
-    return this.walk.kernelCompatible;
-  }
-
-  get trailerOffset(): number | undefined {
-    return this.walk.trailerPosition;
-  }
-
   close(): void {
     if (this.ownsDescriptor && !this.closed) closeSync(this.descriptor);
     this.closed = true;
-  }
-
-  info(): CpioArchiveInfo {
-    return {
-      format: this.walk.format,
-      kernelCompatible: this.walk.kernelCompatible,
-      start: this.start,
-      end: this.walk.position,
-      trailerOffset: this.walk.trailerPosition,
-    };
   }
 
   /** `length` bytes at `position` as a view of the window (valid until the next call). */
