@@ -152,6 +152,16 @@ describe('fuzz replay: the committed hostile cases in fixtures/fuzz/', () => {
     expect(code((b) => parseFdt(b))).toBe('FDT_BAD_MAGIC');
     expect(code((b) => parseUImage(b))).toBe('UIMAGE_BAD_MAGIC');
     expect(code((b) => decode(b))).toBe('COMPRESS_BAD_MAGIC');
+    for (const [format, prefix] of [
+      ['gzip', 'GZIP'],
+      ['xz', 'XZ'],
+      ['zstd', 'ZSTD'],
+      ['lz4', 'LZ4'],
+      ['lzo', 'LZO'],
+      ['bzip2', 'BZIP2'],
+    ] as const) {
+      expect(code((b) => decode(b, { format }))).toBe(`${prefix}_BAD_MAGIC`);
+    }
   });
 });
 

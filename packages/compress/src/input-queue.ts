@@ -133,3 +133,21 @@ export function runComplete<T>(generator: Generator<void, T, void>): T {
   if (!step.done) throw compressError('COMPRESS_INTERNAL', 'decoder asked for more input after the end');
   return step.value;
 }
+
+/**
+ * True when the bytes already at hand cannot begin `magic` (compared as far as they go). Input too short
+ * for a header whose first bytes already differ is a bad magic, not a truncation: the 2-byte "XY" is a
+ * bad magic in every initkit reader, whole or fed a byte at a time.
+ */
+export function differsFromMagic(bytes: Uint8Array, at: number, end: number, magic: ArrayLike<number>): boolean {
+  const count = Math.min(end - at, magic.length);
+  for (let i = 0; i < count; i++) if (bytes[at + i] !== magic[i]) return true;
+  return false;
+}
+
+/** A zstd frame or a skippable frame (5? 2a 4d 18) can still begin at `at`, as far as the bytes go. */
+export function mayBeginZstdFrame(bytes: Uint8Array, at: number, end: number): boolean {
+  if (at >= end) return true;
+  if (bytes[at] === 0x28) return !differsFromMagic(bytes, at, end, [0x28, 0xb5, 0x2f, 0xfd]);
+  return (bytes[at]! & 0xf0) === 0x50 && !differsFromMagic(bytes, at + 1, end, [0x2a, 0x4d, 0x18]);
+}

@@ -10,14 +10,14 @@ import { detect } from './detect.js';
 import { type CompressErrorCode, compressError } from './errors.js';
 import type { CompressionFormat, DecodeOptions } from './format.js';
 import { type GzipTarget, readGzipMembers } from './gzip/gzip.js';
-import { InputQueue, need, peekAvailable } from './input-queue.js';
+import { InputQueue, mayBeginZstdFrame, need, peekAvailable } from './input-queue.js';
 import { checkOutput, type OutputLimits, outputLimits } from './limits.js';
 import { type LzmaAloneHeader, readLzmaAlone } from './xz/lzma-alone.js';
 import { LzmaDecoder } from './xz/lzma-decoder.js';
 import { CircularWindow, circularWindowSize } from './xz/window.js';
 import { readXzStreams, StreamingBlockSink } from './xz/xz.js';
 import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './zstd/block.js';
-import { isSkippableMagic, parseZstdFrameHeader, u32le, zstdHeaderSize } from './zstd/zstd.js';
+import { badMagic, isSkippableMagic, parseZstdFrameHeader, u32le, zstdHeaderSize } from './zstd/zstd.js';
 
 /** Formats with a streaming decoder. */
 export const STREAMING_FORMATS: readonly CompressionFormat[] = ['gzip', 'xz', 'lzma', 'zstd'];
@@ -305,6 +305,9 @@ function* zstdStream(
   let total = 0;
   const decoder = new ZstdBlockDecoder();
   for (;;) {
+    if (!mayBeginZstdFrame(queue.bytes, queue.position, queue.end)) {
+      throw badMagic(queue.bytes, queue.position, queue.end, queue.offset);
+    }
     yield* need(queue, 8, 'zstd frame header');
     const frameOffset = queue.offset;
     const magic = u32le(queue.bytes, queue.position);

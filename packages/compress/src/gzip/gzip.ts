@@ -5,7 +5,7 @@
  */
 import { crc32 } from '@initkit/core';
 import { compressError } from '../errors.js';
-import { type InputQueue, need, peekAvailable } from '../input-queue.js';
+import { differsFromMagic, type InputQueue, need, peekAvailable } from '../input-queue.js';
 import type { OutputBuffer } from '../limits.js';
 import { type InflateOutput, Inflater } from './inflate.js';
 
@@ -71,6 +71,9 @@ export function* readGzipMembers(queue: InputQueue, target: GzipTarget): Generat
 }
 
 export function* readMemberHeader(queue: InputQueue): Generator<void, GzipMemberHeader, void> {
+  if (differsFromMagic(queue.bytes, queue.position, queue.end, [0x1f, 0x8b])) {
+    throw compressError('GZIP_BAD_MAGIC', 'not a gzip member (expected 1f 8b)', { offset: queue.offset });
+  }
   yield* need(queue, 10, 'gzip header');
   const start = queue.position;
   const headerOffset = queue.offset;

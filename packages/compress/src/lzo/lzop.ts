@@ -5,6 +5,7 @@
  */
 import { crc32 } from '@initkit/core';
 import { compressError } from '../errors.js';
+import { differsFromMagic } from '../input-queue.js';
 import type { OutputBuffer } from '../limits.js';
 import { decodeLzo1x } from './lzo1x.js';
 
@@ -88,6 +89,9 @@ export function decodeLzop(input: Uint8Array, output: OutputBuffer): number {
 function decodeLzopStream(input: Uint8Array, start: number, output: OutputBuffer): number {
   const cursor = new Cursor(input);
   cursor.at = start;
+  if (differsFromMagic(input, start, input.length, MAGIC)) {
+    throw compressError('LZO_BAD_MAGIC', 'not an lzop file', { offset: start });
+  }
   cursor.need(MAGIC.length, 'lzop magic');
   if (!startsWithMagic(input, start)) {
     throw compressError('LZO_BAD_MAGIC', 'not an lzop file', { offset: start });

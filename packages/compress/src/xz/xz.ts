@@ -7,7 +7,7 @@
 import { crc32, crc64 } from '@initkit/core';
 import { sha256 } from '@noble/hashes/sha2';
 import { compressError } from '../errors.js';
-import { type InputQueue, need, peekAvailable } from '../input-queue.js';
+import { differsFromMagic, type InputQueue, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, type OutputBuffer, type OutputLimits } from '../limits.js';
 import { type BranchFilter, createBranchFilter, FILTER_LZMA2 } from './bcj.js';
 import { LzmaDecoder } from './lzma-decoder.js';
@@ -59,6 +59,9 @@ export function* readXzStreams(queue: InputQueue, sink: XzBlockSink): Generator<
 }
 
 function* decodeStream(queue: InputQueue, sink: XzBlockSink): Generator<void, void, void> {
+  if (differsFromMagic(queue.bytes, queue.position, queue.end, XZ_MAGIC)) {
+    throw compressError('XZ_BAD_MAGIC', 'not an xz stream', { offset: queue.offset });
+  }
   yield* need(queue, 12, 'xz stream header');
   const headerOffset = queue.offset;
   const header = queue.take(12);

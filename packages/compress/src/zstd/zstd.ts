@@ -13,7 +13,7 @@
 import type { InitkitError } from '@initkit/core';
 import { Xxh64 } from '../checksum/xxhash.js';
 import { compressError } from '../errors.js';
-import { type InputQueue, need, peekAvailable } from '../input-queue.js';
+import { type InputQueue, mayBeginZstdFrame, need, peekAvailable } from '../input-queue.js';
 import { checkOutput, OutputBuffer, type OutputLimits } from '../limits.js';
 import { ZSTD_MAX_BLOCK_SIZE, ZstdBlockDecoder } from './block.js';
 
@@ -52,6 +52,12 @@ export function isSkippableMagic(magic: number): boolean {
 
 function truncated(what: string, offset: number): InitkitError {
   return compressError('ZSTD_TRUNCATED', `${what} runs past the end of the input`, { offset });
+}
+
+/** ZSTD_BAD_MAGIC for bytes at `at` that cannot begin a zstd or skippable frame. */
+export function badMagic(bytes: Uint8Array, at: number, end: number, offset = at): InitkitError {
+  const found = [...bytes.subarray(at, Math.min(end, at + 4))].map((byte) => byte.toString(16).padStart(2, '0'));
+  return compressError('ZSTD_BAD_MAGIC', `expected a zstd frame magic, found ${found.join(' ')}`, { offset });
 }
 
 /** Bytes of a frame header (magic included) from its descriptor byte. */
@@ -104,6 +110,7 @@ export function parseZstdFrameHeader(bytes: Uint8Array, at: number, offset: numb
 
 /** Reads one frame's layout at `start` without decoding it. */
 export function scanZstdFrame(input: Uint8Array, start: number): ZstdFrame {
+  if (!mayBeginZstdFrame(input, start, input.length)) throw badMagic(input, start, input.length);
   if (start + 8 > input.length) throw truncated('zstd frame header', start);
   const magic = u32le(input, start);
   if (isSkippableMagic(magic)) {
@@ -268,6 +275,9 @@ export function decodeZstdFrames(input: Uint8Array, limits: OutputLimits): { out
  */
 export function* walkZstdFrames(queue: InputQueue): Generator<void, void, void> {
   for (;;) {
+    if (!mayBeginZstdFrame(queue.bytes, queue.position, queue.end)) {
+      throw badMagic(queue.bytes, queue.position, queue.end, queue.offset);
+    }
     yield* need(queue, 8, 'zstd frame header');
     const frameOffset = queue.offset;
     const magic = u32le(queue.bytes, queue.position);
