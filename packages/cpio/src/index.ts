@@ -57,7 +57,7 @@ export {
   type LongListingOptions,
   modeString,
 } from './listing.js';
-export { decodeCpioName, encodeCpioName, escapeCpioName, quoteCpioName } from './name.js';
+export { decodeCpioName, encodeCpioName, escapeCpioName, isUtf8Name, quoteCpioName } from './name.js';
 export { comparePaths, normalizeCpioPath, parentPath, ROOT_NAME } from './path.js';
 export {
   type CpioArchiveInfo,
