@@ -22,10 +22,20 @@ import { printJson, writeOutput, writeStdout } from '../output.js';
 import { EXIT_FAILURE } from '../run.js';
 import { listingBytes } from '../safe-text.js';
 import { namedHeaderCodes } from '../uimage-json.js';
+import { UsageError } from '../usage-error.js';
+
+/** The running command's --max-output: bytes one member may decompress to (set by initramfs.ts). */
+let maxMemberBytes: number | undefined;
+
+export function setMaxOutput(value: string | undefined): void {
+  if (value === undefined) return;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid --max-output ${value}: expected a byte count`);
+  maxMemberBytes = Number(value);
+}
 
 /** Opens an initrd named on the command line; a missing or unreadable file names its role. */
 export function openInitrd(file: string, role: string, options: OpenInitrdOptions = {}): Promise<Initrd> {
-  return withFile(file, role, () => openInitrdFile(file, options));
+  return withFile(file, role, () => openInitrdFile(file, { maxMemberBytes, ...options }));
 }
 
 export interface ListFlags {

@@ -9,11 +9,12 @@ import { compressOption, levelOption, repeatable } from '../options.js';
 import { registerInitramfsBuild } from './initramfs-build.js';
 import { editAction, parseMode } from './initramfs-edit.js';
 import { extractAction } from './initramfs-extract.js';
-import { analyzeAction, catAction, diffAction, listAction } from './initramfs-inspect.js';
+import { analyzeAction, catAction, diffAction, listAction, setMaxOutput } from './initramfs-inspect.js';
 
 /** Adds the `initramfs` sub-commands to the area's command (named and described in catalog.ts). */
 export function registerInitramfs(initramfs: Command): void {
   registerInitramfsBuild(initramfs);
+  initramfs.hook('preAction', (_initramfs, action) => setMaxOutput(action.opts().maxOutput));
   initramfs
     .command('list')
     .alias('ls')
@@ -25,6 +26,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--raw', 'print names as stored (control characters included) instead of escaped')
     .option('--no-verify', 'do not check the uImage data CRC')
     .option('--json', 'print as JSON (names raw, with nameHex for bytes that are not UTF-8)')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(listAction);
 
   initramfs
@@ -32,6 +34,7 @@ export function registerInitramfs(initramfs: Command): void {
     .description('write one file of the merged tree to stdout (symlinks followed)')
     .argument('<file>', 'initrd')
     .argument('<path>', 'path inside the initrd')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(catAction);
 
   initramfs
@@ -45,6 +48,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--no-verify', 'do not check the uImage data CRC')
     .option('-v, --verbose', 'print each path written')
     .option('--json', 'print what was written and skipped as JSON')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(extractAction);
 
   initramfs
@@ -53,6 +57,7 @@ export function registerInitramfs(initramfs: Command): void {
     .argument('<a>', 'first initrd')
     .argument('<b>', 'second initrd')
     .option('--json', 'print as JSON')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(diffAction);
 
   initramfs
@@ -60,6 +65,7 @@ export function registerInitramfs(initramfs: Command): void {
     .description('members, compression and ratios, microcode, modules and their dependencies, /init, overwrites')
     .argument('<file>', 'initrd')
     .option('--json', 'print as JSON')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(analyzeAction);
 
   initramfs
@@ -86,5 +92,6 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--mtime <seconds>', 'mtime of the entries written (default: SOURCE_DATE_EPOCH, else now)')
     .option('--json', 'print a summary as JSON (no progress)')
     .option('-q, --quiet', 'print nothing on success')
+    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
     .action(editAction);
 }
