@@ -85,6 +85,8 @@ export interface WalkedRecord extends CpioRecordHeader {
 /** What the walk yields when it needs bytes: the adapter makes `walk.need` available, then resumes it. */
 export const NEED = Symbol('need');
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Bytes of NUL padding looked at in one step between concatenated archives. */
 const ZERO_SCAN = 4096;
 
@@ -176,6 +178,8 @@ export class CpioWalk {
       }
       if (fixed.length < fixedSize) throw truncated(`cpio ${format} header`, fixedSize, fixed.length, absolute);
       const header = decodeHeader(fixed, 0, format, absolute);
+      // Drop views as soon as they are read: across a wait they would pin a stream's old chunk.
+      magic = fixed = NO_BYTES;
       checkNameSize(header, this.maxNameBytes, absolute);
       const nameAt = headerAt + fixedSize;
       const nameSize = header.nameSize;
@@ -187,6 +191,7 @@ export class CpioWalk {
       if (nameView.length < nameSize) throw truncated('cpio name', nameSize, nameView.length, base + nameAt);
       // A window or chunk may be reused: copy the name's bytes unless the input's views stay valid.
       const { name, nameBytes } = decodeName(input.stable ? nameView : nameView.slice(), 0, header, base + nameAt);
+      nameView = NO_BYTES;
       const align = alignment(format);
       const nameEnd = nameAt + nameSize;
       const dataAt = this.alignUp(nameEnd, align);
