@@ -87,6 +87,11 @@ export const NEED = Symbol('need');
 
 const NO_BYTES = new Uint8Array(0);
 
+/** A real copy: `slice` on a Node Buffer (what Node streams yield) is a view that pins the whole chunk. */
+function copyOf(view: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(view);
+}
+
 /** Bytes of NUL padding looked at in one step between concatenated archives. */
 const ZERO_SCAN = 4096;
 
@@ -190,7 +195,7 @@ export class CpioWalk {
       }
       if (nameView.length < nameSize) throw truncated('cpio name', nameSize, nameView.length, base + nameAt);
       // A window or chunk may be reused: copy the name's bytes unless the input's views stay valid.
-      const { name, nameBytes } = decodeName(input.stable ? nameView : nameView.slice(), 0, header, base + nameAt);
+      const { name, nameBytes } = decodeName(input.stable ? nameView : copyOf(nameView), 0, header, base + nameAt);
       nameView = NO_BYTES;
       const align = alignment(format);
       const nameEnd = nameAt + nameSize;
