@@ -163,6 +163,7 @@ export class CpioWalk {
       const absolute = base + headerAt;
       let magic = input.peek(headerAt, MAGIC_SIZE);
       while (this.waits(magic, headerAt, MAGIC_SIZE)) {
+        magic = NO_BYTES; // no view of the old chunk across the wait
         yield NEED;
         magic = input.peek(headerAt, MAGIC_SIZE);
       }
@@ -178,6 +179,7 @@ export class CpioWalk {
       const fixedSize = headerSize(format);
       let fixed = input.peek(headerAt, fixedSize);
       while (this.waits(fixed, headerAt, fixedSize)) {
+        fixed = NO_BYTES; // no view of the old chunk across the wait
         yield NEED;
         fixed = input.peek(headerAt, fixedSize);
       }
@@ -190,6 +192,7 @@ export class CpioWalk {
       const nameSize = header.nameSize;
       let nameView = input.peek(nameAt, nameSize);
       while (this.waits(nameView, nameAt, nameSize)) {
+        nameView = NO_BYTES; // no view of the old chunk across the wait
         yield NEED;
         nameView = input.peek(nameAt, nameSize);
       }
@@ -204,6 +207,7 @@ export class CpioWalk {
         const padSize = dataAt - nameEnd;
         let padding = input.peek(nameEnd, padSize);
         while (this.waits(padding, nameEnd, padSize)) {
+          padding = NO_BYTES; // no view of the old chunk across the wait
           yield NEED;
           padding = input.peek(nameEnd, padSize);
         }
@@ -215,6 +219,7 @@ export class CpioWalk {
             base + nameEnd + padding.length,
           );
         }
+        padding = NO_BYTES;
       }
       const fileSize = header.fileSize;
       const dataEnd = dataAt + fileSize;
@@ -229,6 +234,7 @@ export class CpioWalk {
           // A trailer with data (never written, but legal): its last byte must be there.
           let last = input.peek(dataEnd - 1, 1);
           while (this.waits(last, dataEnd - 1, 1)) {
+            last = NO_BYTES; // no view of the old chunk across the wait
             yield NEED;
             last = input.peek(dataEnd - 1, 1);
           }
@@ -283,6 +289,7 @@ export class CpioWalk {
     const paddedEnd = this.alignUp(dataEnd, align);
     let padding = this.input.peek(dataEnd, paddedEnd - dataEnd);
     while (this.waits(padding, dataEnd, paddedEnd - dataEnd)) {
+      padding = NO_BYTES; // no view of the old chunk across the wait
       yield NEED;
       padding = this.input.peek(dataEnd, paddedEnd - dataEnd);
     }
@@ -294,6 +301,7 @@ export class CpioWalk {
     for (;;) {
       let view = this.input.peek(this.position, ZERO_SCAN);
       while (this.waits(view, this.position, ZERO_SCAN)) {
+        view = NO_BYTES; // no view of the old chunk across the wait
         yield NEED;
         view = this.input.peek(this.position, ZERO_SCAN);
       }
