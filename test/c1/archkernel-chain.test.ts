@@ -12,14 +12,18 @@
  * 2. Second power-on: the cache hits (initkit's TFTP log shows no initrd transfer after U-Boot's) and the
  *    kexec happens without a rebuild.
  * 3. Kill switch: with the tag `archkernel_disabled` in the metadata, the system stays on the provider
- *    kernel and the journal says why.
+ *    kernel and the journal says why. This power-on is also the provider's half of the chain on its own
+ *    (U-Boot: DHCP, uboot.bootscript compiled by `initkit bootscript compile` and the provider kernel and
+ *    uInitrd from `initkit tftp serve`; the provider uInitrd built with initkit: its modules, DHCP, the
+ *    metadata, the NBD root, switch_root; systemd on /dev/nbd0; power-off through the exitrd, which
+ *    detaches the NBD root).
  * The artefacts come from test/.cache/c1/ (`npx tsx test/c1/prepare.ts`, run by .ci/run).
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProviderInitrd, c1CacheDir, providerKernel } from '../harness/c1-artifacts.js';
-import { C1Rig, INITKIT_CLI, providerInitrdName } from '../harness/c1-rig.js';
+import { C1_BOOT_SERVER, C1Rig, INITKIT_CLI, PROVIDER_KERNEL_NAME, providerInitrdName } from '../harness/c1-rig.js';
 import { hasQemuUBoot } from '../harness/qemu-uboot.js';
 import { useTempDir } from '../harness/temp.js';
 import { hasTools, inCI } from '../harness/tools.js';
@@ -85,11 +89,13 @@ describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the d
   async function powerOnUntilReport(): Promise<PowerOn> {
     const tftpBefore = rig!.tftpLog().length;
     const metadataBefore = rig!.metadataLog().length;
-    const seen: { start?: number; loaded?: number } = {};
+    const seen: { start?: number; loaded?: number; report?: number } = {};
     let text = '';
+    const poweredOn = performance.now();
     const guest = await rig!.powerOn({
       onOutput: (chunk) => {
         text += chunk;
+        if (seen.report === undefined && /C1-REPORT: uname=/.test(text)) seen.report = performance.now();
         if (seen.start === undefined && /archkernel-load\[\d+\]|kill switch: /.test(text))
           seen.start = performance.now();
         if (seen.loaded === undefined && /kexec: \S+ loaded/.test(text)) seen.loaded = performance.now();
@@ -97,9 +103,14 @@ describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the d
     });
     try {
       await guest.waitFor('C1-REPORT: done', { timeoutMs: 1_500_000 });
+      // The exitrd detaches the NBD root after announcing the verb: wait for the kernel's last word.
       await guest.waitFor('C1-EXITRD: verb poweroff', { timeoutMs: 300_000 });
+      await guest.waitFor(/reboot: Power down/, { timeoutMs: 300_000 });
     } finally {
       await guest.close();
+    }
+    if (seen.report !== undefined) {
+      console.log(`c1 power-on to multi-user (report unit): ${((seen.report - poweredOn) / 1000).toFixed(1)} s`);
     }
     const loadSeconds = seen.start && seen.loaded ? (seen.loaded - seen.start) / 1000 : Number.NaN;
     return {
@@ -153,11 +164,30 @@ describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the d
 
   it('kill switch: tagged archkernel_disabled, the provider kernel keeps running and the journal says why', async () => {
     rig!.setTags(['web', 'archkernel_disabled']);
-    const { serial, metadata } = await powerOnUntilReport();
+    const { serial, tftp, metadata } = await powerOnUntilReport();
+    // U-Boot fetched the script, the kernel and the initrd from initkit's server; archkernel-load nothing.
+    expect(tftp).toMatch(/read "uboot\.bootscript" by .*: \d+ bytes/);
+    expect(reads(tftp, PROVIDER_KERNEL_NAME)).toBe(1);
+    expect(reads(tftp, 'uboot.bootscript')).toBe(1);
+    expect(reads(tftp, providerInitrdName('v3.11.1'))).toBe(1);
+    expect(serial).toContain(`C1-BOOTSCRIPT: provider kernel and initrd from ${C1_BOOT_SERVER}`);
+    // The provider initrd: its modules, DHCP, metadata, NBD, switch_root.
+    expect(serial).toContain(`C1-INITRD: start: kernel ${provider}`);
+    expect(serial).toMatch(/C1-INITRD: network: eth0 169\.254\.\d+\.\d+ via DHCP/);
+    expect(serial).toContain('C1-INITRD: metadata: read');
+    expect(serial).toContain(`C1-INITRD: root: /dev/nbd0 attached from nbd://${C1_BOOT_SERVER}:10809/root`);
+    expect(metadata).toContain('METADATA GET /conf');
+    // archkernel-load ran (its condition held), read the tag through the metadata address and stopped.
     expect(metadata).toContain('METADATA GET /conf?format=json');
-    expect(serial).toContain(`C1-REPORT: uname=${provider}`);
     expect(serial).toContain('C1-REPORT: archkernel-load condition=yes');
     expect(serial).toMatch(/C1-JOURNAL: .*kill switch: the server (is tagged|has the tag) "archkernel_disabled"/);
+    // systemd on the NBD root, under the provider kernel.
+    expect(serial).toContain(`C1-REPORT: uname=${provider}`);
+    expect(serial).toContain('C1-REPORT: root=/dev/nbd0');
+    expect(serial).toMatch(/C1-REPORT: system=(starting|running|degraded)/);
     expect(serial).not.toContain('C1-EXITRD: verb kexec');
+    // Power-off went through the provider initrd's exitrd, which detached the NBD root.
+    expect(serial).toContain('C1-EXITRD: verb poweroff');
+    expect(serial).toContain('C1-EXITRD: detached /dev/nbd0');
   }, 1_900_000);
 });
