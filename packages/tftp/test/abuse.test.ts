@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
-import { startTftpServer, type TftpError, type TftpServer, tftpGet } from '../src/index.js';
+import { startTftpServer, type TftpServer, tftpGet } from '../src/index.js';
 import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftp-abuse-');

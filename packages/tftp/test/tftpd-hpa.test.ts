@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { hasTools } from '../../../test/harness/tools.js';
-import { type TftpError, tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
+import { tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
 import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftpd-hpa-');

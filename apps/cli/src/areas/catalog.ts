@@ -46,7 +46,8 @@ export const AREAS: readonly Area[] = [
   },
   {
     name: 'kexec',
-    description: 'load and start a kernel (kexec-tools flags: -l, --initrd, --append, -u, -e, -S) or --dry-run its plan',
+    description:
+      'load and start a kernel (kexec-tools flags: -l, --initrd, --append, -u, -e, -S) or --dry-run its plan',
     load: async () => (await import('./kexec.js')).registerKexec,
   },
   {
