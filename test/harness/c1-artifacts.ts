@@ -17,7 +17,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { encodeGzip } from '@initkit/compress';
@@ -358,9 +358,11 @@ if command -v archkernel-load >/dev/null; then
   echo "C1-REPORT: state=$(tr -d '\n' < /var/lib/archkernel-load/state.json 2>/dev/null)"
   archkernel-load status 2>&1 | sed 's/^/C1-STATUS: /'
   journalctl -b -o cat -u archkernel-load.service 2>&1 | sed 's/^/C1-JOURNAL: /'
+  journalctl -b -o cat -p err -u archkernel-load.service 2>&1 | sed 's/^/C1-JOURNAL-ERR: /'
   journalctl -b -o cat -u archkernel-load-confirm.service 2>&1 | sed 's/^/C1-CONFIRM: /'
   if [ -e /etc/c1-test/reset ]; then
     archkernel-load reset 2>&1 | sed 's/^/C1-RESET: /'
+    archkernel-load status 2>&1 | sed 's/^/C1-STATUS-AFTER-RESET: /'
     rm -f /etc/c1-test/reset
   fi
 fi
@@ -368,13 +370,54 @@ echo "C1-REPORT: done"
 systemctl --no-block poweroff
 `;
 
+export interface RootDiskOptions {
+  sizeMiB?: number;
+  /** The image to write (default test/.cache/c1/root.ext4, whose distribution release is recorded beside it). */
+  output?: string;
+  /** More Debian armhf packages unpacked into the tree (not configured; dependencies named). */
+  extraPackages?: string[];
+  /** Oneshot units run in multi-user before the report unit: name -> the script they run (as root). */
+  extraUnits?: Record<string, string>;
+  /** Units masked (e.g. archkernel-load.service on a disk that runs the app by hand). */
+  masked?: string[];
+}
+
+/** Copies a Debian package tree into the staging root, mapping /bin, /sbin and /lib into the merged /usr. */
+function mergeIntoUsr(tree: { root: string; files: string[] }, staging: string): void {
+  for (const file of tree.files) {
+    const merged = file.replace(/^(bin|sbin|lib)\//, 'usr/$1/');
+    const target = join(staging, merged);
+    if (existsSync(target)) continue;
+    mkdirSync(join(target, '..'), { recursive: true });
+    cpSync(join(tree.root, file), target, { verbatimSymlinks: true });
+  }
+}
+
+/** A oneshot unit that runs `script` in multi-user, before the report unit powers the machine off. */
+const extraUnit = (name: string) => `[Unit]
+Description=C1 rig: ${name}
+After=multi-user.target
+Before=c1-report.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/${name}
+TimeoutStartSec=infinity
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyAMA0
+
+[Install]
+WantedBy=multi-user.target
+`;
+
 /**
  * The root disk: the base system plus the rig's report unit and a serial console, as an ext4 image
  * (mkfs.ext4 -d copies the tree with its owners and modes; nothing is mounted).
  */
-export async function buildRootDisk(options: { sizeMiB?: number; output?: string } = {}): Promise<RootDisk> {
+export async function buildRootDisk(options: RootDiskOptions = {}): Promise<RootDisk> {
   const base = await baseSystem();
-  const staging = join(c1CacheDir, 'rootfs.staging');
+  const staging = join(c1CacheDir, `${basename(options.output ?? 'root.ext4')}.staging`);
   rmSync(staging, { recursive: true, force: true });
   // cp -a keeps device nodes, owners and hard links, which fs.cpSync does not.
   await command('cp', ['-a', base, staging]);
@@ -404,7 +447,18 @@ export async function buildRootDisk(options: { sizeMiB?: number; output?: string
   }
   await installArchkernel(staging);
   const release = await installDistributionKernel(staging);
-  writeFileSync(join(c1CacheDir, 'distribution-release'), `${release}\n`);
+  if (options.extraPackages?.length) mergeIntoUsr(await debianArmhfPackages(options.extraPackages), staging);
+  for (const [name, script] of Object.entries(options.extraUnits ?? {})) {
+    writeFileSync(join(staging, 'usr/local/sbin', name), script);
+    chmodSync(join(staging, 'usr/local/sbin', name), 0o755);
+    writeFileSync(join(staging, 'etc/systemd/system', `${name}.service`), extraUnit(name));
+    symlink(
+      `/etc/systemd/system/${name}.service`,
+      join(staging, 'etc/systemd/system/multi-user.target.wants', `${name}.service`),
+    );
+  }
+  for (const unit of options.masked ?? []) symlink('/dev/null', join(staging, 'etc/systemd/system', unit));
+  if (!options.output) writeFileSync(join(c1CacheDir, 'distribution-release'), `${release}\n`);
   const image = options.output ?? join(c1CacheDir, 'root.ext4');
   const partial = `${image}.partial`;
   rmSync(partial, { force: true });

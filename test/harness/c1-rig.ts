@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { c1FixturesDir } from './c1-artifacts.js';
 import type { MetadataState } from './c1-metadata-server.js';
 import { type NbdServer, startNbdServer } from './nbd-server.js';
-import { UBootSession } from './qemu-uboot.js';
+import { UBOOT_PROMPT, UBootSession } from './qemu-uboot.js';
 
 /** The repository's initkit CLI (built with `pnpm --filter "initkit..." build`). */
 export const INITKIT_CLI = fileURLToPath(new URL('../../apps/cli/bin/initkit.js', import.meta.url));
@@ -227,7 +227,17 @@ export class C1Rig {
    * uboot.bootscript from initkit's server and runs it. Resolves once the script has started; the caller
    * waits for markers on the returned session and for QEMU to exit (power-off, or a reset after a panic).
    */
-  async powerOn(options: { onOutput?: (text: string) => void; memoryMiB?: number } = {}): Promise<UBootSession> {
+  async powerOn(
+    options: {
+      onOutput?: (text: string) => void;
+      memoryMiB?: number;
+      /**
+       * Let a reset (panic=5 after a kernel panic) restart the machine inside the same QEMU process, as a
+       * real server's watchdog would, instead of ending QEMU (-no-reboot); see netbootAfterReset.
+       */
+      resetOnPanic?: boolean;
+    } = {},
+  ): Promise<UBootSession> {
     await this.guest?.close();
     // UBootSession names its own netdev (QEMU's TFTP): a wrapper swaps in the rig's network and enters
     // the namespace.
@@ -247,6 +257,7 @@ export class C1Rig {
         '  shift',
         '  if [ "$swap" = 1 ]; then set -- "$@" "$NETDEV"; swap=; continue; fi',
         '  [ "$argument" = -netdev ] && swap=1',
+        ...(options.resetOnPanic ? ['  [ "$argument" = -no-reboot ] && continue'] : []),
         '  set -- "$@" "$argument"',
         'done',
         `exec ${this.enter.join(' ')} qemu-system-arm "$@"`,
@@ -266,12 +277,28 @@ export class C1Rig {
       },
     });
     this.guest = guest;
+    await this.netboot(guest);
+    return guest;
+  }
+
+  /**
+   * After a reset inside the same QEMU process (powerOn with resetOnPanic): stops U-Boot's countdown,
+   * which appears after log position `from`, and netboots the boot script again.
+   */
+  async netbootAfterReset(guest: UBootSession, from: number, timeoutMs = 300_000): Promise<void> {
+    await guest.waitFor('Hit any key to stop autoboot', { from, timeoutMs });
+    guest.send(' ');
+    await guest.waitFor(UBOOT_PROMPT, { timeoutMs: 60_000 });
+    await this.netboot(guest);
+  }
+
+  /** At U-Boot's prompt: an address by DHCP, then uboot.bootscript from the boot server, run. */
+  private async netboot(guest: UBootSession): Promise<void> {
     await guest.run('setenv autoload no', { timeoutMs: 60_000 });
     await guest.run('dhcp', { timeoutMs: 120_000 });
     await guest.run(`setenv serverip ${C1_BOOT_SERVER}`, { timeoutMs: 60_000 });
     guest.send('tftp ${scriptaddr} uboot.bootscript; source ${scriptaddr}\n');
     await guest.waitFor('C1-BOOTSCRIPT:', { timeoutMs: 120_000 });
-    return guest;
   }
 
   async stop(): Promise<void> {
