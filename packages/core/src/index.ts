@@ -2,7 +2,7 @@
  * @initkit/core: what every initkit format needs. Isomorphic: imports nothing from `node:`.
  */
 
-export { ByteQueue, type ByteSource, sourceChunks, sourceIterator } from './byte-queue.js';
+export { ByteQueue, type ByteSource, sourceChunks } from './byte-queue.js';
 export { ByteReader, type ByteReaderOptions, decodeLatin1, decodeUtf8 } from './byte-reader.js';
 export { ByteWriter, encodeUtf8 } from './byte-writer.js';
 export { concatBytes } from './concat-bytes.js';
@@ -12,7 +12,6 @@ export {
   CORE_ERROR_CODES,
   type CoreErrorCode,
   errorBuilder,
-  formatOffset,
   hex32,
   InitkitError,
   type InitkitErrorOptions,

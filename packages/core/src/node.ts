@@ -2,11 +2,5 @@
  * @initkit/core/node: Node-only helpers shared by the CLI and the apps: atomic file replacement and
  * bounded file reads.
  */
-export {
-  isSystemBootPath,
-  removeStaleTemporaries,
-  type WriteFileAtomicOptions,
-  writeFileAtomic,
-  writeFileAtomicSync,
-} from './node/atomic-write.js';
+export { type WriteFileAtomicOptions, writeFileAtomic, writeFileAtomicSync } from './node/atomic-write.js';
 export { readFileLimited } from './node/read-file.js';

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
-import { isSystemBootPath, readFileLimited, writeFileAtomic, writeFileAtomicSync } from '../src/node.js';
+import { isSystemBootPath } from '../src/node/atomic-write.js';
+import { readFileLimited, writeFileAtomic, writeFileAtomicSync } from '../src/node.js';
 
 const tempDir = useTempDir();
 

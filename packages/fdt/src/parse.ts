@@ -3,7 +3,7 @@
  * rules, then the reservation map and the structure block are walked with every read bounds-checked;
  * property values are views into the input, names are read once per strings-block offset.
  */
-import { hex32 } from '@initkit/core';
+import { ByteReader, hex32 } from '@initkit/core';
 import { fdtError } from './errors.js';
 import { align4, FDT_HEADER_SIZE, FDT_MAGIC, FDT_RESERVATION_SIZE, FDT_V16_HEADER_SIZE, Token } from './format.js';
 import { DEFAULT_FDT_LIMITS, type FdtLimits } from './limits.js';
@@ -46,9 +46,11 @@ export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {
       offset: 0,
     });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0);
-  const totalSize = view.getUint32(4);
+  // The header and the reservation map are read once per blob through core's checked reader; the
+  // structure walk below keeps its own DataView (see StructWalker).
+  const reader = new ByteReader(bytes, { truncatedCode: 'FDT_TRUNCATED', what: 'device tree header' });
+  const magic = reader.u32be('magic');
+  const totalSize = reader.u32be('totalsize');
   if (totalSize > maxTotalBytes) {
     throw fdtError('FDT_TOO_LARGE', `totalsize (${totalSize}) is over the limit of ${maxTotalBytes} bytes`, {
       offset: 4,
@@ -59,8 +61,13 @@ export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {
       offset: 0,
     });
   }
-  const version = view.getUint32(20);
-  const lastCompatibleVersion = view.getUint32(24);
+  const structOffset = reader.u32be('off_dt_struct');
+  const stringsOffset = reader.u32be('off_dt_strings');
+  const reservationsOffset = reader.u32be('off_mem_rsvmap');
+  const version = reader.u32be('version');
+  const lastCompatibleVersion = reader.u32be('last_comp_version');
+  const bootCpuidPhys = reader.u32be('boot_cpuid_phys');
+  const stringsSize = reader.u32be('size_dt_strings');
   if (version !== 16 && version !== 17) {
     throw fdtError('FDT_UNSUPPORTED', `version: expected 16 or 17, found ${version}`, { offset: 20 });
   }
@@ -85,14 +92,14 @@ export function parseFdtHeader(bytes: Uint8Array, limits: Partial<FdtLimits> = {
   const header: FdtHeader = {
     magic,
     totalSize,
-    structOffset: view.getUint32(8),
-    stringsOffset: view.getUint32(12),
-    reservationsOffset: view.getUint32(16),
+    structOffset,
+    stringsOffset,
+    reservationsOffset,
     version,
     lastCompatibleVersion,
-    bootCpuidPhys: view.getUint32(28),
-    stringsSize: view.getUint32(32),
-    structSize: version >= 17 ? view.getUint32(36) : -1,
+    bootCpuidPhys,
+    stringsSize,
+    structSize: version >= 17 ? reader.u32be('size_dt_struct') : -1,
   };
   checkBlock('off_mem_rsvmap', 16, header.reservationsOffset, 0, headerSize, totalSize);
   checkBlock('off_dt_struct', 8, header.structOffset, version >= 17 ? header.structSize : 0, headerSize, totalSize);
@@ -116,8 +123,8 @@ function checkBlock(field: string, at: number, offset: number, size: number, hea
 export function parseFdt(bytes: Uint8Array, limits: Partial<FdtLimits> = {}): Fdt {
   const resolved: FdtLimits = { ...DEFAULT_FDT_LIMITS, ...limits };
   const header = parseFdtHeader(bytes, resolved);
+  const reservations = readReservations(bytes, header);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const reservations = readReservations(view, header);
   const strings = bytes.subarray(header.stringsOffset, header.stringsOffset + header.stringsSize);
   const walker = new StructWalker(bytes, view, header, strings, resolved);
   const root = walker.walk();
@@ -132,22 +139,28 @@ export function parseFdt(bytes: Uint8Array, limits: Partial<FdtLimits> = {}): Fd
 }
 
 /** Entries up to the first one of size 0 (libfdt's fdt_num_mem_rsv rule), all inside totalsize. */
-function readReservations(view: DataView, header: FdtHeader): FdtReservation[] {
+function readReservations(bytes: Uint8Array, header: FdtHeader): FdtReservation[] {
   const reservations: FdtReservation[] = [];
-  for (let at = header.reservationsOffset; ; at += FDT_RESERVATION_SIZE) {
-    if (at + FDT_RESERVATION_SIZE > header.totalSize) {
+  const reader = new ByteReader(bytes.subarray(0, header.totalSize), { truncatedCode: 'FDT_TRUNCATED' });
+  reader.seek(header.reservationsOffset);
+  for (;;) {
+    if (reader.remaining < FDT_RESERVATION_SIZE) {
       throw fdtError('FDT_TRUNCATED', 'memory reservation map: no terminating entry before totalsize', {
-        offset: at,
+        offset: reader.offset,
       });
     }
-    const address = view.getBigUint64(at);
-    const size = view.getBigUint64(at + 8);
+    const address = reader.u64be('reservation address');
+    const size = reader.u64be('reservation size');
     if (size === 0n) return reservations;
     reservations.push({ address, size });
   }
 }
 
-/** Walks the structure block token by token; one instance per parse. */
+/**
+ * Walks the structure block token by token; one instance per parse. It stays on a DataView with its own
+ * bounds checks rather than core's ByteReader: it is the loop bench/fdt times (one token and two
+ * property words per read, 898 blobs), and the reader's per-read check and label argument cost there.
+ */
 class StructWalker {
   private position: number;
   private readonly end: number;

@@ -2,7 +2,9 @@
  * serializeFdt: an Fdt to .dtb bytes laid out as dtc 1.6 writes them (header v17, rsvmap at 40, struct,
  * strings, no padding unless asked) and as fdtput leaves them after fdt_pack. Names in the strings
  * block are shared the way dtc and libfdt share them: the first place the NUL-terminated name occurs,
- * even as the tail of a longer name, else appended.
+ * even as the tail of a longer name, else appended. It writes into one buffer sized in advance through a
+ * DataView rather than core's growable ByteWriter: bench/fdt times this loop (898 blobs), and the
+ * total size is known before the first byte is written.
  */
 import { fdtError } from './errors.js';
 import { align4, FDT_HEADER_SIZE, FDT_MAGIC, FDT_RESERVATION_SIZE, Token } from './format.js';

@@ -2,6 +2,9 @@
  * A minimal ELF reader for kernel modules (relocatable objects): 32 and 64-bit, little and big endian.
  * It reads the header and section table, finds sections by name, and walks the symbol table; every
  * offset is checked against the input, so a truncated or corrupt module throws KMOD_ELF_* errors.
+ * It reads through its own DataView rather than core's ByteReader: depmod opens every module of a tree
+ * (4,023 in bench/kmod) and reads at random offsets in the file's byte order, where a cursor object per
+ * module and a bounds check per read cost measurable time (RESULTS.md, kmod: no DataView per module).
  */
 import { kmodError } from './errors.js';
 

@@ -6,7 +6,7 @@
  * one u32 offset per character, and the values (count, then priority + NUL-terminated string each).
  * The writer lays nodes out children first, exactly as depmod does, so its output is byte-identical.
  */
-import { hex32 } from '@initkit/core';
+import { ByteReader, hex32 } from '@initkit/core';
 import { kmodError } from './errors.js';
 
 export const INDEX_MAGIC = 0xb007f457;
@@ -22,17 +22,16 @@ export interface IndexValue {
   value: string;
 }
 
-const latin1 = new TextDecoder('latin1');
-
 /** A read-only view of an index file; lookups walk the trie without decoding all of it. */
 export class KmodIndex {
   readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  /** Core's checked cursor: a lookup reads a handful of nodes, so no read here is hot. */
+  private readonly reader: ByteReader;
   private readonly root: number;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.reader = new ByteReader(bytes, { truncatedCode: 'KMOD_INDEX_TRUNCATED', what: 'index' });
     // A zero-byte file (depmod can leave one) is an empty index, as libkmod reads it.
     if (bytes.length === 0) {
       this.root = 0;
@@ -43,13 +42,13 @@ export class KmodIndex {
         offset: 0,
       });
     }
-    const magic = this.view.getUint32(0);
+    const magic = this.reader.u32be('index magic');
     if (magic !== INDEX_MAGIC) {
       throw kmodError('KMOD_INDEX_BAD_MAGIC', `expected index magic ${hex32(INDEX_MAGIC)}, found ${hex32(magic)}`, {
         offset: 0,
       });
     }
-    const version = this.view.getUint32(4);
+    const version = this.reader.u32be('index version');
     if (version >>> 16 !== INDEX_VERSION >>> 16) {
       throw kmodError(
         'KMOD_INDEX_UNSUPPORTED',
@@ -57,7 +56,7 @@ export class KmodIndex {
         { offset: 4 },
       );
     }
-    this.root = this.view.getUint32(8);
+    this.root = this.reader.u32be('index root');
   }
 
   /** The values stored under exactly `key` (empty when absent), lowest priority first. */
@@ -106,71 +105,50 @@ export class KmodIndex {
     children: number[];
     values: IndexValue[];
   } {
-    let position = offset & NODE_OFFSET_MASK;
+    const position = offset & NODE_OFFSET_MASK;
     // A node without flags has no bytes (an empty index's root), so it may sit at the very end.
     if (position < 12 || position > this.bytes.length) {
       throw kmodError('KMOD_INDEX_CORRUPT', `index node is outside the file (${this.bytes.length} bytes)`, {
         offset: position,
       });
     }
-    let prefix = '';
-    if (offset & NODE_PREFIX) {
-      const end = this.stringEnd(position, 'node prefix');
-      prefix = latin1.decode(this.bytes.subarray(position, end));
-      position = end + 1;
-    }
+    const reader = this.reader.seek(position);
+    const prefix = offset & NODE_PREFIX ? this.string('index node prefix') : '';
     let first = CHILD_MAX;
     let last = 0;
     const children: number[] = [];
     if (offset & NODE_CHILDREN) {
-      this.need(position, 2, 'child range');
-      first = this.bytes[position]!;
-      last = this.bytes[position + 1]!;
-      position += 2;
+      first = reader.u8('index child range');
+      last = reader.u8('index child range');
       if (last < first || last >= CHILD_MAX) {
         throw kmodError('KMOD_INDEX_CORRUPT', `child range ${first}..${last} is not within 0..127`, {
-          offset: position - 2,
+          offset: reader.offset - 2,
         });
       }
-      const count = last - first + 1;
-      this.need(position, count * 4, 'child offsets');
-      for (let k = 0; k < count; k++) children.push(this.view.getUint32(position + k * 4));
-      position += count * 4;
+      reader.need((last - first + 1) * 4, 'index child offsets');
+      for (let ch = first; ch <= last; ch++) children.push(reader.u32be());
     }
     const values: IndexValue[] = [];
     if (offset & NODE_VALUES) {
-      this.need(position, 4, 'value count');
-      const count = this.view.getUint32(position);
-      position += 4;
+      const count = reader.u32be('index value count');
       for (let k = 0; k < count; k++) {
-        this.need(position, 4, 'value priority');
-        const priority = this.view.getUint32(position);
-        const end = this.stringEnd(position + 4, 'value');
-        values.push({ priority, value: latin1.decode(this.bytes.subarray(position + 4, end)) });
-        position = end + 1;
+        const priority = reader.u32be('index value priority');
+        values.push({ priority, value: this.string('index value') });
       }
     }
     return { prefix, first, last, children, values };
   }
 
-  private need(position: number, count: number, what: string): void {
-    if (position + count > this.bytes.length) {
-      throw kmodError(
-        'KMOD_INDEX_TRUNCATED',
-        `index ${what}: needs ${count} bytes, ${this.bytes.length - position} remain`,
-        {
-          offset: position,
-        },
-      );
-    }
-  }
-
-  private stringEnd(position: number, what: string): number {
-    const end = this.bytes.indexOf(0, position);
+  /** The NUL-terminated Latin-1 string at the cursor; the cursor moves past its NUL. */
+  private string(what: string): string {
+    const start = this.reader.position;
+    const end = this.bytes.indexOf(0, start);
     if (end < 0) {
-      throw kmodError('KMOD_INDEX_TRUNCATED', `index ${what} has no terminating NUL`, { offset: position });
+      throw kmodError('KMOD_INDEX_TRUNCATED', `${what} has no terminating NUL`, { offset: this.reader.offset });
     }
-    return end;
+    const text = this.reader.latin1(end - start, what);
+    this.reader.skip(1);
+    return text;
   }
 }
 
