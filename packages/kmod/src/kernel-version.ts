@@ -1,10 +1,10 @@
 /**
  * Which kernel an image file holds, without running it: x86 bzImage (the version string its setup
- * header points to), ARM zImage (find and decode the compressed kernel, then read its banner), arm64
+ * header points to), ARM zImage (find and decode the compressed kernel until its banner), arm64
  * Image and Image.gz, a vmlinux, and any of these wrapped in a U-Boot uImage. The release is the word
  * after "Linux version " in the banner, as `uname -r` prints it.
  */
-import { type CompressionFormat, decode, detect } from '@initkit/compress';
+import { type CompressionFormat, decode, decodeChunks, detect, STREAMING_FORMATS } from '@initkit/compress';
 import type { InitkitError } from '@initkit/core';
 import { isUImage, parseUImage } from '@initkit/uimage';
 import { kmodError } from './errors.js';
@@ -28,6 +28,8 @@ export interface KernelVersionOptions {
 }
 
 const BANNER = new TextEncoder().encode('Linux version ');
+/** The banner is read up to a NUL, a newline or this many bytes after "Linux version ". */
+const BANNER_MAX_TEXT = 512;
 const ZIMAGE_MAGIC = 0x016f2818;
 const ARM64_MAGIC = 0x644d5241; // "ARM\x64" little-endian
 const latin1 = new TextDecoder('latin1');
@@ -135,23 +137,61 @@ function fromCompressedPayload(
       if (format !== 'lzma' || plausibleLzmaHeader(zImage, offset)) candidates.push({ format, offset });
   }
   const failures: string[] = [];
+  const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
   for (const { format, offset } of candidates) {
-    let output: Uint8Array;
+    let searched: BannerSearch;
     try {
-      output = decodePayload(zImage, offset, format, options.maxOutputBytes ?? 256 * 1024 * 1024);
+      if (STREAMING_FORMATS.includes(format)) {
+        searched = searchWhileDecoding(zImage.subarray(offset), format, maxOutputBytes);
+      } else {
+        const output = decodePayload(zImage, offset, format, maxOutputBytes);
+        searched = { found: findBanner(output), decoded: output.length };
+      }
     } catch (error) {
       failures.push(`${format} at ${offset}: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    const found = findBanner(output);
-    if (found) return { ...found, layers, compression: format };
-    failures.push(`${format} at ${offset}: decoded ${output.length} bytes without a Linux version banner`);
+    if (searched.found) return { ...searched.found, layers, compression: format };
+    failures.push(`${format} at ${offset}: decoded ${searched.decoded} bytes without a Linux version banner`);
   }
   throw noVersion(
     candidates.length === 0
       ? 'the zImage holds no gzip, xz, lzma, lzo, lz4 or zstd payload magic'
       : `no payload of the zImage decoded to a kernel (${failures.slice(0, 3).join('; ')})`,
   );
+}
+
+interface BannerSearch {
+  found: { release: string; banner: string } | undefined;
+  decoded: number;
+}
+
+/**
+ * Decodes a streamable payload chunk by chunk and stops at the first banner: the rest of the kernel
+ * (about 40% of an armmp kernel, whose banner sits in .rodata after .text) is never decoded, and the
+ * decoded kernel is never held whole. Only the bytes a banner starting near a chunk's end could still
+ * need are carried into the next search.
+ */
+function searchWhileDecoding(payload: Uint8Array, format: CompressionFormat, maxOutputBytes: number): BannerSearch {
+  const carrySize = BANNER.length + BANNER_MAX_TEXT;
+  let carry = new Uint8Array(0);
+  let decoded = 0;
+  for (const chunk of decodeChunks(payload, { format, maxOutputBytes })) {
+    decoded += chunk.length;
+    const window = carry.length === 0 ? chunk : joinBytes(carry, chunk);
+    const found = findBanner(window, { more: true });
+    if (found) return { found, decoded };
+    // A copy, not a view: a view would keep the decoder's whole chunk alive.
+    carry = window.slice(Math.max(0, window.length - carrySize));
+  }
+  return { found: findBanner(carry), decoded };
+}
+
+function joinBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
 }
 
 function decodePayload(
@@ -202,12 +242,20 @@ function fromBanner(
   return { ...found, layers, compression };
 }
 
-/** The first "Linux version <release> " whose release starts with digits.digits. */
-export function findBanner(bytes: Uint8Array): { release: string; banner: string } | undefined {
+/**
+ * The first "Linux version <release> " whose release starts with digits.digits. With `more` (more
+ * bytes follow these), a banner that runs into the end of `bytes` unterminated ends the search
+ * unanswered: the caller searches again once the next bytes have arrived.
+ */
+export function findBanner(
+  bytes: Uint8Array,
+  options: { more?: boolean } = {},
+): { release: string; banner: string } | undefined {
   for (const at of findAll(bytes, [...BANNER])) {
     const start = at + BANNER.length;
     let end = start;
-    while (end < bytes.length && end - start < 512 && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
+    while (end < bytes.length && end - start < BANNER_MAX_TEXT && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
+    if (options.more && end === bytes.length && end - start < BANNER_MAX_TEXT) return undefined;
     const banner = latin1.decode(bytes.subarray(start, end));
     const release = banner.split(' ')[0] ?? '';
     if (/^\d+\.\d+/.test(release) && banner.length > release.length) return { release, banner };
