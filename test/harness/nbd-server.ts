@@ -12,7 +12,7 @@
  * Tests guard with `hasTools('nbd-server')` (which fails under CI when it is missing).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,7 +170,14 @@ export async function startNbdServer(options: NbdServerOptions): Promise<NbdServ
     if (pid !== undefined && (await accepts(address, port, options.command))) break;
     if (child.exitCode !== 0 || Date.now() > deadline) {
       await stop();
-      throw new Error(`nbd-server on ${address}:${port} did not start (exit ${child.exitCode}): ${output.trim()}`);
+      // glibc's daemon() refuses a /dev/null that is not the character device (a stray rename made it a file).
+      const hint =
+        /Error: daemon/.test(output) && !statSync('/dev/null').isCharacterDevice()
+          ? ' (/dev/null is not a character device)'
+          : '';
+      throw new Error(
+        `nbd-server on ${address}:${port} did not start (exit ${child.exitCode}): ${output.trim()}${hint}`,
+      );
     }
     await sleep(50);
   }
