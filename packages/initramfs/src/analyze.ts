@@ -8,7 +8,8 @@ import { decodeUtf8 } from '@initkit/core';
 import { type CpioEntryType, entryType, linkTarget, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '@initkit/cpio';
 import { isModuleFileName, moduleNameFromPath, parseModulesDep } from '@initkit/kmod';
 import { firstMainMember, type Initrd } from './initrd.js';
-import type { DroppedEntry, MergedTree, Overwrite } from './tree.js';
+import type { InitrdMember } from './member.js';
+import type { DroppedEntry, MergedTree, Overwrite, TreeNode } from './tree.js';
 import { isInitkitWrapper, wrappedModules } from './wrap-init.js';
 
 export interface MemberSummary {
@@ -54,7 +55,7 @@ export interface InitSummary {
   /** For an initkit wrapper: how many modules it insmods. */
   loadedModules?: number;
   /**
-   * For an initkit wrapper: module files an edit appended (members after the main one) that the
+   * For an initkit wrapper: module files an edit appended (members, or archives, after the main one) that the
    * wrapper never loads (paths under lib/modules). A re-wrap that lost earlier modules shows here.
    */
   notLoaded?: string[];
@@ -111,7 +112,7 @@ export function analyzeInitrd(initrd: Initrd): InitrdAnalysis {
     entries: initrd.tree.size,
     microcode,
     releases: moduleReleases(initrd.tree),
-    init: withLoadedModules(describeInit(initrd.tree), initrd.tree, mainIndex),
+    init: withLoadedModules(describeInit(initrd.tree), initrd.tree, initrd.members, mainIndex),
     overwrites: initrd.tree.overwrites,
     dropped: initrd.tree.dropped,
   };
@@ -193,8 +194,25 @@ function modulesRelative(path: string): string | undefined {
   return at < 0 ? undefined : path.slice(at);
 }
 
+/**
+ * Whether an edit appended the node: it comes from a member after the main one, or from an archive
+ * after the main member's first (an appended member of the main one's format follows it directly, and
+ * gzip readers join the two).
+ */
+function appendedByEdit(node: TreeNode, members: readonly InitrdMember[], mainIndex: number): boolean {
+  const { member, source } = node.inode;
+  if (member > mainIndex) return true;
+  if (member !== mainIndex || source === undefined) return false;
+  return (members[source.member]?.entries[source.entry]?.archive ?? 0) > 0;
+}
+
 /** For an initkit wrapper /init: what it loads, and the appended modules it does not load. */
-function withLoadedModules(summary: InitSummary, tree: MergedTree, mainIndex: number): InitSummary {
+function withLoadedModules(
+  summary: InitSummary,
+  tree: MergedTree,
+  members: readonly InitrdMember[],
+  mainIndex: number,
+): InitSummary {
   if (!summary.initkitWrapper) return summary;
   const data = tree.lookup('init')?.inode.data;
   if (!data) return summary;
@@ -202,7 +220,7 @@ function withLoadedModules(summary: InitSummary, tree: MergedTree, mainIndex: nu
   const loaded = new Set(loads.map(modulesRelative));
   const notLoaded = tree
     .list()
-    .filter((node) => (node.inode.mode & S_IFMT) === S_IFREG && node.inode.member > mainIndex)
+    .filter((node) => (node.inode.mode & S_IFMT) === S_IFREG && appendedByEdit(node, members, mainIndex))
     .filter((node) => isModuleFileName(node.path) && !loaded.has(modulesRelative(node.path)))
     .map((node) => node.path);
   return { ...summary, loadedModules: loads.length, notLoaded };

@@ -131,12 +131,26 @@ function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): Wri
     { inodeStart: 1 },
   );
   const member = compressMember(archive, compression, options.level);
-  // NUL padding to a 4-byte boundary (an uncompressed archive must start on one), and at least one
-  // byte of it, so the new member never reads as a continuation of the last one (gzip -d joins gzip
-  // members that follow one another; the kernel keeps them apart either way).
-  const padding = new Uint8Array(4 - (initrd.payloadLength % 4));
+  const padding = new Uint8Array(appendPadding(initrd, compression));
   const original: PayloadRange = { payloadStart: 0, payloadEnd: initrd.payloadLength };
   return finish(initrd, [original, padding, member], 'append', compression, member.length);
+}
+
+/** Formats whose own tools read members that follow one another with nothing between them. */
+const JOINABLE_FORMATS: readonly CompressionFormat[] = ['gzip', 'zstd', 'xz', 'lz4', 'bzip2'];
+
+/**
+ * NUL bytes between the original and the appended member. A member of the same joinable format as the
+ * original's last follows it directly: the kernel takes members either way, but gzip -t, zstd -t and
+ * lz4cat (so lsinitramfs and unmkinitramfs) call any NUL between them trailing garbage and read
+ * nothing. Otherwise NULs up to a 4-byte boundary (where an uncompressed archive must start), at
+ * least one, so the new member never reads as a continuation of the last one.
+ */
+export function appendPadding(initrd: Initrd, compression: CompressionFormat): number {
+  const last = initrd.members[initrd.members.length - 1];
+  const endsWithLast = last !== undefined && last.offset + last.length === initrd.payloadLength;
+  if (endsWithLast && last.compression === compression && JOINABLE_FORMATS.includes(compression)) return 0;
+  return 4 - (initrd.payloadLength % 4);
 }
 
 function writeFull(initrd: Initrd, plan: EditPlan, options: WriteOptions): WriteResult {

@@ -9,9 +9,7 @@
  * the original.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
@@ -434,7 +432,7 @@ async function streamGzipMember(
   options: OpenInitrdOptions,
 ): Promise<StreamedMember> {
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
-  const feeding = pipeline(Readable.from(pieces, { objectMode: false }), gunzip);
+  const feeding = feedInflater(pieces, gunzip);
   let read: StreamedArchives;
   const progress = options.onProgress;
   try {
@@ -442,10 +440,7 @@ async function streamGzipMember(
       ...options,
       onProgress: progress && (() => progress(gunzip.bytesWritten, 0)),
     });
-    // node:zlib stops at the end of the gzip data and closes early when other members follow.
-    await feeding.catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-    });
+    await feeding;
   } catch (error) {
     gunzip.destroy();
     await feeding.catch(() => {});
@@ -456,6 +451,24 @@ async function streamGzipMember(
     consumed: gunzip.bytesWritten,
     complete: read.complete,
   };
+}
+
+/**
+ * Writes the pieces into the inflater until it stops taking input (its gzip data ended and what follows
+ * is not another gzip member, such as NUL padding) or they run out, then ends it. Never destroys it: a
+ * pipeline would, racing the reader still draining its output (an AbortError that lost entries).
+ */
+async function feedInflater(pieces: Iterable<Uint8Array>, gunzip: Gunzip): Promise<void> {
+  let fed = 0;
+  for (const piece of pieces) {
+    if (gunzip.destroyed) return;
+    fed += piece.length;
+    await new Promise<void>((resolve, reject) => {
+      gunzip.write(piece, (error) => (error ? reject(error) : resolve()));
+    });
+    if (gunzip.bytesWritten < fed) break;
+  }
+  if (!gunzip.destroyed) gunzip.end();
 }
 
 function wrapZlibError(error: unknown, absolute: number): unknown {
