@@ -24,6 +24,8 @@ export interface RootDiskOptions {
   label?: string;
   /** Put the file system in partition 1 of an MBR disk with this 32-bit signature. */
   mbrSignature?: number;
+  /** The static busybox the root's /sbin/init runs (default the host's /bin/busybox; armhf guests need theirs). */
+  busybox?: string;
 }
 
 /** Writes the disk image at `path` (8 MiB of ext4, 1 MiB more when partitioned). */
@@ -31,7 +33,7 @@ export function makeRootDisk(work: string, path: string, options: RootDiskOption
   const tree = join(work, `${path.replace(/\W/g, '_')}-tree`);
   rmSync(tree, { recursive: true, force: true });
   for (const directory of ['bin', 'sbin', 'dev', 'proc', 'sys']) mkdirSync(join(tree, directory), { recursive: true });
-  copyFileSync('/bin/busybox', join(tree, 'bin', 'busybox'));
+  copyFileSync(options.busybox ?? '/bin/busybox', join(tree, 'bin', 'busybox'));
   chmodSync(join(tree, 'bin', 'busybox'), 0o755);
   writeFileSync(
     join(tree, 'sbin', 'init'),

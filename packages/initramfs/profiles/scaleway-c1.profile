@@ -1,6 +1,7 @@
 # scaleway-c1: Scaleway C1 (Marvell Armada 370/XP, armhf): the root is an NBD export reached over DHCP.
 # Console: ttyS0. root=nbd:HOST:PORT[/EXPORT], or the provider's nbd variables.
-module mvneta_bm      the Armada buffer manager mvneta uses on these boards (load it before the NIC)
+optional mvneta_bm    the Armada hardware buffer manager mvneta uses when present (load it before the NIC);
+#                     mvneta falls back to software buffers without it (Debian's armmp has MVNETA_BM_ENABLE off)
 module mvneta         the on-board Ethernet (with phylink and libphy): DHCP and NBD need it first
 module nbd            the network block device the root file system is served over
 init network

@@ -89,7 +89,10 @@ export function registerInitramfsBuild(initramfs: Command): void {
       'how long /init waits for the root device without rootdelay= (default 30)',
       parseSeconds,
     )
-    .option('--sysroot <dir>', 'look for --add-binary libraries under DIR (a root of the target architecture)')
+    .option(
+      '--sysroot <dir>',
+      'look for --add-binary libraries under DIR (a root of the target architecture); binaries inside DIR land at their path in it',
+    )
     .option('--print', 'print the resolved module chain with the reason for each module')
     .option('--json', 'print a summary as JSON')
     .option('-q, --quiet', 'print nothing on success')

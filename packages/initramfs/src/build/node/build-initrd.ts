@@ -6,7 +6,7 @@
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { type CompressionFormat, ENCODABLE_FORMATS } from '@initkit/compress';
 import { concatBytes } from '@initkit/core';
 import { initramfsError } from '../../errors.js';
@@ -42,7 +42,10 @@ export interface BuildInitrdOptions {
   mtime?: number;
   /** Seconds the /init waits for the root device by default. */
   rootWaitSeconds?: number;
-  /** Look for --add-binary libraries under this directory (a sysroot of the target's architecture). */
+  /**
+   * Look for --add-binary libraries under this directory (a sysroot of the target's architecture);
+   * a binary inside it lands at its path in the sysroot (SYSROOT/sbin/nbd-client as /sbin/nbd-client).
+   */
   sysroot?: string;
 }
 
@@ -128,6 +131,13 @@ function readMicrocode(directory: string): { name: string; source: string; data:
   });
 }
 
+/** Where an added binary lands: its path inside the sysroot when it is in one, else its own path. */
+export function targetOf(binary: string, sysroot: string | undefined): string {
+  if (sysroot === undefined) return binary;
+  const inside = relative(resolve(sysroot), resolve(binary));
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? binary : `/${inside}`;
+}
+
 /** Resolves and plans everything, and writes the image bytes. */
 export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltInitrd> {
   const { directory, release } = targetTree(options);
@@ -159,7 +169,7 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltIni
   const [busybox, ...busyboxLibraries] = binaryClosure(busyboxPath, '/bin/busybox', { sysroot: options.sysroot });
   const binaries: SourceFile[] = [...busyboxLibraries];
   for (const binary of options.addBinaries ?? [])
-    binaries.push(...binaryClosure(binary, binary, { sysroot: options.sysroot }));
+    binaries.push(...binaryClosure(binary, targetOf(binary, options.sysroot), { sysroot: options.sysroot }));
   const files: SourceFile[] = (options.addFiles ?? []).map(({ host, path }) => {
     const info = statSync(host);
     if (!info.isFile())
