@@ -44,8 +44,10 @@ export {
   type PlannedModule,
   planModules,
 } from './modules.js';
+export { type InitrdSource, type OpenInitrdSourceOptions, openInitrdSource, readEntryData } from './open-source.js';
 export type { ScanOptions } from './scan.js';
 export {
+  type DataSource,
   type DroppedEntry,
   linkTargetOf,
   MergedTree,

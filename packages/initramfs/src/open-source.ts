@@ -1,0 +1,363 @@
+/**
+ * Opening an initrd from any source that can be read by position (a browser File through
+ * FileReaderSync, a file, memory) with bounded memory and no `node:` import: the member walk is
+ * member-walk.ts's, gzip, xz, lzma and zstd members are decoded as streams by @initkit/compress and
+ * their archives read as the chunks come, and only the file contents `keepData` accepts are held.
+ * Contents not kept are read back later by `readEntryData`, which decodes their member again.
+ */
+import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
+import { checkLimit, crc32, DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
+import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
+import { initramfsError } from './errors.js';
+import { type Initrd, mergeMembers, type ReadInitrdOptions } from './initrd.js';
+import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from './member.js';
+import { walkMembers } from './member-walk.js';
+import { entryPath, junkInMember } from './scan.js';
+import type { DataSource } from './tree.js';
+import { verifiesChecksums } from './wrapper.js';
+
+/** A whole initrd file, read by position: `read` returns bytes start..end (into `target` when it fits). */
+export interface InitrdSource {
+  size: number;
+  read(start: number, end: number, target?: Uint8Array): Uint8Array;
+}
+
+export interface OpenInitrdSourceOptions extends ReadInitrdOptions {
+  /** Which files' contents to keep (default: none). Symlink targets are always kept. */
+  keepData?: KeepData;
+  /** Largest single file whose contents are kept or read back (default 256 MiB). */
+  maxFileBytes?: number;
+  /** Largest file accepted (default 2 GiB). */
+  maxInputBytes?: number;
+  /**
+   * Bytes of the file read so far, as they are read: first the data CRC check of a wrapped initrd
+   * (`checksum`), then the members, each as its decoder takes it in (`members`).
+   */
+  onProgress?: (done: number, total: number, phase: 'checksum' | 'members') => void;
+}
+
+/** Bytes read from the source at a time: what the decoders hold of the input. */
+const PIECE = 1 << 19;
+
+/** Pieces of bytes start..end of the source, each a new array (a decoder may hold one across pieces). */
+function* pieces(source: InitrdSource, start: number, end: number, onRead?: (at: number) => void) {
+  for (let at = start; at < end; at += PIECE) {
+    const next = Math.min(at + PIECE, end);
+    const piece = source.read(at, next);
+    onRead?.(next);
+    yield piece;
+  }
+}
+
+/** Opens an initrd from `source`, streaming each member; the result has no `bytes` or `payload`. */
+export async function openInitrdSource(source: InitrdSource, options: OpenInitrdSourceOptions = {}): Promise<Initrd> {
+  const { size } = source;
+  checkLimit(
+    size,
+    options.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes,
+    'INITRAMFS_TOO_LARGE',
+    'the file size in bytes (maxInputBytes)',
+  );
+  const head = source.read(0, Math.min(size, UIMAGE_HEADER_SIZE));
+  let header: UImageHeader | undefined;
+  let payloadOffset = 0;
+  let payloadCrc: number | undefined;
+  if (isUImage(head)) {
+    header = parseHeader(head);
+    payloadOffset = UIMAGE_HEADER_SIZE;
+    checkWrappedSize(header, size);
+    payloadCrc = payloadCrcOf(source, header, verifiesChecksums(options), options.onProgress);
+  }
+  const payloadLength = size - payloadOffset;
+  const payload = {
+    length: payloadLength,
+    read: (start: number, end: number, target?: Uint8Array) =>
+      source.read(payloadOffset + start, payloadOffset + end, target),
+  };
+  const keep = options.keepData ?? (() => false);
+  const maxFileBytes = options.maxFileBytes ?? 256 << 20;
+  const onRead = options.onProgress && ((at: number) => options.onProgress!(at, size, 'members'));
+  const members: InitrdMember[] = [];
+  const segments: InitrdSegment[] = [];
+  let complete = true;
+  const walk = walkMembers(payload, payloadOffset);
+  for (let step = walk.next(); !step.done; ) {
+    const stretch = step.value;
+    if (stretch.kind === 'padding') {
+      segments.push(stretch);
+      step = walk.next();
+      continue;
+    }
+    const position = stretch.offset;
+    const absolute = payloadOffset + position;
+    const format: CompressionFormat = stretch.kind === 'archive' ? 'none' : stretch.format;
+    const read = await readMember(source, absolute, format, {
+      options,
+      keep,
+      maxFileBytes,
+      onRead,
+    });
+    if (!read.complete) complete = false;
+    const index = members.length;
+    members.push({
+      index,
+      offset: position,
+      length: read.length,
+      compression: format,
+      uncompressedSize: read.uncompressedSize,
+      archives: read.archives,
+      // Offsets of uncompressed members count in the payload, as parseInitrd reports them.
+      entries:
+        format === 'none' ? read.entries.map((entry) => ({ ...entry, offset: entry.offset + position })) : read.entries,
+    });
+    segments.push({ kind: 'member', offset: position, length: read.length, member: index });
+    onRead?.(absolute + read.length);
+    step = walk.next(read.length);
+  }
+  return {
+    size,
+    bytes: undefined,
+    wrapper: header,
+    payload: undefined,
+    payloadOffset,
+    payloadLength,
+    payloadCrc,
+    readPayload: (start, end, target) => payload.read(start, end, target),
+    members,
+    segments,
+    tree: mergeMembers(members),
+    complete,
+  };
+}
+
+interface MemberRead {
+  entries: MemberEntry[];
+  archives: number;
+  length: number;
+  uncompressedSize: number;
+  complete: boolean;
+}
+
+interface ReadContext {
+  options: OpenInitrdSourceOptions;
+  keep: KeepData;
+  maxFileBytes: number;
+  onRead: ((at: number) => void) | undefined;
+}
+
+/** The member at `absolute` (in the file): its cpio stream, decoded as it is read when the format streams. */
+async function readMember(
+  source: InitrdSource,
+  absolute: number,
+  format: CompressionFormat,
+  context: ReadContext,
+): Promise<MemberRead> {
+  const { options } = context;
+  if (format === 'none') {
+    const read = await readArchives(pieces(source, absolute, source.size, context.onRead), absolute, false, context);
+    return { ...read, length: read.end, uncompressedSize: read.end };
+  }
+  if (STREAMING_FORMATS.includes(format)) {
+    const decoding = decodeStreamExtent(pieces(source, absolute, source.size, context.onRead), format, {
+      maxOutputBytes: options.maxMemberBytes,
+      maxRatio: options.maxRatio,
+    });
+    const read = await readArchives(namedErrors(decoding.chunks, format, absolute), absolute, true, context);
+    return { ...read, length: decoding.consumed(), uncompressedSize: read.end };
+  }
+  // bzip2, lzo and lz4 have no streaming decoder: decoded whole (rare in initrds), the output dropped after.
+  const decoded = decodeWhole(source.read(absolute, source.size), format, options, absolute);
+  const read = await readArchives([decoded.output], absolute, true, context);
+  return { ...read, length: decoded.consumed, uncompressedSize: decoded.output.length };
+}
+
+function decodeWhole(
+  bytes: Uint8Array,
+  format: CompressionFormat,
+  options: OpenInitrdSourceOptions,
+  absolute: number,
+): { output: Uint8Array; consumed: number } {
+  try {
+    return decode(bytes, { format, maxOutputBytes: options.maxMemberBytes, maxRatio: options.maxRatio });
+  } catch (error) {
+    if (error instanceof InitkitError) {
+      throw new InitkitError(error.code, `${format} member at ${absolute}: ${error.message}`, {
+        offset: absolute + (error.offset ?? 0),
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Decoder errors located in the file and naming the member, as the in-memory reader names them. */
+async function* namedErrors(chunks: AsyncIterable<Uint8Array>, format: CompressionFormat, absolute: number) {
+  try {
+    yield* chunks;
+  } catch (error) {
+    if (!(error instanceof InitkitError)) throw error;
+    const reason = error.message.replace(/ \(at offset [^)]*\)\)?$/, '');
+    throw new InitkitError(error.code, `member at ${absolute} (${format}): ${reason}`, {
+      offset: absolute + (error.offset ?? 0),
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Reads cpio archives from a stream: one (an uncompressed member) or all until the stream ends (a
+ * decompressed member), keeping the data `keep` accepts.
+ */
+async function readArchives(
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  absolute: number,
+  concatenated: boolean,
+  context: ReadContext,
+): Promise<{ entries: MemberEntry[]; archives: number; end: number; complete: boolean }> {
+  const reader = new CpioStreamReader(stream, {
+    concatenated,
+    maxEntries: context.options.maxEntries,
+    kernelFormatsOnly: true,
+  });
+  const maxOutput = context.options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
+  const entries: MemberEntry[] = [];
+  let complete = true;
+  try {
+    for await (const record of reader) {
+      if (reader.position > maxOutput) {
+        throw initramfsError(
+          'INITRAMFS_TOO_LARGE',
+          `member at ${absolute} holds more than ${maxOutput} bytes (maxMemberBytes)`,
+          { offset: absolute },
+        );
+      }
+      const entry = await memberEntry(record, reader.archives, context);
+      if (entry.data === undefined && entry.size > 0) complete = false;
+      entries.push(entry);
+    }
+  } catch (error) {
+    throw locateError(error, reader, absolute, concatenated);
+  }
+  return { entries, archives: reader.archives, end: reader.position, complete };
+}
+
+/** A cpio error inside a member, located in the file (or the decoded stream) as the other readers locate it. */
+function locateError(caught: unknown, reader: CpioStreamReader, absolute: number, concatenated: boolean): unknown {
+  let error = caught;
+  if (
+    concatenated &&
+    error instanceof InitkitError &&
+    error.code === 'CPIO_BAD_MAGIC' &&
+    error.offset === reader.info().start
+  ) {
+    error = junkInMember(error.message.replace(/^expected a cpio header \([^)]*\), /, ''), error.offset);
+  }
+  if (error instanceof InitkitError && !error.message.startsWith('member at')) {
+    const offset = concatenated || error.offset === undefined ? error.offset : absolute + error.offset;
+    const where = concatenated
+      ? `member at ${absolute} (offset ${error.offset} of its decompressed data)`
+      : `member at ${absolute}`;
+    return new InitkitError(error.code, `${where}: ${error.message.replace(/ \(at offset [^)]*\)\)?$/, '')}`, {
+      offset,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+async function memberEntry(record: CpioStreamEntry, archive: number, context: ReadContext): Promise<MemberEntry> {
+  const path = entryPath(record.name, record.offset);
+  let data: Uint8Array | undefined;
+  if ((record.mode & S_IFMT) === S_IFLNK || context.keep(path, record.fileSize, record.mode)) {
+    // A view into a decoder's chunk would keep the whole chunk alive: copy it.
+    data = (await record.bytes(context.maxFileBytes)).slice();
+  }
+  return toMemberEntry(record, { path, size: record.fileSize, data, offset: record.offset, archive });
+}
+
+/**
+ * Reads back the contents of entries an `openInitrdSource` initrd did not keep (a tree inode's
+ * `source`), decoding each member that holds one again, once, and stopping after its last wanted entry.
+ * `visit` gets each entry's data (a fresh array) in member order.
+ */
+export async function readEntryData(
+  initrd: Initrd,
+  source: InitrdSource,
+  wanted: readonly DataSource[],
+  visit: (entry: DataSource, data: Uint8Array) => void | Promise<void>,
+  options: Pick<OpenInitrdSourceOptions, 'maxFileBytes' | 'maxMemberBytes' | 'maxRatio'> = {},
+): Promise<void> {
+  const byMember = new Map<number, Set<number>>();
+  for (const { member, entry } of wanted) {
+    if (!initrd.members[member]?.entries[entry]) {
+      throw initramfsError('INITRAMFS_NOT_FOUND', `the initrd has no entry ${entry} in member ${member}`);
+    }
+    byMember.set(member, (byMember.get(member) ?? new Set()).add(entry));
+  }
+  const maxFileBytes = options.maxFileBytes ?? 256 << 20;
+  for (const [index, entries] of [...byMember].sort(([a], [b]) => a - b)) {
+    const member = initrd.members[index]!;
+    const absolute = initrd.payloadOffset + member.offset;
+    const end = absolute + member.length;
+    const format = member.compression;
+    const stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
+      format === 'none'
+        ? pieces(source, absolute, end)
+        : STREAMING_FORMATS.includes(format)
+          ? namedErrors(decodeStreamExtent(pieces(source, absolute, end), format, options).chunks, format, absolute)
+          : [decodeWhole(source.read(absolute, end), format, options, absolute).output];
+    const reader = new CpioStreamReader(stream, { concatenated: format !== 'none', kernelFormatsOnly: true });
+    let position = 0;
+    const last = Math.max(...entries);
+    for await (const record of reader) {
+      if (entries.has(position))
+        await visit({ member: index, entry: position }, (await record.bytes(maxFileBytes)).slice());
+      if (position === last) break;
+      position++;
+    }
+  }
+}
+
+function checkWrappedSize(header: UImageHeader, fileSize: number): void {
+  const end = UIMAGE_HEADER_SIZE + header.size;
+  if (fileSize < end) {
+    throw new InitkitError(
+      'UIMAGE_TRUNCATED',
+      `uImage payload: the header says ${header.size} bytes but only ${fileSize - UIMAGE_HEADER_SIZE} follow it`,
+      { offset: fileSize },
+    );
+  }
+  if (fileSize > end) {
+    throw initramfsError(
+      'INITRAMFS_TRAILING_DATA',
+      `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
+      { offset: end },
+    );
+  }
+}
+
+/** The payload's CRC-32, read in pieces into one buffer; a mismatch with the header is an error. */
+function payloadCrcOf(
+  source: InitrdSource,
+  header: UImageHeader,
+  verify: boolean,
+  onProgress: OpenInitrdSourceOptions['onProgress'],
+): number {
+  const buffer = new Uint8Array(PIECE);
+  const end = UIMAGE_HEADER_SIZE + header.size;
+  let crc = 0;
+  for (let at = UIMAGE_HEADER_SIZE; at < end; at += PIECE) {
+    const next = Math.min(at + PIECE, end);
+    crc = crc32(source.read(at, next, buffer), crc);
+    onProgress?.(next, source.size, 'checksum');
+  }
+  if (verify && crc !== header.dataCrc) {
+    throw new InitkitError(
+      'UIMAGE_BAD_DCRC',
+      `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, payload gives ${hex32(crc)}`,
+      { offset: 24 },
+    );
+  }
+  return crc;
+}
