@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CompressionFormat, encode } from '@initkit/compress';
 import { deviceEntry, directoryEntry, fileEntry, symlinkEntry, writeCpio } from '@initkit/cpio';
+import { concatParts, parseInitrd, planEdit, writeInitrd } from '@initkit/initramfs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DebianKernel, debianKernel } from './harness/debian-kernels.js';
 import { bootX86, hasQemuX86, limitConcurrency } from './harness/qemu-x86.js';
@@ -67,4 +68,22 @@ describe.runIf(hasQemuX86() && existsSync(BUSYBOX))('the Linux kernel unpacks an
       expect(boot.log, tail).toContain(`${MARKER} format=${format}`);
     }, 90_000);
   }
+
+  it.concurrent('gzip + an appended gzip member right after it (the append layout): the kernel runs the new /init', async () => {
+    const source = parseInitrd(encode('gzip', initramfs('original')));
+    const script = `#!/bin/sh\n/bin/busybox echo "${MARKER} format=appended"\n/bin/busybox poweroff -f\n`;
+    const plan = planEdit(source.tree, { mtime: 1, add: [{ path: '/init', data: script, mode: 0o755 }] });
+    const written = writeInitrd(source, plan, { mode: 'append' });
+    const bytes = concatParts(written.parts, source);
+    // Nothing between the two members: gzip -t and lsinitramfs read the result too (append-layout.test.ts).
+    expect(bytes.length).toBe(source.size + written.memberLength);
+    const path = join(temp(), 'initrd.appended');
+    writeFileSync(path, bytes);
+    const boot = await gate(() =>
+      bootX86({ kernel: kernel.vmlinuz, initrd: path, until: `${MARKER} format=`, timeoutMs: 80_000 }),
+    );
+    const tail = boot.log.slice(-3000);
+    expect(boot.log, tail).not.toMatch(/Initramfs unpacking failed|junk in compressed archive/);
+    expect(boot.log, tail).toContain(`${MARKER} format=appended`);
+  }, 90_000);
 });
