@@ -270,6 +270,39 @@ describe.runIf(hasTools('xz'))('xz: corrupt where liblzma says so', () => {
     expect(text(xzAccepts(bytes))).toBe('corrupt');
     expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
   });
+
+  it('an LZMA chunk that needs properties before any were set (first chunk 0xa0 or 0xc0)', () => {
+    const raw = [
+      ...native('xz', ['--format=raw', '--lzma2=preset=0', '-c'], new TextEncoder().encode('a'.repeat(200))),
+    ];
+    const chunk = raw.slice(0, raw.length - 1);
+    // 0xa0: state reset without properties; 0xc0: new properties but no dictionary reset, as a first chunk.
+    for (const bytes of [
+      xzStream([0xa0, ...chunk.slice(1, 5), ...chunk.slice(6), 0x00], undefined, 200),
+      xzStream([0xc0, ...chunk.slice(1), 0x00], undefined, 200),
+    ]) {
+      expect(text(xzAccepts(bytes))).toBe('corrupt');
+      expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
+    }
+  });
+
+  it('a non-minimally encoded integer in the index', () => {
+    const valid = xzStream([...stored, 0x00]);
+    // The index's record count (1) written as 0x81 0x00: the index grows by one byte, which shifts
+    // its padding; rebuild the stream's tail by hand from the valid one.
+    const at = valid.length - 12 - 8; // index: indicator, count, unpadded, uncompressed, padding, CRC32
+    expect(valid[at]).toBe(0);
+    expect(valid[at + 1]).toBe(1);
+    const le32 = (value: number) => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24];
+    let index = [0, 0x81, 0x00, valid[at + 2]!, valid[at + 3]!];
+    while (index.length % 4 !== 0) index.push(0);
+    index = [...index, ...le32(crc32(new Uint8Array(index)))];
+    const backward = [...le32(index.length / 4 - 1), 0, 0];
+    const footer = [...le32(crc32(new Uint8Array(backward))), ...backward, 0x59, 0x5a];
+    const bytes = new Uint8Array([...valid.subarray(0, at), ...index, ...footer]);
+    expect(text(xzAccepts(bytes))).toBe('corrupt');
+    expect(() => pure.decode(bytes)).toThrow(expect.objectContaining({ code: 'XZ_CORRUPT' }));
+  });
 });
 
 describe.runIf(hasTools('gzip', 'xz', 'zstd'))('streaming decoders pause for their consumer', () => {
