@@ -41,6 +41,14 @@ export function compressOption(description: string): Option {
   );
 }
 
+/** `--max-output <bytes>`: the most bytes one initrd member may decompress to (every initramfs command). */
+export function maxOutputOption(): Option {
+  return new Option(
+    '--max-output <bytes>',
+    'refuse a member that decompresses to more than this many bytes (default 2 GiB)',
+  );
+}
+
 /** `-l, --level <n>`: the compression level. */
 export function levelOption(): Option {
   return new Option('-l, --level <n>', 'compression level: 1-9 (1-19 for zstd)').argParser(parseLevel);

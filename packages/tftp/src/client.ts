@@ -70,8 +70,15 @@ export interface TftpClientOptions {
   onProgress?: (progress: TftpProgress) => void;
   /** Force IPv4 or IPv6 when resolving a name. */
   family?: 4 | 6;
-  /** Largest file a read accepts (2 GiB by default); more is TFTP_TOO_LARGE. */
+  /** Largest file a read accepts (2 GiB by default, core's maxOutputBytes); more is TFTP_TOO_LARGE. */
+  maxOutputBytes?: number;
+  /** @deprecated Use `maxOutputBytes` (the limit options are named `max<Thing>Bytes`, core's README). */
   maxBytes?: number;
+}
+
+/** The read limit: maxOutputBytes, else the deprecated maxBytes, else core's default (2 GiB). */
+function readLimit(options: TftpClientOptions): number {
+  return options.maxOutputBytes ?? options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
 }
 
 export interface TftpTransferResult {
@@ -307,7 +314,7 @@ export async function tftpRead(
   return withChannel(prepared, options, async (channel) => {
     const agreed = await handshake(channel, prepared, Opcode.RRQ, options, undefined);
     const { parameters } = agreed;
-    const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+    const maxBytes = readLimit(options);
     if (parameters.tsize !== undefined && parameters.tsize > maxBytes) {
       throw new TftpError(
         'TFTP_TOO_LARGE',
@@ -357,7 +364,7 @@ export interface TftpGetResult extends TftpTransferResult {
  */
 export async function tftpGet(options: TftpClientOptions): Promise<TftpGetResult> {
   let sink: MemorySink | undefined;
-  const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+  const maxBytes = readLimit(options);
   const result = await tftpRead(options, (tsize) => {
     sink = new MemorySink(maxBytes, tsize);
     return sink;
@@ -371,7 +378,7 @@ export function tftpGetToStream(
   stream: Writable,
   { end = true }: { end?: boolean } = {},
 ): Promise<TftpTransferResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+  const maxBytes = readLimit(options);
   return tftpRead(options, () => new StreamSink(stream, maxBytes, end));
 }
 
@@ -384,7 +391,7 @@ export function tftpGetToFile(
   path: string,
   { mode = 0o644 }: { mode?: number } = {},
 ): Promise<TftpTransferResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+  const maxBytes = readLimit(options);
   return tftpRead(options, () => new AtomicFileSink(path, maxBytes, mode).open());
 }
 

@@ -75,3 +75,28 @@ describe('a server that sends more than it announced', () => {
     }
   });
 });
+
+describe('the read limit', () => {
+  let server: TftpServer;
+
+  beforeAll(async () => {
+    const root = join(temp(), 'limit-root');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'kilobyte'), Buffer.alloc(1024, 1));
+    server = await startTftpServer({ root, port: 0, address: '127.0.0.1' });
+  });
+  afterAll(() => server.close());
+
+  const get = (limit: { maxOutputBytes?: number; maxBytes?: number }) =>
+    tftpGet({ host: '127.0.0.1', port: server.port, file: 'kilobyte', timeout: 2000, retries: 3, ...limit });
+
+  it('maxOutputBytes refuses a larger file with TFTP_TOO_LARGE and takes one that fits', async () => {
+    expect((await failure(get({ maxOutputBytes: 1023 }))).code).toBe('TFTP_TOO_LARGE');
+    expect((await get({ maxOutputBytes: 1024 })).data.length).toBe(1024);
+  });
+
+  it('the deprecated maxBytes still limits, and maxOutputBytes wins over it', async () => {
+    expect((await failure(get({ maxBytes: 1023 }))).code).toBe('TFTP_TOO_LARGE');
+    expect((await get({ maxBytes: 1023, maxOutputBytes: 1024 })).data.length).toBe(1024);
+  });
+});

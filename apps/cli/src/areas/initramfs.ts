@@ -5,7 +5,7 @@
  * initramfs-build.ts (build, check).
  */
 import type { Command } from 'commander';
-import { compressOption, levelOption, repeatable } from '../options.js';
+import { compressOption, levelOption, maxOutputOption, repeatable } from '../options.js';
 import { registerInitramfsBuild } from './initramfs-build.js';
 import { editAction, parseMode } from './initramfs-edit.js';
 import { extractAction } from './initramfs-extract.js';
@@ -26,7 +26,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--raw', 'print names as stored (control characters included) instead of escaped')
     .option('--no-verify', 'do not check the uImage data CRC')
     .option('--json', 'print as JSON (names raw, with nameHex for bytes that are not UTF-8)')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(listAction);
 
   initramfs
@@ -34,7 +34,7 @@ export function registerInitramfs(initramfs: Command): void {
     .description('write one file of the merged tree to stdout (symlinks followed)')
     .argument('<file>', 'initrd')
     .argument('<path>', 'path inside the initrd')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(catAction);
 
   initramfs
@@ -48,7 +48,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--no-verify', 'do not check the uImage data CRC')
     .option('-v, --verbose', 'print each path written')
     .option('--json', 'print what was written and skipped as JSON')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(extractAction);
 
   initramfs
@@ -57,7 +57,7 @@ export function registerInitramfs(initramfs: Command): void {
     .argument('<a>', 'first initrd')
     .argument('<b>', 'second initrd')
     .option('--json', 'print as JSON')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(diffAction);
 
   initramfs
@@ -65,7 +65,7 @@ export function registerInitramfs(initramfs: Command): void {
     .description('members, compression and ratios, microcode, modules and their dependencies, /init, overwrites')
     .argument('<file>', 'initrd')
     .option('--json', 'print as JSON')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(analyzeAction);
 
   initramfs
@@ -92,6 +92,6 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--mtime <seconds>', 'mtime of the entries written (default: SOURCE_DATE_EPOCH, else now)')
     .option('--json', 'print a summary as JSON (no progress)')
     .option('-q, --quiet', 'print nothing on success')
-    .option('--max-output <bytes>', 'refuse a member that decompresses to more than this many bytes (default 2 GiB)')
+    .addOption(maxOutputOption())
     .action(editAction);
 }
