@@ -18,18 +18,3 @@ export function collectGarbage(): void {
   }
   gc();
 }
-
-/**
- * A full collection each time `bytes` more have been received. Each datagram is garbage once copied,
- * but V8 keeps its buffer until external memory has grown by tens of MiB, and glibc then keeps the brk
- * pages they were spread over: the 10 MiB fetch left 10 MiB of them resident (high-water 79 -> 71 MiB
- * with a collection per MiB). A young-generation collection did not free them (measured).
- */
-export function collectEvery(bytes: number): (done: number) => void {
-  let next = bytes;
-  return (done) => {
-    if (done < next) return;
-    next = done + bytes;
-    collectGarbage();
-  };
-}

@@ -25,7 +25,7 @@ import {
 } from './facts.js';
 import { type KexecInput, type KexecSummary, loadKexec, planKexecLoad } from './kexec-step.js';
 import { formatBytes, type Logger } from './log.js';
-import { collectEvery, collectGarbage } from './memory.js';
+import { collectGarbage } from './memory.js';
 import { readMetadata } from './metadata.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
 import { DRY_RUN_SKIPS, planKillSwitch, planLocal, planSteps, type RunPlan } from './plan.js';
@@ -45,9 +45,6 @@ export interface Decided {
   /** The fetched boot script's bytes, kept for the build. */
   cacheRecord: CacheRecord | undefined;
 }
-
-/** Bytes fetched between two full collections (see memory.ts). */
-const COLLECT_EVERY = 1 << 20;
 
 const ms = (started: number) => `${(performance.now() - started).toFixed(0)} ms`;
 
@@ -171,15 +168,8 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
     switch (step.kind) {
       case 'fetch-initrd': {
         const progress = log.progress(`fetching ${step.file}`);
-        const collect = collectEvery(COLLECT_EVERY);
         provider = await fetchFile(
-          {
-            ...tftpOptions(config, step.server, step.file),
-            onProgress: ({ bytes, total }) => {
-              progress(bytes, total);
-              collect(bytes);
-            },
-          },
+          { ...tftpOptions(config, step.server, step.file), onProgress: ({ bytes, total }) => progress(bytes, total) },
           'the provider initrd',
         );
         log.endProgress();
