@@ -56,8 +56,8 @@ export interface ExtractOptions extends ReadCpioStreamOptions {
 export interface SkippedEntry {
   name: string;
   reason: string;
-  /** Offset of the entry's header in the archive. */
-  offset: number;
+  /** Offset of the entry's header in the archive (absent for an initrd's merged tree, which spans members). */
+  offset?: number;
 }
 
 export interface ExtractReport {

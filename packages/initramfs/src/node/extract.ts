@@ -37,7 +37,6 @@ export async function extractInitrd(
       report.skipped.push({
         name: dropped.path,
         reason: `the kernel would not create it (member ${dropped.member}): ${dropped.reason}`,
-        offset: -1,
       });
     }
     return { directory, report };
