@@ -5,7 +5,8 @@
  * and /etc (where a zero-length kernel or initrd would not boot) and an option elsewhere, since an
  * fsync of a large file costs more than writing it. A writer killed before its rename (kill -9, power
  * loss) leaves its temporary file: the next write to the same target removes those whose writer
- * process is gone.
+ * process is gone. A symbolic link is followed, and a device or FIFO (`-o /dev/null`) is written in
+ * place instead of being replaced (write-target.ts).
  */
 import {
   closeSync,
@@ -21,6 +22,7 @@ import {
 } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { resolveWriteTarget } from './write-target.js';
 
 export interface WriteFileAtomicOptions {
   /** File mode for a new file; an existing file's mode is kept when omitted. */
@@ -44,10 +46,12 @@ export function isSystemBootPath(path: string): boolean {
 }
 
 export async function writeFileAtomic(
-  path: string,
+  target: string,
   data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
+  const { path, inPlace } = resolveWriteTarget(target);
+  if (inPlace) return writeInPlace(path, data, options);
   const directory = dirname(path);
   const mode = options.mode ?? (await existingMode(path)) ?? 0o644;
   const durable = options.durable ?? isSystemBootPath(path);
@@ -57,11 +61,7 @@ export async function writeFileAtomic(
     const chunks = data instanceof Uint8Array ? [data] : data;
     const header = options.header;
     if (header) await handle.write(new Uint8Array(header.length));
-    for await (const chunk of chunks) {
-      for (let written = 0; written < chunk.length; ) {
-        written += (await handle.write(chunk, written, chunk.length - written)).bytesWritten;
-      }
-    }
+    for await (const chunk of chunks) await writeAll(handle, chunk);
     if (header) {
       const bytes = header.bytes();
       if (bytes.length !== header.length) {
@@ -79,6 +79,40 @@ export async function writeFileAtomic(
     throw error;
   }
   if (durable) await syncDirectory(directory);
+}
+
+/**
+ * Writes a device or FIFO as a stream: no temporary, no rename, no mode change. A reserved header
+ * cannot be written back into a pipe, so with one the data is gathered first and the header written
+ * before it.
+ */
+async function writeInPlace(
+  path: string,
+  data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: WriteFileAtomicOptions,
+): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    const chunks = data instanceof Uint8Array ? [data] : data;
+    const header = options.header;
+    const held: Uint8Array[] = [];
+    for await (const chunk of chunks) {
+      if (header) held.push(chunk);
+      else await writeAll(handle, chunk);
+    }
+    if (header) {
+      await writeAll(handle, header.bytes());
+      for (const chunk of held) await writeAll(handle, chunk);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeAll(handle: Awaited<ReturnType<typeof open>>, chunk: Uint8Array): Promise<void> {
+  for (let written = 0; written < chunk.length; ) {
+    written += (await handle.write(chunk, written, chunk.length - written)).bytesWritten;
+  }
 }
 
 /** Temporary names tried before giving up on a directory full of leftovers. */
@@ -178,10 +212,22 @@ async function syncDirectory(directory: string): Promise<void> {
  * the writes themselves.
  */
 export function writeFileAtomicSync(
-  path: string,
+  target: string,
   data: Uint8Array | Iterable<Uint8Array>,
   options: WriteFileAtomicOptions = {},
 ): void {
+  const { path, inPlace } = resolveWriteTarget(target);
+  if (inPlace) {
+    const fd = openSync(path, 'w');
+    try {
+      for (const chunk of data instanceof Uint8Array ? [data] : data) {
+        for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const directory = dirname(path);
   const mode = options.mode ?? existingModeSync(path) ?? 0o644;
   const durable = options.durable ?? isSystemBootPath(path);
