@@ -6,17 +6,18 @@
  * The real C1's NIC is mvneta (the profile loads it; no emulated board has one); -M virt's NIC is
  * virtio-net on virtio-mmio, so virtio_mmio and virtio_net are added with --add-module. One guest.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildInitrd } from '@initkit/initramfs/node';
+import { type BuiltInitrd, buildInitrd } from '@initkit/initramfs/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianArmhfPackages } from '../harness/armhf-node.js';
 import { cachedDebianKernel, type DebianKernel, debianKernel } from '../harness/debian-kernels.js';
 import { type NbdServer, startNbdServer } from '../harness/nbd-server.js';
 import { bootArmLinux, hasQemuArm } from '../harness/qemu-arm-linux.js';
+import { run } from '../harness/run.js';
 import { hasTools } from '../harness/tools.js';
-import { moduleTree } from '../initramfs-images.js';
+import { type ModuleTree, moduleTree } from '../initramfs-images.js';
 import { makeRootDisk, ROOT_MARKER } from './root-disk.js';
 
 /** Debian armhf packages holding busybox-static and nbd-client's closure (dependencies named: none followed). */
@@ -27,24 +28,26 @@ const ARMHF_PACKAGE_GROUPS = [
 ];
 const BOOT_TIMEOUT_MS = 240_000;
 
-describe.runIf(hasQemuArm() && hasTools('mke2fs', 'nbd-server'))(
+describe.runIf(hasQemuArm() && hasTools('mke2fs', 'nbd-server', 'modprobe'))(
   'the scaleway-c1 profile boots an NBD root on the armmp kernel',
   () => {
     const work = mkdtempSync(join(tmpdir(), 'initkit-build-nbd-'));
     const initrd = join(work, 'scaleway-c1.img');
     let kernel: DebianKernel;
+    let tree: ModuleTree;
+    let built: BuiltInitrd;
     let server: NbdServer | undefined;
 
     beforeAll(async () => {
       kernel = cachedDebianKernel('armhf') ?? (await debianKernel('armhf'));
-      const tree = await moduleTree('armhf');
+      tree = await moduleTree('armhf');
       // One sysroot: the groups keep each cached tree's name short (debianArmhfPackages names trees by list).
       const roots: string[] = [];
       for (const group of ARMHF_PACKAGE_GROUPS) roots.push((await debianArmhfPackages(group)).root);
       const sysroot = join(work, 'sysroot');
       for (const root of roots) cpSync(root, sysroot, { recursive: true, verbatimSymlinks: true, force: true });
       makeRootDisk(work, join(work, 'root.disk'), { busybox: join(sysroot, 'bin', 'busybox') });
-      const built = await buildInitrd({
+      built = await buildInitrd({
         modules: tree.directory,
         config: join(kernel.root, 'boot', `config-${kernel.release}`),
         profiles: ['scaleway-c1'],
@@ -65,6 +68,40 @@ describe.runIf(hasQemuArm() && hasTools('mke2fs', 'nbd-server'))(
     afterAll(async () => {
       await server?.stop();
       rmSync(work, { recursive: true, force: true });
+    });
+
+    it("the chain is modprobe --show-depends's for the profile's and the added modules (no modprobe.d)", () => {
+      const emptyConfig = join(work, 'modprobe.d');
+      mkdirSync(emptyConfig, { recursive: true });
+      const seen = new Set<string>();
+      const expected: string[] = [];
+      const missing: string[] = [];
+      for (const name of ['mvneta_bm', 'mvneta', 'nbd', 'ext4', 'virtio_mmio', 'virtio_net']) {
+        const result = run('modprobe', [
+          '-C',
+          emptyConfig,
+          '-d',
+          tree.root,
+          '-S',
+          tree.release,
+          '--show-depends',
+          name,
+        ]);
+        if (result.status !== 0) {
+          missing.push(name);
+          continue;
+        }
+        for (const line of result.stdout.split('\n').filter(Boolean)) {
+          if (!seen.has(line.trim())) expected.push(line.trim());
+          seen.add(line.trim());
+        }
+      }
+      const ours = built.chain.modules.map((module) =>
+        module.kind === 'insmod' ? `insmod ${tree.directory}/${module.path}` : `builtin ${module.name}`,
+      );
+      expect(ours).toEqual(expected);
+      expect(missing).toEqual(['mvneta_bm']);
+      expect(built.chain.skipped.map((module) => module.name)).toEqual(['mvneta_bm']);
     });
 
     it('DHCP, then root=nbd:10.0.2.2:PORT/root attached by nbd-client, to the root /sbin/init', async () => {
