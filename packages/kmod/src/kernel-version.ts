@@ -28,6 +28,7 @@ export interface KernelVersionOptions {
 }
 
 const BANNER = new TextEncoder().encode('Linux version ');
+const BANNER_BYTES = [...BANNER];
 /** The banner is read up to a NUL, a newline or this many bytes after "Linux version ". */
 const BANNER_MAX_TEXT = 512;
 const ZIMAGE_MAGIC = 0x016f2818;
@@ -169,8 +170,8 @@ interface BannerSearch {
 /**
  * Decodes a streamable payload chunk by chunk and stops at the first banner: the rest of the kernel
  * (about 40% of an armmp kernel, whose banner sits in .rodata after .text) is never decoded, and the
- * decoded kernel is never held whole. Only the bytes a banner starting near a chunk's end could still
- * need are carried into the next search.
+ * decoded kernel is never held whole. Each chunk is searched where it lies; only the seam between two
+ * chunks is copied (the last bytes a banner starting before it could need, and as many after it).
  */
 function searchWhileDecoding(payload: Uint8Array, format: CompressionFormat, maxOutputBytes: number): BannerSearch {
   const carrySize = BANNER.length + BANNER_MAX_TEXT;
@@ -178,13 +179,25 @@ function searchWhileDecoding(payload: Uint8Array, format: CompressionFormat, max
   let decoded = 0;
   for (const chunk of decodeChunks(payload, { format, maxOutputBytes })) {
     decoded += chunk.length;
-    const window = carry.length === 0 ? chunk : joinBytes(carry, chunk);
-    const found = findBanner(window, { more: true });
-    if (found) return { found, decoded };
+    if (carry.length > 0) {
+      // Banners that start in the carried bytes, before this chunk.
+      const seam = joinBytes(carry, chunk.subarray(0, carrySize));
+      const atSeam = scanBanner(seam, true, carry.length);
+      if (atSeam === 'incomplete') {
+        // The chunk is shorter than a banner: all of it is in the seam; wait for the next one.
+        carry = seam.slice(Math.max(0, seam.length - carrySize));
+        continue;
+      }
+      if (atSeam) return { found: atSeam, decoded };
+    }
+    const inChunk = scanBanner(chunk, true, chunk.length);
+    if (inChunk && inChunk !== 'incomplete') return { found: inChunk, decoded };
     // A copy, not a view: a view would keep the decoder's whole chunk alive.
-    carry = window.slice(Math.max(0, window.length - carrySize));
+    carry =
+      chunk.length >= carrySize ? chunk.slice(chunk.length - carrySize) : joinBytes(carry, chunk).slice(-carrySize);
   }
-  return { found: findBanner(carry), decoded };
+  const last = scanBanner(carry, false, carry.length);
+  return { found: last && last !== 'incomplete' ? last : undefined, decoded };
 }
 
 function joinBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
@@ -251,11 +264,22 @@ export function findBanner(
   bytes: Uint8Array,
   options: { more?: boolean } = {},
 ): { release: string; banner: string } | undefined {
-  for (const at of findAll(bytes, [...BANNER])) {
+  const found = scanBanner(bytes, options.more ?? false, bytes.length);
+  return found === 'incomplete' ? undefined : found;
+}
+
+/** findBanner for banners starting before `before`; 'incomplete' when the first one runs past the end. */
+function scanBanner(
+  bytes: Uint8Array,
+  more: boolean,
+  before: number,
+): { release: string; banner: string } | 'incomplete' | undefined {
+  for (const at of findAll(bytes, BANNER_BYTES)) {
+    if (at >= before) return undefined;
     const start = at + BANNER.length;
     let end = start;
     while (end < bytes.length && end - start < BANNER_MAX_TEXT && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
-    if (options.more && end === bytes.length && end - start < BANNER_MAX_TEXT) return undefined;
+    if (more && end === bytes.length && end - start < BANNER_MAX_TEXT) return 'incomplete';
     const banner = latin1.decode(bytes.subarray(start, end));
     const release = banner.split(' ')[0] ?? '';
     if (/^\d+\.\d+/.test(release) && banner.length > release.length) return { release, banner };
