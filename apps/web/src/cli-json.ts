@@ -25,7 +25,7 @@ function namedHeaderCodes(header: { os: number; arch: number; type: number; comp
 }
 
 /** `initkit uimage list --json`: every header field, codes as { code, name }, where each file lies in the image. */
-export function uimageToJson(image: UImage) {
+export function uimageToJson(image: Pick<UImage, 'header' | 'dataCrcOk'> & { files: readonly { length: number }[] }) {
   const { header } = image;
   let offset = UIMAGE_HEADER_SIZE + (hasFileTable(header.type) ? 4 * (image.files.length + 1) : 0);
   const files = image.files.map((file, index) => {

@@ -101,7 +101,7 @@ function ratio(big: number, small: number): number {
 }
 
 /** The initrd sections: analysis as `initramfs analyze` computes it, the merged tree as `initramfs list --json`. */
-function initrdSection(initrd: Initrd, onStage: (stage: string) => void): NonNullable<Inspection['initrd']> {
+export function analysisSection(initrd: Initrd, onStage: (stage: string) => void): NonNullable<Inspection['initrd']> {
   onStage(`analysing ${initrd.members.length} members, ${initrd.tree.size} paths`);
   const analysis = analyzeInitrd(initrd);
   return {
@@ -186,7 +186,7 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
           kind: 'initrd',
           summary: 'initrd in a uImage (uInitrd)',
           uimage,
-          initrd: initrdSection(initrd, onStage),
+          initrd: analysisSection(initrd, onStage),
         },
         initrd,
       };
@@ -223,7 +223,7 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
         ...base,
         kind: plain ? 'cpio' : 'initrd',
         summary: plain ? 'cpio archive' : `initrd (${initrd.members.map((m) => m.compression).join(' + ')})`,
-        initrd: initrdSection(initrd, onStage),
+        initrd: analysisSection(initrd, onStage),
       },
       initrd,
     };
@@ -257,7 +257,7 @@ export function inspect(name: string, bytes: Uint8Array, onStage: (stage: string
   );
 }
 
-function isCompressedModule(name: string): boolean {
+export function isCompressedModule(name: string): boolean {
   return /\.ko\.(gz|xz|zst)$/.test(name);
 }
 

@@ -58,10 +58,15 @@ function setState(state: State, text: string): void {
   comparePicker.disabled = busy || page.inspection?.initrd === undefined;
 }
 
+/** Stages that count bytes of the file: reading it whole, checking a uImage's CRC, decoding its members. */
+const BYTE_STAGES = new Set(['reading', 'checking', 'decoding']);
+
 client.onProgress = (stage, done, total) => {
+  const counted = BYTE_STAGES.has(stage);
   progress.max = total || 1;
-  progress.value = stage === 'reading' ? done : total;
-  status.textContent = stage === 'reading' ? `reading: ${humanSize(done)} of ${humanSize(total)}` : `${stage}…`;
+  progress.value = counted ? done : total;
+  progress.dataset.done = String(done);
+  status.textContent = counted ? `${stage}: ${humanSize(done)} of ${humanSize(total)}` : `${stage}…`;
 };
 
 function showError(error: unknown): void {
