@@ -214,7 +214,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         const verified = await builder!.verifyInitrd(path, editPlan);
         collectGarbage();
         log.info(
-          `wrote ${step.path} (${formatBytes(written.size)}, no uImage header) atomically; verified: ${verified.members} members, ${verified.entries} planned entries read back equal`,
+          `wrote ${step.path} (${formatBytes(written.size)}, no uImage header) atomically; verified: ${verified.members} member${verified.members === 1 ? '' : 's'}, ${verified.entries} planned entries read back equal`,
         );
         break;
       }
