@@ -122,18 +122,6 @@ export class ByteReader {
     return value;
   }
 
-  /** A 64-bit little-endian value as a number; throws if it does not fit in 2^53. */
-  u64leNumber(what = 'value'): number {
-    const at = this.position;
-    const value = this.u64le(what);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new InitkitError(this.truncatedCode.replace(/_TRUNCATED$/, '_TOO_LARGE'), `${what} ${value} is too large`, {
-        offset: this.baseOffset + at,
-      });
-    }
-    return Number(value);
-  }
-
   /** `count` bytes as a zero-copy view into the input. */
   bytesView(count: number, what?: string): Uint8Array {
     this.need(count, what);
