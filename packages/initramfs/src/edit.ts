@@ -18,7 +18,7 @@ import {
   S_IFREG,
 } from '@initkit/cpio';
 import { initramfsError } from './errors.js';
-import { checkModuleMachines, MODULE_PATH } from './machine.js';
+import { checkMachines, MODULE_PATH, SHELL_PATHS } from './machine.js';
 import type { KeepData } from './member.js';
 import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
@@ -46,6 +46,13 @@ export interface EditRequest {
   wrapInit?: boolean | WrapInitOptions;
   /** mtime of new entries (default: now). */
   mtime?: number;
+  /**
+   * The architecture (IH_ARCH) of the uImage around the initrd (`initrd.wrapper?.arch`): with no module
+   * in the initrd, it tells the machine that added modules and ELF files must match.
+   */
+  uImageArch?: number;
+  /** Add modules and ELF files even when their machine differs from the initrd's (machine.ts). */
+  force?: boolean;
 }
 
 /** An entry of the change, in the order it is written. */
@@ -188,9 +195,12 @@ export function planEdit(tree: MergedTree, request: EditRequest): EditPlan {
   for (const item of request.add ?? []) changes.add(item);
 
   let modules: ModulePlan | undefined;
+  if (!request.modules && !request.force) checkMachines(tree, [], elfFilesAdded(request.add), request.uImageArch);
   if (request.modules) {
     modules = planModules(request.modules);
-    if (!request.modules.force) checkModuleMachines(working, modules.modules);
+    if (!request.modules.force && !request.force) {
+      checkMachines(tree, modules.modules, elfFilesAdded(request.add), request.uImageArch);
+    }
     const base = `lib/modules/${modules.release}`;
     for (const module of modules.modules) {
       // A module already there (same path, same size) is not added again: appending would only copy it.
@@ -277,7 +287,16 @@ function wrapInit(changes: ChangeBuilder, modules: readonly string[], options: W
  * The files whose contents an edit reads from the original (for readers that keep only some data):
  * /init and its kept original for wrapping, and modules.dep files for merging.
  */
-export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modules'>): KeepData {
+/** The files an edit adds as bytes (checkMachines looks at those that are ELF). */
+function elfFilesAdded(add: EditRequest['add']): { path: string; data: Uint8Array }[] {
+  const files: { path: string; data: Uint8Array }[] = [];
+  for (const item of add ?? []) {
+    if ('data' in item && typeof item.data !== 'string') files.push({ path: item.path, data: item.data });
+  }
+  return files;
+}
+
+export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modules' | 'add'>): KeepData {
   const originalName =
     request.wrapInit && request.wrapInit !== true && request.wrapInit.originalName !== undefined
       ? normalizeCpioPath(request.wrapInit.originalName)
@@ -285,6 +304,8 @@ export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modul
   let moduleKept = false;
   return (path) => {
     if (request.wrapInit && (path === 'init' || path === originalName)) return true;
+    // The shell tells the initrd's machine when nothing else does (machine.ts).
+    if ((request.modules !== undefined || (request.add?.length ?? 0) > 0) && SHELL_PATHS.includes(path)) return true;
     if (request.modules === undefined) return false;
     if (/(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path)) return true;
     // One module already there tells the initrd's machine, which added modules must match (machine.ts).

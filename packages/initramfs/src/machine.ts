@@ -1,10 +1,12 @@
 /**
- * Which machine an initrd's kernel modules are built for, and a check that modules to add match it,
- * so an amd64 module never lands in an ARM initrd without a word (issue 20). The answer comes from a
- * module already in the initrd (kernel modules must match the kernel exactly); an initrd without one
- * (or whose module contents were not kept) gives no answer and nothing is refused. Its shell is not
- * asked: test and demo initrds often carry the build host's busybox beside the target's modules.
+ * Which machine an initrd is for, and a check that modules and binaries to add match it, so an amd64
+ * module never lands in an ARM initrd without a word (issue 20). The answer comes, in this order, from
+ * a module already in the initrd (modules must match the kernel exactly), the uImage header's
+ * architecture, or its shell (busybox, an ELF /init): test and demo initrds may carry the build host's
+ * busybox beside the target's modules, so the shell is asked only when neither of the others answers.
+ * An initrd that answers nothing refuses nothing.
  */
+import { S_IFMT, S_IFREG } from '@initkit/cpio';
 import { decompressModule } from '@initkit/kmod';
 import { machineName } from './build/elf-info.js';
 import { initramfsError } from './errors.js';
@@ -34,27 +36,82 @@ function moduleMachine(data: Uint8Array): number | undefined {
   }
 }
 
-/** The machine of the initrd's modules and the module that told it, or undefined when none was kept. */
-export function initrdMachine(tree: MergedTree): { machine: number; source: string } | undefined {
+/** ELF machines (e_machine) whose code a uImage architecture (IH_ARCH) runs. */
+const UIMAGE_ARCH_MACHINES: Readonly<Record<number, readonly number[]>> = {
+  2: [40], // arm: EM_ARM
+  3: [3, 62], // x86: EM_386, and EM_X86_64 (mkimage -A x86 also wraps x86-64 initrds)
+  5: [8], // mips: EM_MIPS
+  7: [20, 21], // powerpc: EM_PPC, EM_PPC64
+  22: [183], // arm64: EM_AARCH64
+  24: [62], // x86_64: EM_X86_64
+  26: [243], // riscv: EM_RISCV
+};
+
+const UIMAGE_ARCH_NAMES: Readonly<Record<number, string>> = {
+  2: 'arm',
+  3: 'x86',
+  5: 'mips',
+  7: 'powerpc',
+  22: 'arm64',
+  24: 'x86_64',
+  26: 'riscv',
+};
+
+/** Where an initrd's shell may be; its contents are kept for the check (dataNeededForEdit). */
+export const SHELL_PATHS = ['bin/busybox', 'usr/bin/busybox', 'sbin/busybox', 'init', 'bin/sh', 'usr/bin/sh'];
+
+/** What the initrd is built for: the ELF machines accepted and what said so. */
+export interface InitrdMachine {
+  machines: readonly number[];
+  /** Ends the refusal's sentence: "/lib/modules/.../x.ko, already in the initrd, is x86-64". */
+  says: string;
+}
+
+/**
+ * The machine of the initrd: from a module it holds (contents kept), else from the uImage header's
+ * architecture (`uImageArch`, the wrapper's IH_ARCH), else from its shell; undefined when none answers.
+ */
+export function initrdMachine(tree: MergedTree, uImageArch?: number): InitrdMachine | undefined {
   for (const node of tree.list()) {
     if (!MODULE_PATH.test(node.path) || node.inode.data === undefined) continue;
     const machine = moduleMachine(node.inode.data);
-    if (machine !== undefined) return { machine, source: `/${node.path}` };
+    if (machine !== undefined) {
+      return { machines: [machine], says: `/${node.path}, already in the initrd, is ${machineName(machine)}` };
+    }
+  }
+  const fromArch = uImageArch === undefined ? undefined : UIMAGE_ARCH_MACHINES[uImageArch];
+  if (fromArch) {
+    return { machines: fromArch, says: `the initrd's uImage header says ${UIMAGE_ARCH_NAMES[uImageArch!]}` };
+  }
+  for (const path of SHELL_PATHS) {
+    const node = tree.lookup(path);
+    const machine = node && (node.inode.mode & S_IFMT) === S_IFREG ? elfMachine(node.inode.data) : undefined;
+    if (machine !== undefined) return { machines: [machine], says: `its /${path} is ${machineName(machine)}` };
   }
   return undefined;
 }
 
-/** Refuses modules built for another machine than the initrd's (INITRAMFS_WRONG_MACHINE). */
-export function checkModuleMachines(tree: MergedTree, modules: readonly PlannedModule[]): void {
-  const reference = initrdMachine(tree);
+/**
+ * Refuses (INITRAMFS_WRONG_MACHINE) modules, and ELF files added as they are, built for another
+ * machine than the initrd's.
+ */
+export function checkMachines(
+  tree: MergedTree,
+  modules: readonly PlannedModule[],
+  added: readonly { path: string; data: Uint8Array }[],
+  uImageArch?: number,
+): void {
+  const reference = initrdMachine(tree, uImageArch);
   if (!reference) return;
-  for (const module of modules) {
-    const machine = moduleMachine(module.data);
-    if (machine === undefined || machine === reference.machine) continue;
+  const candidates = [
+    ...modules.map((module) => ({ what: `module ${module.name}`, machine: moduleMachine(module.data) })),
+    ...added.map((item) => ({ what: `${item.path}`, machine: elfMachine(item.data) })),
+  ];
+  for (const { what, machine } of candidates) {
+    if (machine === undefined || reference.machines.includes(machine)) continue;
     throw initramfsError(
       'INITRAMFS_WRONG_MACHINE',
-      `module ${module.name} is built for ${machineName(machine)}, but ${reference.source}, already in the initrd, is ` +
-        `${machineName(reference.machine)} (force: true to add it anyway)`,
+      `${what} is built for ${machineName(machine)}, but ${reference.says} (force: true, or --force, to add it anyway)`,
     );
   }
 }

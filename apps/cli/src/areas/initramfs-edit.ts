@@ -48,6 +48,7 @@ export interface EditFlags {
   mtime?: string;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 export function parseMode(value: string): WriteMode {
@@ -117,7 +118,8 @@ export async function editAction(input: string, flags: EditFlags): Promise<void>
   const reading = { onProgress: (done: number, total: number) => progress.update(done, total) };
   // Both modes keep only what the edit reads; a full rewrite reads the rest again as it writes.
   const initrd = await openInitrd(input, 'the initrd to edit', { keepData: dataNeededForEdit(request), ...reading });
-  const plan = planEdit(initrd.tree, request);
+  // With no module in the initrd, its uImage header's architecture tells what added files must be built for.
+  const plan = planEdit(initrd.tree, { ...request, uImageArch: initrd.wrapper?.arch, force: flags.force === true });
   const writeOptions = { mode: flags.mode, compression: flags.compress, level: flags.level };
   const result =
     flags.mode === 'full'

@@ -90,6 +90,10 @@ export function registerInitramfs(initramfs: Command): void {
     .addOption(compressOption('compression of the new member'))
     .addOption(levelOption())
     .option('--mtime <seconds>', 'mtime of the entries written (default: SOURCE_DATE_EPOCH, else now)')
+    .option(
+      '--force',
+      "add modules and ELF files built for another machine than the initrd's (its modules, uImage arch, busybox)",
+    )
     .option('--json', 'print a summary as JSON (no progress)')
     .option('-q, --quiet', 'print nothing on success')
     .addOption(maxOutputOption())
