@@ -1,5 +1,5 @@
 # scaleway-c1: Scaleway C1 (Marvell Armada 370/XP, armhf): the root is an NBD export reached over DHCP.
-# Console: ttyS0. root=nbd:HOST:PORT[/EXPORT], or the provider's nbd variables.
+# Console: ttyS0. root=nbd:HOST:PORT[/EXPORT], or root=/dev/nbd0 with nbd_uri=nbd://HOST:PORT[/EXPORT] or the metadata volume.
 optional mvneta_bm    the Armada hardware buffer manager mvneta uses when present (load it before the NIC);
 #                     mvneta falls back to software buffers without it (Debian's armmp has MVNETA_BM_ENABLE off)
 module mvneta         the on-board Ethernet (with phylink and libphy): DHCP and NBD need it first

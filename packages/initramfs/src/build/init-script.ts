@@ -45,6 +45,8 @@ export const INIT_APPLETS = [
   'udhcpc',
   'umount',
   'usleep',
+  'nc',
+  'timeout',
 ] as const;
 
 /** The udhcpc event script the network feature installs at /etc/initkit/udhcpc. */
@@ -88,7 +90,7 @@ shell_at() {
 }
 
 parse_cmdline() {
-  root= rootfstype=${options.defaultFilesystem ?? ''} rootflags= mode=ro rootdelay=${options.rootWaitSeconds ?? 30} init=/sbin/init break_at=
+  root= rootfstype=${options.defaultFilesystem ?? ''} rootflags= mode=ro rootdelay=${options.rootWaitSeconds ?? 30} init=/sbin/init break_at=${features.has('nbd') ? ' nbd_uri=' : ''}
   for arg in $1; do
     case "$arg" in
       root=*) root=\${arg#root=} ;;
@@ -97,7 +99,7 @@ parse_cmdline() {
       ro) mode=ro ;;
       rw) mode=rw ;;
       rootdelay=*) rootdelay=\${arg#rootdelay=} ;;
-      init=*) init=\${arg#init=} ;;
+      init=*) init=\${arg#init=} ;;${features.has('nbd') ? '\n      nbd_uri=*) nbd_uri=${arg#nbd_uri=} ;;' : ''}
       break) break_at="$break_at premount" ;;
       break=*) break_at="$break_at $(echo "\${arg#break=}" | tr , ' ')" ;;
     esac
@@ -140,7 +142,7 @@ find_root() {
     /dev/*) [ -b "$root" ] && echo "$root" ;;${
       features.has('nbd')
         ? `
-    nbd:*) [ -b /dev/nbd0 ] && [ "$(cat /sys/block/nbd0/size)" != 0 ] && echo /dev/nbd0 ;;`
+    nbd:*|/dev/nbd0) [ -b /dev/nbd0 ] && [ "$(cat "$sysfs"/block/nbd0/size)" != 0 ] && echo /dev/nbd0 ;;`
         : ''
     }
     *) return 1 ;;
@@ -164,9 +166,27 @@ network_up() {
 }${
   features.has('nbd')
     ? `
-# root=nbd:HOST:PORT[/EXPORT] attaches /dev/nbd0 with nbd-client (added with --add-binary).
+# The export: root=nbd:HOST:PORT[/EXPORT], or the provider's way, root=/dev/nbd0 with nbd_uri=nbd://HOST:PORT[/EXPORT]
+# on the command line, else VOLUMES_0_EXPORT_URI from the metadata's GET /conf (KEY=value lines; busybox
+# nc: Debian's static busybox wget crashed here even on an address).
+metadata_host=169.254.42.42 metadata_port=80
+nbd_spec() {
+  case "$root" in
+    nbd:*) echo "\${root#nbd:}" ;;
+    /dev/nbd0)
+      uri=$nbd_uri
+      [ -n "$uri" ] || uri=$(printf 'GET /conf HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' "$metadata_host" |
+        timeout 10 nc "$metadata_host" "$metadata_port" 2>/dev/null | tr -d '\\r' | while read -r line; do
+          case "$line" in VOLUMES_0_EXPORT_URI=*) line=\${line#*=}; line=\${line#\\'}; echo "\${line%\\'}" ;; esac
+        done)
+      [ -n "$uri" ] && echo "\${uri#nbd://}" ;;
+    *) return 1 ;;
+  esac
+}
+
+# Attaches /dev/nbd0 with nbd-client (added with --add-binary).
 nbd_attach() {
-  spec=\${root#nbd:}
+  spec=$(nbd_spec) || fail "root=$root: no NBD export (give nbd_uri=nbd://HOST:PORT[/EXPORT], or the metadata's VOLUMES_0_EXPORT_URI)"
   host=\${spec%%:*}
   port=\${spec#*:}
   export_name=
@@ -196,7 +216,7 @@ main() {
   shell_at top
   load_modules
   shell_at modules${features.has('network') ? '\n  network_up || fail "no network interface got a DHCP lease"' : ''}${
-    features.has('nbd') ? '\n  case "$root" in nbd:*) nbd_attach ;; esac' : ''
+    features.has('nbd') ? '\n  case "$root" in nbd:*|/dev/nbd0) nbd_attach ;; esac' : ''
   }
   wait_root
   shell_at premount
