@@ -5,7 +5,7 @@
  * Usage mistakes exit 2. The real loads are proven in QEMU guests (test/kexec/).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DebianKernel, debianKernel } from '../../../test/harness/debian-kernels.js';
@@ -118,6 +118,23 @@ describe('initkit kexec on the host', () => {
     const spawned = runAs(65534, ['kexec', '-l', kernel.vmlinuz]);
     expect(oneLineFailure(spawned)).toMatch(/needs root \(CAP_SYS_BOOT\) \(run as root.*\) \[KEXEC_PERMISSION\]$/);
     expect(oneLineFailure(runAs(65534, ['kexec', '-u']))).toMatch(/KEXEC_PERMISSION/);
+    expect(kexecLoaded()).toBe(before);
+  });
+
+  it.runIf(isRoot())('--dry-run needs no privilege given --iomem and --arch: the plan, exit 0, nothing loaded', () => {
+    // Copies an unprivileged user can read: the temporary directory is created 0700.
+    const directory = temp();
+    chmodSync(directory, 0o755);
+    const zImage = join(directory, 'zImage-readable');
+    const tree = join(directory, 'board.dtb');
+    copyFileSync(kernel.vmlinuz, zImage);
+    copyFileSync(dtb, tree);
+    for (const file of [zImage, tree, iomem]) chmodSync(file, 0o644);
+    const before = kexecLoaded();
+    const args = ['kexec', '-l', zImage, '--dtb', tree, '--iomem', iomem, '--arch', 'arm', '--dry-run', '--json'];
+    const result = runAs(65534, args);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ arch: 'arm', syscall: 'kexec_load' });
     expect(kexecLoaded()).toBe(before);
   });
 
