@@ -85,7 +85,8 @@ export async function buildInitrd(options: BuildOptions): Promise<BuiltInitrd> {
       request.add = [{ path: addedInsmodLink, symlink: `/${busybox}` }];
     }
   }
-  const plan = planEdit(tree, request);
+  // The provider's uImage header says which machine its initrd is for; without it, its busybox does.
+  const plan = planEdit(tree, { ...request, uImageArch: initrd.wrapper?.arch });
   const written = writeInitrd(initrd, plan, { mode: 'append', compression: 'gzip', level: 9 });
   // The first part is the uImage header when the provider's initrd had one: kexec wants the bare initrd.
   const parts = initrd.wrapper ? written.parts.slice(1) : written.parts;
