@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { decode, decodeStream, STREAMING_FORMATS } from '@initkit/compress';
 import { encodeUtf8 } from '@initkit/core';
-import { CpioStreamReader, ROOT_NAME, S_IFDIR, S_IFMT, S_IFREG } from '@initkit/cpio';
+import { CpioStreamReader, encodeCpioName, ROOT_NAME, S_IFDIR, S_IFMT, S_IFREG } from '@initkit/cpio';
 import { initramfsError } from '../errors.js';
 import type { Initrd } from '../initrd.js';
 import type { InitrdMember } from '../member.js';
@@ -48,7 +48,8 @@ interface Header {
  * @initkit/cpio's writer produces (its header encoder is internal to that package).
  */
 function newcHeader(header: Header, position: number): Uint8Array {
-  const name = encodeUtf8(header.name);
+  // The name's own bytes: a byte that is not UTF-8 stands in the tree as its escape (decodeCpioName).
+  const name = encodeCpioName(header.name);
   const unpadded = NEWC_HEADER_SIZE + name.length + 1;
   const bytes = new Uint8Array(unpadded + ((4 - ((position + unpadded) % 4)) % 4));
   bytes.set(encodeUtf8('070701'));
