@@ -45,7 +45,7 @@ export function compressOption(description: string): Option {
 export function maxOutputOption(): Option {
   return new Option(
     '--max-output <bytes>',
-    'refuse a member that decompresses to more than this many bytes (default 2 GiB)',
+    'refuse a member that decompresses to more than this many bytes (default: none for gzip, xz, lzma and zstd members, which are streamed; 2 GiB for bzip2, lzo and lz4, decoded in memory)',
   );
 }
 

@@ -11,7 +11,10 @@ export interface Limits {
   maxOutputBytes: number;
   /** Largest single entry (an archive member's data, a file) held in memory at once, in bytes. */
   maxEntryBytes: number;
-  /** Largest output/input ratio a decompressor accepts before it suspects a bomb. */
+  /**
+   * Largest output/input ratio a decompressor accepts; none by default (a zero-filled image expands a
+   * million-fold and is real data): maxOutputBytes and streaming bound memory.
+   */
   maxRatio: number;
   /** Most entries an archive may hold. */
   maxEntries: number;
@@ -23,7 +26,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxInputBytes: 2 * 1024 * 1024 * 1024,
   maxOutputBytes: 2 * 1024 * 1024 * 1024,
   maxEntryBytes: 64 * 1024 * 1024,
-  maxRatio: 1000,
+  maxRatio: Number.POSITIVE_INFINITY,
   maxEntries: 1_000_000,
   maxNameBytes: 4096,
 });
