@@ -6,6 +6,7 @@
  * code, that the tree's files preview and download, and that two initrds compare as `initramfs diff`.
  * Screenshots go to test/.artifacts/web/ (git-ignored; CI keeps them).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +218,32 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       );
     }
     await page.screenshot({ path: join(artifacts, 'bootscript.png') });
+  });
+
+  it('a multi-file uImage (mkimage -T multi): the header and contents as `uimage list` prints them, each file to preview', async () => {
+    const first = join(temp(), 'first.txt');
+    const second = join(temp(), 'second.txt');
+    writeFileSync(first, 'the first file of a multi image\n');
+    writeFileSync(second, 'and the second, a little longer than the first one\n');
+    const multi = join(temp(), 'multi.img');
+    execFileSync(
+      'mkimage',
+      ['-A', 'arm', '-O', 'linux', '-T', 'multi', '-C', 'none', '-n', 'two files', '-d', `${first}:${second}`, multi],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const state = await openFile(page, multi);
+    const inspection = state.inspection!;
+    expect(inspection.kind).toBe('uimage');
+    expect(inspection.uimage!.json).toEqual(cliJson(['uimage', 'list', multi]));
+    expect(await text(page, '#uimage-listing')).toBe(cli(['uimage', 'list', multi]));
+    expect(await text(page, '#uimage-listing')).toContain('Contents:');
+    expect(inspection.parts!.map((part) => part.size)).toEqual([32, 51]);
+    await page.click('[data-part="uimage:1"]');
+    await expect
+      .poll(() => text(page, '#part-preview [data-preview="text"]'), { timeout: 60_000 })
+      .toBe(readFileSync(second, 'utf8'));
   });
 
   it('a device tree blob dropped on the page: the dts as `initkit fdt dump` (dtc) prints it, and its JSON', async () => {

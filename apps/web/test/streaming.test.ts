@@ -137,7 +137,9 @@ describe.runIf(hasTools('chromium', 'zstd'))('a 100+ MB initrd streamed in the w
       big.size,
       { polling: 'raf', timeout: 120_000 },
     );
-    expect(await cancelled.jsonValue()).toMatch(/^at \d+$/);
+    const where = await cancelled.jsonValue();
+    console.log(`cancelled while decoding, ${where} of ${big.size} bytes`);
+    expect(where).toMatch(/^at \d+$/);
     expect(await settled(page)).toBe('error');
     expect(await page.locator('#error-code').textContent()).toBe('WEB_CANCELLED');
     // A fresh worker: a small file opens.
