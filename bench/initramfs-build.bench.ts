@@ -4,15 +4,19 @@
  * modules, run as test/initramfs-images.ts runs it, in a private mount namespace) and `dracut
  * --no-hostonly --add-drivers`. Goals from issue 17: at most 0.1x mkinitramfs's time, an image of at
  * most 1.5 MB. Also: the time from kernel start to the root's /sbin/init (its /proc/uptime) in QEMU
- * for our image and mkinitramfs's, on the same VM and disk.
+ * for our image and mkinitramfs's, on the same VM and disk. Size rows: the default (gzip on Node 20),
+ * `--compress lzma` (the best ratio initkit encodes), the floor of the same archive through the xz
+ * command (xz --format=lzma -9e: no encoder of ours can do better than that), and the cloud kernel.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { debianCloudKernel } from '../test/harness/debian-cloud-kernel.js';
 import { debianKernel } from '../test/harness/debian-kernels.js';
 import { bootX86 } from '../test/harness/qemu-x86.js';
 import { makeRootDisk, ROOT_MARKER } from '../test/initramfs-build/root-disk.js';
 import { moduleTree } from '../test/initramfs-images.js';
-import { compare, ensureWorkDir, initkitCommand, measured, report, shell } from './harness.js';
+import { compare, ensureWorkDir, initkitCommand, measured, report, runShell, shell } from './harness.js';
 
 const kernel = await debianKernel('amd64');
 const tree = await moduleTree('amd64');
@@ -96,6 +100,52 @@ rows.push(
   ),
 );
 
+// The same image with the best-ratio encoder initkit has (LZMA-JS), one timed run.
+const oursLzma = join(work, 'initkit-lzma.img');
+const lzmaStart = performance.now();
+await runShell(oursCommand.replace(q(ours), q(oursLzma)) + ' --compress lzma --level 6');
+const lzmaMs = performance.now() - lzmaStart;
+rows.push(
+  measured(
+    `image size with --compress lzma --level 6 (build took ${(lzmaMs / 1000).toFixed(1)} s) vs mkinitramfs (zstd)`,
+    megabytes(size(oursLzma)),
+    megabytes(size(mkinitramfsImage)),
+    size(oursLzma) / size(mkinitramfsImage),
+    '<= 1.5 MB',
+    size(oursLzma) <= 1.5e6,
+  ),
+);
+// The floor: the uncompressed archive through the xz command at its strongest LZMA setting.
+const plain = join(work, 'initkit.cpio');
+await runShell(oursCommand.replace(q(ours), q(plain)) + ' --compress none');
+const floor = execFileSync('xz', ['--format=lzma', '-9e', '-c', plain], { maxBuffer: 64 << 20 }).length;
+rows.push(
+  measured(
+    'image size floor: our uncompressed archive through xz --format=lzma -9e vs our default image',
+    megabytes(floor),
+    megabytes(size(ours)),
+    floor / size(ours),
+    '<= 1.5 MB',
+    floor <= 1.5e6,
+  ),
+);
+// The kernel the boot proofs use (ext4, virtio and nvme built in): the same profile, default compression.
+const cloud = debianCloudKernel();
+const oursCloud = join(work, 'initkit-cloud.img');
+await runShell(
+  `${initkitCommand} initramfs build -q -o ${q(oursCloud)} --modules ${q(cloud.modulesDir)} --config ${q(cloud.config)} --profile virtio`,
+);
+rows.push(
+  measured(
+    `image size for ${cloud.release} (default compression) vs for ${kernel.release}`,
+    megabytes(size(oursCloud)),
+    megabytes(size(ours)),
+    size(oursCloud) / size(ours),
+    '<= 1.5 MB',
+    size(oursCloud) <= 1.5e6,
+  ),
+);
+
 // Kernel start to the root's /sbin/init: the root's init prints /proc/uptime (one guest at a time).
 const disk = join(work, 'root.disk');
 const uuid = '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d';
@@ -134,7 +184,8 @@ rows.push(
 
 report('initramfs-build', rows, [
   `Debian 12 amd64 ${kernel.release} module tree (depmod'ed copy), kernel config from the package; both images zstd-capable kernels.`,
-  `initkit writes gzip by default (its encodable formats: the first the kernel's CONFIG_RD_* enables from zstd, gzip, xz, lz4, lzma).`,
+  'initkit picks the first of zstd, gzip, xz, lz4, lzma that it can encode and the kernel config enables: gzip on Node 20; zstd (node:zlib, Node 22.15+) at its default level 3 made 2.06 MB from the same archive, no smaller.',
   `mkinitramfs: MODULES=list (${modules.join(' ')}), BUSYBOX=y, COMPRESS=zstd; dracut: --no-hostonly --add-drivers (same list) --zstd.`,
+  "Why 1.5 MB is not met here: Debian's busybox-static (1.98 MB raw; 1.05 MB gzip -9, 0.88 MB xz -9e alone) and the generic kernel's modules (ext4.ko 2.06 MB raw, 0.50 MB gzip; 4.0 MB raw in all) fill the image, and the floor row (the xz command's strongest LZMA on the same archive) is above 1.5 MB; without virtio_net and virtio_console it was still 1.507 MB (xz -9e, 2026-12-03). zstd -19 gives 1.70 MB. LZMA-JS (--compress lzma) is the smallest initkit writes but takes tens of seconds (the 0.1x time goal is 1.2 s), so it stays opt-in.",
   "The QEMU row boots each image twice on the same VM (TCG, 512 MiB, virtio-blk root by UUID) and reads /proc/uptime in the root's /sbin/init.",
 ]);
