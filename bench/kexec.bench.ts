@@ -19,6 +19,9 @@ const CMDLINE = 'console=ttyAMA0 panic=-1 kxbench=1';
 const native = `kexec -l /kx/zImage --initrd=/kx/stage2.img --append="${CMDLINE}"`;
 const ours = `initkit kexec -l /kx/zImage --initrd /kx/stage2.img --append "${CMDLINE}"`;
 const oursDry = `${ours} --dry-run`;
+// The floor under any Node program: Node's own start-up, and with koffi loaded (the system calls need it).
+const nodeAlone = 'node -e 0';
+const nodeKoffi = `node -e "require('/usr/local/lib/node_modules/koffi')"`;
 
 /** One timed run: KX-T <label> <start> <end> from /proc/uptime, then unload. */
 const timed = (label: string, command: string, unload: string) =>
@@ -31,6 +34,8 @@ for (let run = 0; run <= RUNS; run++) {
   // Unloading is not timed: kexec-tools does it for both, sparing a Node start under emulation.
   stage1 += timed(`ours${run}`, ours, 'kexec -u');
   stage1 += timed(`dry${run}`, oursDry, 'true');
+  stage1 += timed(`node${run}`, nodeAlone, 'true');
+  stage1 += timed(`koffi${run}`, nodeKoffi, 'true');
 }
 stage1 += 'echo KX-BENCH-END\n';
 
@@ -64,6 +69,8 @@ try {
   const nativeMs = times('native');
   const oursMs = times('ours');
   const dryMs = times('dry');
+  const nodeMs = times('node');
+  const koffiMs = times('koffi');
   const rows = [
     measured(
       `kexec -l Debian armmp zImage + ${(readFileSync(initrds.common).length / 2 ** 20).toFixed(1)} MiB initrd, armhf guest under TCG (whole process)`,
@@ -78,6 +85,22 @@ try {
       `${dryMs.toFixed(0)} ms`,
       `${nativeMs.toFixed(0)} ms`,
       dryMs / nativeMs,
+      'reported',
+      true,
+    ),
+    measured(
+      'node -e 0 (Node start-up alone) vs kexec -l',
+      `${nodeMs.toFixed(0)} ms`,
+      `${nativeMs.toFixed(0)} ms`,
+      nodeMs / nativeMs,
+      'reported',
+      true,
+    ),
+    measured(
+      'node loading koffi (the floor for any system call) vs kexec -l',
+      `${koffiMs.toFixed(0)} ms`,
+      `${nativeMs.toFixed(0)} ms`,
+      koffiMs / nativeMs,
       'reported',
       true,
     ),
