@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/harness/temp.js';
 import { startTftpdHpa, type TftpdHpa } from '../../../test/harness/tftpd-hpa.js';
 import { hasTools } from '../../../test/harness/tools.js';
-import { tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
+import { type TftpClientOptions, tftpGet, tftpGetToFile, tftpPut } from '../src/index.js';
 import { failure } from './failure.js';
 
 const temp = useTempDir('initkit-tftpd-hpa-');
@@ -141,7 +141,8 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
     }
   });
 
-  it('fails within its deadline, with a clear error, when the server dies mid-transfer', async () => {
+  /** Reads over32MiB from a tftpd-hpa that is killed once 1 MiB has arrived; the read's error. */
+  async function readWhileServerDies(options: Partial<TftpClientOptions>) {
     const dying = await startTftpdHpa({ root: temp() });
     let killed = false;
     const error = await failure(
@@ -149,10 +150,7 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
         host: dying.address,
         port: dying.port,
         file: 'over32MiB',
-        options: false,
-        timeout: 200,
-        retries: 50,
-        deadline: 2500,
+        ...options,
         onProgress: ({ bytes }) => {
           if (!killed && bytes > 1 << 20) {
             killed = true;
@@ -161,6 +159,11 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
         },
       }),
     );
+    return { error, killed };
+  }
+
+  it('fails within its deadline, with a clear error, when the server dies mid-transfer', async () => {
+    const { error, killed } = await readWhileServerDies({ options: false, timeout: 200, retries: 50, deadline: 2500 });
     // retries: 50 would outlast the test: only the deadline can have ended this transfer.
     expect(killed).toBe(true);
     expect(error.code).toBe('TFTP_DEADLINE');
@@ -168,24 +171,7 @@ describe.runIf(hasTools('in.tftpd'))('our client against tftpd-hpa', () => {
   });
 
   it('gives up with TFTP_TIMEOUT after its retries when the server dies', async () => {
-    const dying = await startTftpdHpa({ root: temp() });
-    let killed = false;
-    const error = await failure(
-      tftpGet({
-        host: dying.address,
-        port: dying.port,
-        file: 'over32MiB',
-        blksize: 1468,
-        timeout: 100,
-        retries: 3,
-        onProgress: ({ bytes }) => {
-          if (!killed && bytes > 1 << 20) {
-            killed = true;
-            void dying.stop(true);
-          }
-        },
-      }),
-    );
+    const { error } = await readWhileServerDies({ blksize: 1468, timeout: 100, retries: 3 });
     expect(error.code).toBe('TFTP_TIMEOUT');
     expect(error.message).toMatch(/no block \d+ after 3 retransmissions/);
   });
