@@ -208,6 +208,65 @@ describe.runIf(hasTools('gzip', 'cpio', 'modprobe', 'mkimage'))('archkernel-load
     }
   });
 
+  it.runIf(hasTools('busybox'))(
+    "the provider uImage header's arch decides the modules' machine, not a busybox built for another one",
+    SLOW,
+    async () => {
+      // The fixture's initrd with a later archive replacing bin/busybox by this host's (an x86-64 ELF),
+      // wrapped once with the header Scaleway uses (-A arm) and once saying x86_64.
+      const provider = mkdtempSync(join(tmpdir(), 'archkernel-provider-'));
+      cpSync(join(FIXTURES, 'provider'), provider, { recursive: true });
+      const uInitrd = join(provider, 'initrd/uInitrd-Linux-armv7l-v3.11.1');
+      try {
+        const tree = join(provider, 'tree');
+        execFileSync('mkdir', ['-p', join(tree, 'bin')]);
+        execFileSync('sh', ['-c', 'cp "$(command -v busybox)" "$0"', join(tree, 'bin/busybox')]);
+        const appended = execFileSync('sh', [
+          '-c',
+          'cd "$0" && echo bin/busybox | cpio --quiet -o -H newc | gzip -9n',
+          tree,
+        ]);
+        const payload = Buffer.concat([readFileSync(uInitrd).subarray(64), appended]);
+        writeFileSync(join(provider, 'payload'), payload);
+        const wrap = (arch: string) =>
+          execFileSync('mkimage', [
+            '-A',
+            arch,
+            '-O',
+            'linux',
+            '-T',
+            'ramdisk',
+            '-C',
+            'none',
+            '-a',
+            '0',
+            '-e',
+            '0',
+            '-n',
+            'initramfs',
+            '-d',
+            join(provider, 'payload'),
+            uInitrd,
+          ]);
+        wrap('arm');
+        const { root } = await start({ providerDir: provider });
+        const arm = await run(root);
+        expect(arm.stderr).not.toMatch(/^error/m);
+        expect(arm.code).toBe(0);
+        await c1!.close();
+        c1 = undefined;
+        wrap('x86_64');
+        const other = await start({ providerDir: provider });
+        const x86 = await run(other.root);
+        expect(x86.code).toBe(1);
+        expect(x86.stderr).toMatch(/^error: .* \[INITRAMFS_WRONG_MACHINE\]$/m);
+        expect(existsSync(join(other.root, 'boot/archkernel-initrd.img'))).toBe(false);
+      } finally {
+        rmSync(provider, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('kill switch: the tag in JSON or text metadata (any index) stops with exit 0 before any fetch', SLOW, async () => {
     for (const metadataFormat of ['json', 'text'] as const) {
       const tags = Array.from({ length: 11 }, (_, index) => `tag${index}`);
