@@ -4,6 +4,7 @@
  * parser must return or throw an InitkitError; anything else (a TypeError, a RangeError from an
  * allocation) fails, and a hang fails through the test timeout. fast-check is not coverage-guided:
  * @jazzer.js/core needs a native build downloaded at install time, which this network does not allow.
+ * An input after which more than 1 GiB of typed arrays is held fails as an unbounded allocation.
  * Executions per target are printed (FUZZ_SECONDS sets the time per target, 2 s by default). The hostile
  * cases in fixtures/fuzz/<target>/ (written by fixtures/fuzz/make.ts) are replayed first, every run.
  */
@@ -121,12 +122,26 @@ const TARGETS: Target[] = [
   },
 ];
 
-/** Runs one input; anything thrown that is not an InitkitError propagates. */
+/**
+ * Memory outside the JS heap (typed arrays) an input may leave behind: far above what any parser needs
+ * for a 4 MiB input under a 16 MiB output limit, and above what garbage gathers between collections.
+ */
+const MAX_ARRAY_BUFFER_BYTES = 1 << 30;
+
+/**
+ * Runs one input; anything thrown that is not an InitkitError propagates, and so does an allocation
+ * that left more than MAX_ARRAY_BUFFER_BYTES of typed arrays behind (a size field trusted unbounded:
+ * one that reaches 2 GiB throws a RangeError, one below it would pass unnoticed).
+ */
 function survives(target: Target, bytes: Uint8Array): void {
   try {
     target.parse(bytes);
   } catch (error) {
     if (!(error instanceof InitkitError)) throw error;
+  }
+  const held = process.memoryUsage().arrayBuffers;
+  if (held > MAX_ARRAY_BUFFER_BYTES) {
+    throw new Error(`${target.name}: ${held} bytes of typed arrays after a ${bytes.length}-byte input`);
   }
 }
 
