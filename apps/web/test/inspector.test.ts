@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianKernel } from '../../../test/harness/debian-kernels.js';
@@ -273,6 +274,20 @@ describe.runIf(hasTools(...TOOLS))('the inspector page in chromium equals the CL
       expect(state.inspection!.kind).toBe('kernel');
       expect(state.inspection!.kernel).toEqual(cliJson(['kernel', 'version', vmlinuz]));
       expect(await text(page, '[data-table="kernel"]')).toContain(kernel.release);
+    }
+
+    // An arm64 Image (its header's magic at 0x38 and a banner; no arm64 kernel is cached) and it gzipped.
+    const arm64 = new Uint8Array(4096);
+    new DataView(arm64.buffer).setUint32(0x38, 0x644d5241, true);
+    arm64.set(new TextEncoder().encode('\0Linux version 6.12.1-1-aarch64-ARCH (builder@host) (gcc) #1 SMP\n\0'), 1000);
+    const image = join(temp(), 'Image');
+    writeFileSync(image, arm64);
+    writeFileSync(`${image}.gz`, gzipSync(arm64));
+    for (const file of [image, `${image}.gz`]) {
+      state = await openFile(page, file);
+      expect(state.inspection!.kind).toBe('kernel');
+      expect(state.inspection!.kernel).toEqual(cliJson(['kernel', 'version', file]));
+      expect(state.inspection!.kernel!.release).toBe('6.12.1-1-aarch64-ARCH');
     }
 
     // The CLI names the module by the path it was given: run it where the file is, on its bare name.
