@@ -62,6 +62,12 @@ export interface BuiltInitrd {
   microcode: { name: string; source: string; data: Uint8Array }[];
 }
 
+/**
+ * Encoder levels when none is asked for: zstd 9 (Node 22.15+) made the virtio image for Debian's amd64
+ * kernel 1.86 MB instead of level 3's 2.05 MB, in about the same whole-process time (1.3 vs 1.5 s here).
+ */
+const DEFAULT_LEVELS: Partial<Record<CompressionFormat, number>> = { zstd: 9 };
+
 const BUSYBOX_CANDIDATES = [
   '/bin/busybox',
   '/usr/bin/busybox',
@@ -190,9 +196,10 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltIni
     ...(options.rootWaitSeconds === undefined ? {} : { rootWaitSeconds: options.rootWaitSeconds }),
   });
   const microcode = options.microcode === undefined ? [] : readMicrocode(options.microcode);
+  const level = options.level ?? DEFAULT_LEVELS[compression];
   const bytes = writeImage(plan, {
     compression,
-    ...(options.level === undefined ? {} : { level: options.level }),
+    ...(level === undefined ? {} : { level }),
     mtime: options.mtime ?? sourceDateEpoch(),
     microcode,
   });
