@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { concatBytes } from '@initkit/core';
 import { type CpioEntryInput, directoryEntry, fileEntry, writeCpio } from '@initkit/cpio';
@@ -47,6 +47,7 @@ export function buildBigInitrd(directory: string): BigInitrd {
   const cpioPath = join(directory, 'big.cpio');
   writeFileSync(cpioPath, archive);
   const compressed = execFileSync('zstd', ['-1', '-q', '-c', cpioPath], { maxBuffer: 1 << 30 });
+  rmSync(cpioPath);
   const path = join(directory, 'big-initrd.img');
   const image = concatBytes([early, compressed]);
   writeFileSync(path, image);
