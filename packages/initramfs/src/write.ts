@@ -126,13 +126,15 @@ function writeAppend(initrd: Initrd, plan: EditPlan, options: WriteOptions): Wri
     );
   }
   const compression = options.compression ?? appendCompression(initrd.members);
+  const original: PayloadRange = { payloadStart: 0, payloadEnd: initrd.payloadLength };
+  // Nothing to add (modules already there, say): the original unchanged, not an empty member after it.
+  if (plan.entries.length === 0) return finish(initrd, [original], 'append', compression, 0);
   const archive = writeCpio(
     plan.entries.map((entry) => ({ ...entry, name: entry.path })),
     { inodeStart: 1 },
   );
   const member = compressMember(archive, compression, options.level);
   const padding = new Uint8Array(appendPadding(initrd, compression));
-  const original: PayloadRange = { payloadStart: 0, payloadEnd: initrd.payloadLength };
   return finish(initrd, [original, padding, member], 'append', compression, member.length);
 }
 

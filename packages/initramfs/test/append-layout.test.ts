@@ -76,6 +76,17 @@ describe.runIf(hasTools('cpio', 'gzip', 'lz4', 'lsinitramfs', 'unmkinitramfs'))(
     });
   }
 
+  it('an edit with nothing to add (every module already there) writes the original unchanged, no empty member', () => {
+    const source = parseInitrd(
+      new Uint8Array(readFileSync(nativeInitrd('same.gz', 'gzip -c', { 'a.bin': noise(1000, 4) }))),
+    );
+    const plan = planEdit(source.tree, { mtime: 1, add: [] });
+    expect(plan.entries).toEqual([]);
+    const result = writeInitrd(source, plan, { mode: 'append' });
+    expect(result.memberLength).toBe(0);
+    expect(concatParts(result.parts, source)).toEqual(source.bytes);
+  });
+
   it('gzip members of more than a read piece separated by NULs: the streamed reader reads them all', async () => {
     const parts = [1, 2, 3].map((seed) =>
       readFileSync(nativeInitrd(`member${seed}.gz`, 'gzip -c', { [`f${seed}`]: noise(1_500_000, seed) })),
