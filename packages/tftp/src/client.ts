@@ -215,12 +215,10 @@ async function answerRequest(
   for (;;) {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {
-      if (!backoff.expired()) {
-        throw new TftpError(
-          'TFTP_TIMEOUT',
-          `${channel.label}: no answer from the server after ${prepared.policy.retries} retransmissions of the request`,
-        );
-      }
+      backoff.retransmitOrGiveUp(
+        channel.label,
+        () => `no answer from the server after ${prepared.policy.retries} retransmissions of the request`,
+      );
       channel.send(request, prepared.server);
       continue;
     }

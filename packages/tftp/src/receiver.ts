@@ -81,12 +81,10 @@ export async function receiveBlocks(options: ReceiveOptions): Promise<ReceiveRes
     while (!done) {
       const incoming = await channel.next(backoff.timeoutMs);
       if (!incoming) {
-        if (!backoff.expired()) {
-          throw new TftpError(
-            'TFTP_TIMEOUT',
-            `${channel.label}: no block ${expected} after ${options.policy.retries} retransmissions (${received} bytes received)`,
-          );
-        }
+        backoff.retransmitOrGiveUp(
+          channel.label,
+          () => `no block ${expected} after ${options.policy.retries} retransmissions (${received} bytes received)`,
+        );
         // Say where we are: the last block in order, or the invitation again if block 1 never came.
         if (expected > 1) acknowledge();
         else if (lastAck) channel.send(lastAck);

@@ -2,6 +2,7 @@
  * Retransmission timing shared by both ends: a first timeout, doubled after each silent interval up to
  * a ceiling, and a number of retransmissions after which the transfer gives up with TFTP_TIMEOUT.
  */
+import { TftpError } from './errors.js';
 export interface RetransmitPolicy {
   /** First retransmission timeout in milliseconds. */
   timeoutMs: number;
@@ -35,6 +36,14 @@ export class Backoff {
     this.attempts++;
     this.current = Math.min(this.policy.maxTimeoutMs, this.current * 2);
     return this.attempts <= this.policy.retries;
+  }
+
+  /**
+   * Records a silent interval: returns when the caller should retransmit, throws TFTP_TIMEOUT
+   * (`label: what()`) when the retries are used up.
+   */
+  retransmitOrGiveUp(label: string, what: () => string): void {
+    if (!this.expired()) throw new TftpError('TFTP_TIMEOUT', `${label}: ${what()}`);
   }
 
   reset(): void {

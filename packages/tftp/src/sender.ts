@@ -6,7 +6,7 @@
  * 65535. Memory is the window's packets, no more.
  */
 import type { Channel } from './channel.js';
-import { remoteError, TftpError } from './errors.js';
+import { remoteError } from './errors.js';
 import type { TransferParameters } from './options.js';
 import { Opcode, writeDataHeader } from './packets.js';
 import { Backoff, type RetransmitPolicy } from './retransmit.js';
@@ -61,13 +61,11 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
   for (;;) {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {
-      if (!backoff.expired()) {
-        const what =
-          base === finalBlock
-            ? `the last block (${base}) was not acknowledged after ${options.policy.retries} retransmissions; the peer may hold the whole file and its final ACK was lost`
-            : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`;
-        throw new TftpError('TFTP_TIMEOUT', `${channel.label}: ${what}`);
-      }
+      backoff.retransmitOrGiveUp(channel.label, () =>
+        base === finalBlock
+          ? `the last block (${base}) was not acknowledged after ${options.policy.retries} retransmissions; the peer may hold the whole file and its final ACK was lost`
+          : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`,
+      );
       for (let block = base; block < next; block++) channel.send(window[block - base]!);
       continue;
     }
@@ -99,12 +97,10 @@ async function awaitAckZero(
   for (;;) {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {
-      if (!backoff.expired()) {
-        throw new TftpError(
-          'TFTP_TIMEOUT',
-          `${channel.label}: option acknowledgement not answered after ${policy.retries} retransmissions`,
-        );
-      }
+      backoff.retransmitOrGiveUp(
+        channel.label,
+        () => `option acknowledgement not answered after ${policy.retries} retransmissions`,
+      );
       channel.send(opening);
       continue;
     }
