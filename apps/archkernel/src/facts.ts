@@ -14,6 +14,7 @@ import { type CacheRecord, readCacheRecord, sha256 } from './cache.js';
 import type { Config } from './config.js';
 import { appError } from './errors.js';
 import { EXITRD_KEXEC_PATHS, type ExitrdFacts } from './exitrd.js';
+import { youngCollectionEvery } from './memory.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
 
 function readText(path: string): string | undefined {
@@ -151,6 +152,9 @@ export interface KernelFacts {
   releaseFrom: 'image' | 'cache';
 }
 
+/** Kernel bytes decoded between two young-generation collections while its release is read (memory.ts). */
+const COLLECT_EVERY = 1 << 20;
+
 export function readKernelFacts(paths: SystemPaths, config: Config, record: CacheRecord | undefined): KernelFacts {
   const path = paths.at(config.kernel.image);
   let bytes: Uint8Array;
@@ -177,7 +181,7 @@ export function readKernelFacts(paths: SystemPaths, config: Config, record: Cach
   }
   let release: string;
   try {
-    release = kernelRelease(bytes);
+    release = kernelRelease(bytes, { onDecoded: youngCollectionEvery(COLLECT_EVERY) });
   } catch (error) {
     throw appError('ARCHKERNEL_NO_KERNEL', `${path}: ${(error as Error).message}`, error);
   }

@@ -8,13 +8,34 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-let gc: (() => void) | undefined;
+type Collect = (options?: { type?: 'minor' | 'major' }) => void;
 
-export function collectGarbage(): void {
+let gc: Collect | undefined;
+
+function collector(): Collect {
   if (!gc) {
     // --expose-gc set at run time makes `gc` available to contexts created afterwards.
     setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
+    gc = runInNewContext('gc') as Collect;
   }
-  gc();
+  return gc;
+}
+
+export function collectGarbage(): void {
+  collector()();
+}
+
+/**
+ * A young-generation collection each time `bytes` more have gone by. Each decoded chunk of the kernel is
+ * garbage once searched, but V8 keeps its buffer until external memory has grown by tens of MiB: with the
+ * Debian armmp zImage the first boot peaked at 97.7-99.3 MiB without these, 86.1-87.7 with one per MiB
+ * (86.3-88.1 when the whole kernel was decoded at once), at no time cost beyond noise.
+ */
+export function youngCollectionEvery(bytes: number): (done: number) => void {
+  let next = bytes;
+  return (done) => {
+    if (done < next) return;
+    next = done + bytes;
+    collector()({ type: 'minor' });
+  };
 }

@@ -25,6 +25,11 @@ export interface KernelVersion {
 export interface KernelVersionOptions {
   /** Largest decompressed kernel accepted (default 256 MiB). */
   maxOutputBytes?: number;
+  /**
+   * Called with the bytes decoded so far as a zImage's payload is decoded chunk by chunk (each chunk is
+   * garbage once searched: a Node caller can collect it here instead of waiting for V8 to).
+   */
+  onDecoded?: (bytes: number) => void;
 }
 
 const BANNER = new TextEncoder().encode('Linux version ');
@@ -143,7 +148,7 @@ function fromCompressedPayload(
     let searched: BannerSearch;
     try {
       if (STREAMING_FORMATS.includes(format)) {
-        searched = searchWhileDecoding(zImage.subarray(offset), format, maxOutputBytes);
+        searched = searchWhileDecoding(zImage.subarray(offset), format, maxOutputBytes, options.onDecoded);
       } else {
         const output = decodePayload(zImage, offset, format, maxOutputBytes);
         searched = { found: findBanner(output), decoded: output.length };
@@ -173,12 +178,18 @@ interface BannerSearch {
  * decoded kernel is never held whole. Each chunk is searched where it lies; only the seam between two
  * chunks is copied (the last bytes a banner starting before it could need, and as many after it).
  */
-function searchWhileDecoding(payload: Uint8Array, format: CompressionFormat, maxOutputBytes: number): BannerSearch {
+function searchWhileDecoding(
+  payload: Uint8Array,
+  format: CompressionFormat,
+  maxOutputBytes: number,
+  onDecoded: ((bytes: number) => void) | undefined,
+): BannerSearch {
   const carrySize = BANNER.length + BANNER_MAX_TEXT;
   let carry = new Uint8Array(0);
   let decoded = 0;
   for (const chunk of decodeChunks(payload, { format, maxOutputBytes })) {
     decoded += chunk.length;
+    onDecoded?.(decoded);
     if (carry.length > 0) {
       // Banners that start in the carried bytes, before this chunk.
       const seam = joinBytes(carry, chunk.subarray(0, carrySize));
