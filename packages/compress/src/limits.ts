@@ -129,15 +129,5 @@ export class OutputBuffer {
   }
 }
 
-/** Joins chunks into one array. */
-export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const size = total ?? chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
-}
+/** Core's byte concatenation, re-exported for the decoders that import their helpers from here. */
+export { concatBytes } from '@initkit/core';

@@ -3,6 +3,7 @@
  * by doubling and never wraps, so the result needs no copy). A circular window is a dictionary-sized
  * ring that hands out the bytes decoded since the last drain (streaming).
  */
+import { concatBytes } from '@initkit/core';
 import type { OutputBuffer } from '../limits.js';
 import type { LzmaDecoder } from './lzma-decoder.js';
 
@@ -49,13 +50,7 @@ export class CircularWindow implements WindowOwner {
     this.drained = decoder.pos;
     if (this.pending.length === 0) return tail;
     this.pending.push(tail);
-    const total = this.pending.reduce((sum, chunk) => sum + chunk.length, 0);
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of this.pending) {
-      joined.set(chunk, at);
-      at += chunk.length;
-    }
+    const joined = concatBytes(this.pending);
     this.pending = [];
     return joined;
   }
