@@ -9,7 +9,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BuiltInitrd, buildInitrd } from '@initkit/initramfs/node';
+import { type BuiltInitrd, buildInitrd, resolveInitrdChain } from '@initkit/initramfs/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianArmhfPackages } from '../harness/armhf-node.js';
 import { cachedDebianKernel, type DebianKernel, debianKernel } from '../harness/debian-kernels.js';
@@ -102,6 +102,15 @@ describe.runIf(hasQemuArm() && hasTools('mke2fs', 'nbd-server', 'modprobe'))(
       expect(ours).toEqual(expected);
       expect(missing).toEqual(['mvneta_bm']);
       expect(built.chain.skipped.map((module) => module.name)).toEqual(['mvneta_bm']);
+    });
+
+    it('the chain alone (what --print without -o shows) needs no busybox of the target', async () => {
+      const { chain } = await resolveInitrdChain({
+        modules: tree.directory,
+        profiles: ['scaleway-c1'],
+        addModules: ['virtio_mmio', 'virtio_net'],
+      });
+      expect(chain).toEqual(built.chain);
     });
 
     it('DHCP, then root=nbd:10.0.2.2:PORT/root attached by nbd-client, to the root /sbin/init', async () => {

@@ -7,7 +7,7 @@ import type { CompressionFormat } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
 import { formatChain } from '@initkit/initramfs';
-import { buildInitrd, buildManifest, checkInitrdFile, listProfiles } from '@initkit/initramfs/node';
+import { buildInitrd, buildManifest, checkInitrdFile, listProfiles, resolveInitrdChain } from '@initkit/initramfs/node';
 import type { Command } from 'commander';
 import { withFile } from '../file-errors.js';
 import { checkLevel, compressOption, levelOption, repeatable } from '../options.js';
@@ -122,6 +122,17 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
   oneTarget(flags);
   checkLevel(flags.level, flags.compress);
   if (flags.output === undefined && !flags.print) throw new UsageError('give -o FILE (or --print to see the chain)');
+  if (flags.output === undefined && flags.manifest === undefined && !flags.json) {
+    // --print alone: the chain needs no busybox or binaries (nor ones of the target's architecture).
+    const { chain } = await resolveInitrdChain({
+      ...(flags.kver === undefined ? {} : { kver: flags.kver }),
+      ...(flags.modules === undefined ? {} : { modules: flags.modules }),
+      profiles: flags.profile ?? [],
+      addModules: flags.addModule ?? [],
+    });
+    process.stdout.write(formatChain(chain));
+    return;
+  }
   const built = await buildInitrd({
     ...(flags.kver === undefined ? {} : { kver: flags.kver }),
     ...(flags.modules === undefined ? {} : { modules: flags.modules }),

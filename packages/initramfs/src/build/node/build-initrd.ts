@@ -10,6 +10,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { type CompressionFormat, ENCODABLE_FORMATS } from '@initkit/compress';
 import { concatBytes } from '@initkit/core';
 import { initramfsError } from '../../errors.js';
+import type { ModuleSource } from '../../modules.js';
 import { moduleSourceFromDirectory } from '../../node/module-source.js';
 import { defaultCompression, type KernelConfigFacts, parseKernelConfig } from '../kernel-config.js';
 import { type BuildPlan, planBuild, type SourceFile } from '../plan.js';
@@ -144,16 +145,22 @@ export function targetOf(binary: string, sysroot: string | undefined): string {
   return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? binary : `/${inside}`;
 }
 
-/** Resolves and plans everything, and writes the image bytes. */
-export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltInitrd> {
+/** The profiles (with ext4 when none names a file system, and --add-module's) resolved against the target tree. */
+export async function resolveInitrdChain(
+  options: Pick<BuildInitrdOptions, 'kver' | 'modules' | 'profiles' | 'addModules'>,
+): Promise<{ release: string; directory: string; profiles: Profile[]; chain: ResolvedChain; source: ModuleSource }> {
   const { directory, release } = targetTree(options);
   const profiles = (options.profiles ?? []).map(loadProfile);
   if (!profiles.some((profile) => profile.filesystem !== undefined)) profiles.push(loadProfile('ext4'));
   if ((options.addModules?.length ?? 0) > 0) profiles.push(commandLineProfile(options.addModules!));
-
   // The whole database (aliases included): soft dependencies name aliases (ext4's pre: crc32c).
   const source = await moduleSourceFromDirectory(directory, { release });
-  const chain = resolveProfiles(source.database, profiles);
+  return { release, directory, profiles, chain: resolveProfiles(source.database, profiles), source };
+}
+
+/** Resolves and plans everything, and writes the image bytes. */
+export async function buildInitrd(options: BuildInitrdOptions): Promise<BuiltInitrd> {
+  const { directory, release, profiles, chain, source } = await resolveInitrdChain(options);
 
   const configFile = findKernelConfig(directory, release, options.config);
   const kernel = configFile === undefined ? undefined : parseKernelConfig(readFileSync(configFile, 'utf8'));

@@ -8,6 +8,7 @@ export {
   type BuiltInitrd,
   buildInitrd,
   findKernelConfig,
+  resolveInitrdChain,
   targetTree,
 } from './build-initrd.js';
 export { type CheckInitrdFileOptions, type CheckReport, checkInitrdFile } from './check-file.js';
