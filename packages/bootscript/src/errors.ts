@@ -3,7 +3,7 @@
  * for what a script does: U-Boot's failures become $? and plan warnings. A damaged script image throws
  * @initkit/uimage's codes (UIMAGE_*), which its README lists.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const BOOTSCRIPT_ERROR_CODES = {
   BOOTSCRIPT_NOT_SCRIPT: 'the uImage is valid but its type is not script (6)',
@@ -14,10 +14,4 @@ export const BOOTSCRIPT_ERROR_CODES = {
 export type BootscriptErrorCode = keyof typeof BOOTSCRIPT_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function bootscriptError(
-  code: BootscriptErrorCode,
-  message: string,
-  options?: InitkitErrorOptions,
-): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const bootscriptError = errorBuilder<BootscriptErrorCode>();

@@ -2,7 +2,7 @@
  * Every error code @initkit/compress throws, each with its one-line meaning. A format's codes share its
  * prefix (GZIP_, XZ_, LZMA_, ZSTD_, LZ4_, LZO_, BZIP2_); COMPRESS_ codes are about the call, not the data.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const COMPRESS_ERROR_CODES = {
   COMPRESS_BAD_MAGIC: 'the input starts with no magic of a format initkit decodes',
@@ -50,6 +50,4 @@ export const COMPRESS_ERROR_CODES = {
 export type CompressErrorCode = keyof typeof COMPRESS_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function compressError(code: CompressErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const compressError = errorBuilder<CompressErrorCode>();

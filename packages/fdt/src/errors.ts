@@ -2,7 +2,7 @@
  * Every error code @initkit/fdt throws, each with the one-line meaning people see in docs and tests.
  * Nothing else leaves the package: a test checks that random and mutated blobs produce only these.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const FDT_ERROR_CODES = {
   FDT_BAD_MAGIC: 'the input does not start with the device tree magic 0xd00dfeed',
@@ -20,6 +20,4 @@ export const FDT_ERROR_CODES = {
 export type FdtErrorCode = keyof typeof FDT_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function fdtError(code: FdtErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const fdtError = errorBuilder<FdtErrorCode>();

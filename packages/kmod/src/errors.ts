@@ -2,7 +2,7 @@
  * Every error code @initkit/kmod throws, each with its one-line meaning. Decompressing a .ko.xz/.ko.zst/
  * .ko.gz throws @initkit/compress's codes, which its README lists.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const KMOD_ERROR_CODES = {
   KMOD_MODULE_NOT_FOUND: 'no module, alias or built-in has the name asked for',
@@ -29,6 +29,4 @@ export const KMOD_ERROR_CODES = {
 export type KmodErrorCode = keyof typeof KMOD_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function kmodError(code: KmodErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const kmodError = errorBuilder<KmodErrorCode>();

@@ -3,7 +3,7 @@
  * The header checksum codes keep mkimage's field names (ih_hcrc, ih_dcrc): `_BAD_<FIELD>` in the suffix
  * vocabulary of CONTRIBUTING.md.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { errorBuilder } from '@initkit/core';
 
 export const UIMAGE_ERROR_CODES = {
   UIMAGE_TRUNCATED: 'the input ends inside the 64-byte header, the payload or a multi-file size table',
@@ -18,6 +18,4 @@ export const UIMAGE_ERROR_CODES = {
 export type UImageErrorCode = keyof typeof UIMAGE_ERROR_CODES;
 
 /** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export function uimageError(code: UImageErrorCode, message: string, options?: InitkitErrorOptions): InitkitError {
-  return new InitkitError(code, message, options);
-}
+export const uimageError = errorBuilder<UImageErrorCode>();
