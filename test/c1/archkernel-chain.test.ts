@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProviderInitrd, c1CacheDir, providerKernel } from '../harness/c1-artifacts.js';
+import { readDiskFile, writeDiskFile } from '../harness/c1-disk.js';
 import { C1_BOOT_SERVER, C1Rig, INITKIT_CLI, PROVIDER_KERNEL_NAME, providerInitrdName } from '../harness/c1-rig.js';
 import { hasQemuUBoot } from '../harness/qemu-uboot.js';
 import { useTempDir } from '../harness/temp.js';
@@ -32,7 +33,7 @@ const cachedRoot = join(c1CacheDir, 'root.ext4');
 const releasePath = join(c1CacheDir, 'distribution-release');
 
 function ready(): boolean {
-  if (!hasQemuUBoot() || !hasTools('nbd-server', 'unshare', 'nsenter', 'ip', 'busybox')) return false;
+  if (!hasQemuUBoot() || !hasTools('nbd-server', 'unshare', 'nsenter', 'ip', 'busybox', 'debugfs')) return false;
   for (const [path, how] of [
     [cachedRoot, 'npx tsx test/c1/prepare.ts'],
     [releasePath, 'npx tsx test/c1/prepare.ts'],
@@ -63,6 +64,7 @@ interface PowerOn {
 describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the distribution kernel', () => {
   const temp = useTempDir('initkit-c1-disk-');
   let rig: C1Rig | undefined;
+  let rootImage = '';
   let distribution = '';
   let provider = '';
 
@@ -71,7 +73,7 @@ describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the d
     const kernel = await providerKernel();
     provider = kernel.release;
     // The power-ons write to the disk (cache, boot-loop state) and must see each other's writes.
-    const rootImage = join(temp(), 'root.ext4');
+    rootImage = join(temp(), 'root.ext4');
     copyFileSync(cachedRoot, rootImage);
     rig = await C1Rig.start({
       rootImage,
@@ -190,4 +192,86 @@ describe.runIf(ready())('Scaleway C1 in a box: archkernel-load kexecs into the d
     expect(serial).toContain('C1-EXITRD: verb poweroff');
     expect(serial).toContain('C1-EXITRD: detached /dev/nbd0');
   }, 1_900_000);
+
+  it('a new provider initrd triggers a rebuild; a distribution kernel that cannot bring up the root trips the boot-loop guard after two attempts; reset re-enables', async () => {
+    rig!.setTags([]);
+    // The provider ships a new initrd: the boot script names another file (the cache key has the script's bytes).
+    const newBuild = 'v3.12.0';
+    rig!.setProviderInitrd(newBuild, await buildProviderInitrd({ build: newBuild }));
+    // The distribution kernel's network driver as if built for another configuration (vermagic ARMv6, not
+    // ARMv7): its kernel refuses it, so the patched initrd has no eth0 and no NBD root. The cache key names
+    // modules by path and modules.dep, not their bytes, so the new initrd is what the rebuild is due to.
+    const driver = `/usr/lib/modules/${distribution}/kernel/drivers/net/virtio_net.ko`;
+    const module = readDiskFile(rootImage, driver);
+    const magic = Buffer.from(`vermagic=${distribution} SMP mod_unload modversions ARMv7`);
+    const at = module?.indexOf(magic) ?? -1;
+    expect(at, `${driver} has "${magic}"`).toBeGreaterThan(0);
+    module!.write('ARMv6', at + magic.length - 'ARMv7'.length);
+    writeDiskFile(rootImage, driver, module!);
+    // The report unit runs `archkernel-load reset` (then `status`) when this file is there.
+    writeDiskFile(rootImage, '/etc/c1-test/reset', new Uint8Array());
+
+    const tftpBefore = rig!.tftpLog().length;
+    const started = performance.now();
+    const guest = await rig!.powerOn({ resetOnPanic: true });
+    const attempts: string[] = [];
+    try {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const from = guest.log.length;
+        await guest.waitFor('C1-EXITRD: verb kexec', { timeoutMs: 1_200_000 });
+        await guest.waitFor(`C1-INITRD: start: kernel ${distribution}`, { timeoutMs: 600_000 });
+        await guest.waitFor('Kernel panic', { timeoutMs: 600_000 });
+        const reset = guest.log.length;
+        attempts.push(guest.log.slice(from, reset));
+        console.log(
+          `c1 boot-loop attempt ${attempt}: failed and reset at ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+        await rig!.netbootAfterReset(guest, reset);
+      }
+      const from = guest.log.length;
+      await guest.waitFor('C1-REPORT: done', { timeoutMs: 1_500_000 });
+      await guest.waitFor(/reboot: Power down/, { timeoutMs: 300_000 });
+      attempts.push(guest.log.slice(from));
+    } finally {
+      await guest.close();
+    }
+    console.log(
+      `c1 boot-loop power-on (three boots in one QEMU process): ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const [first, second, third] = attempts as [string, string, string];
+    const tftp = rig!.tftpLog().slice(tftpBefore);
+
+    // The new provider initrd was noticed: a miss because the boot script changed, the new file fetched.
+    expect(first).toMatch(/cache: miss: changed since the last build: boot script\b/);
+    expect(first).toContain(`initrd ${providerInitrdName(newBuild)}`);
+    expect(reads(tftp, providerInitrdName('v3.11.1'))).toBe(0);
+    // U-Boot three times, archkernel-load once (the rebuild); the second attempt hit the new cache.
+    expect(reads(tftp, providerInitrdName(newBuild))).toBe(4);
+    expect(second).toContain('cache: hit');
+
+    // Attempts 1 and 2: kexec'd, the driver refused, no root, a panic and a reset.
+    for (const [index, attempt] of [first, second].entries()) {
+      expect(attempt).toContain(`boot-loop guard: attempt ${index + 1} of 2 recorded`);
+      expect(attempt).toContain(`kexec: ${distribution} loaded`);
+      expect(attempt).toContain('C1-EXITRD: detached /dev/nbd0');
+      expect(attempt).toContain(`C1-INITRD: start: kernel ${distribution}`);
+      expect(attempt).toContain(
+        `C1-INITRD: FATAL: no eth0 (the network driver did not load under kernel ${distribution})`,
+      );
+      expect(attempt).not.toContain('C1-REPORT:');
+    }
+    // Attempt 3: the guard stops the kexec, at error priority; the provider kernel reaches multi-user.
+    expect(third).not.toContain('C1-EXITRD: verb kexec');
+    expect(third).toContain(`C1-REPORT: uname=${provider}`);
+    expect(third).toContain('C1-REPORT: root=/dev/nbd0');
+    expect(third).toContain('C1-REPORT: archkernel-load condition=yes');
+    expect(third).toMatch(/C1-JOURNAL-ERR: .*boot-loop guard: 2 kexec attempt\(s\) in a row were never confirmed/);
+    expect(third).toMatch(/C1-STATUS: boot-loop guard: TRIPPED: 2 kexec attempt\(s\) in a row were never confirmed/);
+    expect(third).toMatch(/C1-STATUS: .*archkernel-load reset/);
+    // reset re-enables: the guard is clear and the next run would kexec again.
+    expect(third).toContain('C1-RESET: boot-loop guard cleared');
+    expect(third).toContain('C1-STATUS-AFTER-RESET: boot-loop guard: 0 unconfirmed attempt(s) of 2 allowed');
+    const state = JSON.parse(readDiskFile(rootImage, '/var/lib/archkernel-load/state.json')!.toString('utf8'));
+    expect(state).toMatchObject({ unconfirmed: 0, lastRelease: distribution });
+  }, 3_600_000);
 });
