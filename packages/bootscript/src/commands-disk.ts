@@ -3,6 +3,7 @@
  * bootargs, from the caller's table or a derived placeholder) and `unzip` (a gzip image decompressed to
  * another address, which then holds the same file).
  */
+import { ByteReader } from '@initkit/core';
 import { formatAddress, formatEnvHex, hexToNumber } from './address.js';
 import type { CommandHandler } from './machine.js';
 
@@ -48,8 +49,8 @@ const unzip: CommandHandler = ({ machine, args, line }) => {
       machine.print('Error: Bad gzipped data');
       return 1;
     }
-    const end = bytes.length;
-    size = (bytes[end - 4]! | (bytes[end - 3]! << 8) | (bytes[end - 2]! << 16) | (bytes[end - 1]! << 24)) >>> 0;
+    // gzip's ISIZE: the last four bytes, little-endian (what U-Boot's unzip prints).
+    size = new ByteReader(bytes).seek(bytes.length - 4).u32le('gzip ISIZE');
     machine.print(`Uncompressed size: ${size} = 0x${size.toString(16).toUpperCase()}`);
     machine.env.set('filesize', formatEnvHex(size));
   } else {
