@@ -120,10 +120,12 @@ export class OutputBuffer {
   }
 
   /**
-   * The bytes written. No copy when little capacity is unused (the view then shares a slightly larger
+   * The bytes written, within the limits. No copy when little capacity is unused (the view then shares a slightly larger
    * buffer); a copy when most of it would be wasted.
    */
   finish(): Uint8Array {
+    // The last piece a decoder wrote may not have gone through commit or ensure.
+    checkOutput(this.limits, this.length, this.inputBytes);
     if (this.bytes.length - this.length <= this.length >>> 3) return this.bytes.subarray(0, this.length);
     return this.bytes.slice(0, this.length);
   }

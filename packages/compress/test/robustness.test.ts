@@ -134,6 +134,32 @@ describe('limits', () => {
     }
   });
 
+  it.runIf(hasTools('xz', 'zstd', 'lz4', 'lzop', 'bzip2'))(
+    'maxOutputBytes one byte below the output is refused by every one-shot decoder (the last piece too)',
+    () => {
+      const data = new Uint8Array(2 << 20).fill(0x61);
+      const streams: Array<[string, Uint8Array]> = [
+        ['gzip', encode('gzip', data)],
+        ['xz', native('xz', ['-c'], data)],
+        ['lzma', native('xz', ['--format=lzma', '-c'], data)],
+        ['zstd', native('zstd', ['-c'], data)],
+        ['lz4', native('lz4', ['-l', '-c'], data)],
+        ['bzip2', native('bzip2', ['-c'], data)],
+        ['lzo', native('lzop', ['-c'], data)],
+      ];
+      for (const [name, stream] of streams) {
+        expect(decode(stream, { maxOutputBytes: data.length }).output.length, name).toBe(data.length);
+        let error: unknown;
+        try {
+          decode(stream, { maxOutputBytes: data.length - 1 });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(isInitkitError(error, 'COMPRESS_OUTPUT_TOO_LARGE'), name).toBe(true);
+      }
+    },
+  );
+
   it('maxRatio stops a bomb with COMPRESS_RATIO_TOO_LARGE (or the size error in zlib)', () => {
     let error: unknown;
     try {

@@ -163,7 +163,7 @@ export class LinearGzipTarget implements GzipTarget {
   }
 
   endMember(): { crc: number; size: number } {
-    this.output.length = this.pos;
+    this.output.commit(this.pos);
     return { crc: crc32(this.bytes.subarray(this.memberStart, this.pos)), size: this.pos - this.memberStart };
   }
 }
