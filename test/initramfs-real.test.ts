@@ -195,7 +195,7 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
         const args = ['initramfs', 'edit', image.path, '-o', output, '--mode', mode, '--add', `${hostFile}:/etc/motd`];
         args.push('--modules', image.modules.directory, '--wrap-init', '--json');
         for (const name of names) args.push('--add-module', name);
-        const summary = JSON.parse(ok(initkit(args))) as { mode: string; modules: string[] };
+        const summary = JSON.parse(ok(initkit(args))) as { mode: string; modules: string[]; compression: string };
         expect(summary.mode).toBe(mode);
 
         const before = await openInitrdFile(image.path);
@@ -213,7 +213,15 @@ describe.runIf(hasTools(...TOOLS))('initkit initramfs on real initrds', () => {
         if (mode === 'append') {
           const start = before.wrapper ? 64 : 0;
           expect(written.subarray(start, start + before.payloadLength).equals(original.subarray(start))).toBe(true);
-          expect(after.members).toHaveLength(before.members.length + 1);
+          // A member in the last one's format follows it with no NUL between (gzip -t passes): read as one
+          // member with one more archive. Another format is a member of its own.
+          const last = before.members.at(-1)!;
+          if (summary.compression === last.compression) {
+            expect(after.members).toHaveLength(before.members.length);
+            expect(after.members.at(-1)!.archives).toBe(last.archives + 1);
+          } else {
+            expect(after.members).toHaveLength(before.members.length + 1);
+          }
         } else {
           const early = firstMainMember(before.members);
           expect(after.members.slice(0, early).map((m) => m.length)).toEqual(

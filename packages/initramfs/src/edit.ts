@@ -18,7 +18,7 @@ import {
   S_IFREG,
 } from '@initkit/cpio';
 import { initramfsError } from './errors.js';
-import { checkMachines, MODULE_PATH, SHELL_PATHS } from './machine.js';
+import { checkMachines, MODULE_PATH } from './machine.js';
 import type { KeepData } from './member.js';
 import { type ModulePlan, type ModuleRequest, mergedModulesDep, modulesDepIndex, planModules } from './modules.js';
 import { EDIT_MEMBER, type MergedTree, type TreeEntryInput } from './tree.js';
@@ -296,7 +296,7 @@ function elfFilesAdded(add: EditRequest['add']): { path: string; data: Uint8Arra
   return files;
 }
 
-export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modules' | 'add'>): KeepData {
+export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modules'>): KeepData {
   const originalName =
     request.wrapInit && request.wrapInit !== true && request.wrapInit.originalName !== undefined
       ? normalizeCpioPath(request.wrapInit.originalName)
@@ -304,8 +304,6 @@ export function dataNeededForEdit(request: Pick<EditRequest, 'wrapInit' | 'modul
   let moduleKept = false;
   return (path) => {
     if (request.wrapInit && (path === 'init' || path === originalName)) return true;
-    // The shell tells the initrd's machine when nothing else does (machine.ts).
-    if ((request.modules !== undefined || (request.add?.length ?? 0) > 0) && SHELL_PATHS.includes(path)) return true;
     if (request.modules === undefined) return false;
     if (/(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path)) return true;
     // One module already there tells the initrd's machine, which added modules must match (machine.ts).

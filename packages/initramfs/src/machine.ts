@@ -1,12 +1,10 @@
 /**
- * Which machine an initrd is for, and a check that modules and binaries to add match it, so an amd64
- * module never lands in an ARM initrd without a word (issue 20). The answer comes, in this order, from
- * a module already in the initrd (modules must match the kernel exactly), the uImage header's
- * architecture, or its shell (busybox, an ELF /init): test and demo initrds may carry the build host's
- * busybox beside the target's modules, so the shell is asked only when neither of the others answers.
- * An initrd that answers nothing refuses nothing.
+ * Which machine an initrd is for, and a check that modules and ELF files to add match it, so an amd64
+ * module never lands in an ARM initrd without a word (issue 20). The answer comes from a module already
+ * in the initrd (modules must match the kernel exactly), else from the uImage header's architecture. Its
+ * shell is not asked: test and demo initrds (Scaleway-style ones among them) carry the build host's
+ * busybox beside the target's modules. An initrd that answers nothing refuses nothing.
  */
-import { S_IFMT, S_IFREG } from '@initkit/cpio';
 import { decompressModule } from '@initkit/kmod';
 import { machineName } from './build/elf-info.js';
 import { initramfsError } from './errors.js';
@@ -57,9 +55,6 @@ const UIMAGE_ARCH_NAMES: Readonly<Record<number, string>> = {
   26: 'riscv',
 };
 
-/** Where an initrd's shell may be; its contents are kept for the check (dataNeededForEdit). */
-export const SHELL_PATHS = ['bin/busybox', 'usr/bin/busybox', 'sbin/busybox', 'init', 'bin/sh', 'usr/bin/sh'];
-
 /** What the initrd is built for: the ELF machines accepted and what said so. */
 export interface InitrdMachine {
   machines: readonly number[];
@@ -69,7 +64,7 @@ export interface InitrdMachine {
 
 /**
  * The machine of the initrd: from a module it holds (contents kept), else from the uImage header's
- * architecture (`uImageArch`, the wrapper's IH_ARCH), else from its shell; undefined when none answers.
+ * architecture (`uImageArch`, the wrapper's IH_ARCH); undefined when neither answers.
  */
 export function initrdMachine(tree: MergedTree, uImageArch?: number): InitrdMachine | undefined {
   for (const node of tree.list()) {
@@ -82,11 +77,6 @@ export function initrdMachine(tree: MergedTree, uImageArch?: number): InitrdMach
   const fromArch = uImageArch === undefined ? undefined : UIMAGE_ARCH_MACHINES[uImageArch];
   if (fromArch) {
     return { machines: fromArch, says: `the initrd's uImage header says ${UIMAGE_ARCH_NAMES[uImageArch!]}` };
-  }
-  for (const path of SHELL_PATHS) {
-    const node = tree.lookup(path);
-    const machine = node && (node.inode.mode & S_IFMT) === S_IFREG ? elfMachine(node.inode.data) : undefined;
-    if (machine !== undefined) return { machines: [machine], says: `its /${path} is ${machineName(machine)}` };
   }
   return undefined;
 }

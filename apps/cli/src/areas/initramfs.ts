@@ -92,7 +92,7 @@ export function registerInitramfs(initramfs: Command): void {
     .option('--mtime <seconds>', 'mtime of the entries written (default: SOURCE_DATE_EPOCH, else now)')
     .option(
       '--force',
-      "add modules and ELF files built for another machine than the initrd's (its modules, uImage arch, busybox)",
+      "add modules and ELF files built for another machine than the initrd's (its modules, else its uImage arch)",
     )
     .option('--json', 'print a summary as JSON (no progress)')
     .option('-q, --quiet', 'print nothing on success')
