@@ -6,12 +6,25 @@
  * - via archkernel-load, first boot: rebuild, kexec, the distribution kernel's second boot;
  * - via archkernel-load, cached: the same with a cache hit.
  * Also the guest's own figure for the app: "archkernel-load start to kexec loaded" from the console.
- * Needs the artefacts of `npx tsx test/c1/prepare.ts`; takes ~15 minutes here.
+ * Then, in the same emulated guest (a fourth power-on, on a bench-only copy of the root disk that adds
+ * Debian's tftp-hpa, cpio and kexec-tools and masks archkernel-load.service), the first-boot rebuild
+ * on the provider initrd the rig serves: the original bash script's pipeline (REFERENCE.md: tftp, dd,
+ * grep, gunzip | cpio -i, the modules copied, /init renamed and rewritten, find | cpio -o | gzip -9;
+ * kexec -l left out on both sides) against `archkernel-load run --dry-run` with an empty cache (whole
+ * process: Node's start, guards, metadata, fetch, rebuild, written and verified, kexec planned), goal
+ * at least 10x faster; and the cached path (`run --dry-run` on a hit) against `node -e 0`, in the guest.
+ * Needs the artefacts of `npx tsx test/c1/prepare.ts`; takes ~20 minutes here.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProviderInitrd, c1CacheDir, providerKernel } from '../test/harness/c1-artifacts.js';
+import {
+  buildProviderInitrd,
+  buildRootDisk,
+  c1CacheDir,
+  PROVIDER_PACKAGES,
+  providerKernel,
+} from '../test/harness/c1-artifacts.js';
 import { C1Rig } from '../test/harness/c1-rig.js';
 import { measured, report } from './harness.js';
 
@@ -47,6 +60,121 @@ async function powerOn(rig: C1Rig): Promise<Timing> {
   };
 }
 
+/** The modules archkernel-load's rig configuration injects (its closure), dependencies first, for the original's copy. */
+const RIG_MODULES = 'failover net_failover virtio_net virtio_mmio nbd crc16 mbcache jbd2 ext4 crc32c_generic';
+/** Runs of each side in the guest (C1_BENCH_RUNS; each first-boot run is minutes under TCG on a loaded machine). */
+const RUNS = Number(process.env.C1_BENCH_RUNS ?? 3);
+/** C1_BENCH_ONLY=guest: only the in-guest comparison (the three power-on rows are left out of the report). */
+const guestOnly = process.env.C1_BENCH_ONLY === 'guest';
+
+/**
+ * Runs in the guest (multi-user, provider kernel): each side RUNS times, alternated, then the cached path
+ * and node -e 0; one "C1-BENCH: <what> <seconds>" line per run on the console.
+ */
+const GUEST_BENCH = `#!/bin/sh
+# bench/c1 in the guest: the original script's rebuild against archkernel-load's first-boot rebuild.
+server=10.1.31.34
+release=$(ls /usr/lib/modules | head -n 1)
+now() { date +%s.%N; }
+elapsed() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
+original() { # stuffo/scaleway-archkernel's rebuild, its module names replaced by the rig's
+  [ -e /proc/sys/kernel/kexec_load_disabled ] && command -v kexec >/dev/null || return 1
+  rm -rf /tmp/original && mkdir -p /tmp/original/root && cd /tmp/original || return 1
+  tftp -m binary $server -c get uboot.bootscript uboot.bootscript || return 1
+  initrd=$(dd if=uboot.bootscript bs=72 skip=1 2>/dev/null | grep -a 'tftp .* initrd/uInitrd-Linux-armv7l' | awk '{ print $3 }')
+  tftp -m binary $server -c get "$initrd" uInitrd || return 1
+  dd if=uInitrd bs=64 skip=1 2>/dev/null | gunzip | (cd root && cpio -id --quiet) || return 1
+  mkdir -p root/lib/modules/$release
+  for module in ${RIG_MODULES}; do cp $(find /usr/lib/modules/$release -name "$module.ko") root/lib/modules/$release/; done
+  mv root/init root/init.scw
+  { echo '#!/bin/sh'; echo '/bin/busybox mkdir -p /bin /sbin'; echo '/bin/busybox --install -s'
+    for module in ${RIG_MODULES}; do echo "insmod /lib/modules/$release/$module.ko"; done; echo '. /init.scw'; } > root/init
+  chmod 755 root/init
+  (cd root && find . | cpio -o -H newc --quiet | gzip -9 > /boot/uInitrd.gz) || return 1
+  cd / && echo "C1-BENCH-INFO: original wrote $(stat -c %s /boot/uInitrd.gz) bytes from $initrd"
+}
+ours() {
+  archkernel-load run --dry-run > /tmp/ours.log 2>&1; status=$?
+  grep -E 'cache: |patched initrd: |done in ' /tmp/ours.log | sed 's/^/C1-BENCH-INFO: /'
+  return $status
+}
+timed() { # NAME COMMAND...
+  name=$1; shift
+  start=$(now); "$@"; status=$?; end=$(now)
+  [ $status = 0 ] && echo "C1-BENCH: $name $(elapsed $start $end)" || echo "C1-BENCH: $name failed ($status)"
+}
+for run in $(seq ${RUNS}); do
+  timed original original
+  rm -f /boot/archkernel-initrd.img /boot/archkernel-initrd.json
+  timed first-boot ours
+done
+for run in $(seq ${RUNS}); do
+  timed cached ours
+  timed node-e-0 node -e 0
+done
+echo "C1-BENCH: end"
+`;
+
+interface GuestBench {
+  original: number[];
+  firstBoot: number[];
+  cached: number[];
+  nodeE0: number[];
+}
+
+/** The fourth power-on: the comparison inside the guest, on a bench-only disk. */
+async function guestBench(directory: string): Promise<GuestBench> {
+  const image = join(directory, 'bench-root.ext4');
+  await buildRootDisk({
+    output: image,
+    extraPackages: [
+      'tftp-hpa',
+      'cpio',
+      'kexec-tools',
+      ...PROVIDER_PACKAGES.filter((name) => name.startsWith('libxen')),
+    ],
+    extraUnits: { 'c1-bench': GUEST_BENCH },
+    masked: ['archkernel-load.service'],
+  });
+  const rig = await C1Rig.start({
+    rootImage: image,
+    copyOnWrite: false,
+    providerKernel: kernel.vmlinuz,
+    providerInitrd: provider,
+  });
+  let log = '';
+  try {
+    const guest = await rig.powerOn();
+    try {
+      await guest.waitFor('C1-BENCH: end', { timeoutMs: 3_600_000 });
+      await guest.waitFor('C1-REPORT: done', { timeoutMs: 600_000 });
+    } finally {
+      await guest.close();
+      log = guest.log;
+    }
+  } finally {
+    await rig.stop();
+  }
+  for (const line of log.split('\n').filter((text) => text.startsWith('C1-BENCH'))) console.log(line);
+  const times = (name: string) => {
+    const found = [...log.matchAll(new RegExp(`^C1-BENCH: ${name} ([0-9.]+)$`, 'gm'))].map((match) => Number(match[1]));
+    if (found.length !== RUNS) throw new Error(`guest bench: ${found.length} of ${RUNS} "${name}" runs succeeded`);
+    return found;
+  };
+  return {
+    original: times('original'),
+    firstBoot: times('first-boot'),
+    cached: times('cached'),
+    nodeE0: times('node-e-0'),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 const directory = mkdtempSync(join(tmpdir(), 'initkit-bench-c1-'));
 const kernel = await providerKernel();
 const provider = { build: 'v3.11.1', image: await buildProviderInitrd({ build: 'v3.11.1' }) };
@@ -54,7 +182,16 @@ const rootImage = join(directory, 'root.ext4');
 copyFileSync(join(c1CacheDir, 'root.ext4'), rootImage);
 const distribution = readFileSync(join(c1CacheDir, 'distribution-release'), 'utf8').trim();
 const results: Record<string, Timing> = {};
+let inGuest: GuestBench | undefined;
 try {
+  if (!guestOnly) await powerOns();
+  inGuest = await guestBench(directory);
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
+
+/** The three power-ons: provider only, first boot, cached. */
+async function powerOns(): Promise<void> {
   // The `archkernel` marker rides on the boot script (copy-on-write: this power-on writes nothing).
   let rig = await C1Rig.start({
     rootImage,
@@ -74,11 +211,9 @@ try {
   } finally {
     await rig.stop();
   }
-} finally {
-  rmSync(directory, { recursive: true, force: true });
 }
 
-const base = results.provider!.seconds;
+const base = results.provider?.seconds ?? Number.NaN;
 const row = (name: string, timing: Timing, goal: string) =>
   measured(
     `${name}: power-on to multi-user (${timing.uname})`,
@@ -88,22 +223,57 @@ const row = (name: string, timing: Timing, goal: string) =>
     goal,
     timing.uname === distribution,
   );
+function guestRow(name: string, ours: number[], native: number[], nativeLabel: string, goal: string, maxRatio: number) {
+  const list = (values: number[]) => values.map((value) => value.toFixed(1)).join(' / ');
+  const ratio = median(ours) / median(native);
+  return measured(
+    name,
+    `${median(ours).toFixed(1)} s (runs ${list(ours)})`,
+    `${nativeLabel}: ${median(native).toFixed(1)} s (runs ${list(native)})`,
+    ratio,
+    goal,
+    ratio <= maxRatio,
+  );
+}
+
 report(
   'c1',
   [
-    measured(
-      `provider only: power-on to multi-user (${results.provider!.uname})`,
-      `${base.toFixed(1)} s`,
-      '-',
-      1,
-      'reference',
-      true,
+    ...(guestOnly
+      ? []
+      : [
+          measured(
+            `provider only: power-on to multi-user (${results.provider!.uname})`,
+            `${base.toFixed(1)} s`,
+            '-',
+            1,
+            'reference',
+            true,
+          ),
+          row('via archkernel-load, first boot (rebuild)', results.first!, 'reported'),
+          row('via archkernel-load, cached boot', results.cached!, 'reported'),
+        ]),
+    guestRow(
+      'in the guest: first-boot rebuild, `run --dry-run` with an empty cache vs the original script',
+      inGuest!.firstBoot,
+      inGuest!.original,
+      'original: tftp, dd, gunzip, cpio -i, cpio -o, gzip -9',
+      '>= 10x faster',
+      0.1,
     ),
-    row('via archkernel-load, first boot (rebuild)', results.first!, 'reported'),
-    row('via archkernel-load, cached boot', results.cached!, 'reported'),
+    guestRow(
+      'in the guest: cached path, `run --dry-run` on a hit vs node -e 0',
+      inGuest!.cached,
+      inGuest!.nodeE0,
+      'node -e 0',
+      'reported',
+      Number.POSITIVE_INFINITY,
+    ),
   ],
   [
     'Host clock from QEMU start to the report unit (multi-user); qemu-system-arm TCG, one vCPU, on a shared 2-core machine.',
     'The kexec paths boot twice (provider kernel to the kexec, then the distribution kernel): the ratio is mostly that second boot.',
+    `In the guest: medians of ${RUNS} alternated runs each (date +%s.%N around each command, emulated Cortex-A15, 1 vCPU, TCG), the provider uInitrd the rig serves (${(provider.image.length / 1048576).toFixed(1)} MiB); the original's kexec -l is left out as --dry-run leaves out the load.`,
   ],
 );
+if (inGuest!.firstBoot.length && median(inGuest!.firstBoot) / median(inGuest!.original) > 0.1) process.exitCode = 1;
