@@ -17,6 +17,12 @@
  *    uInitrd from `initkit tftp serve`; the provider uInitrd built with initkit: its modules, DHCP, the
  *    metadata, the NBD root, switch_root; systemd on /dev/nbd0; power-off through the exitrd, which
  *    detaches the NBD root).
+ * 4. and 5. in one QEMU process (panic=5 resets the machine and U-Boot netboots again, as a watchdog
+ *    would): the provider ships a new uInitrd (a different file named by the boot script) and
+ *    archkernel-load notices it and rebuilds; the distribution kernel's network driver is made
+ *    unloadable on the disk (debugfs), so the kexec'd kernel cannot bring up the NBD root and panics, twice;
+ *    the third boot stays on the provider kernel, the journal (error priority) and `status` say why, and
+ *    `archkernel-load reset` clears the guard.
  * The artefacts come from test/.cache/c1/ (`npx tsx test/c1/prepare.ts`, run by .ci/run).
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
