@@ -6,7 +6,7 @@
  * probeKernel never throws for a file that is simply something else: it says `unknown`.
  */
 import { decode } from '@initkit/compress';
-import { crc32, hex32, isInitkitError } from '@initkit/core';
+import { ByteReader, crc32, hex32, isInitkitError } from '@initkit/core';
 import { isUImage, parseHeader, UIMAGE_ARCH, UIMAGE_HEADER_SIZE, UIMAGE_OS, UIMAGE_TYPE } from '@initkit/uimage';
 import { kexecError } from './errors.js';
 
@@ -72,11 +72,11 @@ export function probeKernel(bytes: Uint8Array, options: ProbeOptions = {}): Kern
   ) {
     return { kind: 'bzImage', wrappers: [], kernel: bytes };
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length > ZIMAGE_HEADER_SIZE && view.getUint32(0x24, true) === ZIMAGE_MAGIC) {
-    return { kind: 'zImage', wrappers: [], kernel: bytes, zImage: readZImage(bytes, view) };
+  const reader = new ByteReader(bytes, { truncatedCode: 'KEXEC_TRUNCATED', what: 'kernel header' });
+  if (bytes.length > ZIMAGE_HEADER_SIZE && reader.seek(0x24).u32le() === ZIMAGE_MAGIC) {
+    return { kind: 'zImage', wrappers: [], kernel: bytes, zImage: readZImage(bytes, reader) };
   }
-  if (bytes.length >= 0x40 && view.getUint32(0x38, true) === ARM64_MAGIC) {
+  if (bytes.length >= 0x40 && reader.seek(0x38).u32le() === ARM64_MAGIC) {
     return { kind: 'arm64-Image', wrappers: [], kernel: bytes };
   }
   if (bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08) {
@@ -99,9 +99,9 @@ export function probeKernel(bytes: Uint8Array, options: ProbeOptions = {}): Kern
 }
 
 /** The zImage header and KLSZ tag; throws KEXEC_TRUNCATED when the file is shorter than end - start. */
-function readZImage(bytes: Uint8Array, view: DataView): ZImageInfo {
-  const start = view.getUint32(0x28, true);
-  const end = view.getUint32(0x2c, true);
+function readZImage(bytes: Uint8Array, header: ByteReader): ZImageInfo {
+  const start = header.seek(0x28).u32le('zImage start');
+  const end = header.u32le('zImage end');
   // kexec-tools computes end - start in 32 bits; a header with end < start wraps and reads as truncated.
   const size = (end - start) >>> 0;
   if (size > bytes.length) {
@@ -112,7 +112,7 @@ function readZImage(bytes: Uint8Array, view: DataView): ZImageInfo {
     );
   }
   const info: ZImageInfo = { start, end, size, appendedBytes: bytes.length - size };
-  const sizeTag = findKernelSizeTag(bytes.subarray(0, size), view);
+  const sizeTag = findKernelSizeTag(bytes.subarray(0, size));
   if (sizeTag) info.sizeTag = sizeTag;
   return info;
 }
@@ -122,18 +122,19 @@ function readZImage(bytes: Uint8Array, view: DataView): ZImageInfo {
  * tag} records, stopping at a zero size or when a record would reach the end of the zImage. Only its
  * first two payload words are read (the tag is 2, 4, 5 or 6 words long across kernel versions).
  */
-function findKernelSizeTag(zImage: Uint8Array, view: DataView): ZImageInfo['sizeTag'] {
+function findKernelSizeTag(zImage: Uint8Array): ZImageInfo['sizeTag'] {
   const length = zImage.length;
-  if (length < 0x40 || view.getUint32(0x34, true) !== ZIMAGE_MAGIC2) return undefined;
+  const reader = new ByteReader(zImage, { truncatedCode: 'KEXEC_TRUNCATED', what: 'zImage tag' });
+  if (length < 0x40 || reader.seek(0x34).u32le() !== ZIMAGE_MAGIC2) return undefined;
   const max = length - 8;
-  let offset = view.getUint32(0x38, true);
+  let offset = reader.u32le();
   for (let steps = 0; offset < max && steps < 4096; steps++) {
-    const size = (view.getUint32(offset, true) << 2) >>> 0;
+    const size = (reader.seek(offset).u32le() << 2) >>> 0;
     if (size === 0 || offset + size >= length) return undefined;
-    if (view.getUint32(offset + 4, true) === ZIMAGE_TAG_KERNEL_SIZE) {
+    if (reader.u32le() === ZIMAGE_TAG_KERNEL_SIZE) {
       if (offset + 16 > length) return undefined;
-      const sizePointer = view.getUint32(offset + 8, true);
-      const bssSize = view.getUint32(offset + 12, true);
+      const sizePointer = reader.u32le();
+      const bssSize = reader.u32le();
       if (sizePointer + 4 > length) {
         throw kexecError(
           'KEXEC_TRUNCATED',
@@ -143,7 +144,7 @@ function findKernelSizeTag(zImage: Uint8Array, view: DataView): ZImageInfo['size
           },
         );
       }
-      return { sizePointer, dataSize: view.getUint32(sizePointer, true), bssSize };
+      return { sizePointer, dataSize: reader.seek(sizePointer).u32le(), bssSize };
     }
     offset += size;
   }

@@ -5,7 +5,7 @@
  * after "Linux version " in the banner, as `uname -r` prints it.
  */
 import { type CompressionFormat, decode, decodeChunks, detect, STREAMING_FORMATS } from '@initkit/compress';
-import type { InitkitError } from '@initkit/core';
+import { ByteReader, type InitkitError } from '@initkit/core';
 import { isUImage, parseUImage } from '@initkit/uimage';
 import { kmodError } from './errors.js';
 
@@ -68,7 +68,8 @@ function probe(
 ): KernelVersion {
   if (depth > 4) throw noVersion('images nest more than four levels deep');
   const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Every read below is guarded by a length check, so the reader's truncation code is never thrown.
+  const header = new ByteReader(bytes, { truncatedCode: 'KMOD_KERNEL_VERSION_NOT_FOUND', what: 'kernel header' });
 
   if (isUImage(bytes)) {
     const image = parseUImage(bytes, { verifyChecksums: false });
@@ -84,7 +85,7 @@ function probe(
   }
 
   if (bytes.length >= 0x210 && latin1.decode(bytes.subarray(0x202, 0x206)) === 'HdrS') {
-    const pointer = view.getUint16(0x20e, true);
+    const pointer = header.seek(0x20e).u16le();
     const at = pointer + 0x200;
     if (pointer !== 0 && at < bytes.length) {
       const end = bytes.indexOf(0, at);
@@ -94,15 +95,15 @@ function probe(
     }
   }
 
-  if (bytes.length >= 0x30 && view.getUint32(0x24, true) === ZIMAGE_MAGIC) {
-    const start = view.getUint32(0x28, true);
-    const end = view.getUint32(0x2c, true);
+  if (bytes.length >= 0x30 && header.seek(0x24).u32le() === ZIMAGE_MAGIC) {
+    const start = header.u32le();
+    const end = header.u32le();
     // end - start is the zImage's own length; anything after it is an appended device tree.
     const zImage = end > start && end - start <= bytes.length ? bytes.subarray(0, end - start) : bytes;
     return fromCompressedPayload(zImage, options, [...layers, 'zImage']);
   }
 
-  if (bytes.length >= 0x40 && view.getUint32(0x38, true) === ARM64_MAGIC) {
+  if (bytes.length >= 0x40 && header.seek(0x38).u32le() === ARM64_MAGIC) {
     return fromBanner(bytes, [...layers, 'arm64-Image'], undefined);
   }
 
@@ -227,11 +228,11 @@ function decodePayload(
   if (format !== 'lz4') return decode(zImage.subarray(offset), { format, maxOutputBytes }).output;
   // Legacy lz4 has no end marker: the kernel knows the payload's length. Walk the chunk sizes; the
   // payload ends where the next word equals the decoded length (the size the kernel build appends).
-  const view = new DataView(zImage.buffer, zImage.byteOffset, zImage.byteLength);
+  const words = new ByteReader(zImage, { truncatedCode: 'KMOD_KERNEL_VERSION_NOT_FOUND', what: 'lz4 chunk size' });
   let position = offset + 4;
   let last: Uint8Array | undefined;
   for (let chunk = 0; chunk < 256 && position + 4 <= zImage.length; chunk++) {
-    const chunkSize = view.getUint32(position, true);
+    const chunkSize = words.seek(position).u32le();
     if (chunkSize === 0 || position + 4 + chunkSize > zImage.length) break;
     position += 4 + chunkSize;
     try {
@@ -239,13 +240,16 @@ function decodePayload(
     } catch {
       continue;
     }
-    if (position + 4 > zImage.length || view.getUint32(position, true) === last.length) return last;
+    if (position + 4 > zImage.length || words.seek(position).u32le() === last.length) return last;
   }
   if (last) return last;
   return decode(zImage.subarray(offset), { format, maxOutputBytes }).output;
 }
 
-/** "5d 00 00" is common in code; an LZMA-alone header also has a sane dictionary and size. */
+/**
+ * "5d 00 00" is common in code; an LZMA-alone header also has a sane dictionary and size. A DataView
+ * rather than core's ByteReader: it runs at every "5d 00 00" of a zImage while the payload is searched.
+ */
 function plausibleLzmaHeader(bytes: Uint8Array, offset: number): boolean {
   if (offset + 13 > bytes.length) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 13);
