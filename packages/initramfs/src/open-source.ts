@@ -6,16 +6,17 @@
  * Contents not kept are read back later by `readEntryData`, which decodes their member again.
  */
 import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
-import { checkLimit, crc32, DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { initramfsError } from './errors.js';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from './initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from './member.js';
+import { locateArchiveError, namedDecodeErrors } from './member-errors.js';
 import { walkMembers } from './member-walk.js';
-import { entryPath, junkInMember } from './scan.js';
+import { entryPath } from './scan.js';
 import type { DataSource } from './tree.js';
-import { verifiesChecksums } from './wrapper.js';
+import { checkPayloadCrc, checkWrappedSize, verifiesChecksums } from './wrapper.js';
 
 /** A whole initrd file, read by position: `read` returns bytes start..end (into `target` when it fits). */
 export interface InitrdSource {
@@ -163,7 +164,7 @@ async function readMember(
       maxOutputBytes: options.maxMemberBytes,
       maxRatio: options.maxRatio,
     });
-    const read = await readArchives(namedErrors(decoding.chunks, format, absolute), absolute, true, context);
+    const read = await readArchives(namedDecodeErrors(decoding.chunks, format, absolute), absolute, true, context);
     return { ...read, length: decoding.consumed(), uncompressedSize: read.end };
   }
   // bzip2, lzo and lz4 have no streaming decoder: decoded whole (rare in initrds), the output dropped after.
@@ -188,20 +189,6 @@ function decodeWhole(
       });
     }
     throw error;
-  }
-}
-
-/** Decoder errors located in the file and naming the member, as the in-memory reader names them. */
-async function* namedErrors(chunks: AsyncIterable<Uint8Array>, format: CompressionFormat, absolute: number) {
-  try {
-    yield* chunks;
-  } catch (error) {
-    if (!(error instanceof InitkitError)) throw error;
-    const reason = error.message.replace(/ \(at offset [^)]*\)\)?$/, '');
-    throw new InitkitError(error.code, `member at ${absolute} (${format}): ${reason}`, {
-      offset: absolute + (error.offset ?? 0),
-      cause: error,
-    });
   }
 }
 
@@ -237,33 +224,9 @@ async function readArchives(
       entries.push(entry);
     }
   } catch (error) {
-    throw locateError(error, reader, absolute, concatenated);
+    throw locateArchiveError(error, reader.info().start, absolute, concatenated);
   }
   return { entries, archives: reader.archives, end: reader.position, complete };
-}
-
-/** A cpio error inside a member, located in the file (or the decoded stream) as the other readers locate it. */
-function locateError(caught: unknown, reader: CpioStreamReader, absolute: number, concatenated: boolean): unknown {
-  let error = caught;
-  if (
-    concatenated &&
-    error instanceof InitkitError &&
-    error.code === 'CPIO_BAD_MAGIC' &&
-    error.offset === reader.info().start
-  ) {
-    error = junkInMember(error.message.replace(/^expected a cpio header \([^)]*\), /, ''), error.offset);
-  }
-  if (error instanceof InitkitError && !error.message.startsWith('member at')) {
-    const offset = concatenated || error.offset === undefined ? error.offset : absolute + error.offset;
-    const where = concatenated
-      ? `member at ${absolute} (offset ${error.offset} of its decompressed data)`
-      : `member at ${absolute}`;
-    return new InitkitError(error.code, `${where}: ${error.message.replace(/ \(at offset [^)]*\)\)?$/, '')}`, {
-      offset,
-      cause: error,
-    });
-  }
-  return error;
 }
 
 async function memberEntry(record: CpioStreamEntry, archive: number, context: ReadContext): Promise<MemberEntry> {
@@ -305,7 +268,11 @@ export async function readEntryData(
       format === 'none'
         ? pieces(source, absolute, end)
         : STREAMING_FORMATS.includes(format)
-          ? namedErrors(decodeStreamExtent(pieces(source, absolute, end), format, options).chunks, format, absolute)
+          ? namedDecodeErrors(
+              decodeStreamExtent(pieces(source, absolute, end), format, options).chunks,
+              format,
+              absolute,
+            )
           : [decodeWhole(source.read(absolute, end), format, options, absolute).output];
     const reader = new CpioStreamReader(stream, { concatenated: format !== 'none', kernelFormatsOnly: true });
     let position = 0;
@@ -316,24 +283,6 @@ export async function readEntryData(
       if (position === last) break;
       position++;
     }
-  }
-}
-
-function checkWrappedSize(header: UImageHeader, fileSize: number): void {
-  const end = UIMAGE_HEADER_SIZE + header.size;
-  if (fileSize < end) {
-    throw new InitkitError(
-      'UIMAGE_TRUNCATED',
-      `uImage payload: the header says ${header.size} bytes but only ${fileSize - UIMAGE_HEADER_SIZE} follow it`,
-      { offset: fileSize },
-    );
-  }
-  if (fileSize > end) {
-    throw initramfsError(
-      'INITRAMFS_TRAILING_DATA',
-      `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
-      { offset: end },
-    );
   }
 }
 
@@ -352,12 +301,6 @@ function payloadCrcOf(
     crc = crc32(source.read(at, next, buffer), crc);
     onProgress?.(next, source.size, 'checksum');
   }
-  if (verify && crc !== header.dataCrc) {
-    throw new InitkitError(
-      'UIMAGE_BAD_DCRC',
-      `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, payload gives ${hex32(crc)}`,
-      { offset: 24 },
-    );
-  }
+  if (verify) checkPayloadCrc(header, crc);
   return crc;
 }

@@ -3,7 +3,7 @@
  * around a gzip'd newc archive). Unwrapping checks both CRCs; rewrapping keeps every header field of
  * the original (name, time, addresses, os, arch, type, compression) with the new size and CRCs.
  */
-import { crc32 } from '@initkit/core';
+import { crc32, hex32, InitkitError } from '@initkit/core';
 import {
   encodeHeader,
   hasFileTable,
@@ -84,4 +84,34 @@ export function rewrapHeader(original: UImageHeader, payload: Uint8Array | numbe
     compression: original.compression,
     nameBytes: original.nameBytes,
   });
+}
+
+/** A uImage-wrapped initrd file must be exactly header + payload, as U-Boot passes it. */
+export function checkWrappedSize(header: UImageHeader, fileSize: number): void {
+  const end = UIMAGE_HEADER_SIZE + header.size;
+  if (fileSize < end) {
+    throw new InitkitError(
+      'UIMAGE_TRUNCATED',
+      `uImage payload: the header says ${header.size} bytes but only ${fileSize - UIMAGE_HEADER_SIZE} follow it`,
+      { offset: fileSize },
+    );
+  }
+  if (fileSize > end) {
+    throw initramfsError(
+      'INITRAMFS_TRAILING_DATA',
+      `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
+      { offset: end },
+    );
+  }
+}
+
+/** Throws when a payload's CRC-32, computed by the caller in pieces, differs from the header's. */
+export function checkPayloadCrc(header: UImageHeader, crc: number): void {
+  if (crc !== header.dataCrc) {
+    throw new InitkitError(
+      'UIMAGE_BAD_DCRC',
+      `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, payload gives ${hex32(crc)}`,
+      { offset: 24 },
+    );
+  }
 }

@@ -11,15 +11,16 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
-import { checkLimit, crc32, DEFAULT_LIMITS, hex32, InitkitError } from '@initkit/core';
+import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type InitramfsErrorCode, initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
+import { locateArchiveError, namedDecodeErrors } from '../member-errors.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
-import { entryPath, junkInMember, readArchives } from '../scan.js';
-import { unwrapInitrd, verifiesChecksums } from '../wrapper.js';
+import { entryPath, readArchives } from '../scan.js';
+import { checkPayloadCrc, checkWrappedSize, unwrapInitrd, verifiesChecksums } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
 
 export interface OpenInitrdOptions extends ReadInitrdOptions {
@@ -150,37 +151,13 @@ export async function openInitrd(bytes: Uint8Array, options: OpenInitrdOptions =
   );
 }
 
-function checkWrappedSize(header: UImageHeader, fileSize: number): void {
-  const end = UIMAGE_HEADER_SIZE + header.size;
-  if (fileSize < end) {
-    throw new InitkitError(
-      'UIMAGE_TRUNCATED',
-      `uImage payload: the header says ${header.size} bytes but only ${fileSize - UIMAGE_HEADER_SIZE} follow it`,
-      { offset: fileSize },
-    );
-  }
-  if (fileSize > end) {
-    throw initramfsError(
-      'INITRAMFS_TRAILING_DATA',
-      `${fileSize - end} bytes follow the uImage payload (${header.size} bytes); U-Boot would not pass them to the kernel`,
-      { offset: end },
-    );
-  }
-}
-
 /** The payload's CRC-32, read in pieces into one buffer; a mismatch with the header is an error. */
 function payloadCrcOf(source: PayloadSource, header: UImageHeader, verify: boolean): number {
   const buffer = new Uint8Array(PIECE);
   let crc = 0;
   for (let at = 0; at < source.length; at += PIECE)
     crc = crc32(source.read(at, Math.min(at + PIECE, source.length), buffer), crc);
-  if (verify && crc !== header.dataCrc) {
-    throw new InitkitError(
-      'UIMAGE_BAD_DCRC',
-      `uImage data CRC mismatch: header says ${hex32(header.dataCrc)}, payload gives ${hex32(crc)}`,
-      { offset: 24 },
-    );
-  }
+  if (verify) checkPayloadCrc(header, crc);
   return crc;
 }
 
@@ -338,29 +315,8 @@ async function readStreamedArchives(
       if (entry.data === undefined && entry.size > 0) complete = false;
       entries.push(entry);
     }
-  } catch (caught) {
-    let error = caught;
-    // Bytes that start no archive where one may start: the error the in-memory reader gives (scan.ts).
-    if (
-      concatenated &&
-      error instanceof InitkitError &&
-      error.code === 'CPIO_BAD_MAGIC' &&
-      error.offset === reader.info().start
-    ) {
-      error = junkInMember(error.message.replace(/^expected a cpio header \([^)]*\), /, ''), error.offset);
-    }
-    if (error instanceof InitkitError && !error.message.startsWith('member at')) {
-      // Offsets in an uncompressed member count from its start; in a compressed one, in its output.
-      const offset = concatenated || error.offset === undefined ? error.offset : absolute + error.offset;
-      const where = concatenated
-        ? `member at ${absolute} (offset ${error.offset} of its decompressed data)`
-        : `member at ${absolute}`;
-      throw new InitkitError(error.code, `${where}: ${error.message.replace(/ \(at offset [^)]*\)\)?$/, '')}`, {
-        offset,
-        cause: error,
-      });
-    }
-    throw error;
+  } catch (error) {
+    throw locateArchiveError(error, reader.info().start, absolute, concatenated);
   }
   return { entries, archives: reader.archives, end: reader.position, complete };
 }
@@ -403,20 +359,8 @@ async function streamDecodedMember(
     maxOutputBytes: options.maxMemberBytes,
     maxRatio: options.maxRatio,
   });
-  async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
-    try {
-      yield* decoding.chunks;
-    } catch (error) {
-      if (!(error instanceof InitkitError)) throw error;
-      // Decoder offsets count in the compressed member; name the member as the one-shot reader does.
-      const reason = error.message.replace(/ \(at offset [^)]*\)\)?$/, '');
-      throw new InitkitError(error.code, `member at ${absolute} (${format}): ${reason}`, {
-        offset: absolute + (error.offset ?? 0),
-        cause: error,
-      });
-    }
-  }
-  const read = await readStreamedArchives(chunks(), absolute, true, keep, options);
+  const chunks = namedDecodeErrors(decoding.chunks, format, absolute);
+  const read = await readStreamedArchives(chunks, absolute, true, keep, options);
   return {
     member: { uncompressedSize: read.end, archives: read.archives, entries: read.entries },
     consumed: decoding.consumed(),
