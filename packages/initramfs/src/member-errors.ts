@@ -3,6 +3,7 @@
  * reader and the isomorphic source reader): the member is named by its file offset, and offsets point
  * into the file, or into the member's decompressed data when that is where the fault is.
  */
+import { type CompressionFormat, decode } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { junkInMember } from './scan.js';
 
@@ -60,4 +61,22 @@ export function locateArchiveError(
     ? `member at ${absolute} (offset ${error.offset} of its decompressed data)`
     : `member at ${absolute}`;
   return new InitkitError(error.code, `${where}: ${withoutOffsetSuffix(error.message)}`, { offset, cause: error });
+}
+
+/** A member in a format with no streaming decoder, decoded whole; its errors name the member. */
+export function decodeMemberWhole(
+  bytes: Uint8Array,
+  format: CompressionFormat,
+  limits: { maxMemberBytes?: number; maxRatio?: number },
+  absolute: number,
+): { output: Uint8Array; consumed: number } {
+  try {
+    return decode(bytes, { format, maxOutputBytes: limits.maxMemberBytes, maxRatio: limits.maxRatio });
+  } catch (error) {
+    if (!(error instanceof InitkitError)) throw error;
+    throw new InitkitError(error.code, `${format} member at ${absolute}: ${error.message}`, {
+      offset: absolute + (error.offset ?? 0),
+      cause: error,
+    });
+  }
 }

@@ -5,14 +5,14 @@
  * their archives read as the chunks come, and only the file contents `keepData` accepts are held.
  * Contents not kept are read back later by `readEntryData`, which decodes their member again.
  */
-import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
-import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
+import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
+import { checkLimit, crc32, DEFAULT_LIMITS } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { initramfsError } from './errors.js';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from './initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from './member.js';
-import { locateArchiveError, namedDecodeErrors } from './member-errors.js';
+import { decodeMemberWhole, locateArchiveError, namedDecodeErrors } from './member-errors.js';
 import { walkMembers } from './member-walk.js';
 import { entryPath } from './scan.js';
 import type { DataSource } from './tree.js';
@@ -168,28 +168,9 @@ async function readMember(
     return { ...read, length: decoding.consumed(), uncompressedSize: read.end };
   }
   // bzip2, lzo and lz4 have no streaming decoder: decoded whole (rare in initrds), the output dropped after.
-  const decoded = decodeWhole(source.read(absolute, source.size), format, options, absolute);
+  const decoded = decodeMemberWhole(source.read(absolute, source.size), format, options, absolute);
   const read = await readArchives([decoded.output], absolute, true, context);
   return { ...read, length: decoded.consumed, uncompressedSize: decoded.output.length };
-}
-
-function decodeWhole(
-  bytes: Uint8Array,
-  format: CompressionFormat,
-  options: OpenInitrdSourceOptions,
-  absolute: number,
-): { output: Uint8Array; consumed: number } {
-  try {
-    return decode(bytes, { format, maxOutputBytes: options.maxMemberBytes, maxRatio: options.maxRatio });
-  } catch (error) {
-    if (error instanceof InitkitError) {
-      throw new InitkitError(error.code, `${format} member at ${absolute}: ${error.message}`, {
-        offset: absolute + (error.offset ?? 0),
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 /**
@@ -273,7 +254,7 @@ export async function readEntryData(
               format,
               absolute,
             )
-          : [decodeWhole(source.read(absolute, end), format, options, absolute).output];
+          : [decodeMemberWhole(source.read(absolute, end), format, options, absolute).output];
     const reader = new CpioStreamReader(stream, { concatenated: format !== 'none', kernelFormatsOnly: true });
     let position = 0;
     const last = Math.max(...entries);

@@ -10,14 +10,14 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { type CompressionFormat, decode, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
+import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
 import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type InitramfsErrorCode, initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
-import { locateArchiveError, namedDecodeErrors } from '../member-errors.js';
+import { decodeMemberWhole, locateArchiveError, namedDecodeErrors } from '../member-errors.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
 import { entryPath, readArchives } from '../scan.js';
 import { checkPayloadCrc, checkWrappedSize, unwrapInitrd, verifiesChecksums } from '../wrapper.js';
@@ -221,7 +221,12 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
         member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
       } else {
         // bzip2, lzo and lz4 have no streaming decoder here: decoded whole (rare in initrds).
-        const decoded = decodeMember(source.read(position, source.length), format, options, payloadOffset + position);
+        const decoded = decodeMemberWhole(
+          source.read(position, source.length),
+          format,
+          options,
+          payloadOffset + position,
+        );
         const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
         const kept = entries.map((entry) => {
           if ((entry.mode & S_IFMT) === S_IFLNK || keep(entry.path, entry.size, entry.mode)) {
@@ -247,25 +252,6 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
     step = walk.next(member.length);
   }
   return { members, segments, tree: mergeMembers(members), complete };
-}
-
-function decodeMember(
-  bytes: Uint8Array,
-  format: CompressionFormat,
-  options: OpenInitrdOptions,
-  absolute: number,
-): { output: Uint8Array; consumed: number } {
-  try {
-    return decode(bytes, { format, maxOutputBytes: options.maxMemberBytes, maxRatio: options.maxRatio });
-  } catch (error) {
-    if (error instanceof InitkitError) {
-      throw new InitkitError(error.code, `${format} member at ${absolute}: ${error.message}`, {
-        offset: absolute + (error.offset ?? 0),
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 interface StreamedArchives {
