@@ -5,9 +5,12 @@
  * after "Linux version " in the banner, as `uname -r` prints it.
  */
 import { type CompressionFormat, decode, decodeChunks, detect, STREAMING_FORMATS } from '@initkit/compress';
-import { ByteReader, type InitkitError } from '@initkit/core';
+import { ByteReader, concatBytes, type InitkitError } from '@initkit/core';
 import { isUImage, parseUImage } from '@initkit/uimage';
 import { kmodError } from './errors.js';
+
+/** Largest decompressed kernel accepted unless the caller says otherwise. */
+const DEFAULT_MAX_KERNEL_BYTES = 256 * 1024 * 1024;
 
 export type KernelImageKind = 'bzImage' | 'zImage' | 'arm64-Image' | 'compressed' | 'uImage' | 'raw';
 
@@ -67,7 +70,7 @@ function probe(
   depth: number,
 ): KernelVersion {
   if (depth > 4) throw noVersion('images nest more than four levels deep');
-  const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_KERNEL_BYTES;
   // Every read below is guarded by a length check, so the reader's truncation code is never thrown.
   const header = new ByteReader(bytes, { truncatedCode: 'KMOD_KERNEL_VERSION_NOT_FOUND', what: 'kernel header' });
 
@@ -144,7 +147,7 @@ function fromCompressedPayload(
       if (format !== 'lzma' || plausibleLzmaHeader(zImage, offset)) candidates.push({ format, offset });
   }
   const failures: string[] = [];
-  const maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_KERNEL_BYTES;
   for (const { format, offset } of candidates) {
     let searched: BannerSearch;
     try {
@@ -193,7 +196,7 @@ function searchWhileDecoding(
     onDecoded?.(decoded);
     if (carry.length > 0) {
       // Banners that start in the carried bytes, before this chunk.
-      const seam = joinBytes(carry, chunk.subarray(0, carrySize));
+      const seam = concatBytes([carry, chunk.subarray(0, carrySize)]);
       const atSeam = scanBanner(seam, true, carry.length);
       if (atSeam === 'incomplete') {
         // The chunk is shorter than a banner: all of it is in the seam; wait for the next one.
@@ -206,17 +209,10 @@ function searchWhileDecoding(
     if (inChunk && inChunk !== 'incomplete') return { found: inChunk, decoded };
     // A copy, not a view: a view would keep the decoder's whole chunk alive.
     carry =
-      chunk.length >= carrySize ? chunk.slice(chunk.length - carrySize) : joinBytes(carry, chunk).slice(-carrySize);
+      chunk.length >= carrySize ? chunk.slice(chunk.length - carrySize) : concatBytes([carry, chunk]).slice(-carrySize);
   }
   const last = scanBanner(carry, false, carry.length);
   return { found: last && last !== 'incomplete' ? last : undefined, decoded };
-}
-
-function joinBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first);
-  joined.set(second, first.length);
-  return joined;
 }
 
 function decodePayload(
