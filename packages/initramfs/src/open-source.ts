@@ -7,14 +7,14 @@
  */
 import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS } from '@initkit/core';
-import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
+import { CpioStreamReader } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { initramfsError } from './errors.js';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from './initrd.js';
-import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from './member.js';
-import { decodeMemberWhole, locateArchiveError, namedDecodeErrors } from './member-errors.js';
+import type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from './member.js';
+import { decodeMemberWhole, namedDecodeErrors } from './member-errors.js';
 import { walkMembers } from './member-walk.js';
-import { entryPath } from './scan.js';
+import { readStreamedArchives, type StreamedArchives } from './stream-archives.js';
 import type { DataSource } from './tree.js';
 import { checkPayloadCrc, checkWrappedSize, verifiesChecksums } from './wrapper.js';
 
@@ -173,51 +173,21 @@ async function readMember(
   return { ...read, length: decoded.consumed, uncompressedSize: decoded.output.length };
 }
 
-/**
- * Reads cpio archives from a stream: one (an uncompressed member) or all until the stream ends (a
- * decompressed member), keeping the data `keep` accepts.
- */
-async function readArchives(
+/** The archives of a member's cpio stream, with the context's keep rule and limits. */
+function readArchives(
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   absolute: number,
   concatenated: boolean,
   context: ReadContext,
-): Promise<{ entries: MemberEntry[]; archives: number; end: number; complete: boolean }> {
-  const reader = new CpioStreamReader(stream, {
+): Promise<StreamedArchives> {
+  const { options, keep, maxFileBytes } = context;
+  return readStreamedArchives(stream, absolute, {
     concatenated,
-    maxEntries: context.options.maxEntries,
-    kernelFormatsOnly: true,
+    keep,
+    maxFileBytes,
+    maxEntries: options.maxEntries,
+    maxMemberBytes: options.maxMemberBytes,
   });
-  const maxOutput = context.options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
-  const entries: MemberEntry[] = [];
-  let complete = true;
-  try {
-    for await (const record of reader) {
-      if (reader.position > maxOutput) {
-        throw initramfsError(
-          'INITRAMFS_TOO_LARGE',
-          `member at ${absolute} holds more than ${maxOutput} bytes (maxMemberBytes)`,
-          { offset: absolute },
-        );
-      }
-      const entry = await memberEntry(record, reader.archives, context);
-      if (entry.data === undefined && entry.size > 0) complete = false;
-      entries.push(entry);
-    }
-  } catch (error) {
-    throw locateArchiveError(error, reader.info().start, absolute, concatenated);
-  }
-  return { entries, archives: reader.archives, end: reader.position, complete };
-}
-
-async function memberEntry(record: CpioStreamEntry, archive: number, context: ReadContext): Promise<MemberEntry> {
-  const path = entryPath(record.name, record.offset);
-  let data: Uint8Array | undefined;
-  if ((record.mode & S_IFMT) === S_IFLNK || context.keep(path, record.fileSize, record.mode)) {
-    // A view into a decoder's chunk would keep the whole chunk alive: copy it.
-    data = (await record.bytes(context.maxFileBytes)).slice();
-  }
-  return toMemberEntry(record, { path, size: record.fileSize, data, offset: record.offset, archive });
 }
 
 /**

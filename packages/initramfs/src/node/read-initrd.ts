@@ -12,14 +12,15 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
-import { type CpioStreamEntry, CpioStreamReader, S_IFLNK, S_IFMT } from '@initkit/cpio';
+import { S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type InitramfsErrorCode, initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
-import { type InitrdMember, type InitrdSegment, type KeepData, type MemberEntry, toMemberEntry } from '../member.js';
-import { decodeMemberWhole, locateArchiveError, namedDecodeErrors } from '../member-errors.js';
+import type { InitrdMember, InitrdSegment, KeepData } from '../member.js';
+import { decodeMemberWhole, namedDecodeErrors } from '../member-errors.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
-import { entryPath, readArchives } from '../scan.js';
+import { readArchives } from '../scan.js';
+import { readStreamedArchives, type StreamedArchives } from '../stream-archives.js';
 import { checkPayloadCrc, checkWrappedSize, unwrapInitrd, verifiesChecksums } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
 
@@ -187,7 +188,7 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
     let member: InitrdMember;
     if (stretch.kind === 'archive') {
       const progress = options.onProgress;
-      const read = await readStreamedArchives(
+      const read = await readArchivesReleasing(
         source.pieces(position, source.length),
         payloadOffset + position,
         false,
@@ -254,73 +255,31 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
   return { members, segments, tree: mergeMembers(members), complete };
 }
 
-interface StreamedArchives {
-  entries: MemberEntry[];
-  archives: number;
-  /** Bytes of the stream the archives used (past the last trailer and its padding). */
-  end: number;
-  complete: boolean;
-}
-
 /**
  * Reads cpio archives from a stream: one (an uncompressed member) or all until the stream ends (a
- * decompressed member), keeping the data `keep` accepts. Dropped inflate chunks are released as it goes.
+ * decompressed member), keeping the data `keep` accepts. Dropped decoder chunks are released as it goes.
  */
-async function readStreamedArchives(
+function readArchivesReleasing(
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   absolute: number,
   concatenated: boolean,
   keep: KeepData,
   options: OpenInitrdOptions,
 ): Promise<StreamedArchives> {
-  const reader = new CpioStreamReader(stream, {
-    concatenated,
-    maxEntries: options.maxEntries,
-    kernelFormatsOnly: true,
-  });
-  const maxFileBytes = options.maxFileBytes ?? 256 << 20;
-  const maxOutput = options.maxMemberBytes ?? Number.POSITIVE_INFINITY;
-  const entries: MemberEntry[] = [];
-  let complete = true;
   let released = 0;
-  try {
-    for await (const record of reader) {
-      if (reader.position - released > RELEASE_EVERY) {
-        released = reader.position;
-        releaseDroppedBuffers();
-        options.onProgress?.(reader.position, 0);
-      }
-      if (reader.position > maxOutput) {
-        throw initramfsError(
-          'INITRAMFS_TOO_LARGE',
-          `member at ${absolute} holds more than ${maxOutput} bytes (maxMemberBytes)`,
-          { offset: absolute },
-        );
-      }
-      const entry = await memberEntry(record, reader.archives, keep, maxFileBytes);
-      if (entry.data === undefined && entry.size > 0) complete = false;
-      entries.push(entry);
-    }
-  } catch (error) {
-    throw locateArchiveError(error, reader.info().start, absolute, concatenated);
-  }
-  return { entries, archives: reader.archives, end: reader.position, complete };
-}
-
-async function memberEntry(
-  record: CpioStreamEntry,
-  archive: number,
-  keep: KeepData,
-  maxFileBytes: number,
-): Promise<MemberEntry> {
-  const path = entryPath(record.name, record.offset);
-  let data: Uint8Array | undefined;
-  if ((record.mode & S_IFMT) === S_IFLNK || keep(path, record.fileSize, record.mode)) {
-    const bytes = await record.bytes(maxFileBytes);
-    // A view into a large chunk would keep the whole chunk alive: copy it.
-    data = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  }
-  return toMemberEntry(record, { path, size: record.fileSize, data, offset: record.offset, archive });
+  return readStreamedArchives(stream, absolute, {
+    concatenated,
+    keep,
+    maxFileBytes: options.maxFileBytes ?? 256 << 20,
+    maxEntries: options.maxEntries,
+    maxMemberBytes: options.maxMemberBytes,
+    onPosition: (position) => {
+      if (position - released <= RELEASE_EVERY) return;
+      released = position;
+      releaseDroppedBuffers();
+      options.onProgress?.(position, 0);
+    },
+  });
 }
 
 interface StreamedMember {
@@ -346,7 +305,7 @@ async function streamDecodedMember(
     maxRatio: options.maxRatio,
   });
   const chunks = namedDecodeErrors(decoding.chunks, format, absolute);
-  const read = await readStreamedArchives(chunks, absolute, true, keep, options);
+  const read = await readArchivesReleasing(chunks, absolute, true, keep, options);
   return {
     member: { uncompressedSize: read.end, archives: read.archives, entries: read.entries },
     consumed: decoding.consumed(),
@@ -366,7 +325,7 @@ async function streamGzipMember(
   let read: StreamedArchives;
   const progress = options.onProgress;
   try {
-    read = await readStreamedArchives(gunzip, absolute, true, keep, {
+    read = await readArchivesReleasing(gunzip, absolute, true, keep, {
       ...options,
       onProgress: progress && (() => progress(gunzip.bytesWritten, 0)),
     });
