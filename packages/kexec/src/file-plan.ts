@@ -5,6 +5,7 @@
  * the flags (KEXEC_FILE_NO_INITRAMFS when there is no initrd).
  */
 import { kexecError } from './errors.js';
+import type { Gunzip } from './gunzip.js';
 import { KEXEC_FILE_NO_INITRAMFS, type KexecArch, type KexecPlan } from './plan.js';
 import { probeKernel } from './probe.js';
 
@@ -13,12 +14,14 @@ export interface FilePlanInput {
   kernel: Uint8Array;
   initrd?: Uint8Array;
   cmdline?: string;
+  /** The decoder for an arm64 Image.gz (`await loadGunzip()`); without it a gzip kernel is refused. */
+  gunzip?: Gunzip;
 }
 
 const WANTED = { x86_64: 'bzImage', arm64: 'arm64-Image' } as const;
 
 export function planKexecFile(input: FilePlanInput): KexecPlan {
-  const probe = probeKernel(input.kernel);
+  const probe = probeKernel(input.kernel, input.gunzip ? { gunzip: input.gunzip } : {});
   const wanted = WANTED[input.arch];
   if (probe.kind !== wanted || probe.wrappers.includes('uImage')) {
     throw kexecError(

@@ -8,6 +8,7 @@ export { editDtbForKexec, type KexecDtb } from './dtb.js';
 export { KEXEC_ERROR_CODES, KexecError, type KexecErrorCode, kexecError } from './errors.js';
 export { type FilePlanInput, planKexecFile } from './file-plan.js';
 export { formatPlan, type KexecPlanJson, planToJson } from './format.js';
+export { type Gunzip, isGzip, loadGunzip } from './gunzip.js';
 export { alignDown, alignUp, type HoleRequest, locateHole, type PlacedSegment } from './hole.js';
 export { MAX_MEMORY_RANGES, type MemoryRange, type MemoryRangeType, parseIomem, ramRanges, totalRam } from './iomem.js';
 export {

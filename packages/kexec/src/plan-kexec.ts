@@ -5,6 +5,7 @@
 import { planArmZImage } from './arm-zimage.js';
 import { kexecError } from './errors.js';
 import { planKexecFile } from './file-plan.js';
+import type { Gunzip } from './gunzip.js';
 import type { MemoryRange } from './iomem.js';
 import type { KexecArch, KexecPlan, KexecSyscall } from './plan.js';
 
@@ -23,6 +24,8 @@ export interface PlanKexecInput {
   initrdPlacement?: 'high' | 'kexec-tools';
   /** Force a system call; by default kexec_load on arm, kexec_file_load elsewhere. */
   syscall?: KexecSyscall;
+  /** arm64: the decoder for an Image.gz (`await loadGunzip()`, which loads @initkit/compress). */
+  gunzip?: Gunzip;
 }
 
 export function planKexec(input: PlanKexecInput): KexecPlan {
@@ -58,5 +61,6 @@ export function planKexec(input: PlanKexecInput): KexecPlan {
     kernel: input.kernel,
     ...(input.initrd ? { initrd: input.initrd } : {}),
     ...(input.cmdline !== undefined ? { cmdline: input.cmdline } : {}),
+    ...(input.gunzip ? { gunzip: input.gunzip } : {}),
   });
 }

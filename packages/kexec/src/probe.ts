@@ -2,13 +2,14 @@
  * What kind of kernel image a file holds, read the way kexec-tools reads it: an ARM zImage (header at
  * 0x24, its own length end - start, an appended DTB after it, the optional KLSZ size tag), the same inside
  * a U-Boot uImage (checked as kexec-tools' uImage_probe does, then the 64-byte header stripped), an x86
- * bzImage ("HdrS" at 0x202), an arm64 Image ("ARM\x64" at 0x38) and a gzip-compressed arm64 Image.
- * probeKernel never throws for a file that is simply something else: it says `unknown`.
+ * bzImage ("HdrS" at 0x202), an arm64 Image ("ARM\x64" at 0x38) and a gzip-compressed arm64 Image (decoded
+ * with the `gunzip` option: gunzip.ts loads the decoder only for such a kernel). probeKernel never throws
+ * for a file that is simply something else: it says `unknown`.
  */
-import { decode } from '@initkit/compress';
 import { ByteReader, crc32, hex32, isInitkitError } from '@initkit/core';
 import { isUImage, parseHeader, UIMAGE_ARCH, UIMAGE_HEADER_SIZE, UIMAGE_OS, UIMAGE_TYPE } from '@initkit/uimage';
 import { kexecError } from './errors.js';
+import { type Gunzip, isGzip } from './gunzip.js';
 
 export type KernelKind = 'zImage' | 'bzImage' | 'arm64-Image' | 'unknown';
 
@@ -54,6 +55,11 @@ const KERNEL_NOLOAD = 14;
 export interface ProbeOptions {
   /** Largest decompressed Image.gz accepted (default 256 MiB). */
   maxOutputBytes?: number;
+  /**
+   * The decoder for a gzip-compressed kernel (`await loadGunzip()`); without it a gzip file is `unknown`
+   * with wrappers ['gzip'] and a description saying so.
+   */
+  gunzip?: Gunzip;
 }
 
 /** The kind of kernel in `bytes`; zImage truncation and a corrupt uImage wrapper throw KexecError. */
@@ -79,10 +85,18 @@ export function probeKernel(bytes: Uint8Array, options: ProbeOptions = {}): Kern
   if (bytes.length >= 0x40 && reader.seek(0x38).u32le() === ARM64_MAGIC) {
     return { kind: 'arm64-Image', wrappers: [], kernel: bytes };
   }
-  if (bytes.length >= 3 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 0x08) {
+  if (isGzip(bytes)) {
+    if (!options.gunzip) {
+      return {
+        kind: 'unknown',
+        wrappers: ['gzip'],
+        kernel: bytes,
+        description: 'a gzip-compressed file, probed without a gunzip (pass `gunzip: await loadGunzip()`)',
+      };
+    }
     let output: Uint8Array;
     try {
-      output = decode(bytes, { format: 'gzip', maxOutputBytes: options.maxOutputBytes ?? 256 << 20 }).output;
+      output = options.gunzip(bytes, options.maxOutputBytes ?? 256 << 20);
     } catch (error) {
       if (!isInitkitError(error)) throw error;
       return {

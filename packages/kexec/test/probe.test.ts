@@ -2,7 +2,7 @@ import { encodeGzip } from '@initkit/compress';
 import { createUImage } from '@initkit/uimage';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KexecError, probeKernel } from '../src/index.js';
+import { isGzip, KexecError, loadGunzip, planKexec, probeKernel } from '../src/index.js';
 import { syntheticZImage } from './zimage.js';
 
 describe('probeKernel', () => {
@@ -58,17 +58,41 @@ describe('probeKernel', () => {
     expect(() => probeKernel(corrupt)).toThrow(/data CRC/);
   });
 
-  it('recognises a bzImage and an arm64 Image, also gzip-compressed', () => {
+  it('recognises a bzImage and an arm64 Image, also gzip-compressed', async () => {
     const bzImage = new Uint8Array(0x400);
     bzImage.set([0x48, 0x64, 0x72, 0x53], 0x202);
     expect(probeKernel(bzImage).kind).toBe('bzImage');
     const image = new Uint8Array(0x1000);
     image.set([0x41, 0x52, 0x4d, 0x64], 0x38);
     expect(probeKernel(image).kind).toBe('arm64-Image');
-    const gz = probeKernel(encodeGzip(image));
+    const gzipped = encodeGzip(image);
+    expect(isGzip(gzipped)).toBe(true);
+    const gz = probeKernel(gzipped, { gunzip: await loadGunzip() });
     expect(gz.kind).toBe('arm64-Image');
     expect(gz.wrappers).toEqual(['gzip']);
     expect(gz.kernel).toEqual(image);
+  });
+
+  it('says what a gzip kernel needs when probed or planned without a gunzip (compress is loaded on demand)', async () => {
+    const image = new Uint8Array(0x1000);
+    image.set([0x41, 0x52, 0x4d, 0x64], 0x38);
+    const gzipped = encodeGzip(image);
+    const bare = probeKernel(gzipped);
+    expect(bare.kind).toBe('unknown');
+    expect(bare.wrappers).toEqual(['gzip']);
+    expect(bare.description).toMatch(/gzip-compressed.*loadGunzip/);
+    expect(() => planKexec({ arch: 'arm64', kernel: gzipped })).toThrow(/not a kernel for arm64: a gzip-compressed/);
+    const plan = planKexec({ arch: 'arm64', kernel: gzipped, gunzip: await loadGunzip() });
+    expect(plan.kernelKind).toBe('gzip+arm64-Image');
+    expect(plan.buffers.kernel).toEqual(image);
+    expect(isGzip(image)).toBe(false);
+  });
+
+  it('a gzip that does not decode is unknown, saying why', async () => {
+    const broken = encodeGzip(new Uint8Array(0x1000)).slice(0, 20);
+    const probe = probeKernel(broken, { gunzip: await loadGunzip() });
+    expect(probe.kind).toBe('unknown');
+    expect(probe.description).toMatch(/gzip file that does not decode/);
   });
 
   it('says unknown for other files', () => {
@@ -76,11 +100,12 @@ describe('probeKernel', () => {
     expect(probeKernel(new Uint8Array(0)).description).toBe('an empty file');
   });
 
-  it('fuzz: random bytes return a probe or throw KexecError, nothing else', () => {
+  it('fuzz: random bytes return a probe or throw KexecError, nothing else', async () => {
+    const gunzip = await loadGunzip();
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
         try {
-          probeKernel(bytes);
+          probeKernel(bytes, { gunzip });
         } catch (error) {
           expect(error).toBeInstanceOf(KexecError);
         }

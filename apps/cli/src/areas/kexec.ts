@@ -7,9 +7,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { InitkitError } from '@initkit/core';
 import {
   formatPlan,
+  isGzip,
   type KexecArch,
   KexecError,
   type KexecPlan,
+  loadGunzip,
   planKexec,
   planToJson,
   totalRam,
@@ -120,6 +122,8 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
   const kernel = readWhole(kernelPath);
   const initrd = initrdPath ? readWhole(initrdPath) : undefined;
   const dtb = arch === 'arm' ? (options.dtb ? readWhole(options.dtb) : readCurrentDtb()) : undefined;
+  // Only an Image.gz loads the decompressors (most of this command's code once bundled).
+  const gunzip = isGzip(kernel) ? await loadGunzip() : undefined;
   let plan: KexecPlan;
   try {
     plan = planKexec({
@@ -131,6 +135,7 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
       ...(ranges ? { ranges } : {}),
       ...(syscall ? { syscall } : {}),
       ...(options.imageSize !== undefined ? { imageSize: parseSize(options.imageSize) } : {}),
+      ...(gunzip ? { gunzip } : {}),
     });
   } catch (error) {
     const aboutKernel =
