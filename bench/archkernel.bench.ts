@@ -17,7 +17,7 @@ import { compare, ensureWorkDir, measured, peakRssKiB, repoRoot, report, runShel
 
 const TARGET_BYTES = 24 * 1024 * 1024;
 const INITRD_NAME = 'initrd/uInitrd-Linux-armv7l-v3.11.1';
-const app = join(repoRoot, 'apps/archkernel/dist/archkernel-load.js');
+const app = join(repoRoot, 'apps/archkernel/dist/archkernel-load.cjs');
 if (!existsSync(app)) throw new Error(`${app} is missing: pnpm build first`);
 
 const directory = ensureWorkDir('archkernel');
@@ -64,7 +64,11 @@ const providerBytes = statSync(uInitrd).size;
 
 const c1 = await startSimulatedC1({ providerDir: provider });
 const node = JSON.stringify(process.execPath);
-const runApp = `${node} ${JSON.stringify(app)} run --dry-run --root ${JSON.stringify(c1.root)}`;
+// The launcher's code cache where the package puts it (/var/cache/archkernel-load), here in the work directory.
+const codeCache = join(directory, 'code-cache');
+rmSync(codeCache, { recursive: true, force: true });
+mkdirSync(codeCache);
+const runApp = `ARCHKERNEL_LOAD_CODE_CACHE=${JSON.stringify(codeCache)} ${node} ${JSON.stringify(app)} run --dry-run --root ${JSON.stringify(c1.root)}`;
 const clearCache = `rm -f ${JSON.stringify(join(c1.root, 'boot/archkernel-initrd.img'))} ${JSON.stringify(join(c1.root, 'boot/archkernel-initrd.json'))}`;
 const modules = join(c1.root, 'usr/lib/modules', RELEASE);
 

@@ -11,7 +11,8 @@ import { baseSystem, buildProviderInitrd, buildRootDisk, c1CacheDir } from '../h
 
 const rootDisk = join(c1CacheDir, 'root.ext4');
 const installed = [
-  '../../apps/archkernel/dist/archkernel-load.js',
+  '../../apps/archkernel/dist/archkernel-load.cjs',
+  '../../apps/archkernel/dist/archkernel-load-app.cjs',
   '../../apps/archkernel/systemd/archkernel-load.service',
   '../../apps/archkernel/systemd/archkernel-load-confirm.service',
   '../harness/c1-artifacts.ts',

@@ -292,9 +292,10 @@ async function installArchkernel(staging: string): Promise<void> {
   }
   const lib = join(staging, 'usr/lib/archkernel-load');
   mkdirSync(lib, { recursive: true });
-  cpSync(join(ARCHKERNEL_APP, 'dist/archkernel-load.js'), join(lib, 'archkernel-load.mjs'));
-  chmodSync(join(lib, 'archkernel-load.mjs'), 0o755);
-  symlink('../lib/archkernel-load/archkernel-load.mjs', join(staging, 'usr/bin/archkernel-load'));
+  cpSync(join(ARCHKERNEL_APP, 'dist/archkernel-load.cjs'), join(lib, 'archkernel-load.cjs'));
+  chmodSync(join(lib, 'archkernel-load.cjs'), 0o755);
+  cpSync(join(ARCHKERNEL_APP, 'dist/archkernel-load-app.cjs'), join(lib, 'archkernel-load-app.cjs'));
+  symlink('../lib/archkernel-load/archkernel-load.cjs', join(staging, 'usr/bin/archkernel-load'));
   const modules = join(node.root, node.globalModules);
   cpSync(join(modules, 'koffi'), join(lib, 'node_modules/koffi'), { recursive: true });
   cpSync(join(modules, '@koromix/koffi-linux-arm'), join(lib, 'node_modules/@koromix/koffi-linux-arm'), {
@@ -307,6 +308,7 @@ async function installArchkernel(staging: string): Promise<void> {
   mkdirSync(join(staging, 'etc/systemd/system/archkernel-load.service.d'), { recursive: true });
   writeFileSync(join(staging, 'etc/systemd/system/archkernel-load.service.d/console.conf'), ARCHKERNEL_CONSOLE_DROPIN);
   mkdirSync(join(staging, 'var/lib/archkernel-load'), { recursive: true });
+  mkdirSync(join(staging, 'var/cache/archkernel-load'), { recursive: true });
   for (const [target, unit] of [
     ['sysinit.target.wants', 'archkernel-load.service'],
     ['multi-user.target.wants', 'archkernel-load-confirm.service'],

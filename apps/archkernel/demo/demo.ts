@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSimulatedC1 } from './simulated-c1.js';
 
-const app = fileURLToPath(new URL('./archkernel-load.js', import.meta.url));
+const app = fileURLToPath(new URL('./archkernel-load.cjs', import.meta.url));
 
 function runApp(args: string[]): Promise<{ code: number; ms: number }> {
   const started = performance.now();

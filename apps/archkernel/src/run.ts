@@ -10,6 +10,7 @@ import { writeFileAtomic } from '@initkit/core/node';
 import type { KexecPlan } from '@initkit/kexec';
 import { readState, recordAttempt, writeState } from './boot-loop.js';
 import { type CacheKeyInput, type CacheRecord, checkCache, keyChanges, writeCacheRecord } from './cache.js';
+import { codeCompiled } from './code-cache-event.js';
 import type { Config } from './config.js';
 import { startUnit, systemdSocket } from './dbus.js';
 import { appError } from './errors.js';
@@ -263,6 +264,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
         break;
       }
       case 'start-kexec-target': {
+        codeCompiled();
         const systemd = systemdSocket(paths.at(KERNEL_FILES.systemdPrivate), paths.at(KERNEL_FILES.systemBus));
         const job = await startUnit(systemd);
         log.notice(

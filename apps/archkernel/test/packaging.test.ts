@@ -81,7 +81,9 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
   'PKGBUILD',
   () => {
     it('builds with makepkg into the documented layout', { timeout: 900_000 }, () => {
-      expect(existsSync(join(app, 'dist/archkernel-load.js')), 'archkernel-load is not built (pnpm build)').toBe(true);
+      expect(existsSync(join(app, 'dist/archkernel-load-app.cjs')), 'archkernel-load is not built (pnpm build)').toBe(
+        true,
+      );
       const dir = mkdtempSync(join(tmpdir(), 'archkernel-pkg-'));
       try {
         chmodSync(dir, 0o755);
@@ -122,9 +124,10 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
           listing.find((line) => line.endsWith(` ${path}`) || line.includes(` ${path} -> `));
         const expectMode = (path: string, mode: string) =>
           expect(entry(path), path).toMatch(new RegExp(`^${mode.replace(/[-]/g, '\\-')} +0 root +root `));
-        expectMode('usr/lib/archkernel-load/archkernel-load.mjs', '-rwxr-xr-x');
+        expectMode('usr/lib/archkernel-load/archkernel-load.cjs', '-rwxr-xr-x');
+        expectMode('usr/lib/archkernel-load/archkernel-load-app.cjs', '-rw-r--r--');
         expect(entry('usr/bin/archkernel-load')).toMatch(
-          /^lrwxrwxrwx .* usr\/bin\/archkernel-load -> \.\.\/lib\/archkernel-load\/archkernel-load\.mjs$/,
+          /^lrwxrwxrwx .* usr\/bin\/archkernel-load -> \.\.\/lib\/archkernel-load\/archkernel-load\.cjs$/,
         );
         expectMode('usr/lib/systemd/system/archkernel-load.service', '-rw-r--r--');
         expectMode('usr/lib/systemd/system/archkernel-load-confirm.service', '-rw-r--r--');
@@ -132,6 +135,7 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
         expectMode('usr/lib/archkernel-load/node_modules/koffi/package.json', '-rw-r--r--');
         expectMode('usr/lib/archkernel-load/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node', '-rw-r--r--');
         expectMode('var/lib/archkernel-load/', 'drwxr-xr-x');
+        expectMode('var/cache/archkernel-load/', 'drwxr-xr-x');
         expect(entry('usr/share/doc/archkernel-load/README.md')).toBeDefined();
         expect(entry('usr/share/licenses/archkernel-load/LICENSE')).toBeDefined();
         const files = listing.map((line) => line.replace(/^.* \d\d:\d\d /, '').replace(/ -> .*$/, ''));
@@ -148,7 +152,8 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
           [
             'etc/archkernel-load.toml',
             'usr/bin/archkernel-load',
-            'usr/lib/archkernel-load/archkernel-load.mjs',
+            'usr/lib/archkernel-load/archkernel-load.cjs',
+            'usr/lib/archkernel-load/archkernel-load-app.cjs',
             'usr/lib/systemd/system/archkernel-load-confirm.service',
             'usr/lib/systemd/system/archkernel-load.service',
             'usr/share/doc/archkernel-load/README.md',
@@ -169,7 +174,7 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
         }
         const install = execFileSync('bsdtar', ['-xOf', pkg, '.INSTALL'], { encoding: 'utf8' });
         expect(install).toMatch(
-          /post_remove\(\) \{\n {2}rm -f \/boot\/archkernel-initrd\.img \/boot\/archkernel-initrd\.json\n {2}rm -rf \/var\/lib\/archkernel-load\n\}/,
+          /post_remove\(\) \{\n {2}rm -f \/boot\/archkernel-initrd\.img \/boot\/archkernel-initrd\.json\n {2}rm -rf \/var\/lib\/archkernel-load \/var\/cache\/archkernel-load\n\}/,
         );
 
         // Installed, the app runs and finds koffi beside it.
@@ -185,7 +190,7 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
           [
             '--input-type=module',
             '-e',
-            `import { createRequire } from 'node:module'; const k = createRequire(${JSON.stringify(join(installed, 'usr/lib/archkernel-load/archkernel-load.mjs'))})('koffi'); console.log(typeof k.load)`,
+            `import { createRequire } from 'node:module'; const k = createRequire(${JSON.stringify(join(installed, 'usr/lib/archkernel-load/archkernel-load-app.cjs'))})('koffi'); console.log(typeof k.load)`,
           ],
           { encoding: 'utf8' },
         );
