@@ -128,11 +128,18 @@ const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
 /** What the common member needs besides the Node runtime: the CLI, /init, users, and the stage scripts. */
 function addCommon(tree: GuestTree, stage1: string, stage2: string, nodePath: string): void {
   const cli = join(repoRoot, 'apps', 'cli');
-  if (!existsSync(join(cli, 'dist', 'main.js')))
+  if (!existsSync(join(cli, 'dist', 'main.js')) || !existsSync(join(cli, 'dist', 'kexec.cjs')))
     throw new Error('apps/cli is not built: pnpm --filter "initkit..." build');
   tree.file(`${GUEST_CLI_DIR}/package.json`, readFileSync(join(cli, 'package.json')));
   tree.file(`${GUEST_CLI_DIR}/bin/initkit.js`, readFileSync(join(cli, 'bin', 'initkit.js')), 0o755);
-  const dist = execFileSync('find', [join(cli, 'dist'), '-type', 'f', '-name', '*.js'], { encoding: 'utf8' })
+  // The chunked ESM build (*.js) and the one-file kexec command (kexec.cjs, kexec-command.cjs).
+  const dist = execFileSync(
+    'find',
+    [join(cli, 'dist'), '-type', 'f', '(', '-name', '*.js', '-o', '-name', '*.cjs', ')'],
+    {
+      encoding: 'utf8',
+    },
+  )
     .trim()
     .split('\n');
   for (const file of dist) tree.file(`${GUEST_CLI_DIR}/dist/${relative(join(cli, 'dist'), file)}`, readFileSync(file));
