@@ -175,17 +175,25 @@ export class Channel {
     this.socket.unref();
   }
 
-  /** Sends to the locked peer (or `to`); send failures surface on the next wait. */
-  send(packet: Uint8Array, to: Endpoint | undefined = this.peer): void {
+  /**
+   * Sends to the locked peer (or `to`); send failures surface on the next wait. `onSent` runs once the
+   * socket no longer needs `packet` (sent, failed, or dropped because the channel is closed), so its
+   * memory may be reused.
+   */
+  send(packet: Uint8Array, to: Endpoint | undefined = this.peer, onSent?: () => void): void {
     if (!to) throw new Error('Channel.send before the peer is known');
-    this.sendTo(packet, to);
+    this.sendTo(packet, to, onSent);
   }
 
-  private sendTo(packet: Uint8Array, to: Endpoint): void {
-    if (this.closed) return;
+  private sendTo(packet: Uint8Array, to: Endpoint, onSent?: () => void): void {
+    if (this.closed) {
+      onSent?.();
+      return;
+    }
     this.pendingSends++;
     this.socket.send(packet, to.port, to.address, (error) => {
       this.pendingSends--;
+      onSent?.();
       if (error) this.fail(socketError(error, this.options.label, to));
       if (this.closed && this.pendingSends === 0) this.closeSocket();
     });

@@ -406,7 +406,7 @@ export async function tftpPut(options: TftpClientOptions & { data: TftpPutData }
   } else if ('path' in data) {
     const handle = await open(data.path, 'r');
     size = (await handle.stat()).size;
-    source = fileSource(handle);
+    source = fileSource(handle, size);
   } else {
     source = iterableSource(data);
   }

@@ -26,6 +26,7 @@ export const TFTP_ERROR_CODES = {
   TFTP_DEADLINE: 'the transfer did not complete before its deadline',
   TFTP_ABORTED: "the caller's AbortSignal ended the transfer",
   TFTP_TOO_LARGE: 'the transfer is over its byte limit, or the server sent more than the tsize it announced',
+  TFTP_SOURCE_CHANGED: 'the file being sent shrank during the transfer (a block read again came back short)',
   TFTP_UNREACHABLE: 'ICMP port or host unreachable: nothing listens at the address',
   TFTP_SOCKET_ERROR: 'the UDP socket failed for another reason (the message carries the system error)',
 } as const;

@@ -3,13 +3,14 @@
  * DATA blocks (RFC 7440; 1 is RFC 1350's lock-step), slides it on each ACK that moves forward and
  * restarts after the acknowledged block when an ACK shows a gap. A duplicate ACK is ignored, never
  * answered with data (the Sorcerer's Apprentice bug); only a timeout resends. Block numbers wrap past
- * 65535. Memory is the window's packets, no more.
+ * 65535. Memory: see send-window.ts (a file's blocks are read again, a stream's window is kept).
  */
 import type { Channel } from './channel.js';
 import { remoteError } from './errors.js';
 import type { TransferParameters } from './options.js';
-import { Opcode, writeDataHeader } from './packets.js';
+import { Opcode } from './packets.js';
 import { Backoff, type RetransmitPolicy } from './retransmit.js';
+import { openSendWindow } from './send-window.js';
 import type { BlockSource } from './source.js';
 
 export interface SendOptions {
@@ -25,36 +26,19 @@ export interface SendOptions {
 
 /** Sends the source to the peer; resolves with the byte count once the last block is acknowledged. */
 export async function sendBlocks(options: SendOptions): Promise<number> {
-  const { channel, source, parameters, onProgress } = options;
-  const { blksize, windowsize } = parameters;
+  const { channel, parameters, onProgress } = options;
   const backoff = new Backoff(options.policy);
 
   if (options.opening) await awaitAckZero(channel, options.opening, backoff, options.policy);
 
-  /** Packets of blocks base..sent-1, kept for retransmission; index = absolute block - base. */
-  const window: Uint8Array[] = [];
+  const window = openSendWindow(options.source, channel, parameters);
   let base = 1; // first block not yet acknowledged
   let next = 1; // next block to send (absolute)
-  let finalBlock = 0; // absolute number of the short last block once read; 0 until then
-  let bytesAcked = 0;
 
-  const packetFor = async (block: number): Promise<Uint8Array> => {
-    const cached = window[block - base];
-    if (cached) return cached;
-    const packet = new Uint8Array(4 + blksize);
-    const count = await source.read(packet.subarray(4));
-    if (count < blksize) finalBlock = block;
-    writeDataHeader(packet, block & 0xffff);
-    const sized = count < blksize ? packet.subarray(0, 4 + count) : packet;
-    window.push(sized);
-    return sized;
-  };
-
+  // Sends what the window allows, then lets go of what the wait for an ACK does not need.
   const fillWindow = async () => {
-    while (next < base + windowsize && (finalBlock === 0 || next <= finalBlock)) {
-      channel.send(await packetFor(next));
-      next++;
-    }
+    next = await window.send(next, base + parameters.windowsize);
+    window.rest();
   };
 
   await fillWindow();
@@ -62,11 +46,12 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
     const incoming = await channel.next(backoff.timeoutMs);
     if (!incoming) {
       backoff.retransmitOrGiveUp(channel.label, () =>
-        base === finalBlock
+        base === window.finalBlock
           ? `the last block (${base}) was not acknowledged after ${options.policy.retries} retransmissions; the peer may hold the whole file and its final ACK was lost`
           : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`,
       );
-      for (let block = base; block < next; block++) channel.send(window[block - base]!);
+      await window.send(base, next);
+      window.rest();
       continue;
     }
     const { packet } = incoming;
@@ -75,13 +60,12 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
     const highest = next - 1;
     const acked = highest - (((highest & 0xffff) - packet.block) & 0xffff);
     if (acked < base) continue; // duplicate or stale: never answered with data
-    for (let block = base; block <= acked; block++) bytesAcked += window[block - base]!.length - 4;
-    window.splice(0, acked - base + 1);
+    const bytesAcked = window.acknowledge(acked);
     base = acked + 1;
     backoff.reset();
     onProgress?.(bytesAcked);
-    if (finalBlock !== 0 && acked === finalBlock) return bytesAcked;
-    // A partial-window ACK means the blocks after it were lost: send again from there (from the window).
+    if (window.finalBlock !== 0 && acked === window.finalBlock) return bytesAcked;
+    // A partial-window ACK means the blocks after it were lost: send again from there.
     if (acked < highest) next = acked + 1;
     await fillWindow();
   }

@@ -1,8 +1,9 @@
 /**
  * The TFTP server: serves one directory, read-only unless writes are allowed, never outside it. Each
- * request gets its own socket (a new transfer ID) and runs concurrently with the others; a window of
- * blocks is all the memory a transfer holds. close() stops listening, ends running transfers with an
- * ERROR packet, and resolves when every socket is closed.
+ * request gets its own socket (a new transfer ID) and runs concurrently with the others. A read in octet
+ * mode holds one batch of packets (64 KiB at most) and re-reads the file to retransmit; a netascii read
+ * or a write holds its window. What each transfer holds is counted against maxMemoryBytes. close() stops
+ * listening, ends running transfers with an ERROR packet, and resolves when every socket is closed.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { open, realpath, stat } from 'node:fs/promises';
@@ -11,7 +12,13 @@ import { DEFAULT_LIMITS } from '@initkit/core';
 import { TFTP_PORT } from './address.js';
 import { Channel, type Endpoint, formatEndpoint } from './channel.js';
 import { errorForPeer, TftpError, TftpErrorCode } from './errors.js';
-import { MAX_BLKSIZE, MAX_WINDOWSIZE, negotiateServerOptions, type ServerLimits } from './options.js';
+import {
+  MAX_BLKSIZE,
+  MAX_WINDOWSIZE,
+  negotiateServerOptions,
+  type ServerLimits,
+  type TransferParameters,
+} from './options.js';
 import {
   decodePacket,
   encodeAck,
@@ -25,6 +32,7 @@ import { fitWindowToBuffer } from './receive-buffer.js';
 import { dallyThenClose, receiveBlocks } from './receiver.js';
 import { DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit.js';
 import { pathToRead, pathToWrite } from './root-path.js';
+import { sendWindowBytes } from './send-window.js';
 import { sendBlocks } from './sender.js';
 import { AtomicFileSink, type BlockSink, netasciiSink } from './sink.js';
 import { type BlockSource, fileSource, netasciiSource } from './source.js';
@@ -42,7 +50,10 @@ export interface TftpServerOptions {
   maxBlksize?: number;
   /** Largest windowsize granted (64 by default). */
   maxWindowsize?: number;
-  /** Most bytes one transfer's window may hold (4 MiB by default); windowsize is lowered to fit. */
+  /**
+   * Most block bytes one window may span (4 MiB by default): windowsize is lowered so blksize x windowsize
+   * fits. A netascii read or a write holds its window in memory; an octet read sends it from the file.
+   */
   maxWindowBytes?: number;
   /** Retransmission timeout in ms when the client asks for none (1000 by default). */
   timeout?: number;
@@ -51,8 +62,10 @@ export interface TftpServerOptions {
   /** Transfers at once; more are refused with "server busy" (1024 by default). */
   maxTransfers?: number;
   /**
-   * Bytes all transfers' windows may hold together (256 MiB by default). A new transfer's window is
-   * lowered to what is left; with less than one block left it is refused with "server busy".
+   * Block bytes all transfers may hold together (256 MiB by default). An octet read counts one batch of
+   * packets (at most 64 KiB: the file is read again to retransmit), a netascii read or a write its whole
+   * window. When what a new transfer would hold does not fit in what is left, its window (and block size)
+   * are lowered to fit; with less than one 512-byte block left it is refused with "server busy".
    */
   maxMemoryBytes?: number;
   /**
@@ -88,7 +101,7 @@ export interface TftpServer {
   close(): Promise<void>;
 }
 
-/** Default bound on the bytes all windows hold together. */
+/** Default bound on the block bytes all transfers hold together. */
 export const DEFAULT_MAX_MEMORY = 256 << 20;
 /** Default ceiling of the retransmission interval (and of an acknowledged timeout option). */
 export const DEFAULT_MAX_TIMEOUT_MS = 10_000;
@@ -157,7 +170,7 @@ interface Outcome {
 /** The running server: admits requests on the listening socket and runs each transfer on its own socket. */
 class Server {
   private readonly sessions = new Map<string, Session>();
-  /** Window bytes the running transfers hold. */
+  /** Block bytes the running transfers may hold (what each counted when it started). */
   private reservedBytes = 0;
   private closing = false;
 
@@ -245,23 +258,28 @@ class Server {
     });
   }
 
-  /** Options negotiated for a new transfer, its window counted against the memory bound. */
+  /**
+   * Options negotiated for a new transfer, and what it will hold (`held` of the agreed parameters)
+   * counted against the memory bound.
+   */
   private negotiate(
     request: RequestPacket,
     mode: TransferMode,
     size: number | undefined,
     outcome: Outcome,
     reservation: { bytes: number },
+    held: (parameters: TransferParameters) => number,
   ): ReturnType<typeof negotiateServerOptions> {
-    const limits: ServerLimits = {
-      ...this.config.limits,
-      // The new window fits in what the other transfers leave.
-      maxWindowBytes: Math.min(this.config.limits.maxWindowBytes, this.config.maxMemoryBytes - this.reservedBytes),
-      maxTimeoutMs: this.config.maxTimeoutMs,
-    };
-    const agreed = negotiateServerOptions(request.options, mode, size, limits);
+    const limits: ServerLimits = { ...this.config.limits, maxTimeoutMs: this.config.maxTimeoutMs };
+    const left = this.config.maxMemoryBytes - this.reservedBytes;
+    let agreed = negotiateServerOptions(request.options, mode, size, limits);
+    if (held(agreed.parameters) > left) {
+      // Lower the window (and the block size) until what the transfer holds fits in what is left.
+      const fitted = { ...limits, maxWindowBytes: Math.min(limits.maxWindowBytes, left) };
+      agreed = negotiateServerOptions(request.options, mode, size, fitted);
+    }
     outcome.parameters = agreed.parameters;
-    reservation.bytes = agreed.parameters.blksize * agreed.parameters.windowsize;
+    reservation.bytes = held(agreed.parameters);
     this.reservedBytes += reservation.bytes;
     return agreed;
   }
@@ -276,7 +294,9 @@ class Server {
   ): Promise<void> {
     const { source, size } = await this.openForRead(request.filename, mode);
     try {
-      const agreed = this.negotiate(request, mode, size, outcome, reservation);
+      const agreed = this.negotiate(request, mode, size, outcome, reservation, (parameters) =>
+        sendWindowBytes(source.kind, parameters),
+      );
       outcome.bytes = await sendBlocks({
         channel,
         source,
@@ -303,7 +323,14 @@ class Server {
         tftpCode: TftpErrorCode.AccessViolation,
       });
     }
-    const agreed = this.negotiate(request, mode, undefined, outcome, reservation);
+    const agreed = this.negotiate(
+      request,
+      mode,
+      undefined,
+      outcome,
+      reservation,
+      ({ blksize, windowsize }) => blksize * windowsize,
+    );
     const fitted = fitWindowToBuffer(socket, agreed.parameters.blksize, agreed.parameters.windowsize);
     if (fitted < agreed.parameters.windowsize) {
       agreed.parameters.windowsize = fitted;
@@ -359,7 +386,7 @@ class Server {
         tftpCode: TftpErrorCode.AccessViolation,
       });
     }
-    const source = fileSource(handle);
+    const source = fileSource(handle, info.size);
     return { source: mode === 'netascii' ? netasciiSource(source) : source, size: info.size };
   }
 

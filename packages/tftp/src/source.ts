@@ -1,30 +1,49 @@
 /**
- * What a sender reads from: bytes in memory, an open file, or any stream of chunks, optionally turned into
- * netascii on the way. Reads are sequential; the sender keeps the blocks of its window itself, so a
- * source never seeks back and holds at most one chunk.
+ * What a sender reads from. A positional source (an open file, bytes in memory) can read any block again
+ * at its offset, so the sender keeps no sent packet and re-reads what it retransmits. A sequential
+ * source (a stream of chunks, anything turned into netascii on the way) is read once, in order; the
+ * sender keeps its window's packets itself, and the source holds at most one chunk.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { encodeNetascii } from './netascii.js';
 
-export interface BlockSource {
+/** Bytes read once, in order. */
+export interface SequentialSource {
+  readonly kind: 'sequential';
   /** Fills `target` with the next bytes; returns how many, fewer than target.length only at the end. */
   read(target: Uint8Array): Promise<number>;
   /** Releases the file or stream behind the source. */
   close(): Promise<void>;
 }
 
-/** How many bytes a file source reads at a time. */
-const FILE_CHUNK = 256 * 1024;
+/** Bytes of a known size that can be read again at any offset. */
+export interface PositionalSource {
+  readonly kind: 'positional';
+  /** The bytes to send: the file's size when it was opened (what tsize announced). */
+  readonly size: number;
+  /**
+   * Fills `targets` in order with the bytes from `position` on; returns how many, fewer than their total
+   * only at the end of the source.
+   */
+  readAt(targets: Uint8Array[], position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type BlockSource = SequentialSource | PositionalSource;
+
+/** How many bytes of the original a netascii source converts at a time. */
+const NETASCII_CHUNK = 64 * 1024;
 
 /** A source over an iterator of chunks (copied out chunk by chunk, so the iterator may reuse its buffer). */
 export function chunkSource(
   chunks: AsyncIterator<Uint8Array>,
   close: () => Promise<void> = async () => {},
-): BlockSource {
+): SequentialSource {
   let current: Uint8Array = new Uint8Array(0);
   let position = 0;
   let finished = false;
   return {
+    kind: 'sequential',
     async read(target) {
       let filled = 0;
       while (filled < target.length) {
@@ -50,49 +69,97 @@ export function chunkSource(
   };
 }
 
-export function bytesSource(bytes: Uint8Array): BlockSource {
-  return chunkSource(
-    (async function* () {
-      yield bytes;
-    })(),
-  );
+/** Bytes in memory, read again from the array itself. */
+export function bytesSource(bytes: Uint8Array): PositionalSource {
+  return {
+    kind: 'positional',
+    size: bytes.length,
+    async readAt(targets, position) {
+      let offset = Math.min(position, bytes.length);
+      const start = offset;
+      for (const target of targets) {
+        const piece = bytes.subarray(offset, offset + target.length);
+        target.set(piece);
+        offset += piece.length;
+        if (piece.length < target.length) break;
+      }
+      return offset - start;
+    },
+    close: async () => {},
+  };
 }
 
-/** A source over an open file, read in 256 KiB chunks from the current position; closes the handle. */
-export function fileSource(handle: FileHandle): BlockSource {
-  const buffer = new Uint8Array(FILE_CHUNK);
-  return chunkSource(
-    (async function* () {
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) return;
-        yield buffer.subarray(0, bytesRead);
+/**
+ * An open file of `size` bytes, read with positional reads (preadv into the packets' data, one call per
+ * run of blocks); closes the handle.
+ */
+export function fileSource(handle: FileHandle, size: number): PositionalSource {
+  return {
+    kind: 'positional',
+    size,
+    async readAt(targets, position) {
+      let total = 0;
+      let pending = targets;
+      while (pending.length > 0) {
+        const { bytesRead } = await handle.readv(pending, position + total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        pending = remainderAfter(pending, bytesRead);
       }
-    })(),
-    () => handle.close(),
-  );
+      return total;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** The parts of `targets` a read of `count` bytes left unfilled (a short read before the end). */
+function remainderAfter(targets: Uint8Array[], count: number): Uint8Array[] {
+  let skipped = count;
+  let index = 0;
+  while (index < targets.length && skipped >= targets[index]!.length) skipped -= targets[index++]!.length;
+  if (index === targets.length) return [];
+  return [targets[index]!.subarray(skipped), ...targets.slice(index + 1)];
 }
 
 /** A source over a Node readable stream or any async iterable of byte chunks. */
-export function iterableSource(iterable: AsyncIterable<Uint8Array>): BlockSource {
+export function iterableSource(iterable: AsyncIterable<Uint8Array>): SequentialSource {
   const iterator = iterable[Symbol.asyncIterator]();
   return chunkSource(iterator, async () => {
     await iterator.return?.();
   });
 }
 
-/** Wraps a source so its bytes go out as netascii. */
-export function netasciiSource(inner: BlockSource): BlockSource {
-  const chunk = new Uint8Array(64 * 1024);
+/** Reads any source front to back: a positional one in chunks from offset 0. */
+function inOrder(source: BlockSource): SequentialSource {
+  if (source.kind === 'sequential') return source;
+  let position = 0;
+  return {
+    kind: 'sequential',
+    async read(target) {
+      const count = await source.readAt([target], position);
+      position += count;
+      return count;
+    },
+    close: () => source.close(),
+  };
+}
+
+/**
+ * Wraps a source so its bytes go out as netascii. The result is sequential: a block's offset in the
+ * converted bytes does not map back to an offset in the file.
+ */
+export function netasciiSource(inner: BlockSource): SequentialSource {
+  const original = inOrder(inner);
+  const chunk = new Uint8Array(NETASCII_CHUNK);
   return chunkSource(
     (async function* () {
       for (;;) {
-        const count = await inner.read(chunk);
+        const count = await original.read(chunk);
         if (count === 0) return;
         yield encodeNetascii(chunk.subarray(0, count));
         if (count < chunk.length) return;
       }
     })(),
-    () => inner.close(),
+    () => original.close(),
   );
 }

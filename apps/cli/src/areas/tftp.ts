@@ -125,7 +125,11 @@ export function registerTftp(tftp: Command): void {
     .option('--max-windowsize <n>', 'largest window granted', '64')
     .option('--timeout <ms>', 'retransmission timeout when the client asks for none', '1000')
     .option('--max-transfers <n>', 'transfers at once; more are refused as busy', '1024')
-    .option('--max-memory <bytes>', 'bytes all transfer windows hold together (default 256 MiB)', String(256 << 20))
+    .option(
+      '--max-memory <bytes>',
+      'block bytes all transfers hold together: an octet read one 64 KiB batch, netascii or a write its window (default 256 MiB)',
+      String(256 << 20),
+    )
     .option('-q, --quiet', 'do not log transfers')
     .action(serveAction);
 }
