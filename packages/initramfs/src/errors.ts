@@ -35,6 +35,7 @@ export const INITRAMFS_ERROR_CODES = {
   INITRAMFS_BAD_ELF: 'a binary to add is not a well-formed ELF file',
   INITRAMFS_LIBRARY_NOT_FOUND: "a binary's interpreter or shared library is not on the host",
   INITRAMFS_NO_BUSYBOX: 'no busybox was found on the host for a built initrd',
+  INITRAMFS_BAD_BUSYBOX: 'the busybox to pack has no applet table, or lacks an applet the generated /init runs',
   INITRAMFS_NO_PROFILES: "initkit's profile files cannot be found",
   INITRAMFS_BAD_PROFILE: 'a profile name or profile file line cannot be read',
 } as const;

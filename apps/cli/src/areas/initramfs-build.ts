@@ -6,7 +6,7 @@
 import type { CompressionFormat } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { writeFileAtomic } from '@initkit/core/node';
-import { formatChain } from '@initkit/initramfs';
+import { formatChain, initApplets } from '@initkit/initramfs';
 import { buildInitrd, buildManifest, checkInitrdFile, listProfiles, resolveInitrdChain } from '@initkit/initramfs/node';
 import type { Command } from 'commander';
 import { withFile } from '../file-errors.js';
@@ -78,7 +78,10 @@ export function registerInitramfsBuild(initramfs: Command): void {
     .option('--add-module <name>', 'a module or alias to add with what it needs (repeatable)', repeatable)
     .option('--add-file <host:path>', 'copy a host file to PATH (repeatable)', repeatable)
     .option('--add-binary <path>', 'copy a program with its shared libraries and interpreter (repeatable)', repeatable)
-    .option('--busybox <path>', 'the busybox to use (default: the first found in /bin, /usr/bin, /sbin)')
+    .option(
+      '--busybox <path>',
+      'the busybox to use (default: the first found in /bin, /usr/bin, /sbin); it must provide every applet the /init runs (--print lists them)',
+    )
     .addOption(compressOption('compression (default: one the kernel unpacks)'))
     .addOption(levelOption())
     .option('--microcode <dir>', 'early microcode files to put first, uncompressed (kernel/x86/microcode/)')
@@ -106,7 +109,7 @@ export function registerInitramfsBuild(initramfs: Command): void {
   initramfs
     .command('check')
     .description(
-      'check statically that an initrd can boot a kernel: /init, vermagic, dependencies, profiles, compression',
+      'check statically that an initrd can boot a kernel: /init, its busybox applets, vermagic, dependencies, profiles, compression',
     )
     .argument('<image>', 'the initrd')
     .option('--kernel <file>', 'the kernel image (its release is read from it)')
@@ -124,13 +127,13 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
   if (flags.output === undefined && !flags.print) throw new UsageError('give -o FILE (or --print to see the chain)');
   if (flags.output === undefined && flags.manifest === undefined && !flags.json) {
     // --print alone: the chain needs no busybox or binaries (nor ones of the target's architecture).
-    const { chain } = await resolveInitrdChain({
+    const { chain, profiles } = await resolveInitrdChain({
       ...(flags.kver === undefined ? {} : { kver: flags.kver }),
       ...(flags.modules === undefined ? {} : { modules: flags.modules }),
       profiles: flags.profile ?? [],
       addModules: flags.addModule ?? [],
     });
-    process.stdout.write(formatChain(chain));
+    process.stdout.write(formatChain(chain) + formatApplets(initApplets(profiles.flatMap((p) => p.features))));
     return;
   }
   const built = await buildInitrd({
@@ -148,7 +151,7 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
     ...(flags.rootWait === undefined ? {} : { rootWaitSeconds: flags.rootWait }),
     ...(flags.sysroot === undefined ? {} : { sysroot: flags.sysroot }),
   });
-  if (flags.print) process.stdout.write(formatChain(built.chain));
+  if (flags.print) process.stdout.write(formatChain(built.chain) + formatApplets(built.plan.applets));
   const output = flags.output;
   if (output !== undefined) {
     await withFile(output, 'the -o output', () => writeFileAtomic(output, built.bytes, { mode: outputMode(output) }));
@@ -171,6 +174,7 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
     builtin: built.chain.modules.filter((module) => module.kind === 'builtin').map((module) => module.name),
     skipped: built.chain.skipped.map((module) => module.name),
     config: built.configFile ?? null,
+    applets: built.plan.applets,
   };
   if (flags.json) printJson(summary);
   else if (!flags.quiet && flags.output !== undefined) {
@@ -179,6 +183,11 @@ export async function buildAction(flags: BuildFlags): Promise<void> {
         `${summary.skipped.length ? `; optional, not in this kernel: ${summary.skipped.join(', ')}` : ''}\n`,
     );
   }
+}
+
+/** The --print line saying which busybox applets the /init runs (what a --busybox must provide). */
+function formatApplets(applets: readonly string[]): string {
+  return `busybox applets the /init runs (${applets.length}): ${applets.join(' ')}\n`;
 }
 
 export async function checkAction(image: string, flags: CheckFlags): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Static checks that an initrd can boot a given kernel, without booting it: /init is present and
- * executable with its interpreter (a script's `#!` program, an ELF file's PT_INTERP), every module is
+ * executable with its interpreter (a script's `#!` program, an ELF file's PT_INTERP), the busybox
+ * applets an initkit /init declares it runs are linked and in busybox's applet table, every module is
  * built for the kernel's release (vermagic) and its dependencies are in the image or built in, the
  * profiles' resolved chain is all there, and every member's compression is one the kernel unpacks.
  */
@@ -9,7 +10,9 @@ import { S_IFMT, S_IFREG } from '@initkit/cpio';
 import { type KernelModule, type ModuleDatabase, moduleDepends, moduleVermagic, readKernelModule } from '@initkit/kmod';
 import type { Initrd } from '../initrd.js';
 import type { MergedTree } from '../tree.js';
+import { readBusyboxApplets } from './busybox-applets.js';
 import { isElfFile, machineName, readElfInfo } from './elf-info.js';
+import { declaredInitApplets } from './init-script.js';
 import type { KernelConfigFacts } from './kernel-config.js';
 import type { ResolvedChain } from './resolve-profile.js';
 
@@ -35,6 +38,8 @@ const S_IXUSR = 0o100;
 export function checkInitrd(initrd: Initrd, options: CheckOptions): CheckResult[] {
   const tree = initrd.tree;
   const results: CheckResult[] = [checkInit(tree, options.kernel?.machine)];
+  const applets = checkApplets(tree);
+  if (applets) results.push(applets);
   const moduleRoot = `lib/modules/${options.release}`;
   const modules = new Map<string, { path: string; module: KernelModule }>();
   const foreign: string[] = [];
@@ -129,6 +134,50 @@ function checkInit(tree: MergedTree, machine: number | undefined): CheckResult {
     return problem ? fail(problem) : { name: 'init', ok: true, detail: '/init is an ELF executable' };
   }
   return fail('/init is neither a script (#!) nor an ELF executable');
+}
+
+/**
+ * The applets an initkit /init declares (INIT_APPLETS_TAG): each /bin/<applet> must be an executable
+ * whose busybox applet table names it (a program that is not busybox stands for itself). Undefined
+ * for an /init that declares nothing (not one initkit generated).
+ */
+function checkApplets(tree: MergedTree): CheckResult | undefined {
+  const init = executable(tree, 'init');
+  if (typeof init === 'string' || !init.inode.data) return undefined;
+  const declared = declaredInitApplets(new TextDecoder().decode(init.inode.data.subarray(0, 4096)));
+  if (declared === undefined) return undefined;
+  const tables = new Map<string, string[] | undefined>();
+  const problems: string[] = [];
+  const providers = new Set<string>();
+  for (const applet of declared) {
+    const program = executable(tree, `bin/${applet}`);
+    if (typeof program === 'string') {
+      problems.push(`the /init runs ${applet}, but ${program}`);
+      continue;
+    }
+    if (!tables.has(program.path)) {
+      const data = program.inode.data;
+      let table: string[] | undefined;
+      try {
+        table = data && isElfFile(data) ? readBusyboxApplets(data, `/${program.path}`) : undefined;
+      } catch {
+        table = undefined; // not busybox: the program is the command itself
+      }
+      tables.set(program.path, table);
+    }
+    const table = tables.get(program.path);
+    if (table && !table.includes(applet))
+      problems.push(`the /init runs ${applet}, but /${program.path}'s applet table has no ${applet}`);
+    providers.add(`/${program.path}`);
+  }
+  return {
+    name: 'applets',
+    ok: problems.length === 0,
+    detail:
+      problems.length === 0
+        ? `the ${declared.length} applets the /init runs (${declared.join(' ')}) are in ${[...providers].join(', ')}`
+        : problems.join('; '),
+  };
 }
 
 function elfProblem(tree: MergedTree, data: Uint8Array, what: string, machine: number | undefined): string | undefined {

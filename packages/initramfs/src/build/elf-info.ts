@@ -17,6 +17,8 @@ export interface ElfInfo {
   needed: string[];
   runpath: string[];
   rpath: string[];
+  /** The PT_LOAD segments' file ranges (what the program maps), in header order. */
+  loads: { offset: number; vaddr: number; size: number }[];
 }
 
 /** ELF machine numbers initkit names in its messages (e_machine). */
@@ -71,13 +73,13 @@ export function readElfInfo(bytes: Uint8Array, source: string): ElfInfo {
   };
   const type = u16(16);
   const machine = u16(18);
-  const info: ElfInfo = { machine, elfClass, littleEndian, type, needed: [], runpath: [], rpath: [] };
+  const info: ElfInfo = { machine, elfClass, littleEndian, type, needed: [], runpath: [], rpath: [], loads: [] };
   if (type === 1) return info; // A relocatable object (a module) has no program headers.
 
   const phoff = word(elfClass === 64 ? 32 : 28);
   const phentsize = u16(elfClass === 64 ? 54 : 42);
   const phnum = u16(elfClass === 64 ? 56 : 44);
-  const loads: { vaddr: number; offset: number; size: number }[] = [];
+  const loads = info.loads;
   let dynamic: { offset: number; size: number } | undefined;
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;

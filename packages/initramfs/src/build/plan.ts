@@ -6,8 +6,9 @@
  */
 import { decompressModule, formatModulesDep, type ModuleDatabase, uncompressedModulePath } from '@initkit/kmod';
 import { initramfsError } from '../errors.js';
+import { missingApplets, readBusyboxApplets } from './busybox-applets.js';
 import { isElfFile, machineName, readElfInfo } from './elf-info.js';
-import { INIT_APPLETS, initScript, UDHCPC_SCRIPT } from './init-script.js';
+import { initApplets, initScript, UDHCPC_SCRIPT } from './init-script.js';
 import type { InitFeature, Profile } from './profile.js';
 import type { ResolvedChain } from './resolve-profile.js';
 
@@ -60,6 +61,10 @@ export interface BuildPlan {
   release: string;
   machine: number | undefined;
   features: InitFeature[];
+  /** The busybox applets the /init runs (each a /bin link to busybox). */
+  applets: string[];
+  /** The applets the packed busybox provides (read from its applet table). */
+  busyboxApplets: string[];
   paths: PlannedPath[];
 }
 
@@ -144,8 +149,20 @@ export function planBuild(inputs: BuildInputs): BuildPlan {
   });
 
   checkMachine(inputs.busybox.data, `busybox (${inputs.busybox.source})`);
+  const features = [...new Set(inputs.profiles.flatMap((profile) => profile.features))];
+  const applets = initApplets(features);
+  const busyboxApplets = readBusyboxApplets(inputs.busybox.data, inputs.busybox.source);
+  const missing = missingApplets(busyboxApplets, applets);
+  if (missing.length > 0) {
+    throw initramfsError(
+      'INITRAMFS_BAD_BUSYBOX',
+      `this busybox lacks the applet${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, which the /init runs ` +
+        `(expected all of ${applets.join(' ')}; found ${busyboxApplets.length} applets${busyboxApplets.length <= 40 ? `: ${busyboxApplets.join(' ')}` : ''})`,
+      { source: inputs.busybox.source },
+    );
+  }
   put({ path: 'bin/busybox', kind: 'file', mode: 0o755, data: inputs.busybox.data, source: inputs.busybox.source });
-  for (const applet of INIT_APPLETS) {
+  for (const applet of applets) {
     put({ path: `bin/${applet}`, kind: 'symlink', mode: 0o777, data: encoder.encode('busybox'), source: 'generated' });
   }
 
@@ -155,7 +172,6 @@ export function planBuild(inputs: BuildInputs): BuildPlan {
   }
   for (const file of inputs.files ?? []) put({ ...file, kind: 'file' });
 
-  const features = [...new Set(inputs.profiles.flatMap((profile) => profile.features))];
   if (features.includes('network'))
     put({
       path: 'etc/initkit/udhcpc',
@@ -174,5 +190,5 @@ export function planBuild(inputs: BuildInputs): BuildPlan {
     profiles: inputs.profiles.map((profile) => profile.name),
   });
   put({ path: 'init', kind: 'file', mode: 0o755, data: encoder.encode(init), source: 'generated' });
-  return { release: inputs.release, machine, features, paths: [...paths.values()] };
+  return { release: inputs.release, machine, features, applets, busyboxApplets, paths: [...paths.values()] };
 }

@@ -1,6 +1,7 @@
 /**
  * The build manifest (--manifest): every path of the image with its type, mode, size, SHA-256, where
- * it came from and, for modules, why it is there; plus the release, compression and resolved chain.
+ * it came from and, for modules, why it is there; plus the release, compression, resolved chain, and
+ * the busybox applets the /init runs beside those the packed busybox provides.
  */
 import { createHash } from 'node:crypto';
 import type { BuiltInitrd } from './build-initrd.js';
@@ -26,6 +27,8 @@ export interface Manifest {
   microcode: { name: string; source: string; size: number; sha256: string }[];
   skipped: { name: string; profile: string; reason: string }[];
   builtin: { name: string; why: string }[];
+  /** The busybox applets the /init runs, and the ones the packed busybox provides (its applet table). */
+  applets: { needed: string[]; busybox: string; provided: string[] };
   entries: ManifestEntry[];
 }
 
@@ -48,6 +51,11 @@ export function buildManifest(built: BuiltInitrd): Manifest {
     })),
     skipped: built.chain.skipped.map(({ name, profile, reason }) => ({ name, profile, reason })),
     builtin: built.chain.modules.filter((m) => m.kind === 'builtin').map((m) => ({ name: m.name, why: m.reason })),
+    applets: {
+      needed: built.plan.applets,
+      busybox: built.plan.paths.find((path) => path.path === 'bin/busybox')?.source ?? '',
+      provided: built.plan.busyboxApplets,
+    },
     entries: [...built.plan.paths]
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .map((path) => ({
