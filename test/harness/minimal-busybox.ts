@@ -78,12 +78,13 @@ export function busyboxConfigSymbols(applets: readonly string[]): string[] {
   return [...symbols];
 }
 
-async function command(file: string, args: string[], cwd?: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function command(file: string, args: string[], cwd?: string): Promise<string> {
   try {
     const { stdout } = await execFileAsync(file, args, {
       cwd,
       maxBuffer: 64 << 20,
-      env: { ...process.env, LC_ALL: 'C', ...env },
+      // SOURCE_DATE_EPOCH: the banner's build date (AUTOCONF_TIMESTAMP) is fixed, so the bytes repeat.
+      env: { ...process.env, LC_ALL: 'C', SOURCE_DATE_EPOCH: '0' },
     });
     return stdout;
   } catch (error) {
@@ -182,7 +183,7 @@ export async function minimalBusybox(options: { without?: string } = {}): Promis
   const compiler = musl ? 'musl-gcc' : 'gcc';
   const symbols = busyboxConfigSymbols(applets);
   const key = createHash('sha256')
-    .update(`${SOURCE}\n${compiler}\n${symbols.join(' ')}`)
+    .update(`${SOURCE}\n${compiler}\nSOURCE_DATE_EPOCH=0\n${symbols.join(' ')}`)
     .digest('hex')
     .slice(0, 12);
   const directory = join(

@@ -2,9 +2,10 @@
  * Which applets a busybox binary provides, read from the file and never by running it (it may be built
  * for another architecture). busybox keeps its applet names in one array, `applet_names`: the names
  * sorted by strcmp (its applet lookup is a binary search), each ending in a NUL, the whole ending in a
- * second NUL ("[\0[[\0acpid\0...\0zcat\0\0"). The reader walks the ELF's PT_LOAD segments for the
- * longest run of NUL-terminated applet-like names in strictly ascending byte order followed by an empty
- * string; a busybox with at least two applets has exactly that table as its longest such run.
+ * second NUL ("[\0[[\0acpid\0...\0zcat\0\0"). The reader first asks for busybox's banner ("BusyBox v",
+ * which every build keeps for its usage text), then walks the ELF's PT_LOAD segments for the longest run
+ * of NUL-terminated applet-like names in strictly ascending byte order followed by an empty string;
+ * Debian's busybox-static (269 applets) and a minimal one (24) have exactly their table as that run.
  */
 import { initramfsError } from '../errors.js';
 import { readElfInfo } from './elf-info.js';
@@ -12,6 +13,21 @@ import { readElfInfo } from './elf-info.js';
 /** busybox's longest applet name is 19 bytes (run-parts, setlogcons, ...); 32 leaves room. */
 const MAX_NAME_BYTES = 32;
 const NUL = 0;
+const BANNER = new TextEncoder().encode('BusyBox v');
+
+function contains(bytes: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0]!;
+  for (
+    let at = bytes.indexOf(first);
+    at >= 0 && at + needle.length <= bytes.length;
+    at = bytes.indexOf(first, at + 1)
+  ) {
+    let i = 1;
+    while (i < needle.length && bytes[at + i] === needle[i]) i++;
+    if (i === needle.length) return true;
+  }
+  return false;
+}
 
 /** A byte an applet name may hold: a-z 0-9 _ . - [ (the first byte: a-z or [). */
 function nameByte(byte: number, first: boolean): boolean {
@@ -62,6 +78,11 @@ function longestTable(bytes: Uint8Array, start: number, end: number): { at: numb
  */
 export function readBusyboxApplets(bytes: Uint8Array, source: string): string[] {
   const elf = readElfInfo(bytes, source);
+  if (!contains(bytes, BANNER)) {
+    throw initramfsError('INITRAMFS_BAD_BUSYBOX', 'expected busybox (its "BusyBox v" banner), found no banner', {
+      source,
+    });
+  }
   let best: { at: number; names: [number, number][] } = { at: -1, names: [] };
   for (const load of elf.loads) {
     const start = Math.min(load.offset, bytes.length);
