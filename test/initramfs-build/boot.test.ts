@@ -1,9 +1,10 @@
 /**
  * Proof that initkit's built initrds boot: Debian's linux-image-cloud-amd64 kernel in QEMU (TCG) with
  * an initrd from `buildInitrd` and a small ext4 root disk whose /sbin/init prints a marker and powers
- * off. virtio profile: root=UUID= on virtio-blk, root=PARTUUID= (MBR) on virtio-scsi; ec2-nitro:
- * root=LABEL= on NVMe; a wrong root= ends in the emergency message (not a hang); a profile whose
- * module the kernel lacks fails at build time. One guest at a time.
+ * off. virtio profile with the minimal busybox (only the applets the /init runs, built by
+ * test/harness/minimal-busybox.ts): root=UUID= on virtio-blk, root=PARTUUID= (MBR) on virtio-scsi;
+ * ec2-nitro with Debian's busybox-static: root=LABEL= on NVMe; a wrong root= ends in the emergency
+ * message (not a hang); a profile whose module the kernel lacks fails at build time. One guest at a time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { buildInitrd } from '@initkit/initramfs/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianCloudKernel } from '../harness/debian-cloud-kernel.js';
+import { minimalBusybox } from '../harness/minimal-busybox.js';
 import { bootX86, hasQemuX86 } from '../harness/qemu-x86.js';
 import { hasTools } from '../harness/tools.js';
 import { makeRootDisk, ROOT_MARKER } from './root-disk.js';
@@ -26,6 +28,7 @@ describe.runIf(hasQemuX86() && hasTools('mke2fs', 'busybox'))(
     const work = mkdtempSync(join(tmpdir(), 'initkit-build-boot-'));
     const kernel = debianCloudKernel();
     const virtioImage = join(work, 'virtio.img');
+    const minimalImage = join(work, 'virtio-minimal-busybox.img');
     const nitroImage = join(work, 'nitro.img');
 
     beforeAll(async () => {
@@ -34,7 +37,12 @@ describe.runIf(hasQemuX86() && hasTools('mke2fs', 'busybox'))(
       makeRootDisk(work, join(work, 'label.disk'), { label: LABEL });
       writeFileSync(virtioImage, (await buildInitrd({ modules: kernel.modulesDir, profiles: ['virtio'] })).bytes);
       writeFileSync(nitroImage, (await buildInitrd({ modules: kernel.modulesDir, profiles: ['ec2-nitro'] })).bytes);
-    }, 120_000);
+      const busybox = (await minimalBusybox()).path;
+      writeFileSync(
+        minimalImage,
+        (await buildInitrd({ modules: kernel.modulesDir, profiles: ['virtio'], busybox })).bytes,
+      );
+    }, 600_000);
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 
     const boot = (initrd: string, root: string, drive: string[]) =>
@@ -47,17 +55,17 @@ describe.runIf(hasQemuX86() && hasTools('mke2fs', 'busybox'))(
         extraArgs: drive,
       });
 
-    it('virtio profile: root=UUID= on virtio-blk', async () => {
-      const result = await boot(virtioImage, `root=UUID=${UUID}`, [
+    it('virtio profile, minimal busybox: root=UUID= on virtio-blk', async () => {
+      const result = await boot(minimalImage, `root=UUID=${UUID}`, [
         '-drive',
         `file=${join(work, 'uuid.disk')},format=raw,if=virtio`,
       ]);
       expect(result.log).toContain(`${ROOT_MARKER} /dev/vda / ext4 ro`);
     }, 120_000);
 
-    it('virtio profile: root=PARTUUID= on a virtio-scsi disk', async () => {
+    it('virtio profile, minimal busybox: root=PARTUUID= on a virtio-scsi disk', async () => {
       const partuuid = `${SIGNATURE.toString(16).padStart(8, '0')}-01`;
-      const result = await boot(virtioImage, `root=PARTUUID=${partuuid} rw`, [
+      const result = await boot(minimalImage, `root=PARTUUID=${partuuid} rw`, [
         '-device',
         'virtio-scsi-pci,id=scsi0',
         '-drive',
