@@ -6,6 +6,9 @@
  * after every transfer has been dropped). Not a test: the figure depends on the machine.
  *
  *   npx tsx packages/tftp/bench/stalled-clients.ts [--clients 250] [--seconds 45] [-- extra serve flags]
+ *
+ * With `--server-module PATH` the server is startTftpServer from that module (a server.ts, run through
+ * tsx) instead of the CLI, to compare two versions of the source; the extra flags are then ignored.
  */
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -27,6 +30,8 @@ const flag = (name: string, fallback: number) => {
 };
 const clients = flag('--clients', 250);
 const seconds = flag('--seconds', 45);
+const moduleAt = argv.indexOf('--server-module');
+const serverModule = moduleAt >= 0 ? argv[moduleAt + 1] : undefined;
 
 mkdirSync(root, { recursive: true });
 const file = join(root, 'big');
@@ -36,9 +41,21 @@ if (statSync(file, { throwIfNoEntry: false })?.size !== FILE_SIZE) {
   writeFileSync(file, bytes);
 }
 
+const fromModule = (path: string) => [
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  `const { startTftpServer } = await import(${JSON.stringify(path)});
+   const server = await startTftpServer({ root: ${JSON.stringify(root)}, port: 0, address: '127.0.0.1' });
+   console.log('serving on 127.0.0.1:' + server.port + ' ');
+   process.on('SIGTERM', () => server.close().then(() => process.exit(0)));`,
+];
 const server = spawn(
   process.execPath,
-  [cliPath, 'tftp', 'serve', root, '--port', '0', '--address', '127.0.0.1', '-q', ...extraFlags],
+  serverModule
+    ? fromModule(join(process.cwd(), serverModule))
+    : [cliPath, 'tftp', 'serve', root, '--port', '0', '--address', '127.0.0.1', '-q', ...extraFlags],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const port = await new Promise<number>((resolve, reject) => {

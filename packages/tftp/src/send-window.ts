@@ -23,15 +23,15 @@ export interface SendWindow {
   acknowledge(block: number): number;
   /** The sender now waits for an ACK: let go of what can be read again. */
   rest(): void;
-  /** Bytes of packets held now (kept, or in the batch buffer). */
-  readonly heldBytes: number;
 }
 
 /** Bytes of packets one positional read fills: one preadv and a few datagrams per batch. */
 const BATCH_BYTES = 64 * 1024;
+/** Buffers one preadv fills, well under IOV_MAX (1024) for tiny blocks. */
+const MAX_BATCH_PACKETS = 256;
 
 function packetsPerBatch(blksize: number, windowsize: number): number {
-  return Math.max(1, Math.min(windowsize, Math.floor(BATCH_BYTES / (4 + blksize))));
+  return Math.max(1, Math.min(windowsize, MAX_BATCH_PACKETS, Math.floor(BATCH_BYTES / (4 + blksize))));
 }
 
 /**
@@ -51,7 +51,6 @@ export function openSendWindow(source: BlockSource, channel: Channel, parameters
 /** A sequential source's window: each block read once, its packet kept until acknowledged. */
 class KeptWindow implements SendWindow {
   finalBlock = 0;
-  heldBytes = 0;
   /** Packets of blocks base..base+length-1. */
   private readonly packets: Uint8Array[] = [];
   private base = 1;
@@ -79,15 +78,11 @@ class KeptWindow implements SendWindow {
     writeDataHeader(packet, block & 0xffff);
     const sized = count < this.blksize ? packet.subarray(0, 4 + count) : packet;
     this.packets.push(sized);
-    this.heldBytes += sized.length;
     return sized;
   }
 
   acknowledge(block: number): number {
-    for (const packet of this.packets.splice(0, block - this.base + 1)) {
-      this.bytesAcked += packet.length - 4;
-      this.heldBytes -= packet.length;
-    }
+    for (const packet of this.packets.splice(0, block - this.base + 1)) this.bytesAcked += packet.length - 4;
     this.base = block + 1;
     return this.bytesAcked;
   }
@@ -113,10 +108,6 @@ class RereadWindow implements SendWindow {
     // A size that is a multiple of blksize ends with an empty block.
     this.finalBlock = Math.floor(source.size / parameters.blksize) + 1;
     this.batch = packetsPerBatch(parameters.blksize, parameters.windowsize);
-  }
-
-  get heldBytes(): number {
-    return this.buffer?.length ?? 0;
   }
 
   async send(from: number, to: number): Promise<number> {
