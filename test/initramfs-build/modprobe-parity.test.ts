@@ -87,6 +87,7 @@ describe.runIf(hasTools('modprobe'))('profile chains against modprobe --show-dep
       expect(report.release).toBe(kernel.release);
       expect(report.results.map((result) => result.name)).toEqual([
         'init',
+        'applets',
         'vermagic',
         'dependencies',
         'profile chain',
