@@ -5,6 +5,7 @@
 export * from './index.js';
 export { errnoName, syscallError } from './node/errno.js';
 export { execKexec, type LoadFileOptions, loadFile, loadPlan, unloadKexec } from './node/load.js';
+export { mapFileReadOnly } from './node/map-file.js';
 export {
   hostArch,
   KEXEC_PATHS,

@@ -20,6 +20,7 @@ import {
   execKexec,
   hostArch,
   loadPlan,
+  mapFileReadOnly,
   readCurrentDtb,
   readKexecState,
   readMemoryRanges,
@@ -120,7 +121,8 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
     }
   }
   const kernel = readWhole(kernelPath);
-  const initrd = initrdPath ? readWhole(initrdPath) : undefined;
+  // A load maps the initrd as kexec-tools does (the kernel copies it from the page cache); only its size is planned with.
+  const initrd = initrdPath ? (options.dryRun ? readWhole(initrdPath) : await mapFileReadOnly(initrdPath)) : undefined;
   const dtb = arch === 'arm' ? (options.dtb ? readWhole(options.dtb) : readCurrentDtb()) : undefined;
   // Only an Image.gz loads the decompressors (most of this command's code once bundled).
   const gunzip = isGzip(kernel) ? await loadGunzip() : undefined;

@@ -1,6 +1,6 @@
 /**
  * The raw system calls, through koffi and the C library's syscall(): kexec_load, kexec_file_load,
- * memfd_create, sync and reboot. koffi is loaded on first use only, so planning and --dry-run work where
+ * memfd_create, sync and reboot; and the C library's mmap for map-file.ts. koffi is loaded on first use only, so planning and --dry-run work where
  * it is missing. Each function returns 0 or the errno; it never throws for a failed call.
  */
 import { kexecError } from '../errors.js';
@@ -33,6 +33,8 @@ interface Bindings {
   memfdCreate(name: string): number;
   sync(): void;
   rebootKexec(): number;
+  /** mmap(PROT_READ, MAP_PRIVATE) of a whole file as an ArrayBuffer (never unmapped); undefined on failure. */
+  mapReadOnly(fd: number, length: number): ArrayBuffer | undefined;
 }
 
 let bindings: Bindings | undefined;
@@ -66,6 +68,10 @@ export async function kexecBindings(): Promise<Bindings> {
   const memfdCall = libc.func('syscall', 'long', ['long', 'str', 'uint']);
   const syncCall = libc.func('void sync(void)');
   const rebootCall = libc.func('syscall', 'long', ['long', 'uint', 'uint', 'uint', 'void *']);
+  const mmapCall = libc.func('mmap', 'void *', ['void *', 'size_t', 'int', 'int', 'int', 'long']);
+  const PROT_READ = 1;
+  const MAP_PRIVATE = 2;
+  const MAP_FAILED = (1n << BigInt(8 * koffi.sizeof('void *'))) - 1n;
   const rebootNumber = arch === 'arm' ? 88 : arch === 'x86_64' ? 169 : 142;
   const result = (value: number | bigint) => (Number(value) < 0 ? koffi.errno() : 0);
   bindings = {
@@ -87,6 +93,11 @@ export async function kexecBindings(): Promise<Bindings> {
       result(
         rebootCall(rebootNumber, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, null) as number,
       ),
+    mapReadOnly: (fd, length) => {
+      const pointer = mmapCall(null, length, PROT_READ, MAP_PRIVATE, fd, 0);
+      const address = pointer === null ? 0n : BigInt(koffi.address(pointer));
+      return address === 0n || address === MAP_FAILED || address === -1n ? undefined : koffi.view(pointer, length);
+    },
   };
   return bindings;
 }
