@@ -1,41 +1,101 @@
 /**
  * bench/kexec: in the armhf QEMU guest (TCG, Debian armmp kernel, test/kexec/guest.ts), the whole
- * `initkit kexec -l` process (Node 20 armv7l + the bundled CLI + koffi) against Debian's `kexec -l`
- * (kexec-tools 2.0.25) loading the same zImage, initrd and command line, alternately, each followed by an
- * unload. Both run under the same emulation in the same boot; the guest times each run from
- * /proc/uptime (10 ms resolution). Goal from the issue: at most 3x (Node's start-up under emulation is
- * the known cost). Also reported: the same with --dry-run (planning only, no system call).
+ * `initkit kexec -l` process (Node 20 armv7l + the CLI + koffi) against Debian's `kexec -l`
+ * (kexec-tools 2.0.25) loading the same zImage, initrd and command line, each followed by an unload.
+ * Both run under the same emulation in the same boot; the guest times each run from /proc/uptime (10 ms
+ * resolution). Goal from the issue: at most 3x (Node's start-up under emulation is the known cost).
+ *
+ * Where the time goes, measured in the same rounds: the command without its V8 code cache, the chunked
+ * ESM CLI it replaced for kexec, --dry-run (no koffi, no system call), and the floor under any Node
+ * program that makes the call: Node alone, Node loading koffi (its index.js, or process.dlopen of the same
+ * koffi.node), and Node loading koffi and reading the files. One traced run per round prints in-process
+ * marks (process.uptime) from a preloaded script. Every round runs the commands in a rotated order, so a
+ * neighbour's load spreads over all of them; the host's CPU time for each command (bootGuest) does not
+ * depend on that load as the guest's wall clock does.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianKernel } from '../test/harness/debian-kernels.js';
 import { bootArmLinux } from '../test/harness/qemu-arm-linux.js';
-import { buildArmhfGuest } from '../test/kexec/guest.js';
-import { measured, median, report } from './harness.js';
+import { buildArmhfGuest, GUEST_CLI_DIR } from '../test/kexec/guest.js';
+import { measured, median, type Row, report } from './harness.js';
 
-const RUNS = 3;
+const RUNS = Number(process.env.KEXEC_BENCH_RUNS ?? 3);
+/**
+ * KEXEC_BENCH_FROM_LOG=file reports from a saved console (KEXEC_BENCH_LOG=1 prints it on stderr) instead
+ * of booting: on a loaded machine a run can be stopped after the rounds it has finished.
+ */
+const FROM_LOG = process.env.KEXEC_BENCH_FROM_LOG;
 const CMDLINE = 'console=ttyAMA0 panic=-1 kxbench=1';
-const native = `kexec -l /kx/zImage --initrd=/kx/stage2.img --append="${CMDLINE}"`;
-const ours = `initkit kexec -l /kx/zImage --initrd /kx/stage2.img --append "${CMDLINE}"`;
-const oursDry = `${ours} --dry-run`;
-// The floor under any Node program: Node's own start-up, and with koffi loaded (the system calls need it).
-const nodeAlone = 'node -e 0';
-const nodeKoffi = `node -e "require('/usr/local/lib/node_modules/koffi')"`;
+const NODE = '/usr/local/bin/node';
+const KOFFI_NODE = '/usr/local/lib/node_modules/@koromix/koffi-linux-arm/linux_armhf/koffi.node';
+const LOAD_ARGS = `kexec -l /kx/zImage --initrd /kx/stage2.img --append "${CMDLINE}"`;
 
-/** One timed run: KX-T <label> <start> <end> from /proc/uptime, then unload. */
-const timed = (label: string, command: string, unload: string) =>
-  `a=$(cut -d' ' -f1 /proc/uptime); ${command} >/dev/null 2>&1 || echo "KX-FAIL ${label}"; b=$(cut -d' ' -f1 /proc/uptime); ${unload} >/dev/null 2>&1; echo "KX-T ${label} $a $b"\n`;
+interface Variant {
+  label: string;
+  command: string;
+  /** Loads a kernel: unloaded (untimed, by kexec-tools) after each run. */
+  loads: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'native', command: `kexec -l /kx/zImage --initrd=/kx/stage2.img --append="${CMDLINE}"`, loads: true },
+  { label: 'ours', command: `initkit ${LOAD_ARGS}`, loads: true },
+  { label: 'nocache', command: `INITKIT_NO_CODE_CACHE=1 initkit ${LOAD_ARGS}`, loads: true },
+  { label: 'chunked', command: `${NODE} ${GUEST_CLI_DIR}/dist/main.js ${LOAD_ARGS}`, loads: true },
+  { label: 'dry', command: `initkit ${LOAD_ARGS} --dry-run`, loads: false },
+  { label: 'node', command: `${NODE} -e 0`, loads: false },
+  { label: 'koffi', command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi')"`, loads: false },
+  { label: 'dlopen', command: `${NODE} -e "process.dlopen({ exports: {} }, '${KOFFI_NODE}')"`, loads: false },
+  {
+    label: 'koffiio',
+    command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi'); const fs = require('fs'); fs.readFileSync('/kx/zImage'); fs.readFileSync('/kx/stage2.img')"`,
+    loads: false,
+  },
+];
+
+/**
+ * Preloaded into one traced run per round: marks (ms since Node started) at the preload, the one-file
+ * entry, each read of a /kx file, koffi's require, and exit, printed to /tmp/kx-trace.
+ */
+const TRACE = `const Module = require('module'); const fs = require('fs');
+const marks = []; const mark = (label) => marks.push(label + '=' + (process.uptime() * 1000).toFixed(0));
+mark('preload');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  const what = request === 'koffi' ? 'koffi' : request.endsWith('kexec.cjs') ? 'entry' : undefined;
+  if (what) mark(what + '-start');
+  const result = load.call(this, request, ...rest);
+  if (what) mark(what + '-end');
+  return result;
+};
+const read = fs.readFileSync;
+fs.readFileSync = function (path, ...rest) {
+  const kx = typeof path === 'string' && path.startsWith('/kx/');
+  if (kx) mark('read-start');
+  const result = read.call(this, path, ...rest);
+  if (kx) mark('read-end');
+  return result;
+};
+process.on('exit', () => { mark('exit'); fs.writeFileSync('/tmp/kx-trace', marks.join(' ') + '\\n'); });
+`;
+
+/**
+ * One timed run: KX-T <label> <start> <end> from /proc/uptime, then the unload and KX-U, so that the host's
+ * CPU sample at each console line (bootGuest) brackets the command alone.
+ */
+const timed = (label: string, variant: Variant) =>
+  `echo KX-S; a=$(cut -d' ' -f1 /proc/uptime); ${variant.command} >/dev/null 2>&1 || echo "KX-FAIL ${label}"; b=$(cut -d' ' -f1 /proc/uptime); echo "KX-T ${label} $a $b"${variant.loads ? '; kexec -u >/dev/null 2>&1' : ''}\n`;
 
 let stage1 = '';
-// Run 0 is the warm-up (page cache, first Node start); runs 1..RUNS are measured.
+// Run 0 is the warm-up (page cache, the first Node start, the code cache written); 1..RUNS are measured.
 for (let run = 0; run <= RUNS; run++) {
-  stage1 += timed(`native${run}`, native, 'kexec -u');
-  // Unloading is not timed: kexec-tools does it for both, sparing a Node start under emulation.
-  stage1 += timed(`ours${run}`, ours, 'kexec -u');
-  stage1 += timed(`dry${run}`, oursDry, 'true');
-  stage1 += timed(`node${run}`, nodeAlone, 'true');
-  stage1 += timed(`koffi${run}`, nodeKoffi, 'true');
+  const shift = run % VARIANTS.length;
+  const order = [...VARIANTS.slice(shift), ...VARIANTS.slice(0, shift)];
+  for (const variant of order) stage1 += timed(`${variant.label}${run}`, variant);
+  stage1 += `${NODE} -r /kx/trace.cjs ${GUEST_CLI_DIR}/bin/initkit.js ${LOAD_ARGS} >/dev/null 2>&1; kexec -u; echo "KX-TRACE ${run} $(cat /tmp/kx-trace)"\n`;
 }
 stage1 += 'echo KX-BENCH-END\n';
 
@@ -46,70 +106,151 @@ try {
     directory,
     stage1,
     stage2: '',
-    payload: { '/kx/zImage': new Uint8Array(readFileSync(kernel.vmlinuz)) },
+    payload: {
+      '/kx/zImage': new Uint8Array(readFileSync(kernel.vmlinuz)),
+      '/kx/trace.cjs': new TextEncoder().encode(TRACE),
+    },
   });
-  const boot = await bootArmLinux({
-    kernel: kernel.vmlinuz,
-    initrd: initrds.first,
-    until: 'KX-BENCH-END',
-    timeoutMs: 900_000,
-  });
-  if (!boot.matched) throw new Error(`the guest did not finish:\n${boot.log.slice(-3000)}`);
-  if (boot.log.includes('KX-FAIL'))
-    throw new Error(`a timed command failed:\n${boot.log.match(/KX-FAIL.*/g)?.join('\n')}`);
-  const times = (label: string) => {
-    const values: number[] = [];
-    for (let run = 1; run <= RUNS; run++) {
-      const match = new RegExp(`KX-T ${label}${run} ([\\d.]+) ([\\d.]+)`).exec(boot.log);
-      if (!match) throw new Error(`no timing for ${label}${run}`);
-      values.push((Number(match[2]) - Number(match[1])) * 1000);
-    }
-    return median(values);
-  };
-  const nativeMs = times('native');
-  const oursMs = times('ours');
-  const dryMs = times('dry');
-  const nodeMs = times('node');
-  const koffiMs = times('koffi');
-  const rows = [
-    measured(
-      `kexec -l Debian armmp zImage + ${(readFileSync(initrds.common).length / 2 ** 20).toFixed(1)} MiB initrd, armhf guest under TCG (whole process)`,
-      `${oursMs.toFixed(0)} ms`,
-      `${nativeMs.toFixed(0)} ms`,
-      oursMs / nativeMs,
-      '<= 3x',
-      oursMs / nativeMs <= 3,
-    ),
-    measured(
-      'initkit kexec -l --dry-run (plan only) vs kexec -l',
-      `${dryMs.toFixed(0)} ms`,
-      `${nativeMs.toFixed(0)} ms`,
-      dryMs / nativeMs,
-      'reported',
-      true,
-    ),
-    measured(
-      'node -e 0 (Node start-up alone) vs kexec -l',
-      `${nodeMs.toFixed(0)} ms`,
-      `${nativeMs.toFixed(0)} ms`,
-      nodeMs / nativeMs,
-      'reported',
-      true,
-    ),
-    measured(
-      'node loading koffi (the floor for any system call) vs kexec -l',
-      `${koffiMs.toFixed(0)} ms`,
-      `${nativeMs.toFixed(0)} ms`,
-      koffiMs / nativeMs,
-      'reported',
-      true,
-    ),
-  ];
-  report('kexec', rows, [
-    `Medians of ${RUNS} alternating runs after one warm-up, timed inside the guest from /proc/uptime (10 ms steps);`,
-    'qemu-system-arm -M virt -smp 1 -m 1024 (TCG) on this machine, Node 20.11.0 armv7l with koffi 3 armhf,',
-    "kexec-tools 2.0.25 from Debian 12 armhf. Each run loads through the kernel's kexec_load and is unloaded after.",
-  ]);
+  const log = FROM_LOG
+    ? readFileSync(FROM_LOG, 'latin1').replaceAll('\r', '')
+    : await bootGuest(kernel.vmlinuz, initrds.first);
+  report('kexec', ...results(log, readFileSync(initrds.common).length / 2 ** 20));
 } finally {
   rmSync(directory, { recursive: true, force: true });
+}
+
+/**
+ * Boots the guest and runs the rounds. At every KX-S and KX-T line on the console it samples the QEMU
+ * process's CPU time; the CPU between a KX-S and its KX-T is logged as
+ * `KX-CPU <label> <ms>`: the cost of emulating that command, which a busy host does not inflate as it
+ * does the guest's wall clock.
+ */
+async function bootGuest(kernel: string, initrd: string): Promise<string> {
+  let pending = '';
+  let cpuLines = '';
+  let startCpu: number | undefined;
+  const echo = (text: string) => {
+    if (process.env.KEXEC_BENCH_LOG) process.stderr.write(text);
+  };
+  const onOutput = (text: string) => {
+    echo(text);
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const label = /^KX-(S|T)(?:$| (\S+))/.exec(line);
+      if (!label) continue;
+      const now = qemuCpuMs();
+      if (now === undefined) continue;
+      const record = (name: string, ms: number) => {
+        cpuLines += `KX-CPU ${name} ${ms}\n`;
+        echo(`KX-CPU ${name} ${ms}\n`);
+      };
+      if (label[1] === 'S') startCpu = now;
+      else if (startCpu !== undefined && label[2]) {
+        record(label[2], now - startCpu);
+        startCpu = undefined;
+      }
+    }
+  };
+  const boot = await bootArmLinux({ kernel, initrd, until: 'KX-BENCH-END', timeoutMs: 3_600_000, onOutput });
+  if (!boot.matched) throw new Error(`the guest did not finish:\n${boot.log.slice(-3000)}`);
+  return `${boot.log}\n${cpuLines}`;
+}
+
+let qemuPid: number | undefined;
+/** user+system ms of the QEMU this process started (its only qemu-system-arm child), or undefined. */
+function qemuCpuMs(): number | undefined {
+  try {
+    qemuPid ??= Number(
+      execFileSync('pgrep', ['-P', String(process.pid), 'qemu-system-arm'], { encoding: 'utf8' }).trim(),
+    );
+    const fields = readFileSync(`/proc/${qemuPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The rows and notes from the guest's console: every round that finished (all RUNS of them unless FROM_LOG). */
+function results(log: string, initrdMiB: number): [Row[], string[]] {
+  const rounds = FROM_LOG ? [...log.matchAll(/KX-TRACE [1-9]\d* /g)].length : RUNS;
+  if (log.includes('KX-FAIL')) throw new Error(`a timed command failed:\n${log.match(/KX-FAIL.*/g)?.join('\n')}`);
+  const series = (label: string, pattern: (run: number) => RegExp, value: (match: RegExpExecArray) => number) => {
+    const values: number[] = [];
+    for (let run = 1; run <= rounds; run++) {
+      const match = pattern(run).exec(log);
+      if (match) values.push(value(match));
+    }
+    return { median: values.length ? median(values) : Number.NaN, min: Math.min(...values), all: values, label };
+  };
+  const wall = (label: string) =>
+    series(
+      label,
+      (run) => new RegExp(`KX-T ${label}${run} ([\\d.]+) ([\\d.]+)`),
+      (match) => Math.round((Number(match[2]) - Number(match[1])) * 1000),
+    );
+  const cpu = (label: string) =>
+    series(
+      label,
+      (run) => new RegExp(`KX-CPU ${label}${run} (\\d+)\\n`),
+      (match) => Number(match[1]),
+    );
+  const walls = Object.fromEntries(VARIANTS.map((variant) => [variant.label, wall(variant.label)]));
+  const cpus = Object.fromEntries(VARIANTS.map((variant) => [variant.label, cpu(variant.label)]));
+  for (const variant of VARIANTS) {
+    if (walls[variant.label]!.all.length !== rounds) throw new Error(`no timing for ${variant.label} in every round`);
+  }
+  const hasCpu = cpus.native!.all.length > 0;
+  const cell = (label: string) =>
+    `${walls[label]!.median} ms (min ${walls[label]!.min})${hasCpu ? `; CPU ${cpus[label]!.median} ms` : ''}`;
+  const ratio = (label: string) => walls[label]!.median / walls.native!.median;
+  const cpuRatio = (label: string) => cpus[label]!.median / cpus.native!.median;
+  const row = (name: string, label: string, goal = 'reported', met = true): Row => ({
+    ...measured(name, cell(label), cell('native'), ratio(label), goal, met),
+    ...(hasCpu ? { ratio: `${ratio(label).toFixed(2)} (CPU ${cpuRatio(label).toFixed(2)})` } : {}),
+  });
+  const rows = [
+    row(
+      `kexec -l Debian armmp zImage + ${initrdMiB.toFixed(1)} MiB initrd, armhf guest under TCG (whole process)`,
+      'ours',
+      '<= 3x',
+      ratio('ours') <= 3,
+    ),
+    row('the same without the V8 code cache (INITKIT_NO_CODE_CACHE=1)', 'nocache'),
+    row('the chunked ESM CLI it replaced for kexec (node dist/main.js kexec -l)', 'chunked'),
+    row('initkit kexec -l --dry-run (plan only: no koffi, no system call)', 'dry'),
+    row('floor: node -e 0 (Node start-up alone)', 'node'),
+    row("floor: node loading koffi (require('koffi'))", 'koffi'),
+    row('floor: node loading the same koffi.node with process.dlopen', 'dlopen'),
+    row('floor: node loading koffi and reading the zImage and initrd', 'koffiio'),
+  ];
+  const traces = [...log.matchAll(/KX-TRACE ([1-9]\d*) (.*)/g)].map((match) => match[2]!.trim());
+  const others = VARIANTS.filter((variant) => variant.label !== 'native');
+  const minima = others.map(
+    (variant) => `${variant.label} ${(walls[variant.label]!.min / walls.native!.min).toFixed(2)}x`,
+  );
+  const raw = (table: typeof walls) =>
+    VARIANTS.map((variant) => `${variant.label} ${table[variant.label]!.all.join('/')}`).join('; ');
+  return [
+    rows,
+    [
+      `Median (and minimum) of ${rounds} rounds after one warm-up round, every command once per round in a rotated`,
+      'order, timed inside the guest from /proc/uptime (10 ms steps); ratios are of medians. Ratios of the minima:',
+      `${minima.join(', ')}.`,
+      ...(hasCpu
+        ? [
+            "CPU: the QEMU process's user+system time (host /proc/<pid>/stat, 10 ms ticks) between the console lines",
+            'that end one command and the next: what emulating the command cost, whatever else the host ran.',
+          ]
+        : []),
+      'qemu-system-arm -M virt -smp 1 -m 1024 (TCG) on this machine, Node 20.11.0 armv7l with koffi 3 armhf,',
+      "kexec-tools 2.0.25 from Debian 12 armhf. Each load goes through the kernel's kexec_load and is unloaded after.",
+      `Raw wall ms: ${raw(walls)}.`,
+      ...(hasCpu ? [`Raw CPU ms: ${raw(cpus)}.`] : []),
+      'In-process marks of the traced runs (ms since Node started: preload, the one-file entry, reads, koffi, exit):',
+      ...traces.map((trace) => `- ${trace}`),
+    ],
+  ];
 }
