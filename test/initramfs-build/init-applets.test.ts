@@ -4,7 +4,8 @@
  * event script with the network), the applet table read from the ELF equals Debian's `busybox --list`,
  * the minimal busybox (test/harness/minimal-busybox.ts) provides exactly those applets and builds a
  * virtio image, one lacking findfs fails the build naming it, and `initramfs check` finds an image whose
- * busybox lost an applet.
+ * busybox lost an applet. Debian's armhf busybox-static is read the same way, never run (qemu-arm-static
+ * runs it only as the oracle).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import {
 } from '@initkit/initramfs';
 import { buildInitrd, checkInitrdFile, listProfiles, loadProfile } from '@initkit/initramfs/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { debianArmhfPackages } from '../harness/armhf-node.js';
 import { debianCloudKernel } from '../harness/debian-cloud-kernel.js';
 import { minimalBusybox } from '../harness/minimal-busybox.js';
 import { hasTools } from '../harness/tools.js';
@@ -245,6 +247,26 @@ describe.runIf(hasTools('busybox', 'gcc', 'make', 'patch'))('the busybox the bui
     expect(table).toEqual([...listed].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     expect(table).toEqual(expect.arrayContaining([...INIT_APPLETS]));
   });
+
+  it.runIf(hasTools('qemu-arm-static'))(
+    "reads Debian's armhf busybox-static without running it: the names qemu-arm-static busybox --list prints",
+    async () => {
+      // The package group nbd-boot.test.ts fetches, so the cached tree is shared.
+      const { root } = await debianArmhfPackages([
+        'busybox-static',
+        'nbd-client',
+        'libc6',
+        'libgnutls30',
+        'libnl-3-200',
+        'libnl-genl-3-200',
+      ]);
+      const armhf = join(root, 'bin', 'busybox');
+      const listed = execFileSync('qemu-arm-static', [armhf, '--list'], { encoding: 'utf8' }).trim().split('\n');
+      expect(applets(armhf)).toEqual([...listed].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      expect(applets(armhf)).toEqual(expect.arrayContaining([...INIT_APPLETS]));
+    },
+    300_000,
+  );
 
   it('the minimal busybox has exactly the /init applets (and ash, test, which the shell and [ bring)', () => {
     expect(applets(minimal)).toEqual([...INIT_APPLETS, 'ash', 'test'].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
