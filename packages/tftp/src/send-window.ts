@@ -1,9 +1,10 @@
 /**
  * Where the packets of a sender's window come from, first time or again. A sequential source is read
  * once, so its window's packets are kept until acknowledged (windowsize x blksize). A positional source
- * keeps none: each send reads its blocks at their offset into one batch buffer of a few packets (64 KiB
- * at most), reused once the socket has sent them and let go while the sender waits for an ACK, so a
- * stalled transfer holds no block at all.
+ * keeps no window: the packets of a run of blocks from the one to send on (a batch, 256 KiB at most) are
+ * read at their offset with one positional read into one buffer, refilled once the socket has sent what
+ * it holds. The batch reads ahead of a small window (lock-step does one read per 256 blocks of 512
+ * bytes, not one per block) and is let go after a retransmission, so a stalled transfer holds nothing.
  */
 import type { Channel } from './channel.js';
 import { TftpError } from './errors.js';
@@ -21,30 +22,41 @@ export interface SendWindow {
   send(from: number, to: number): Promise<number>;
   /** Blocks through `block` are acknowledged: never sent again. Returns the data bytes of blocks 1..block. */
   acknowledge(block: number): number;
-  /** The sender now waits for an ACK: let go of what can be read again. */
+  /** The peer has been silent through a retransmission: let go of what can be read again. */
   rest(): void;
 }
 
-/** Bytes of packets one positional read fills: one preadv and a few datagrams per batch. */
-const BATCH_BYTES = 64 * 1024;
+/** Bytes of packets one positional read fills by default: four of the largest blocks (fewer reads and
+ * waits for the socket per window were measured as fast as the old sequential 256 KiB reads). */
+export const DEFAULT_BATCH_BYTES = 256 * 1024;
 /** Buffers one preadv fills, well under IOV_MAX (1024) for tiny blocks. */
 const MAX_BATCH_PACKETS = 256;
 
-function packetsPerBatch(blksize: number, windowsize: number): number {
-  return Math.max(1, Math.min(windowsize, MAX_BATCH_PACKETS, Math.floor(BATCH_BYTES / (4 + blksize))));
+/** Packets in a positional batch of at most `batchBytes` (one at least). */
+function packetsPerBatch(blksize: number, batchBytes: number): number {
+  return Math.max(1, Math.min(MAX_BATCH_PACKETS, Math.floor(batchBytes / (4 + blksize))));
 }
 
 /**
- * The most block bytes a sender of this kind holds at once: the server counts it against its memory
- * bound. A sequential source's whole window; a positional source's one batch.
+ * The most block bytes a sender holds at once, which the server counts against its memory bound: a
+ * sequential source's whole window, a positional source's batch.
  */
-export function sendWindowBytes(kind: BlockSource['kind'], { blksize, windowsize }: TransferParameters): number {
-  return kind === 'positional' ? packetsPerBatch(blksize, windowsize) * blksize : windowsize * blksize;
+export function sendWindowBytes(
+  kind: BlockSource['kind'],
+  { blksize, windowsize }: TransferParameters,
+  batchBytes = DEFAULT_BATCH_BYTES,
+): number {
+  return kind === 'positional' ? packetsPerBatch(blksize, batchBytes) * blksize : windowsize * blksize;
 }
 
-export function openSendWindow(source: BlockSource, channel: Channel, parameters: TransferParameters): SendWindow {
+export function openSendWindow(
+  source: BlockSource,
+  channel: Channel,
+  parameters: TransferParameters,
+  batchBytes = DEFAULT_BATCH_BYTES,
+): SendWindow {
   return source.kind === 'positional'
-    ? new RereadWindow(source, channel, parameters)
+    ? new RereadWindow(source, channel, parameters.blksize, packetsPerBatch(parameters.blksize, batchBytes))
     : new KeptWindow(source, channel, parameters.blksize);
 }
 
@@ -90,11 +102,13 @@ class KeptWindow implements SendWindow {
   rest(): void {}
 }
 
-/** A positional source's window: nothing kept; every send reads its blocks again at their offset. */
+/** A positional source's window: no packet kept for its own sake; blocks are read again at their offset. */
 class RereadWindow implements SendWindow {
   readonly finalBlock: number;
-  private readonly batch: number;
   private buffer: Uint8Array | undefined;
+  /** The blocks whose packets the buffer holds: first..first+count-1. */
+  private first = 0;
+  private count = 0;
   /** Datagrams of the buffer the socket has not sent yet: the buffer is not refilled before they are. */
   private unsent = 0;
   private whenSent: (() => void) | undefined;
@@ -103,37 +117,42 @@ class RereadWindow implements SendWindow {
   constructor(
     private readonly source: PositionalSource,
     private readonly channel: Channel,
-    private readonly parameters: TransferParameters,
+    private readonly blksize: number,
+    private readonly batch: number,
   ) {
     // A size that is a multiple of blksize ends with an empty block.
-    this.finalBlock = Math.floor(source.size / parameters.blksize) + 1;
-    this.batch = packetsPerBatch(parameters.blksize, parameters.windowsize);
+    this.finalBlock = Math.floor(source.size / blksize) + 1;
   }
 
   async send(from: number, to: number): Promise<number> {
     const end = Math.min(to, this.finalBlock + 1);
-    for (let block = from; block < end; block += this.batch) {
-      await this.sendBatch(block, Math.min(this.batch, end - block));
+    this.resting = false;
+    for (let block = from; block < end; block++) {
+      if (block < this.first || block >= this.first + this.count) await this.fill(block);
+      const offset = (block - this.first) * (4 + this.blksize);
+      this.unsent++;
+      this.channel.send(this.buffer!.subarray(offset, offset + 4 + this.lengthOf(block)), undefined, this.onSent);
     }
     return Math.max(from, end);
   }
 
-  /** Reads blocks first..first+count-1 with one positional read and hands their packets to the socket. */
-  private async sendBatch(first: number, count: number): Promise<void> {
-    const { blksize } = this.parameters;
-    const buffer = await this.freeBuffer();
-    const packets: Uint8Array[] = [];
+  /** Reads the packets of the batch from block `first` on with one positional read. */
+  private async fill(first: number): Promise<void> {
+    if (this.unsent > 0) await new Promise<void>((resolve) => (this.whenSent = resolve));
+    const { blksize } = this;
+    this.buffer ??= new Uint8Array(this.batch * (4 + blksize));
+    this.count = 0; // nothing valid in the buffer until the read succeeds
+    const count = Math.min(this.batch, this.finalBlock - first + 1);
+    const targets: Uint8Array[] = [];
     let expected = 0;
     for (let index = 0; index < count; index++) {
-      const length = this.lengthOf(first + index);
-      packets.push(buffer.subarray(index * (4 + blksize), index * (4 + blksize) + 4 + length));
-      expected += length;
+      const start = index * (4 + blksize);
+      writeDataHeader(this.buffer.subarray(start), (first + index) & 0xffff);
+      targets.push(this.buffer.subarray(start + 4, start + 4 + this.lengthOf(first + index)));
+      expected += targets[index]!.length;
     }
     const position = (first - 1) * blksize;
-    const read = await this.source.readAt(
-      packets.map((packet) => packet.subarray(4)),
-      position,
-    );
+    const read = await this.source.readAt(targets, position);
     if (read !== expected) {
       const blocks = count === 1 ? `block ${first}` : `blocks ${first}..${first + count - 1}`;
       throw new TftpError(
@@ -141,40 +160,33 @@ class RereadWindow implements SendWindow {
         `the file shrank during the transfer: ${blocks} need ${expected} bytes from offset ${position}, ${read} left`,
       );
     }
-    this.unsent = count;
-    for (let index = 0; index < count; index++) {
-      writeDataHeader(packets[index]!, (first + index) & 0xffff);
-      this.channel.send(packets[index]!, undefined, this.onSent);
-    }
+    this.first = first;
+    this.count = count;
   }
 
   private readonly onSent = () => {
     if (--this.unsent > 0) return;
-    if (this.resting) this.buffer = undefined;
+    if (this.resting) this.letGo();
     const wake = this.whenSent;
     this.whenSent = undefined;
     wake?.();
   };
 
-  /** The batch buffer once the socket is done with its last packets (allocated again after a rest). */
-  private async freeBuffer(): Promise<Uint8Array> {
-    this.resting = false;
-    if (this.unsent > 0) await new Promise<void>((resolve) => (this.whenSent = resolve));
-    this.buffer ??= new Uint8Array(this.batch * (4 + this.parameters.blksize));
-    return this.buffer;
-  }
-
   private lengthOf(block: number): number {
-    const { blksize } = this.parameters;
-    return block < this.finalBlock ? blksize : this.source.size - (this.finalBlock - 1) * blksize;
+    return block < this.finalBlock ? this.blksize : this.source.size - (this.finalBlock - 1) * this.blksize;
   }
 
   acknowledge(block: number): number {
-    return Math.min(block * this.parameters.blksize, this.source.size);
+    return Math.min(block * this.blksize, this.source.size);
   }
 
   rest(): void {
     this.resting = true;
-    if (this.unsent === 0) this.buffer = undefined;
+    if (this.unsent === 0) this.letGo();
+  }
+
+  private letGo(): void {
+    this.buffer = undefined;
+    this.count = 0;
   }
 }

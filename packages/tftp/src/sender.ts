@@ -22,6 +22,8 @@ export interface SendOptions {
   opening?: Uint8Array;
   /** Called as acknowledgements arrive, with the bytes the peer has confirmed. */
   onProgress?: (bytes: number) => void;
+  /** Most bytes of packets a positional source's read fills at once (256 KiB by default). */
+  batchBytes?: number;
 }
 
 /** Sends the source to the peer; resolves with the byte count once the last block is acknowledged. */
@@ -31,14 +33,12 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
 
   if (options.opening) await awaitAckZero(channel, options.opening, backoff, options.policy);
 
-  const window = openSendWindow(options.source, channel, parameters);
+  const window = openSendWindow(options.source, channel, parameters, options.batchBytes);
   let base = 1; // first block not yet acknowledged
   let next = 1; // next block to send (absolute)
 
-  // Sends what the window allows, then lets go of what the wait for an ACK does not need.
   const fillWindow = async () => {
     next = await window.send(next, base + parameters.windowsize);
-    window.rest();
   };
 
   await fillWindow();
@@ -51,7 +51,7 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
           : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`,
       );
       await window.send(base, next);
-      window.rest();
+      window.rest(); // a stalled peer: hold nothing while it stays silent
       continue;
     }
     const { packet } = incoming;

@@ -1,8 +1,8 @@
 /**
  * The TFTP server: serves one directory, read-only unless writes are allowed, never outside it. Each
  * request gets its own socket (a new transfer ID) and runs concurrently with the others. A read in octet
- * mode holds one batch of packets (64 KiB at most) and re-reads the file to retransmit; a netascii read
- * or a write holds its window. What each transfer holds is counted against maxMemoryBytes. close() stops
+ * mode holds one batch of packets read ahead (256 KiB at most, nothing once it stalls) and re-reads the
+ * file to retransmit; a netascii read or a write holds its window. What each transfer holds is counted against maxMemoryBytes. close() stops
  * listening, ends running transfers with an ERROR packet, and resolves when every socket is closed.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -32,7 +32,7 @@ import { fitWindowToBuffer } from './receive-buffer.js';
 import { dallyThenClose, receiveBlocks } from './receiver.js';
 import { DEFAULT_RETRANSMIT, type RetransmitPolicy } from './retransmit.js';
 import { pathToRead, pathToWrite } from './root-path.js';
-import { sendWindowBytes } from './send-window.js';
+import { DEFAULT_BATCH_BYTES, sendWindowBytes } from './send-window.js';
 import { sendBlocks } from './sender.js';
 import { AtomicFileSink, type BlockSink, netasciiSink } from './sink.js';
 import { type BlockSource, fileSource, netasciiSource } from './source.js';
@@ -63,7 +63,7 @@ export interface TftpServerOptions {
   maxTransfers?: number;
   /**
    * Block bytes all transfers may hold together (256 MiB by default). An octet read counts one batch of
-   * packets (at most 64 KiB: the file is read again to retransmit), a netascii read or a write its whole
+   * packets (at most 256 KiB: the file is read again to retransmit), a netascii read or a write its whole
    * window. When what a new transfer would hold does not fit in what is left, its window (and block size)
    * are lowered to fit; with less than one 512-byte block left it is refused with "server busy".
    */
@@ -294,12 +294,15 @@ class Server {
   ): Promise<void> {
     const { source, size } = await this.openForRead(request.filename, mode);
     try {
+      // A file's reads fill at most what the other transfers leave.
+      const batchBytes = Math.min(DEFAULT_BATCH_BYTES, this.config.maxMemoryBytes - this.reservedBytes);
       const agreed = this.negotiate(request, mode, size, outcome, reservation, (parameters) =>
-        sendWindowBytes(source.kind, parameters),
+        sendWindowBytes(source.kind, parameters, batchBytes),
       );
       outcome.bytes = await sendBlocks({
         channel,
         source,
+        batchBytes,
         parameters: agreed.parameters,
         policy: this.policyFor(agreed.parameters.timeoutMs),
         ...(agreed.acknowledged.length > 0 ? { opening: encodeOack(agreed.acknowledged) } : {}),

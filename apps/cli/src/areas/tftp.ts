@@ -127,7 +127,7 @@ export function registerTftp(tftp: Command): void {
     .option('--max-transfers <n>', 'transfers at once; more are refused as busy', '1024')
     .option(
       '--max-memory <bytes>',
-      'block bytes all transfers hold together: an octet read one 64 KiB batch, netascii or a write its window (default 256 MiB)',
+      'block bytes all transfers hold together: an octet read one 256 KiB batch, netascii or a write its window (default 256 MiB)',
       String(256 << 20),
     )
     .option('-q, --quiet', 'do not log transfers')
