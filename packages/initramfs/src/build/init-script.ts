@@ -5,6 +5,7 @@
  * when the profile asks, waits for the root device with a timeout, mounts it and switch_roots; any
  * failure prints one clear line on the console and starts an emergency shell. The script's functions
  * run under a plain `sh` for the tests (INITKIT_INIT_TEST=1 defines them without running main).
+ * Its header names the busybox applets it runs (initApplets), which the build and `check` verify.
  */
 import type { InitFeature } from './profile.js';
 
