@@ -28,6 +28,9 @@ const RUNS = Number(process.env.KEXEC_BENCH_RUNS ?? 3);
  * of booting: on a loaded machine a run can be stopped after the rounds it has finished.
  */
 const FROM_LOG = process.env.KEXEC_BENCH_FROM_LOG;
+// Declared before the top-level await below, which calls bootGuest (and so qemuCpuMs).
+let qemuPid: number | undefined;
+let cpuUnavailable = false;
 const CMDLINE = 'console=ttyAMA0 panic=-1 kxbench=1';
 const NODE = '/usr/local/bin/node';
 const KOFFI_NODE = '/usr/local/lib/node_modules/@koromix/koffi-linux-arm/linux_armhf/koffi.node';
@@ -158,7 +161,6 @@ async function bootGuest(kernel: string, initrd: string): Promise<string> {
   return `${boot.log}\n${cpuLines}`;
 }
 
-let qemuPid: number | undefined;
 /** user+system ms of the QEMU this process started (its only qemu-system-arm child), or undefined. */
 function qemuCpuMs(): number | undefined {
   try {
@@ -168,7 +170,9 @@ function qemuCpuMs(): number | undefined {
     const fields = readFileSync(`/proc/${qemuPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms.
     return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
+  } catch (error) {
+    if (!cpuUnavailable) process.stderr.write(`bench/kexec: no CPU sample of QEMU: ${(error as Error).message}\n`);
+    cpuUnavailable = true;
     return undefined;
   }
 }
