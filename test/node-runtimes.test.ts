@@ -4,8 +4,8 @@
  * Node 22 and 24 (zstd in node:zlib) also run the compress, cpio and initramfs tests and the CLI's end
  * to end tests. The whole suite runs on the machine's Node (this process).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE_RUNTIMES, type NodeMajor, nodeBinary } from './harness/node-runtimes.js';
 import { cliPath, repoRoot, run } from './harness/run.js';
@@ -54,6 +54,21 @@ for (const major of Object.keys(NODE_RUNTIMES).map(Number) as NodeMajor[]) {
     it('runs the initkit CLI', () => {
       const result = run(node, [cliPath, 'uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], {
         env: { TZ: 'UTC' },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('Image Type:   ARM Linux Script (uncompressed)');
+    });
+
+    it('runs the CLI as a command, through its #! line and the V8 flags on it', () => {
+      const shebang = readFileSync(cliPath, 'utf8').split('\n', 1)[0]!;
+      const flags = shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+      expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+      // A flag this runtime does not know makes node exit 9 before running anything.
+      const accepted = run(node, [...flags, '-e', '0']);
+      expect(`${flags.join(' ')}: ${accepted.stderr}`).toBe(`${flags.join(' ')}: `);
+      expect(accepted.status).toBe(0);
+      const result = run(cliPath, ['uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], {
+        env: { TZ: 'UTC', PATH: `${dirname(node)}:${process.env.PATH}` },
       });
       expect(result.stderr).toBe('');
       expect(result.stdout).toContain('Image Type:   ARM Linux Script (uncompressed)');
