@@ -120,7 +120,7 @@ rows.push(
     true,
   ),
   measured(
-    'same (Debian's busybox-static) vs dracut (zstd)',
+    "same (Debian's busybox-static) vs dracut (zstd)",
     megabytes(size(ours)),
     megabytes(size(dracutImage)),
     size(ours) / size(dracutImage),
