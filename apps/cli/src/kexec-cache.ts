@@ -10,10 +10,21 @@
  * others, or the cache is not used. INITKIT_NO_CODE_CACHE=1 turns it off. Any cache problem (a read-only
  * home, a rejected cache after a Node upgrade) falls back to compiling, silently: it only costs time.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 const commandPath = join(__dirname, 'kexec-command.cjs');
@@ -59,7 +70,10 @@ function readPrivate(path: string): Buffer | undefined {
   }
 }
 
-/** Written to a temporary name then renamed: a concurrent run reads the old cache or the new one. */
+/**
+ * Written to a temporary name then renamed: a concurrent run reads the old cache or the new one. The
+ * caches of earlier builds or Node versions are removed then (they would never be read again).
+ */
 function writePrivate(path: string, data: Buffer): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
@@ -70,6 +84,9 @@ function writePrivate(path: string, data: Buffer): void {
       closeSync(fd);
     }
     renameSync(temporary, path);
+    for (const name of readdirSync(dirname(path))) {
+      if (/^kexec-.*\.v8$/.test(name) && name !== basename(path)) unlinkSync(join(dirname(path), name));
+    }
   } catch {
     // A full or read-only disk: the next run compiles again.
   }

@@ -63,8 +63,11 @@ describe('the one-file kexec command', () => {
     expect(bad.stderr).toMatch(/^initkit: .*gzip file that does not decode.*\[KEXEC_NOT_A_KERNEL\]\n$/);
   });
 
-  it('writes the code cache once into a private directory, then reuses it', () => {
+  it("writes the code cache once into a private directory (dropping an older build's), then reuses it", () => {
     const home = join(temp(), 'private');
+    mkdirSync(join(home, 'initkit'), { recursive: true, mode: 0o700 });
+    // An earlier build's cache: replaced, not kept beside the new one.
+    writeFileSync(join(home, 'initkit', 'kexec-v0.0.0-x64-1-1.v8'), 'stale', { mode: 0o600 });
     const first = node(kexecEntry, dryRun, home);
     expect(first.status, first.stderr).toBe(0);
     const directory = join(home, 'initkit');
