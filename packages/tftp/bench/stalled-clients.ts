@@ -30,6 +30,8 @@ const flag = (name: string, fallback: number) => {
 };
 const clients = flag('--clients', 250);
 const seconds = flag('--seconds', 45);
+/** With --no-ack the clients do not even acknowledge the OACK: the floor of a session without data. */
+const ackZero = !argv.includes('--no-ack');
 const moduleAt = argv.indexOf('--server-module');
 const serverModule = moduleAt >= 0 ? argv[moduleAt + 1] : undefined;
 
@@ -99,7 +101,7 @@ for (let client = 0; client < clients; client++) {
         first = false;
         if (opcode === 6) {
           admitted++;
-          socket.send(Buffer.from([0, 4, 0, 0]), remote.port, remote.address); // ACK 0, then silence
+          if (ackZero) socket.send(Buffer.from([0, 4, 0, 0]), remote.port, remote.address); // ACK 0, then silence
         } else if (opcode === 5 && message.subarray(4).toString('latin1').includes('busy')) refused++;
         else other++;
         resolve();

@@ -4,7 +4,9 @@
  * keeps no window: the packets of a run of blocks from the one to send on (a batch, 256 KiB at most) are
  * read at their offset with one positional read into one buffer, refilled once the socket has sent what
  * it holds. The batch reads ahead of a small window (lock-step does one read per 256 blocks of 512
- * bytes, not one per block) and is let go after a retransmission, so a stalled transfer holds nothing.
+ * bytes, not one per block) and is kept while it holds the next block to send, else let go. A silent
+ * peer's retransmissions read one packet at a time and let it go after, so a stalled transfer holds
+ * nothing between them.
  */
 import type { Channel } from './channel.js';
 import { TftpError } from './errors.js';
@@ -22,7 +24,15 @@ export interface SendWindow {
   send(from: number, to: number): Promise<number>;
   /** Blocks through `block` are acknowledged: never sent again. Returns the data bytes of blocks 1..block. */
   acknowledge(block: number): number;
-  /** The peer has been silent through a retransmission: let go of what can be read again. */
+  /**
+   * The sender waits for an ACK, then sends from `next` on (or again from the first unacknowledged block
+   * if the peer stays silent): keep only what that would use.
+   */
+  wait(next: number): void;
+  /**
+   * The peer is silent: let go of what can be read again, and until an ACK comes, read one packet at a
+   * time (a retransmission to a peer that may be gone is not worth a batch).
+   */
   rest(): void;
 }
 
@@ -99,6 +109,8 @@ class KeptWindow implements SendWindow {
     return this.bytesAcked;
   }
 
+  wait(): void {}
+
   rest(): void {}
 }
 
@@ -113,6 +125,8 @@ class RereadWindow implements SendWindow {
   private unsent = 0;
   private whenSent: (() => void) | undefined;
   private resting = false;
+  /** No ACK since the last rest(): fill one packet at a time. */
+  private silent = false;
 
   constructor(
     private readonly source: PositionalSource,
@@ -140,9 +154,10 @@ class RereadWindow implements SendWindow {
   private async fill(first: number): Promise<void> {
     if (this.unsent > 0) await new Promise<void>((resolve) => (this.whenSent = resolve));
     const { blksize } = this;
-    this.buffer ??= new Uint8Array(this.batch * (4 + blksize));
+    const batch = this.silent ? 1 : this.batch;
+    if (!this.buffer || this.buffer.length < batch * (4 + blksize)) this.buffer = new Uint8Array(batch * (4 + blksize));
     this.count = 0; // nothing valid in the buffer until the read succeeds
-    const count = Math.min(this.batch, this.finalBlock - first + 1);
+    const count = Math.min(batch, this.finalBlock - first + 1);
     const targets: Uint8Array[] = [];
     let expected = 0;
     for (let index = 0; index < count; index++) {
@@ -154,10 +169,10 @@ class RereadWindow implements SendWindow {
     const position = (first - 1) * blksize;
     const read = await this.source.readAt(targets, position);
     if (read !== expected) {
-      const blocks = count === 1 ? `block ${first}` : `blocks ${first}..${first + count - 1}`;
+      const blocks = count === 1 ? `block ${first} needs` : `blocks ${first}..${first + count - 1} need`;
       throw new TftpError(
         'TFTP_SOURCE_CHANGED',
-        `the file shrank during the transfer: ${blocks} need ${expected} bytes from offset ${position}, ${read} left`,
+        `the file shrank during the transfer: ${blocks} ${expected} bytes from offset ${position}, ${read} left`,
       );
     }
     this.first = first;
@@ -177,10 +192,21 @@ class RereadWindow implements SendWindow {
   }
 
   acknowledge(block: number): number {
+    this.silent = false;
     return Math.min(block * this.blksize, this.source.size);
   }
 
+  wait(next: number): void {
+    // The batch read ahead of a small window is kept for the next one; a large window's last blocks are not.
+    if (next < this.first || next >= this.first + this.count) this.letGoWhenSent();
+  }
+
   rest(): void {
+    this.silent = true;
+    this.letGoWhenSent();
+  }
+
+  private letGoWhenSent(): void {
     this.resting = true;
     if (this.unsent === 0) this.letGo();
   }

@@ -39,6 +39,7 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
 
   const fillWindow = async () => {
     next = await window.send(next, base + parameters.windowsize);
+    window.wait(next);
   };
 
   await fillWindow();
@@ -50,8 +51,9 @@ export async function sendBlocks(options: SendOptions): Promise<number> {
           ? `the last block (${base}) was not acknowledged after ${options.policy.retries} retransmissions; the peer may hold the whole file and its final ACK was lost`
           : `block ${base} not acknowledged after ${options.policy.retries} retransmissions`,
       );
+      window.rest(); // a stalled peer: one packet at a time, and nothing held while it stays silent
       await window.send(base, next);
-      window.rest(); // a stalled peer: hold nothing while it stays silent
+      window.rest();
       continue;
     }
     const { packet } = incoming;
