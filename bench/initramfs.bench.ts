@@ -209,15 +209,20 @@ for (const [format, tool] of [
   ['xz', 'xz'],
   ['zst', 'zstd'],
 ] as const) {
+  // The floor is a reference, not a goal: its failure (libzstd returned an error once on 12-03 under
+  // load, not reproduced) is reported in the table instead of ending the run.
+  const floor = compare({
+    name: `floor: a bare Node process decoding the ${tool} variant with the system's ${tool === 'xz' ? 'liblzma' : 'libzstd'} (koffi) and walking its headers, vs ${tool} -dc | cpio -t`,
+    goal: 'reported',
+    maxRatio: Number.POSITIVE_INFINITY,
+    ours: shell(`${JSON.stringify(process.execPath)} ${floorScript} ${tool} ${cpioPath}.${format} > /dev/null`),
+    native: shell(`${tool} -dc ${cpioPath}.${format} | cpio -t --quiet > /dev/null`),
+    runs: 5,
+  });
   rows.push(
-    await compare({
-      name: `floor: a bare Node process decoding the ${tool} variant with the system's ${tool === 'xz' ? 'liblzma' : 'libzstd'} (koffi) and walking its headers, vs ${tool} -dc | cpio -t`,
-      goal: 'reported',
-      maxRatio: Number.POSITIVE_INFINITY,
-      ours: shell(`${JSON.stringify(process.execPath)} ${floorScript} ${tool} ${cpioPath}.${format} > /dev/null`),
-      native: shell(`${tool} -dc ${cpioPath}.${format} | cpio -t --quiet > /dev/null`),
-      runs: 5,
-    }),
+    await floor.catch((error: Error) =>
+      measured(`floor: ${tool} variant`, 'failed', error.message.split('\n')[0]!, Number.NaN, 'reported', true),
+    ),
   );
 }
 // zstd goes through node:zlib from Node 22.15; the machine's other Node (Node 20 here) runs the pure decoder.
