@@ -8,8 +8,10 @@
 import { readFileSync } from 'node:fs';
 import {
   formatPlan,
+  isGzip,
   type KexecArch,
   type KexecPlan,
+  loadGunzip,
   parseIomem,
   planKexec,
   planToJson,
@@ -49,11 +51,18 @@ const ARCH_OF_KIND: Record<string, KexecArch | undefined> = {
   'arm64-Image': 'arm64',
 };
 
-/** Plans the load (no system call); the plan keeps the buffers for `loadKexec`. */
-export function planKexecLoad(paths: SystemPaths, input: KexecInput): { plan: KexecPlan; summary: KexecSummary } {
+/**
+ * Plans the load (no system call); the plan keeps the buffers for `loadKexec`. The gzip decoder is
+ * loaded only for a gzip kernel (an arm64 Image.gz): a zImage, the C1's kernel, never needs it.
+ */
+export async function planKexecLoad(
+  paths: SystemPaths,
+  input: KexecInput,
+): Promise<{ plan: KexecPlan; summary: KexecSummary }> {
   const kernel = readInput(paths.at(input.kernel), 'kernel');
   const initrd = readInput(paths.at(input.initrd), 'patched initrd');
-  const kind = probeKernel(kernel).kind;
+  const gunzip = isGzip(kernel) ? await loadGunzip() : undefined;
+  const kind = probeKernel(kernel, gunzip ? { gunzip } : {}).kind;
   const arch = ARCH_OF_KIND[kind];
   if (!arch)
     throw appError('ARCHKERNEL_NO_KERNEL', `${input.kernel} is not a kernel image kexec can load (found ${kind})`);
@@ -65,6 +74,7 @@ export function planKexecLoad(paths: SystemPaths, input: KexecInput): { plan: Ke
     kernel,
     initrd,
     cmdline: input.cmdline,
+    ...(gunzip ? { gunzip } : {}),
     ...(dtb ? { dtb } : {}),
     ...(ranges ? { ranges } : {}),
   });

@@ -242,7 +242,7 @@ export async function perform(context: Context, plan: RunPlan): Promise<RunResul
       case 'plan-kexec': {
         if (plan.exitrd?.jumps) log.info(`exitrd: ${plan.exitrd.detail}`);
         kexecInput = { kernel: step.kernel, initrd: step.initrd, dtb: step.dtb, cmdline: step.cmdline };
-        ({ plan: kexecPlan, summary: kexec } = planKexecLoad(paths, kexecInput));
+        ({ plan: kexecPlan, summary: kexec } = await planKexecLoad(paths, kexecInput));
         log.info(
           `kexec plan: kernel ${step.kernel} (${formatBytes(kexec.kernel.size)}), initrd ${step.initrd} (${formatBytes(kexec.initrd.size)})${kexec.dtb ? `, dtb ${step.dtb} (${kexec.dtb.size} bytes)` : ''}`,
         );
