@@ -35,6 +35,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { privateAptOptions } from './private-apt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -201,27 +202,7 @@ export async function debianArmhfPackages(packages: string[]): Promise<DebianArm
 
 /** A private apt configuration for armhf: its own sources, lists and cache; the machine's apt is untouched. */
 function aptOptions(): string[] {
-  const aptDir = join(debsDir, 'apt');
-  const sourceList = join(aptDir, 'sources.list');
-  const emptyParts = join(aptDir, 'sources.list.d');
-  mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(emptyParts, { recursive: true });
-  writeFileSync(sourceList, `${SOURCES.join('\n')}\n`);
-  return [
-    '-oAPT::Architecture=armhf',
-    '-oAPT::Architectures::=armhf',
-    `-oDir::Etc::SourceList=${sourceList}`,
-    `-oDir::Etc::SourceParts=${emptyParts}`,
-    `-oDir::State::Lists=${join(aptDir, 'lists')}`,
-    `-oDir::Cache=${join(aptDir, 'cache')}`,
-    '-oDir::State::status=/dev/null',
-    '-oAcquire::Languages=none',
-    '-oAcquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-    '-q',
-  ];
+  return privateAptOptions(join(debsDir, 'apt'), SOURCES, 'armhf');
 }
 
 /** `npm pack name@version` into `directory` (cached by file name); returns the tarball's path. */

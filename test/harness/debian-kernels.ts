@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { privateAptOptions } from './private-apt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -93,27 +94,7 @@ export async function debianKernel(arch: DebianArch): Promise<DebianKernel> {
 
 /** The apt-get options of a private configuration for `arch`: its own sources, lists and cache. */
 function aptOptions(arch: DebianArch): string[] {
-  const aptDir = join(archDir(arch), 'apt');
-  const sourceList = join(aptDir, 'sources.list');
-  const emptyParts = join(aptDir, 'sources.list.d');
-  mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(emptyParts, { recursive: true });
-  writeFileSync(sourceList, `${SOURCES.join('\n')}\n`);
-  return [
-    `-oAPT::Architecture=${arch}`,
-    `-oAPT::Architectures::=${arch}`,
-    `-oDir::Etc::SourceList=${sourceList}`,
-    `-oDir::Etc::SourceParts=${emptyParts}`,
-    `-oDir::State::Lists=${join(aptDir, 'lists')}`,
-    `-oDir::Cache=${join(aptDir, 'cache')}`,
-    '-oDir::State::status=/dev/null',
-    '-oAcquire::Languages=none',
-    '-oAcquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-    '-q',
-  ];
+  return privateAptOptions(join(archDir(arch), 'apt'), SOURCES, arch);
 }
 
 async function fetchDebianKernel(arch: DebianArch): Promise<DebianKernel> {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { privateAptOptions } from './private-apt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,26 +43,7 @@ async function command(file: string, args: string[], cwd?: string): Promise<stri
 }
 
 function aptOptions(): string[] {
-  const aptDir = join(linuxSourceCacheDir, 'apt');
-  const sourceList = join(aptDir, 'sources.list');
-  const emptyParts = join(aptDir, 'sources.list.d');
-  mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(emptyParts, { recursive: true });
-  writeFileSync(sourceList, `${SOURCES.join('\n')}\n`);
-  return [
-    '-oAPT::Architecture=amd64',
-    `-oDir::Etc::SourceList=${sourceList}`,
-    `-oDir::Etc::SourceParts=${emptyParts}`,
-    `-oDir::State::Lists=${join(aptDir, 'lists')}`,
-    `-oDir::Cache=${join(aptDir, 'cache')}`,
-    '-oDir::State::status=/dev/null',
-    '-oAcquire::Languages=none',
-    '-oAcquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-    '-q',
-  ];
+  return privateAptOptions(join(linuxSourceCacheDir, 'apt'), SOURCES, 'amd64');
 }
 
 /**

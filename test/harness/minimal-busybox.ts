@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { INIT_APPLETS } from '../../packages/initramfs/src/build/init-script.js';
+import { privateAptOptions } from './private-apt.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -95,24 +96,7 @@ async function command(file: string, args: string[], cwd?: string): Promise<stri
 }
 
 function aptOptions(): string[] {
-  const aptDir = join(busyboxCacheDir, 'apt');
-  const sourceList = join(aptDir, 'sources.list');
-  const emptyParts = join(aptDir, 'sources.list.d');
-  mkdirSync(join(aptDir, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(aptDir, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(emptyParts, { recursive: true });
-  writeFileSync(sourceList, `${SOURCE}\n`);
-  return [
-    `-oDir::Etc::SourceList=${sourceList}`,
-    `-oDir::Etc::SourceParts=${emptyParts}`,
-    `-oDir::State::Lists=${join(aptDir, 'lists')}`,
-    `-oDir::Cache=${join(aptDir, 'cache')}`,
-    '-oDir::State::status=/dev/null',
-    '-oAcquire::Languages=none',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-    '-q',
-  ];
+  return privateAptOptions(join(busyboxCacheDir, 'apt'), [SOURCE]);
 }
 
 /** Debian's busybox source tree with its patches applied, in the cache (fetched once). */
