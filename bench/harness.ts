@@ -12,7 +12,7 @@ export const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 /** Scratch space for generated inputs (ignored by git). */
 export const workDir = `${benchDir}work/`;
-export const cliPath = `${repoRoot}apps/cli/bin/initkit.js`;
+export const cliPath = `${repoRoot}apps/cli/bin/initkit.cjs`;
 
 /** One timed thing: an in-process function or a whole process. */
 export type Workload = () => unknown | Promise<unknown>;

@@ -10,7 +10,7 @@
  * - peak RSS of ls of the xz and zstd variants (members streamed): at most 64 MiB plus the input size.
  * Run it on Node 24 (zstd through node:zlib) and it also times ls of the zstd variant on the machine's
  * /usr/bin/node (the pure decoder on Node 20).
- * initkit runs as a command (bin/initkit.js executed, with this Node first on PATH), as users run it, so
+ * initkit runs as a command (bin/initkit.cjs executed, with this Node first on PATH), as users run it, so
  * the V8 flags on its `#!` line apply. The ls rows give wall time and CPU time (user + system of the
  * whole process tree): the native pipeline's two processes run side by side on two cores, and libzstd
  * runs beside Node's main thread, so wall time rewards parallelism and CPU time measures work; on a

@@ -101,7 +101,7 @@ for (let run = 0; run <= RUNS; run++) {
   const shift = run % VARIANTS.length;
   const order = [...VARIANTS.slice(shift), ...VARIANTS.slice(0, shift)];
   for (const variant of order) stage1 += timed(`${variant.label}${run}`, variant);
-  stage1 += `${NODE} -r /kx/trace.cjs ${GUEST_CLI_DIR}/bin/initkit.js ${LOAD_ARGS} >/dev/null 2>&1; kexec -u; echo "KX-TRACE ${run} $(cat /tmp/kx-trace)"\n`;
+  stage1 += `${NODE} -r /kx/trace.cjs ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS} >/dev/null 2>&1; kexec -u; echo "KX-TRACE ${run} $(cat /tmp/kx-trace)"\n`;
 }
 stage1 += 'echo KX-BENCH-END\n';
 

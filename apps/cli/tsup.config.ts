@@ -20,7 +20,7 @@ export default defineConfig([
   },
   {
     // `initkit kexec` as one CommonJS file (src/kexec-main.ts says why) run through V8's code cache by
-    // kexec.cjs (src/kexec-cache.ts); bin/initkit.js routes the command there.
+    // kexec.cjs (src/kexec-cache.ts); bin/initkit.cjs routes the command there.
     entry: { kexec: 'src/kexec-cache.ts', 'kexec-command': 'src/kexec-main.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),

@@ -24,7 +24,7 @@ import { type NbdServer, startNbdServer } from './nbd-server.js';
 import { UBOOT_PROMPT, UBootSession } from './qemu-uboot.js';
 
 /** The repository's initkit CLI (built with `pnpm --filter "initkit..." build`). */
-export const INITKIT_CLI = fileURLToPath(new URL('../../apps/cli/bin/initkit.js', import.meta.url));
+export const INITKIT_CLI = fileURLToPath(new URL('../../apps/cli/bin/initkit.cjs', import.meta.url));
 const METADATA_SERVER = fileURLToPath(new URL('./c1-metadata-server.ts', import.meta.url));
 
 /** Addresses and ports the guest sees. */

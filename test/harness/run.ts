@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const cliPath = fileURLToPath(new URL('../../apps/cli/bin/initkit.js', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../../apps/cli/bin/initkit.cjs', import.meta.url));
 
 export interface RunResult {
   status: number;

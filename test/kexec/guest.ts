@@ -131,7 +131,7 @@ function addCommon(tree: GuestTree, stage1: string, stage2: string, nodePath: st
   if (!existsSync(join(cli, 'dist', 'main.js')) || !existsSync(join(cli, 'dist', 'kexec.cjs')))
     throw new Error('apps/cli is not built: pnpm --filter "initkit..." build');
   tree.file(`${GUEST_CLI_DIR}/package.json`, readFileSync(join(cli, 'package.json')));
-  tree.file(`${GUEST_CLI_DIR}/bin/initkit.js`, readFileSync(join(cli, 'bin', 'initkit.js')), 0o755);
+  tree.file(`${GUEST_CLI_DIR}/bin/initkit.cjs`, readFileSync(join(cli, 'bin', 'initkit.cjs')), 0o755);
   // The chunked ESM build (*.js) and the one-file kexec command (kexec.cjs, kexec-command.cjs).
   const dist = execFileSync(
     'find',
@@ -143,7 +143,7 @@ function addCommon(tree: GuestTree, stage1: string, stage2: string, nodePath: st
     .trim()
     .split('\n');
   for (const file of dist) tree.file(`${GUEST_CLI_DIR}/dist/${relative(join(cli, 'dist'), file)}`, readFileSync(file));
-  tree.file('/usr/local/bin/initkit', `#!/bin/sh\nexec ${nodePath} ${GUEST_CLI_DIR}/bin/initkit.js "$@"\n`, 0o755);
+  tree.file('/usr/local/bin/initkit', `#!/bin/sh\nexec ${nodePath} ${GUEST_CLI_DIR}/bin/initkit.cjs "$@"\n`, 0o755);
   tree.file('/init', INIT, 0o755);
   tree.file('/etc/passwd', PASSWD);
   tree.file('/etc/group', GROUP);

@@ -1,5 +1,5 @@
 /**
- * `initkit kexec` on its own: built as ONE CommonJS file (dist/kexec.cjs) that bin/initkit.js runs for
+ * `initkit kexec` on its own: built as ONE CommonJS file (dist/kexec.cjs) that bin/initkit.cjs runs for
  * that command, the same kexec area and program settings as main.ts. Under TCG emulation (the armhf
  * guest of bench/kexec) resolving and linking the chunked ESM CLI's modules cost more than the command's
  * own work; one CommonJS file is parsed and run in one step. kexec-cache.ts keeps V8's code cache for it.

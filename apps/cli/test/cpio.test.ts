@@ -179,7 +179,7 @@ describe.runIf(hasTools('cpio'))('initkit cpio', () => {
     expect(piped.status).toBe(0);
     expect(piped.stdoutBytes.equals(readFileSync(file))).toBe(true);
     // A new archive gets the mode `cpio -o > FILE` gives it under the same umask.
-    const cli = join(repoRoot, 'apps/cli/bin/initkit.js');
+    const cli = join(repoRoot, 'apps/cli/bin/initkit.cjs');
     const umaskOurs = join(temp(), 'umask-ours.cpio');
     const umaskTheirs = join(temp(), 'umask-theirs.cpio');
     runOk('sh', [
@@ -205,7 +205,7 @@ describe.runIf(hasTools('cpio'))('initkit cpio', () => {
     mkdirSync(theirs);
     const extracted = run(
       process.execPath,
-      [join(repoRoot, 'apps/cli/bin/initkit.js'), 'cpio', 'extract', '-v', file],
+      [join(repoRoot, 'apps/cli/bin/initkit.cjs'), 'cpio', 'extract', '-v', file],
       { cwd: ours },
     );
     expect(extracted.status, extracted.stderr).toBe(0);

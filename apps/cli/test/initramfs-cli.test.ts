@@ -141,7 +141,7 @@ describe.runIf(hasTools('diff', 'mkimage', 'cpio', 'script', 'gzip'))(
       const result = run(
         process.execPath,
         [
-          join(repoRoot, 'apps/cli/bin/initkit.js'),
+          join(repoRoot, 'apps/cli/bin/initkit.cjs'),
           'initramfs',
           'extract',
           '-v',

@@ -1,6 +1,6 @@
 /**
  * The one-file kexec command (dist/kexec.cjs running dist/kexec-command.cjs through V8's code cache):
- * it says and does what the chunked CLI's kexec area does, bin/initkit.js routes `kexec` to it, an arm64
+ * it says and does what the chunked CLI's kexec area does, bin/initkit.cjs routes `kexec` to it, an arm64
  * Image.gz still plans (@initkit/compress loaded on demand inside the one file), and the code cache is
  * written once into a private directory, reused, never taken from a directory other users can write.
  */
@@ -34,7 +34,7 @@ describe('the one-file kexec command', () => {
   const node = (file: string, args: string[], cacheHome = join(temp(), 'cache'), extra: NodeJS.ProcessEnv = {}) =>
     run(process.execPath, [file, ...args], { env: { XDG_CACHE_HOME: cacheHome, ...extra } });
 
-  it('prints the same help and the same plan as the chunked CLI, and bin/initkit.js routes kexec to it', () => {
+  it('prints the same help and the same plan as the chunked CLI, and bin/initkit.cjs routes kexec to it', () => {
     const help = node(kexecEntry, ['kexec', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('-l, --load [kernel]');

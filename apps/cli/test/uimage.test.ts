@@ -226,7 +226,7 @@ describe.runIf(hasTools('mkimage', 'dumpimage'))('initkit uimage against mkimage
       const ours = join(tempDir(), `q-${umask}.uimg`);
       const theirs = join(tempDir(), `q-${umask}-mk.uimg`);
       const flags = ['-A', 'arm', '-O', 'linux', '-T', 'ramdisk', '-C', 'none', '-n', 'q', '-d', data];
-      const cli = join(repoRoot, 'apps/cli/bin/initkit.js');
+      const cli = join(repoRoot, 'apps/cli/bin/initkit.cjs');
       const quiet = run(
         'sh',
         ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, cli, 'uimage', 'create', '-q', ...flags, ours],

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cliPath = join(repoRoot, 'apps/cli/bin/initkit.js');
+const cliPath = join(repoRoot, 'apps/cli/bin/initkit.cjs');
 const root = join(repoRoot, 'bench/work/tftp-stalled');
 const FILE_SIZE = 64 << 20;
 
