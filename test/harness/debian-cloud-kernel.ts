@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateAptOptions } from './private-apt.js';
 
 export interface DebianCloudKernel {
   /** e.g. "6.1.0-57-cloud-amd64". */
@@ -67,25 +68,7 @@ function run(file: string, args: string[], cwd?: string): string {
 }
 
 function aptOptions(): string[] {
-  const apt = join(directory, 'apt');
-  mkdirSync(join(apt, 'lists', 'partial'), { recursive: true });
-  mkdirSync(join(apt, 'cache', 'archives', 'partial'), { recursive: true });
-  mkdirSync(join(apt, 'sources.list.d'), { recursive: true });
-  writeFileSync(join(apt, 'sources.list'), `${SOURCES.join('\n')}\n`);
-  return [
-    '-oAPT::Architecture=amd64',
-    '-oAPT::Architectures::=amd64',
-    `-oDir::Etc::SourceList=${join(apt, 'sources.list')}`,
-    `-oDir::Etc::SourceParts=${join(apt, 'sources.list.d')}`,
-    `-oDir::State::Lists=${join(apt, 'lists')}`,
-    `-oDir::Cache=${join(apt, 'cache')}`,
-    '-oDir::State::status=/dev/null',
-    '-oAcquire::Languages=none',
-    '-oAcquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-    '-q',
-  ];
+  return privateAptOptions(join(directory, 'apt'), SOURCES, 'amd64');
 }
 
 /** Fetches, unpacks and depmods the cloud kernel (about a minute), unless it is cached. */
