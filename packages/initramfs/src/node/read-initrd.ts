@@ -12,14 +12,12 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
-import { S_IFLNK, S_IFMT } from '@initkit/cpio';
 import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
 import { type InitramfsErrorCode, initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import type { InitrdMember, InitrdSegment, KeepData } from '../member.js';
 import { decodeMemberWhole, namedDecodeErrors } from '../member-errors.js';
 import { type PayloadReader, walkMembers } from '../member-walk.js';
-import { readArchives } from '../scan.js';
 import { readStreamedArchives, type StreamedArchives } from '../stream-archives.js';
 import { checkPayloadCrc, checkWrappedSize, unwrapInitrd, verifiesChecksums } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
@@ -234,22 +232,16 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
           options,
           payloadOffset + position,
         );
-        const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
-        const kept = entries.map((entry) => {
-          if ((entry.mode & S_IFMT) === S_IFLNK || keep(entry.path, entry.size, entry.mode)) {
-            return { ...entry, data: entry.data?.slice() };
-          }
-          if (entry.size > 0) complete = false;
-          return { ...entry, data: undefined };
-        });
+        const read = await readArchivesReleasing([decoded.output], payloadOffset + position, true, keep, options);
+        if (!read.complete) complete = false;
         member = {
           index,
           offset: position,
           length: decoded.consumed,
           compression: format,
           uncompressedSize: decoded.output.length,
-          archives,
-          entries: kept,
+          archives: read.archives,
+          entries: read.entries,
         };
       }
     }
