@@ -3,7 +3,7 @@
  * for what a script does: U-Boot's failures become $? and plan warnings. A damaged script image throws
  * @initkit/uimage's codes (UIMAGE_*), which its README lists.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const BOOTSCRIPT_ERROR_CODES = {
   BOOTSCRIPT_NOT_SCRIPT: 'the uImage is valid but its type is not script (6)',
@@ -11,7 +11,6 @@ export const BOOTSCRIPT_ERROR_CODES = {
   BOOTSCRIPT_SYNTAX: 'the text is not a script hush accepts (message: line, column and what hush expected)',
 } as const;
 
-export type BootscriptErrorCode = keyof typeof BOOTSCRIPT_ERROR_CODES;
+export type BootscriptErrorCode = ErrorCodeOf<typeof BOOTSCRIPT_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const bootscriptError = errorBuilder<BootscriptErrorCode>();
+export const bootscriptError = errorBuilder(BOOTSCRIPT_ERROR_CODES);

@@ -2,7 +2,7 @@
  * Every error code @initkit/compress throws, each with its one-line meaning. A format's codes share its
  * prefix (GZIP_, XZ_, LZMA_, ZSTD_, LZ4_, LZO_, BZIP2_); COMPRESS_ codes are about the call, not the data.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const COMPRESS_ERROR_CODES = {
   COMPRESS_BAD_MAGIC: 'the input starts with no magic of a format initkit decodes',
@@ -47,7 +47,6 @@ export const COMPRESS_ERROR_CODES = {
   BZIP2_UNSUPPORTED: 'a randomised bzip2 block (bzip2 0.9.0 and older)',
 } as const;
 
-export type CompressErrorCode = keyof typeof COMPRESS_ERROR_CODES;
+export type CompressErrorCode = ErrorCodeOf<typeof COMPRESS_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const compressError = errorBuilder<CompressErrorCode>();
+export const compressError = errorBuilder(COMPRESS_ERROR_CODES);

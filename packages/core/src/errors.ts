@@ -13,7 +13,7 @@ export const CORE_ERROR_CODES = {
   BYTES_TRUNCATED: 'ByteReader: a read past the end, when the reader was given no truncatedCode of its own',
 } as const;
 
-export type CoreErrorCode = keyof typeof CORE_ERROR_CODES;
+export type CoreErrorCode = ErrorCodeOf<typeof CORE_ERROR_CODES>;
 
 export interface InitkitErrorOptions {
   /** Byte offset in the input where the problem was found. */
@@ -60,15 +60,23 @@ export function hex32(value: number): string {
   return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-/**
- * A package's error builder typed by its closed list (its `<NAME>_ERROR_CODES` keys), so an unlisted
- * code does not compile: `export const cpioError = errorBuilder<CpioErrorCode>();`.
- */
-export function errorBuilder<Code extends string>(): (
+/** The codes of a closed error list: `type CpioErrorCode = ErrorCodeOf<typeof CPIO_ERROR_CODES>`. */
+export type ErrorCodeOf<Table> = Extract<keyof Table, string>;
+
+/** Builds a package's InitkitError; the code is typed by its list, so an unlisted code does not compile. */
+export type ErrorBuilder<Code extends string> = (
   code: Code,
   message: string,
   options?: InitkitErrorOptions,
-) => InitkitError {
+) => InitkitError;
+
+/**
+ * A package's error builder typed by its closed list (its `<NAME>_ERROR_CODES` table of code to
+ * meaning): `export const cpioError = errorBuilder(CPIO_ERROR_CODES);`.
+ */
+export function errorBuilder<Table extends Readonly<Record<string, string>>>(
+  _table: Table,
+): ErrorBuilder<ErrorCodeOf<Table>> {
   return (code, message, options) => new InitkitError(code, message, options);
 }
 

@@ -11,6 +11,8 @@ export { crc64 } from './crc64.js';
 export {
   CORE_ERROR_CODES,
   type CoreErrorCode,
+  type ErrorBuilder,
+  type ErrorCodeOf,
   errorBuilder,
   hex32,
   InitkitError,

@@ -3,7 +3,7 @@
  * from this list and test/errors.test.ts checks that src/ throws nothing else). Codes follow the
  * suffix vocabulary in CONTRIBUTING.md.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const CPIO_ERROR_CODES = {
   CPIO_TRUNCATED: 'the input ends inside a header, name, padding or data, or before TRAILER!!!',
@@ -33,7 +33,6 @@ export const CPIO_ERROR_CODES = {
   CPIO_LIST_UNREPRESENTABLE: 'an entry cannot be written as a gen_init_cpio list line (a name with a space or newline)',
 } as const;
 
-export type CpioErrorCode = keyof typeof CPIO_ERROR_CODES;
+export type CpioErrorCode = ErrorCodeOf<typeof CPIO_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const cpioError = errorBuilder<CpioErrorCode>();
+export const cpioError = errorBuilder(CPIO_ERROR_CODES);

@@ -2,7 +2,7 @@
  * Every error code @initkit/fdt throws, each with the one-line meaning people see in docs and tests.
  * Nothing else leaves the package: a test checks that random and mutated blobs produce only these.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const FDT_ERROR_CODES = {
   FDT_BAD_MAGIC: 'the input does not start with the device tree magic 0xd00dfeed',
@@ -17,7 +17,6 @@ export const FDT_ERROR_CODES = {
   FDT_BAD_OPTION: 'an option or argument is out of range (a padding size, a cell width, a value too wide)',
 } as const;
 
-export type FdtErrorCode = keyof typeof FDT_ERROR_CODES;
+export type FdtErrorCode = ErrorCodeOf<typeof FDT_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const fdtError = errorBuilder<FdtErrorCode>();
+export const fdtError = errorBuilder(FDT_ERROR_CODES);

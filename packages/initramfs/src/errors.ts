@@ -3,7 +3,7 @@
  * made from this list and test/errors.test.ts checks that src/ throws nothing else). Errors of the
  * formats inside an initrd keep their own packages' codes (CPIO_*, UIMAGE_*, GZIP_*, XZ_*, ...).
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const INITRAMFS_ERROR_CODES = {
   INITRAMFS_TRUNCATED: 'the initrd file ended before the bytes its header or a member promised',
@@ -40,7 +40,6 @@ export const INITRAMFS_ERROR_CODES = {
   INITRAMFS_BAD_PROFILE: 'a profile name or profile file line cannot be read',
 } as const;
 
-export type InitramfsErrorCode = keyof typeof INITRAMFS_ERROR_CODES;
+export type InitramfsErrorCode = ErrorCodeOf<typeof INITRAMFS_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const initramfsError = errorBuilder<InitramfsErrorCode>();
+export const initramfsError = errorBuilder(INITRAMFS_ERROR_CODES);

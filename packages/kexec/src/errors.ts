@@ -2,7 +2,7 @@
  * Every error code @initkit/kexec throws, with its one-line meaning. Planning errors come from bad input
  * (a file that is not a kernel, no room in memory); system-call errors carry the errno and a hint.
  */
-import { InitkitError, type InitkitErrorOptions } from '@initkit/core';
+import { type ErrorCodeOf, InitkitError, type InitkitErrorOptions } from '@initkit/core';
 
 export const KEXEC_ERROR_CODES = {
   KEXEC_NOT_A_KERNEL: 'the file is not a kernel image this architecture can load',
@@ -27,7 +27,7 @@ export const KEXEC_ERROR_CODES = {
   KEXEC_NO_FFI: 'koffi (the FFI that makes the system calls) could not be loaded',
 } as const;
 
-export type KexecErrorCode = keyof typeof KEXEC_ERROR_CODES;
+export type KexecErrorCode = ErrorCodeOf<typeof KEXEC_ERROR_CODES>;
 
 export interface KexecErrorOptions extends InitkitErrorOptions {
   /** The errno name of a failed system call (EPERM, ENOSYS...). */

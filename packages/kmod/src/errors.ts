@@ -2,7 +2,7 @@
  * Every error code @initkit/kmod throws, each with its one-line meaning. Decompressing a .ko.xz/.ko.zst/
  * .ko.gz throws @initkit/compress's codes, which its README lists.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const KMOD_ERROR_CODES = {
   KMOD_MODULE_NOT_FOUND: 'no module, alias or built-in has the name asked for',
@@ -26,7 +26,6 @@ export const KMOD_ERROR_CODES = {
   KMOD_INDEX_TOO_LARGE: "an index to write is over the format's 256 MiB node offset limit (0x0fffffff)",
 } as const;
 
-export type KmodErrorCode = keyof typeof KMOD_ERROR_CODES;
+export type KmodErrorCode = ErrorCodeOf<typeof KMOD_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const kmodError = errorBuilder<KmodErrorCode>();
+export const kmodError = errorBuilder(KMOD_ERROR_CODES);

@@ -3,7 +3,7 @@
  * The header checksum codes keep mkimage's field names (ih_hcrc, ih_dcrc): `_BAD_<FIELD>` in the suffix
  * vocabulary of CONTRIBUTING.md.
  */
-import { errorBuilder } from '@initkit/core';
+import { type ErrorCodeOf, errorBuilder } from '@initkit/core';
 
 export const UIMAGE_ERROR_CODES = {
   UIMAGE_TRUNCATED: 'the input ends inside the 64-byte header, the payload or a multi-file size table',
@@ -15,7 +15,6 @@ export const UIMAGE_ERROR_CODES = {
     'an input to createUImage is out of range: no file, several files for a single-file type, an unknown name or code, execute-in-place data without its 0xff header room',
 } as const;
 
-export type UImageErrorCode = keyof typeof UIMAGE_ERROR_CODES;
+export type UImageErrorCode = ErrorCodeOf<typeof UIMAGE_ERROR_CODES>;
 
-/** Builds the package's InitkitError; the code is typed so only listed codes can be thrown. */
-export const uimageError = errorBuilder<UImageErrorCode>();
+export const uimageError = errorBuilder(UIMAGE_ERROR_CODES);
