@@ -1,11 +1,13 @@
 /**
  * Test inputs generated at test time (never committed): a cpio of real system files mixed with text,
- * zeros and random bytes, and helpers to run the native compressors on it.
+ * zeros and random bytes, helpers to run the native compressors on it, and the byte helpers the
+ * streaming tests share (chunking an input, collecting a decoder's output).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { concatBytes } from '@initkit/core';
 
 let cached: Uint8Array | undefined;
 
@@ -66,13 +68,19 @@ export function nativeOnFile(build: (inputPath: string, outputPath: string) => v
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
+}
+
+/** `bytes` cut into `size`-byte views, as a streaming source would deliver them. */
+export function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** A decoder's streamed output in one array. */
+export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return concat(...parts);
 }
 
 /** Compares without vitest printing megabytes on failure. */

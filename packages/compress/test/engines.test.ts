@@ -11,20 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import * as pure from '../src/index.js';
 import * as node from '../src/node/index.js';
-import { concat, corpus, native, nativeOnFile, sameBytes } from './corpus.js';
+import { collect, concat, corpus, native, nativeOnFile, pieces, sameBytes } from './corpus.js';
 
 type Engine = 'typescript' | 'node:zlib';
 const runtimeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return concat(...parts);
-}
-
-function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
 
 /** Every way to decode zstd: both engines, one-shot and streaming (the engine list is this runtime's). */
 function zstdDecoders(): [

@@ -8,17 +8,7 @@ import { isInitkitError } from '@initkit/core';
 import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import { decode, decodeChunks, decodeStream, decodeWebStream, encode } from '../src/index.js';
-import { concat, corpus, native, sameBytes } from './corpus.js';
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return concat(...parts);
-}
-
-function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { collect, concat, corpus, native, pieces, sameBytes } from './corpus.js';
 
 describe.runIf(hasTools('gzip', 'xz', 'zstd'))('streaming decode', () => {
   const input = corpus();

@@ -11,17 +11,7 @@ import { decompress as fzstd } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import { decode, decodeChunks, decodeStream, decodeZstd } from '../src/index.js';
-import { concat, corpus, native, sameBytes } from './corpus.js';
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return concat(...parts);
-}
-
-function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { collect, concat, corpus, native, pieces, sameBytes } from './corpus.js';
 
 /** A frame by hand: header (single segment, 1-byte size unless given), blocks, optional checksum. */
 function frame(descriptor: number, headerRest: number[], blocks: number[][]): Uint8Array {
