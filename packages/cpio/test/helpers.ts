@@ -81,6 +81,15 @@ function kind(stats: Stats): string {
   return 'unknown';
 }
 
+/** Asserts `caught` is an InitkitError with `code` (and `offset`, when given). */
+function expectCaught(caught: unknown, code: string, offset: number | undefined): InitkitError {
+  expect(caught, `expected ${code}`).toBeInstanceOf(InitkitError);
+  const error = caught as InitkitError;
+  expect(error.code).toBe(code);
+  if (offset !== undefined) expect(error.offset).toBe(offset);
+  return error;
+}
+
 /** Asserts `action` throws an InitkitError with `code` (and `offset`, when given). */
 export function expectCode(action: () => unknown, code: string, offset?: number): InitkitError {
   let caught: unknown;
@@ -89,29 +98,23 @@ export function expectCode(action: () => unknown, code: string, offset?: number)
   } catch (error) {
     caught = error;
   }
-  expect(caught, `expected ${code}`).toBeInstanceOf(InitkitError);
-  const error = caught as InitkitError;
-  expect(error.code).toBe(code);
-  if (offset !== undefined) expect(error.offset).toBe(offset);
-  return error;
+  return expectCaught(caught, code, offset);
 }
 
+/** expectCode for an action that rejects. */
 export async function expectCodeAsync(
   action: () => Promise<unknown>,
   code: string,
   offset?: number,
 ): Promise<InitkitError> {
-  let caught: unknown;
-  try {
-    await action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ${code}`).toBeInstanceOf(InitkitError);
-  const error = caught as InitkitError;
-  expect(error.code).toBe(code);
-  if (offset !== undefined) expect(error.offset).toBe(offset);
-  return error;
+  // Through a resolved promise so that a synchronous throw is caught too.
+  const caught = await Promise.resolve()
+    .then(action)
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  return expectCaught(caught, code, offset);
 }
 
 export const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
