@@ -1,10 +1,12 @@
 /**
  * The raw system calls, through koffi and the C library's syscall(): kexec_load, kexec_file_load,
- * memfd_create, sync and reboot; and the C library's mmap for map-file.ts. koffi is loaded on first use only, so planning and --dry-run work where
- * it is missing. Each function returns 0 or the errno; it never throws for a failed call.
+ * memfd_create, sync and reboot; and the C library's mmap for map-file.ts. koffi is loaded on first use
+ * only (koffi-addon.ts), so planning and --dry-run work where it is missing. Each function returns 0 or
+ * the errno; it never throws for a failed call.
  */
 import { kexecError } from '../errors.js';
 import type { KexecArch } from '../plan.js';
+import { type Koffi, loadKoffi } from './koffi-addon.js';
 import { hostArch } from './state.js';
 
 const SYSCALL_NUMBERS: Record<KexecArch, { kexecLoad: number; kexecFileLoad?: number; memfdCreate: number }> = {
@@ -44,10 +46,9 @@ export async function kexecBindings(): Promise<Bindings> {
   if (bindings) return bindings;
   const arch = hostArch();
   if (!arch) throw kexecError('KEXEC_UNSUPPORTED', `kexec system calls are not wired for ${process.arch}`);
-  let koffi: typeof import('koffi');
+  let koffi: Koffi;
   try {
-    const loaded = (await import('koffi')) as typeof import('koffi') & { default?: typeof import('koffi') };
-    koffi = loaded.default ?? loaded;
+    koffi = loadKoffi();
   } catch (error) {
     throw kexecError('KEXEC_NO_FFI', `cannot load koffi: ${(error as Error).message}`, {
       hint: 'install koffi beside initkit (its prebuilt for this architecture is needed)',

@@ -1,0 +1,89 @@
+/**
+ * koffi loaded straight from the native addon its own loader would pick on Linux: the prebuilt package
+ * beside koffi (@koromix/koffi-linux-<arch>) and, in it, linux_<abi>/koffi.node or musl_<abi>/koffi.node
+ * by the C library Node was linked with (its ELF interpreter), armhf only for a hard-float Node. koffi's
+ * index.cjs reaches the same file through three more modules and a search of paths, which cost 0.3-1.1 s
+ * under emulation (bench/RESULTS.md, kexec). Its checks are kept: Node-API 8 or later and an addon of
+ * koffi's own version. Anywhere else (koffi built from source, another layout) koffi's own loader runs.
+ * Its deprecated wrappers (koffi.resolve, lib.cdecl and the like) are not installed: nothing here uses them.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Koffi = typeof import('koffi');
+
+/** koffi's API, from the prebuilt addon when it is where koffi's installer puts it. Throws as require() does. */
+export function loadKoffi(): Koffi {
+  const requireHere = createRequire(moduleFile());
+  const koffiMain = requireHere.resolve('koffi');
+  const addon = koffiAddonPath(dirname(koffiMain));
+  if (!addon) return requireHere('koffi') as Koffi;
+  const napi = Number(process.versions.napi);
+  if (!(napi >= 8)) throw new Error(`koffi needs Node-API 8 or later; this Node ${process.version} has ${napi}`);
+  const addonModule = { exports: {} as Koffi & { version?: string } };
+  process.dlopen(addonModule, addon);
+  const { version } = JSON.parse(readFileSync(join(dirname(koffiMain), 'package.json'), 'utf8')) as { version: string };
+  if (addonModule.exports.version !== version) {
+    throw new Error(`${addon} is koffi ${addonModule.exports.version}, expected ${version} (the koffi beside it)`);
+  }
+  return addonModule.exports;
+}
+
+/** This file (ESM build and sources) or the CommonJS file it was bundled into. */
+function moduleFile(): string {
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/** koffi.node for this Node in koffi's prebuilt package, or undefined where koffi's own loader must decide. */
+export function koffiAddonPath(koffiDirectory: string): string | undefined {
+  if (process.platform !== 'linux' || !['x64', 'arm64', 'arm'].includes(process.arch)) return undefined;
+  const node = nodeElf();
+  if (!node) return undefined;
+  const abi = process.arch === 'arm' ? (node.hardFloat ? 'armhf' : undefined) : process.arch;
+  if (!abi) return undefined;
+  const file = join(
+    koffiDirectory,
+    '..',
+    '@koromix',
+    `koffi-linux-${process.arch}`,
+    `${node.musl ? 'musl' : 'linux'}_${abi}`,
+    'koffi.node',
+  );
+  return existsSync(file) ? file : undefined;
+}
+
+/** What koffi's loader reads from Node's own ELF file: the float ABI (ARM) and the C library (interpreter). */
+function nodeElf(): { hardFloat: boolean; musl: boolean } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(process.execPath, 'r');
+    const read = (offset: number, length: number) => {
+      const bytes = Buffer.alloc(length);
+      return bytes.subarray(0, readSync(fd as number, bytes, 0, length, offset));
+    };
+    const header = read(0, 64);
+    // "\x7fELF", little-endian (koffi supports no other).
+    if (header.length < 52 || header.readUInt32BE(0) !== 0x7f454c46 || header[5] !== 1) return undefined;
+    const is64 = header[4] === 2;
+    const flags = header.readUInt32LE(is64 ? 48 : 36);
+    const programHeaders = is64 ? Number(header.readBigUInt64LE(32)) : header.readUInt32LE(28);
+    const entrySize = header.readUInt16LE(is64 ? 54 : 42);
+    const count = header.readUInt16LE(is64 ? 56 : 44);
+    const table = read(programHeaders, entrySize * count);
+    let interpreter = '';
+    for (let at = 0; at + entrySize <= table.length; at += entrySize) {
+      if (table.readUInt32LE(at) !== 3) continue; // PT_INTERP
+      const offset = is64 ? Number(table.readBigUInt64LE(at + 8)) : table.readUInt32LE(at + 4);
+      const size = is64 ? Number(table.readBigUInt64LE(at + 32)) : table.readUInt32LE(at + 16);
+      interpreter = read(offset, size).toString('latin1').replace(/\0.*$/s, '');
+    }
+    // EF_ARM_ABI_FLOAT_HARD (0x400), as koffi's determineAbi reads it.
+    return { hardFloat: (flags & 0x400) !== 0, musl: basename(interpreter).startsWith('ld-musl-') };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
