@@ -11,6 +11,8 @@ export interface Limits {
   maxOutputBytes: number;
   /** Largest single entry (an archive member's data, a file) held in memory at once, in bytes. */
   maxEntryBytes: number;
+  /** Largest single file's contents an initrd reader keeps in memory or reads back, in bytes. */
+  maxFileBytes: number;
   /**
    * Largest output/input ratio a decompressor accepts; none by default (a zero-filled image expands a
    * million-fold and is real data): maxOutputBytes and streaming bound memory.
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxInputBytes: 2 * 1024 * 1024 * 1024,
   maxOutputBytes: 2 * 1024 * 1024 * 1024,
   maxEntryBytes: 64 * 1024 * 1024,
+  maxFileBytes: 256 * 1024 * 1024,
   maxRatio: Number.POSITIVE_INFINITY,
   maxEntries: 1_000_000,
   maxNameBytes: 4096,

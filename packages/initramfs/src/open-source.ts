@@ -27,7 +27,7 @@ export interface InitrdSource {
 export interface OpenInitrdSourceOptions extends ReadInitrdOptions {
   /** Which files' contents to keep (default: none). Symlink targets are always kept. */
   keepData?: KeepData;
-  /** Largest single file whose contents are kept or read back (default 256 MiB). */
+  /** Largest single file whose contents are kept or read back (default DEFAULT_LIMITS.maxFileBytes, 256 MiB). */
   maxFileBytes?: number;
   /** Largest file accepted (default 2 GiB). */
   maxInputBytes?: number;
@@ -77,7 +77,7 @@ export async function openInitrdSource(source: InitrdSource, options: OpenInitrd
       source.read(payloadOffset + start, payloadOffset + end, target),
   };
   const keep = options.keepData ?? (() => false);
-  const maxFileBytes = options.maxFileBytes ?? 256 << 20;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   const onRead = options.onProgress && ((at: number) => options.onProgress!(at, size, 'members'));
   const members: InitrdMember[] = [];
   const segments: InitrdSegment[] = [];
@@ -209,7 +209,7 @@ export async function readEntryData(
     }
     byMember.set(member, (byMember.get(member) ?? new Set()).add(entry));
   }
-  const maxFileBytes = options.maxFileBytes ?? 256 << 20;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   for (const [index, entries] of [...byMember].sort(([a], [b]) => a - b)) {
     const member = initrd.members[index]!;
     const absolute = initrd.payloadOffset + member.offset;

@@ -25,7 +25,7 @@ import { releaseDroppedBuffers } from './release-memory.js';
 export interface OpenInitrdOptions extends ReadInitrdOptions {
   /** Which files' contents to keep (default: all). Symlink targets are always kept. */
   keepData?: KeepData;
-  /** Largest single file whose contents are kept (default 256 MiB). */
+  /** Largest single file whose contents are kept (default DEFAULT_LIMITS.maxFileBytes, 256 MiB). */
   maxFileBytes?: number;
   /** Largest initrd file accepted by openInitrdFile (default 2 GiB). */
   maxInputBytes?: number;
@@ -268,7 +268,7 @@ function readArchivesReleasing(
   return readStreamedArchives(stream, absolute, {
     concatenated,
     keep,
-    maxFileBytes: options.maxFileBytes ?? 256 << 20,
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes,
     maxEntries: options.maxEntries,
     maxMemberBytes: options.maxMemberBytes,
     onPosition: (position) => {
