@@ -8,12 +8,12 @@
 import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
 import { checkLimit, crc32, DEFAULT_LIMITS } from '@initkit/core';
 import { CpioStreamReader } from '@initkit/cpio';
-import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
+import { isUImage, parseHeader, UIMAGE_HEADER_SIZE } from '@initkit/uimage';
 import { initramfsError } from './errors.js';
 import { type Initrd, mergeMembers, type ReadInitrdOptions } from './initrd.js';
-import type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from './member.js';
+import type { KeepData, MemberEntry } from './member.js';
 import { decodeMemberWhole, namedDecodeErrors } from './member-errors.js';
-import { walkMembers } from './member-walk.js';
+import { MemberList } from './member-list.js';
 import { readStreamedArchives, type StreamedArchives } from './stream-archives.js';
 import type { DataSource } from './tree.js';
 import { checkPayloadCrc, checkWrappedSize, verifiesChecksums } from './wrapper.js';
@@ -54,56 +54,25 @@ function* pieces(source: InitrdSource, start: number, end: number, onRead?: (at:
 /** Opens an initrd from `source`, streaming each member; the result has no `bytes` or `payload`. */
 export async function openInitrdSource(source: InitrdSource, options: OpenInitrdSourceOptions = {}): Promise<Initrd> {
   const { size } = source;
-  checkLimit(
-    size,
-    options.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes,
-    'INITRAMFS_TOO_LARGE',
-    'the file size in bytes (maxInputBytes)',
-  );
-  const head = source.read(0, Math.min(size, UIMAGE_HEADER_SIZE));
-  let header: UImageHeader | undefined;
-  let payloadOffset = 0;
-  let payloadCrc: number | undefined;
-  if (isUImage(head)) {
-    header = parseHeader(head);
-    payloadOffset = UIMAGE_HEADER_SIZE;
-    checkWrappedSize(header, size);
-    payloadCrc = payloadCrcOf(source, header, verifiesChecksums(options), options.onProgress);
-  }
-  const payloadLength = size - payloadOffset;
+  const head = readInitrdHead(source, options, options.onProgress);
+  const { payloadOffset } = head;
   const payload = {
-    length: payloadLength,
+    length: head.payloadLength,
     read: (start: number, end: number, target?: Uint8Array) =>
       source.read(payloadOffset + start, payloadOffset + end, target),
   };
   const keep = options.keepData ?? (() => false);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
   const onRead = options.onProgress && ((at: number) => options.onProgress!(at, size, 'members'));
-  const members: InitrdMember[] = [];
-  const segments: InitrdSegment[] = [];
   let complete = true;
-  const walk = walkMembers(payload, payloadOffset);
-  for (let step = walk.next(); !step.done; ) {
-    const stretch = step.value;
-    if (stretch.kind === 'padding') {
-      segments.push(stretch);
-      step = walk.next();
-      continue;
-    }
+  const list = new MemberList(payload, payloadOffset);
+  for (let stretch = list.next(); stretch !== undefined; stretch = list.next()) {
     const position = stretch.offset;
     const absolute = payloadOffset + position;
     const format: CompressionFormat = stretch.kind === 'archive' ? 'none' : stretch.format;
-    const read = await readMember(source, absolute, format, {
-      options,
-      keep,
-      maxFileBytes,
-      onRead,
-    });
+    const read = await readMember(source, absolute, format, { options, keep, maxFileBytes, onRead });
     if (!read.complete) complete = false;
-    const index = members.length;
-    members.push({
-      index,
-      offset: position,
+    list.add({
       length: read.length,
       compression: format,
       uncompressedSize: read.uncompressedSize,
@@ -112,22 +81,14 @@ export async function openInitrdSource(source: InitrdSource, options: OpenInitrd
       entries:
         format === 'none' ? read.entries.map((entry) => ({ ...entry, offset: entry.offset + position })) : read.entries,
     });
-    segments.push({ kind: 'member', offset: position, length: read.length, member: index });
     onRead?.(absolute + read.length);
-    step = walk.next(read.length);
   }
   return {
-    size,
-    bytes: undefined,
-    wrapper: header,
-    payload: undefined,
-    payloadOffset,
-    payloadLength,
-    payloadCrc,
+    ...head,
     readPayload: (start, end, target) => payload.read(start, end, target),
-    members,
-    segments,
-    tree: mergeMembers(members),
+    members: list.members,
+    segments: list.segments,
+    tree: mergeMembers(list.members),
     complete,
   };
 }
@@ -237,21 +198,44 @@ export async function readEntryData(
   }
 }
 
-/** The payload's CRC-32, read in pieces into one buffer; a mismatch with the header is an error. */
-function payloadCrcOf(
+/** What a streaming reader knows of an Initrd before its members: the wrapper, and nothing held in memory. */
+export type InitrdHead = Pick<
+  Initrd,
+  'size' | 'bytes' | 'wrapper' | 'payload' | 'payloadOffset' | 'payloadLength' | 'payloadCrc'
+>;
+
+/**
+ * Checks the file's size against maxInputBytes and reads its uImage wrapper, if any, computing the
+ * payload's CRC in a pass of its own: the first step of openInitrdSource and of the Node file reader.
+ */
+export function readInitrdHead(
   source: InitrdSource,
-  header: UImageHeader,
-  verify: boolean,
-  onProgress: OpenInitrdSourceOptions['onProgress'],
-): number {
+  options: Pick<OpenInitrdSourceOptions, 'maxInputBytes' | 'verifyChecksums' | 'verifyDataCrc'>,
+  onProgress?: OpenInitrdSourceOptions['onProgress'],
+): InitrdHead {
+  const { size } = source;
+  checkLimit(
+    size,
+    options.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes,
+    'INITRAMFS_TOO_LARGE',
+    'the file size in bytes (maxInputBytes)',
+  );
+  const head = source.read(0, Math.min(size, UIMAGE_HEADER_SIZE));
+  const unwrapped = { size, bytes: undefined, payload: undefined };
+  if (!isUImage(head)) {
+    return { ...unwrapped, wrapper: undefined, payloadOffset: 0, payloadLength: size, payloadCrc: undefined };
+  }
+  const header = parseHeader(head);
+  checkWrappedSize(header, size);
   const buffer = new Uint8Array(PIECE);
   const end = UIMAGE_HEADER_SIZE + header.size;
   let crc = 0;
   for (let at = UIMAGE_HEADER_SIZE; at < end; at += PIECE) {
     const next = Math.min(at + PIECE, end);
     crc = crc32(source.read(at, next, buffer), crc);
-    onProgress?.(next, source.size, 'checksum');
+    onProgress?.(next, size, 'checksum');
   }
-  if (verify) checkPayloadCrc(header, crc);
-  return crc;
+  if (verifiesChecksums(options)) checkPayloadCrc(header, crc);
+  const payloadLength = size - UIMAGE_HEADER_SIZE;
+  return { ...unwrapped, wrapper: header, payloadOffset: UIMAGE_HEADER_SIZE, payloadLength, payloadCrc: crc };
 }

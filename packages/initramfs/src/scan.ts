@@ -3,12 +3,13 @@
  * unpack_to_rootfs order); this adapter decodes each compressed member whole and reads its cpio
  * archives (NUL padding between them allowed), which must end on an entry boundary.
  */
-import { type CompressionFormat, decode } from '@initkit/compress';
-import { InitkitError } from '@initkit/core';
+import type { InitkitError } from '@initkit/core';
 import { CpioReader, detectCpioFormat, normalizeCpioPath, skipZeroPadding } from '@initkit/cpio';
 import { initramfsError } from './errors.js';
 import { type InitrdMember, type InitrdSegment, type MemberEntry, toMemberEntry } from './member.js';
-import { hexBytes, isCpioMagic, walkMembers } from './member-walk.js';
+import { decodeMemberWhole } from './member-errors.js';
+import { MemberList } from './member-list.js';
+import { hexBytes, isCpioMagic } from './member-walk.js';
 
 export interface ScanOptions {
   /** Largest decompressed member accepted (default 2 GiB). */
@@ -92,70 +93,25 @@ export function readArchives(
 
 /** Splits an initrd (no uImage header) into its members and padding: the memory adapter of walkMembers. */
 export function scanInitrd(bytes: Uint8Array, options: ScanOptions = {}, baseOffset = 0): ScanResult {
-  const members: InitrdMember[] = [];
-  const segments: InitrdSegment[] = [];
   const payload = { length: bytes.length, read: (start: number, end: number) => bytes.subarray(start, end) };
-  const walk = walkMembers(payload, baseOffset);
-  for (let step = walk.next(); !step.done; ) {
-    const stretch = step.value;
-    if (stretch.kind === 'padding') {
-      segments.push(stretch);
-      step = walk.next();
-      continue;
-    }
+  const list = new MemberList(payload, baseOffset);
+  for (let stretch = list.next(); stretch !== undefined; stretch = list.next()) {
     const position = stretch.offset;
-    let member: InitrdMember;
     if (stretch.kind === 'archive') {
       const { entries, end } = readArchives(bytes, position, true, options, baseOffset);
-      member = {
-        index: members.length,
-        offset: position,
-        length: end - position,
-        compression: 'none',
-        uncompressedSize: end - position,
-        archives: 1,
-        entries,
-      };
+      const length = end - position;
+      list.add({ length, compression: 'none', uncompressedSize: length, archives: 1, entries });
     } else {
-      const decoded = decodeMember(bytes, position, stretch.format, options, baseOffset);
+      const decoded = decodeMemberWhole(bytes.subarray(position), stretch.format, options, baseOffset + position);
       const { entries, archives } = readArchives(decoded.output, 0, false, options, 0);
-      member = {
-        index: members.length,
-        offset: position,
+      list.add({
         length: decoded.consumed,
         compression: stretch.format,
         uncompressedSize: decoded.output.length,
         archives,
         entries,
-      };
-    }
-    segments.push({ kind: 'member', offset: position, length: member.length, member: member.index });
-    members.push(member);
-    step = walk.next(member.length);
-  }
-  return { members, segments };
-}
-
-function decodeMember(
-  bytes: Uint8Array,
-  position: number,
-  format: CompressionFormat,
-  options: ScanOptions,
-  baseOffset: number,
-): { output: Uint8Array; consumed: number } {
-  try {
-    return decode(bytes.subarray(position), {
-      format,
-      maxOutputBytes: options.maxMemberBytes,
-      maxRatio: options.maxRatio,
-    });
-  } catch (error) {
-    if (error instanceof InitkitError) {
-      throw new InitkitError(error.code, `${format} member at ${baseOffset + position}: ${error.message}`, {
-        offset: baseOffset + position + (error.offset ?? 0),
-        cause: error,
       });
     }
-    throw error;
   }
+  return { members: list.members, segments: list.segments };
 }

@@ -11,15 +11,16 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { type CompressionFormat, decodeStreamExtent, STREAMING_FORMATS } from '@initkit/compress';
-import { checkLimit, crc32, DEFAULT_LIMITS, InitkitError } from '@initkit/core';
-import { isUImage, parseHeader, UIMAGE_HEADER_SIZE, type UImageHeader } from '@initkit/uimage';
-import { type InitramfsErrorCode, initramfsError } from '../errors.js';
+import { DEFAULT_LIMITS, InitkitError } from '@initkit/core';
+import { initramfsError } from '../errors.js';
 import { heldInitrd, type Initrd, mergeMembers, type ReadInitrdOptions } from '../initrd.js';
 import type { InitrdMember, InitrdSegment, KeepData } from '../member.js';
 import { decodeMemberWhole, namedDecodeErrors } from '../member-errors.js';
-import { type PayloadReader, walkMembers } from '../member-walk.js';
+import { MemberList, type MemberRead } from '../member-list.js';
+import type { PayloadReader } from '../member-walk.js';
+import { readInitrdHead } from '../open-source.js';
 import { readStreamedArchives, type StreamedArchives } from '../stream-archives.js';
-import { checkPayloadCrc, checkWrappedSize, unwrapInitrd, verifiesChecksums } from '../wrapper.js';
+import { unwrapInitrd } from '../wrapper.js';
 import { releaseDroppedBuffers } from './release-memory.js';
 
 export interface OpenInitrdOptions extends ReadInitrdOptions {
@@ -97,38 +98,16 @@ export async function openInitrdFile(path: string, options: OpenInitrdOptions = 
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const code: InitramfsErrorCode = 'INITRAMFS_TOO_LARGE';
-    checkLimit(
-      size,
-      options.maxInputBytes ?? DEFAULT_LIMITS.maxInputBytes,
-      code,
-      'the file size in bytes (maxInputBytes)',
-    );
-    const head = new Uint8Array(Math.min(size, UIMAGE_HEADER_SIZE));
-    readFully(fd, head, 0);
-    let header: UImageHeader | undefined;
-    let payloadOffset = 0;
-    let payloadCrc: number | undefined;
-    if (isUImage(head)) {
-      header = parseHeader(head);
-      payloadOffset = UIMAGE_HEADER_SIZE;
-      checkWrappedSize(header, size);
-      payloadCrc = payloadCrcOf(fileSource(fd, payloadOffset, header.size), header, verifiesChecksums(options));
-    }
-    const source = fileSource(fd, payloadOffset, size - payloadOffset);
+    const head = readInitrdHead({ size, read: fileSource(fd, 0, size).read }, options);
+    const { payloadOffset, payloadLength } = head;
+    const source = fileSource(fd, payloadOffset, payloadLength);
     const scanned = await scanSource(source, payloadOffset, options);
     return {
-      size,
-      bytes: undefined,
-      wrapper: header,
-      payload: undefined,
-      payloadOffset,
-      payloadLength: source.length,
-      payloadCrc,
+      ...head,
       readPayload: (start, end, target) => {
         const again = openSync(path, 'r');
         try {
-          return fileSource(again, payloadOffset, size - payloadOffset).read(start, end, target);
+          return fileSource(again, payloadOffset, payloadLength).read(start, end, target);
         } finally {
           closeSync(again);
         }
@@ -156,16 +135,6 @@ export async function openInitrd(bytes: Uint8Array, options: OpenInitrdOptions =
   );
 }
 
-/** The payload's CRC-32, read in pieces into one buffer; a mismatch with the header is an error. */
-function payloadCrcOf(source: PayloadSource, header: UImageHeader, verify: boolean): number {
-  const buffer = new Uint8Array(PIECE);
-  let crc = 0;
-  for (let at = 0; at < source.length; at += PIECE)
-    crc = crc32(source.read(at, Math.min(at + PIECE, source.length), buffer), crc);
-  if (verify) checkPayloadCrc(header, crc);
-  return crc;
-}
-
 interface Scanned {
   members: InitrdMember[];
   segments: InitrdSegment[];
@@ -176,35 +145,19 @@ interface Scanned {
 /** Reads the members walkMembers finds, streaming each one. */
 async function scanSource(source: PayloadSource, payloadOffset: number, options: OpenInitrdOptions): Promise<Scanned> {
   const keep = options.keepData ?? (() => true);
-  const members: InitrdMember[] = [];
-  const segments: InitrdSegment[] = [];
   let complete = true;
-  const walk = walkMembers(source, payloadOffset);
-  for (let step = walk.next(); !step.done; ) {
-    const stretch = step.value;
-    if (stretch.kind === 'padding') {
-      segments.push(stretch);
-      step = walk.next();
-      continue;
-    }
+  const list = new MemberList(source, payloadOffset);
+  for (let stretch = list.next(); stretch !== undefined; stretch = list.next()) {
     const position = stretch.offset;
-    const index = members.length;
-    let member: InitrdMember;
+    const absolute = payloadOffset + position;
+    let member: MemberRead;
     if (stretch.kind === 'archive') {
       const progress = options.onProgress;
-      const read = await readArchivesReleasing(
-        source.pieces(position, source.length),
-        payloadOffset + position,
-        false,
-        keep,
-        {
-          ...options,
-          onProgress: progress && ((done) => progress(position + done, source.length)),
-        },
-      );
+      const read = await readArchivesReleasing(source.pieces(position, source.length), absolute, false, keep, {
+        ...options,
+        onProgress: progress && ((done) => progress(position + done, source.length)),
+      });
       member = {
-        index,
-        offset: position,
         length: read.end,
         compression: 'none',
         uncompressedSize: read.end,
@@ -217,26 +170,18 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
       const format = stretch.format;
       if (format === 'gzip' || STREAMING_FORMATS.includes(format)) {
         const pieces = source.pieces(position, source.length);
-        const absolute = payloadOffset + position;
         const streamed =
           format === 'gzip'
             ? await streamGzipMember(pieces, absolute, keep, options)
             : await streamDecodedMember(pieces, format, absolute, keep, options);
         if (!streamed.complete) complete = false;
-        member = { index, offset: position, length: streamed.consumed, compression: format, ...streamed.member };
+        member = { length: streamed.consumed, compression: format, ...streamed.member };
       } else {
         // bzip2, lzo and lz4 have no streaming decoder here: decoded whole (rare in initrds).
-        const decoded = decodeMemberWhole(
-          source.read(position, source.length),
-          format,
-          options,
-          payloadOffset + position,
-        );
-        const read = await readArchivesReleasing([decoded.output], payloadOffset + position, true, keep, options);
+        const decoded = decodeMemberWhole(source.read(position, source.length), format, options, absolute);
+        const read = await readArchivesReleasing([decoded.output], absolute, true, keep, options);
         if (!read.complete) complete = false;
         member = {
-          index,
-          offset: position,
           length: decoded.consumed,
           compression: format,
           uncompressedSize: decoded.output.length,
@@ -245,11 +190,10 @@ async function scanSource(source: PayloadSource, payloadOffset: number, options:
         };
       }
     }
-    members.push(member);
-    segments.push({ kind: 'member', offset: position, length: member.length, member: index });
+    list.add(member);
     options.onProgress?.(position + member.length, source.length);
-    step = walk.next(member.length);
   }
+  const { members, segments } = list;
   return { members, segments, tree: mergeMembers(members), complete };
 }
 
