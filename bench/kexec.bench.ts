@@ -5,12 +5,13 @@
  * Both run under the same emulation in the same boot; the guest times each run from /proc/uptime (10 ms
  * resolution). Goal from the issue: at most 3x (Node's start-up under emulation is the known cost).
  *
- * Where the time goes, measured in the same rounds: the command without its V8 code cache, the chunked
- * ESM CLI it replaced for kexec, --dry-run (no koffi, no system call), and the floor under any Node
- * program that makes the call: Node alone, Node loading koffi (its index.js, or process.dlopen of the same
- * koffi.node), and Node loading koffi and reading the files. One traced run per round prints in-process
- * marks (process.uptime) from a preloaded script. Every round runs the commands in a rotated order, so a
- * neighbour's load spreads over all of them; the host's CPU time for each command (bootGuest) does not
+ * Where the time goes, measured in the same rounds: the command through commander (its own parser
+ * leaves combined flags to it), an earlier build (KEXEC_BENCH_BASELINE), --dry-run (no koffi, no system
+ * call), V8 flags (--jitless, --max-lazy, --single-threaded, --no-opt), and the floor under any Node
+ * program that makes the call: Node alone, Node with its fs module, Node with fs, koffi's addon and the
+ * zImage read, and Node loading koffi through koffi's own loader. One traced run per round prints
+ * in-process marks (process.uptime) from a preloaded script. Every round runs the commands in a rotated
+ * order, so a neighbour's load spreads over all of them; the host's CPU time for each command (bootGuest) does not
  * depend on that load as the guest's wall clock does.
  */
 import { execFileSync } from 'node:child_process';
@@ -43,28 +44,54 @@ interface Variant {
   loads: boolean;
 }
 
+/** Each variant that runs another bundle or other V8 flags keeps its own code cache (a cache is per build and flags). */
+const cacheHome = (label: string) => `XDG_CACHE_HOME=/root/.cache-${label}`;
+/** KEXEC_BENCH_BASELINE=<apps/cli/dist of an earlier build>: its kexec files run as the `baseline` row. */
+const BASELINE = process.env.KEXEC_BENCH_BASELINE;
+const BASELINE_DIR = '/usr/local/lib/node_modules/initkit-baseline';
+const MINIMAL = `const fs = require('fs'); process.dlopen({ exports: {} }, '${KOFFI_NODE}'); fs.readFileSync('/kx/zImage')`;
+
 const VARIANTS: Variant[] = [
   { label: 'native', command: `kexec -l /kx/zImage --initrd=/kx/stage2.img --append="${CMDLINE}"`, loads: true },
   { label: 'ours', command: `initkit ${LOAD_ARGS}`, loads: true },
-  { label: 'nocache', command: `INITKIT_NO_CODE_CACHE=1 initkit ${LOAD_ARGS}`, loads: true },
-  { label: 'onefile', command: `${NODE} ${GUEST_CLI_DIR}/dist/kexec.cjs ${LOAD_ARGS}`, loads: true },
-  { label: 'nativebare', command: `kexec -l /kx/zImage --append="${CMDLINE}"`, loads: true },
-  { label: 'oursbare', command: `initkit kexec -l /kx/zImage --append "${CMDLINE}"`, loads: true },
-  { label: 'chunked', command: `${NODE} ${GUEST_CLI_DIR}/dist/main.js ${LOAD_ARGS}`, loads: true },
-  { label: 'dry', command: `initkit ${LOAD_ARGS} --dry-run`, loads: false },
-  { label: 'node', command: `${NODE} -e 0`, loads: false },
-  { label: 'koffi', command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi')"`, loads: false },
-  { label: 'dlopen', command: `${NODE} -e "process.dlopen({ exports: {} }, '${KOFFI_NODE}')"`, loads: false },
+  // -l/kx/zImage (flag and value in one argument) is left to commander by the kexec command's own parser.
   {
-    label: 'koffiio',
-    command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi'); const fs = require('fs'); fs.readFileSync('/kx/zImage'); fs.readFileSync('/kx/stage2.img')"`,
-    loads: false,
+    label: 'commander',
+    command: `${cacheHome('commander')} initkit ${LOAD_ARGS.replace('-l /kx/', '-l/kx/')}`,
+    loads: true,
   },
+  ...(BASELINE
+    ? [
+        {
+          label: 'baseline',
+          command: `${cacheHome('baseline')} ${NODE} ${BASELINE_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
+          loads: true,
+        },
+      ]
+    : []),
+  { label: 'nativebare', command: `kexec -l /kx/zImage --append="${CMDLINE}"`, loads: true },
+  { label: 'dry', command: `initkit ${LOAD_ARGS} --dry-run`, loads: false },
+  ...(
+    [
+      ['jitless', '--jitless --no-expose-wasm'],
+      ['maxlazy', '--max-lazy'],
+      ['single', '--single-threaded'],
+      ['noopt', '--no-opt'],
+    ] as const
+  ).map(([label, flags]) => ({
+    label,
+    command: `${cacheHome(label)} ${NODE} ${flags} ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
+    loads: true,
+  })),
+  { label: 'node', command: `${NODE} -e 0`, loads: false },
+  { label: 'nodefs', command: `${NODE} -e "require('fs')"`, loads: false },
+  { label: 'minimal', command: `${NODE} -e "${MINIMAL}"`, loads: false },
+  { label: 'koffi', command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi')"`, loads: false },
 ];
 
 /**
  * Preloaded into one traced run per round: marks (ms since Node started) at the preload, the one-file
- * entry, each read of a /kx file, koffi's require, and exit, printed to /tmp/kx-trace.
+ * entry, each read of a /kx file, koffi's require or the dlopen of its addon, and exit, printed to /tmp/kx-trace.
  */
 const TRACE = `const Module = require('module'); const fs = require('fs');
 const marks = []; const mark = (label) => marks.push(label + '=' + (process.uptime() * 1000).toFixed(0));
@@ -75,6 +102,13 @@ Module._load = function (request, ...rest) {
   if (what) mark(what + '-start');
   const result = load.call(this, request, ...rest);
   if (what) mark(what + '-end');
+  return result;
+};
+const dlopen = process.dlopen;
+process.dlopen = function (...args) {
+  mark('dlopen-start');
+  const result = dlopen.apply(this, args);
+  mark('dlopen-end');
   return result;
 };
 const read = fs.readFileSync;
@@ -115,6 +149,7 @@ try {
     payload: {
       '/kx/zImage': new Uint8Array(readFileSync(kernel.vmlinuz)),
       '/kx/trace.cjs': new TextEncoder().encode(TRACE),
+      ...baselineFiles(),
     },
   });
   const log = FROM_LOG
@@ -123,6 +158,18 @@ try {
   report('kexec', ...results(log, readFileSync(initrds.common).length / 2 ** 20));
 } finally {
   rmSync(directory, { recursive: true, force: true });
+}
+
+/** The baseline build's command files (bin/initkit.cjs routes kexec to dist/kexec.cjs), for the guest. */
+function baselineFiles(): Record<string, Uint8Array> {
+  if (!BASELINE) return {};
+  const files: Record<string, Uint8Array> = {
+    [`${BASELINE_DIR}/bin/initkit.cjs`]: new Uint8Array(readFileSync(join(BASELINE, '..', 'bin', 'initkit.cjs'))),
+  };
+  for (const name of ['kexec.cjs', 'kexec-command.cjs']) {
+    files[`${BASELINE_DIR}/dist/${name}`] = new Uint8Array(readFileSync(join(BASELINE, name)));
+  }
+  return files;
 }
 
 /**
@@ -225,16 +272,18 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
       '<= 3x',
       ratio('ours') <= 3,
     ),
-    row('the same without the V8 code cache (INITKIT_NO_CODE_CACHE=1)', 'nocache'),
-    row('the same one file started directly (node dist/kexec.cjs: no ESM bin script)', 'onefile'),
-    row('the chunked ESM CLI it replaced for kexec (node dist/main.js kexec -l)', 'chunked'),
-    row('initkit kexec -l without the initrd (vs kexec -l with it)', 'oursbare'),
+    row('the same through commander (-l/kx/zImage, which the kexec parser leaves to it)', 'commander'),
+    ...(BASELINE ? [row(`the same with the baseline build (${BASELINE})`, 'baseline')] : []),
     row('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
     row('initkit kexec -l --dry-run (plan only: no koffi, no system call)', 'dry'),
+    row('ours with node --jitless --no-expose-wasm', 'jitless'),
+    row('ours with node --max-lazy', 'maxlazy'),
+    row('ours with node --single-threaded', 'single'),
+    row('ours with node --no-opt', 'noopt'),
     row('floor: node -e 0 (Node start-up alone)', 'node'),
-    row("floor: node loading koffi (require('koffi'))", 'koffi'),
-    row('floor: node loading the same koffi.node with process.dlopen', 'dlopen'),
-    row('floor: node loading koffi and reading the zImage and initrd', 'koffiio'),
+    row("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
+    row('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),
+    row("floor: node loading koffi through its own loader (require('koffi'))", 'koffi'),
   ];
   const traces = [...log.matchAll(/KX-TRACE ([1-9]\d*) (.*)/g)].map((match) => match[2]!.trim());
   const others = VARIANTS.filter((variant) => variant.label !== 'native');
@@ -259,7 +308,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
       "kexec-tools 2.0.25 from Debian 12 armhf. Each load goes through the kernel's kexec_load and is unloaded after.",
       `Raw wall ms: ${raw(walls)}.`,
       ...(hasCpu ? [`Raw CPU ms: ${raw(cpus)}.`] : []),
-      'In-process marks of the traced runs (ms since Node started: preload, the one-file entry, reads, koffi, exit):',
+      'In-process marks of the traced runs (ms since Node started: preload, the one-file entry, reads, koffi or its dlopen, exit):',
       ...traces.map((trace) => `- ${trace}`),
     ],
   ];

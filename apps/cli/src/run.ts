@@ -47,7 +47,8 @@ function prefixCommanderErrors(command: Command): void {
   for (const subcommand of command.commands) prefixCommanderErrors(subcommand);
 }
 
-function report(thrown: unknown): number {
+/** Prints a failure as one line (a stack only when unexpected) and returns its exit status. */
+export function report(thrown: unknown): number {
   // A system error that no command explained still names its path ("no such file: x").
   const error = explainFileError(thrown);
   if (error instanceof CommanderError) {

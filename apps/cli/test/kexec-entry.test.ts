@@ -4,7 +4,7 @@
  * Image.gz still plans (@initkit/compress loaded on demand inside the one file), and the code cache is
  * written once into a private directory, reused, never taken from a directory other users can write.
  */
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -63,25 +63,30 @@ describe('the one-file kexec command', () => {
     expect(bad.stderr).toMatch(/^initkit: .*gzip file that does not decode.*\[KEXEC_NOT_A_KERNEL\]\n$/);
   });
 
-  it("writes the code cache once into a private directory (dropping an older build's), then reuses it", () => {
+  it("writes the code cache once into a private directory (replacing an older build's), then reuses it", () => {
     const home = join(temp(), 'private');
     mkdirSync(join(home, 'initkit'), { recursive: true, mode: 0o700 });
-    // An earlier build's cache: replaced, not kept beside the new one.
-    writeFileSync(join(home, 'initkit', 'kexec-v0.0.0-x64-1-1.v8'), 'stale', { mode: 0o600 });
+    // An earlier build's cache (another key line): replaced, not read.
+    const directory = join(home, 'initkit');
+    writeFileSync(join(directory, 'kexec.v8cache'), 'kexec.v8cache v0.0.0 x64 1 1\nstale', { mode: 0o600 });
+    const stale = statSync(join(directory, 'kexec.v8cache'));
     const first = node(kexecEntry, dryRun, home);
     expect(first.status, first.stderr).toBe(0);
-    const directory = join(home, 'initkit');
-    const files = readdirSync(directory);
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^kexec-${process.version}-${process.arch}-\\d+-\\d+\\.v8$`));
+    expect(readdirSync(directory)).toEqual(['kexec.v8cache']);
     expect(statSync(directory).mode & 0o777).toBe(0o700);
-    const cache = statSync(join(directory, files[0]!));
+    const cachePath = join(directory, 'kexec.v8cache');
+    const cache = statSync(cachePath);
+    expect(cache.ino).not.toBe(stale.ino);
     expect(cache.mode & 0o777).toBe(0o600);
     expect(cache.size).toBeGreaterThan(10_000);
+    // The key line: this Node and this build (V8 itself does not compare the source's content).
+    const keyLine = readFileSync(cachePath).subarray(0, 100).toString('latin1').split('\n')[0];
+    expect(keyLine).toMatch(/^kexec\.v8cache v\d+\.\d+\.\d+ \w+ \d+ \d+$/);
+    expect(keyLine).toContain(` ${process.version} ${process.arch} `);
     const second = node(kexecEntry, dryRun, home);
     expect(second.stdout).toBe(first.stdout);
     // Accepted, so not written again: the same file (a rewrite renames a new one into place).
-    expect(statSync(join(directory, files[0]!)).ino).toBe(cache.ino);
+    expect(statSync(cachePath).ino).toBe(cache.ino);
   });
 
   it('uses no cache from a directory others can write, nor with INITKIT_NO_CODE_CACHE=1', () => {

@@ -1,6 +1,7 @@
 /**
- * @initkit/core/node: Node-only helpers shared by the CLI and the apps: atomic file replacement and
- * bounded file reads.
+ * @initkit/core/node: Node-only helpers shared by the CLI and the apps: atomic file replacement,
+ * bounded file reads, and running a bundle through V8's code cache.
  */
 export { type WriteFileAtomicOptions, writeFileAtomic, writeFileAtomicSync } from './node/atomic-write.js';
+export { type CodeCacheRun, runWithCodeCache } from './node/code-cache.js';
 export { readFileLimited } from './node/read-file.js';

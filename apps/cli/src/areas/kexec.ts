@@ -31,7 +31,8 @@ import type { Command } from 'commander';
 import { printJson } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
-interface KexecOptions {
+/** The options as commander hands them to the action (kexec-argv.ts builds the same without it). */
+export interface KexecOptions {
   load?: string | true;
   initrd?: string;
   ramdisk?: string;
@@ -197,7 +198,8 @@ function resolveArch(text: string | undefined): KexecArch {
   return host;
 }
 
-async function kexecAction(kernelArgument: string | undefined, options: KexecOptions): Promise<void> {
+/** What `initkit kexec` does with its [kernel] argument and options. */
+export async function kexecAction(kernelArgument: string | undefined, options: KexecOptions): Promise<void> {
   const loadOption = options.load;
   const kernel = typeof loadOption === 'string' ? loadOption : kernelArgument;
   const actions = [loadOption !== undefined, options.unload, options.exec, options.status].filter(Boolean).length;
