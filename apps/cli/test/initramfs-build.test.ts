@@ -55,6 +55,10 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
     return directory;
   }
 
+  /** `initkit initramfs build -o OUTPUT --modules <the first tree>` with `extra` arguments. */
+  const build = (output: string, extra: string[], options?: Parameters<typeof initkit>[1]) =>
+    initkit(['initramfs', 'build', '-o', output, '--modules', trees[0]!, ...extra], options);
+
   beforeAll(() => {
     trees.push(smallTree('a', virtioModules, 1_000_000_000));
     trees.push(smallTree('b', [...virtioModules].reverse(), 1_600_000_000));
@@ -103,9 +107,7 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
 
   it('SOURCE_DATE_EPOCH sets every mtime and so changes the bytes', () => {
     const output = join(temp(), 'epoch.img');
-    const result = initkit(['initramfs', 'build', '-q', '-o', output, '--modules', trees[0]!, '--profile', 'virtio'], {
-      env: { SOURCE_DATE_EPOCH: '1700000000' },
-    });
+    const result = build(output, ['-q', '--profile', 'virtio'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
     expect(result.status).toBe(0);
     const listing = initkit(['initramfs', 'ls', '-v', '-n', output]).stdout;
     expect(listing.split('\n').length).toBeGreaterThan(30);
@@ -130,19 +132,7 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
   it('--manifest lists every path with its source, size, sha256 and why, matching the image', () => {
     const output = join(temp(), 'manifest.img');
     const manifestPath = join(temp(), 'manifest.json');
-    const result = initkit([
-      'initramfs',
-      'build',
-      '-q',
-      '-o',
-      output,
-      '--manifest',
-      manifestPath,
-      '--modules',
-      trees[0]!,
-      '--profile',
-      'virtio',
-    ]);
+    const result = build(output, ['-q', '--manifest', manifestPath, '--profile', 'virtio']);
     expect(result.status).toBe(0);
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     expect(manifest.imageSha256).toBe(sha256(readFileSync(output)));
@@ -166,19 +156,7 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
 
   it('--add-binary copies the program with the libraries ldd names and its interpreter', () => {
     const output = join(temp(), 'binary.img');
-    const result = initkit([
-      'initramfs',
-      'build',
-      '-q',
-      '-o',
-      output,
-      '--modules',
-      trees[0]!,
-      '--profile',
-      'virtio',
-      '--add-binary',
-      '/usr/sbin/nbd-client',
-    ]);
+    const result = build(output, ['-q', '--profile', 'virtio', '--add-binary', '/usr/sbin/nbd-client']);
     expect(result.status).toBe(0);
     const listing = new Set(initkit(['initramfs', 'ls', output]).stdout.split('\n'));
     expect(listing.has('usr/sbin/nbd-client')).toBe(true);
@@ -199,33 +177,13 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
     const armhf = cachedDebianKernel('armhf');
     if (!armhf) throw new Error('the armhf Debian kernel is not cached (npx tsx test/fetch-debian-kernels.ts)');
     const armModule = join(armhf.modulesDir, 'kernel/drivers/block/nbd.ko');
-    const result = initkit([
-      'initramfs',
-      'build',
-      '-o',
-      join(temp(), 'x.img'),
-      '--modules',
-      trees[0]!,
-      '--profile',
-      'virtio',
-      '--add-binary',
-      armModule,
-    ]);
+    const result = build(join(temp(), 'x.img'), ['--profile', 'virtio', '--add-binary', armModule]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('is built for ARM, but the kernel is x86-64 [INITRAMFS_WRONG_MACHINE]');
   });
 
   it('a module the kernel lacks fails the build with the chain and the nearest names; usage errors exit 2', () => {
-    const result = initkit([
-      'initramfs',
-      'build',
-      '-o',
-      join(temp(), 'x.img'),
-      '--modules',
-      trees[0]!,
-      '--add-module',
-      'virtio_bkl',
-    ]);
+    const result = build(join(temp(), 'x.img'), ['--add-module', 'virtio_bkl']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('profile command line: module virtio_bkl (asked for with --add-module)');
     expect(result.stderr).toContain('nearest names: virtio_blk');
@@ -237,21 +195,7 @@ describe.runIf(hasTools('depmod', 'ldd', 'busybox'))('initkit initramfs build an
 
   it('check passes on a built image and fails (exit 1) for another release', () => {
     const output = join(temp(), 'check.img');
-    expect(
-      initkit([
-        'initramfs',
-        'build',
-        '-q',
-        '-o',
-        output,
-        '--modules',
-        trees[0]!,
-        '--profile',
-        'virtio',
-        '--compress',
-        'lz4',
-      ]).status,
-    ).toBe(0);
+    expect(build(output, ['-q', '--profile', 'virtio', '--compress', 'lz4']).status).toBe(0);
     const good = initkit([
       'initramfs',
       'check',
