@@ -3,11 +3,11 @@
  * the planner. Local facts come first (they decide whether anything else is read); the network facts
  * (metadata, boot script) and the kernel's and modules' facts follow.
  */
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, unwrapScriptImage } from '@initkit/bootscript';
 import { kernelRelease, ModuleDatabase, resolveModules } from '@initkit/kmod';
-import { type TftpClientOptions, tftpGet } from '@initkit/tftp';
+import { type TftpGetOptions, tftpGet } from '@initkit/tftp';
 import { type BootLoopState, readState } from './boot-loop.js';
 import { type BootServerChoice, chooseBootServer } from './boot-server.js';
 import { type CacheRecord, readCacheRecord, sha256 } from './cache.js';
@@ -83,7 +83,7 @@ export function readBootServer(paths: SystemPaths, config: Config): BootServerCh
 }
 
 /** TFTP options from the configuration (retries, timeouts, deadline). */
-export function tftpOptions(config: Config, host: string, file: string): TftpClientOptions {
+export function tftpOptions(config: Config, host: string, file: string): TftpGetOptions {
   return {
     host,
     port: config.boot_server.port,
@@ -94,7 +94,7 @@ export function tftpOptions(config: Config, host: string, file: string): TftpCli
   };
 }
 
-export async function fetchFile(options: TftpClientOptions, what: string): Promise<Uint8Array> {
+export async function fetchFile(options: TftpGetOptions, what: string): Promise<Uint8Array> {
   try {
     return (await tftpGet(options)).data;
   } catch (error) {
@@ -265,4 +265,21 @@ export function readModuleFacts(paths: SystemPaths, config: Config, release: str
 
 export function readCache(paths: SystemPaths, config: Config): CacheRecord | undefined {
   return readCacheRecord(paths.at(config.files.cache_record));
+}
+
+/**
+ * Room to leave after the fetched provider initrd for the member the build appends: twice the closure's
+ * module files (a decompressed module gzips to less than that) plus 1 MiB for the rest. Only the pages
+ * the member fills become resident; too little room costs one copy of the initrd, never correctness.
+ */
+export function spareForMember(paths: SystemPaths, modules: ModuleFacts): number {
+  let bytes = 1 << 20;
+  for (const module of modules.closure) {
+    try {
+      bytes += 2 * statSync(paths.at(`${modules.directory}/${module.path}`)).size;
+    } catch {
+      // A missing module fails the build with its own message.
+    }
+  }
+  return bytes;
 }

@@ -4,20 +4,25 @@
  * under lib/modules/<release>/ with modules.dep, /init wrapped to insmod them and then source
  * /init.scw, an insmod link when the provider has none), and write it in append mode: the provider's
  * bytes untouched, one small gzip member after them, no uImage header (kexec hands the initrd to the
- * kernel as is). Then read the written file back and check it holds what was planned.
+ * kernel as is). The output is assembled in the fetched buffer itself (the member copied after the
+ * provider's payload, in the room the fetch left), so the write, the check and the kexec plan share one
+ * copy. Then check the written file reads back with the written hash and the member holds what was planned.
  */
-import { readFileSync } from 'node:fs';
-import { S_IFMT, S_IFREG } from '@initkit/cpio';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { readCpio, S_IFMT, S_IFREG } from '@initkit/cpio';
 import {
+  concatParts,
   dataNeededForEdit,
   type EditPlan,
   type EditRequest,
   type Initrd,
-  outputChunks,
+  type OutputPart,
   planEdit,
   writeInitrd,
 } from '@initkit/initramfs';
-import { openInitrd, openInitrdFile } from '@initkit/initramfs/node';
+import { openInitrd } from '@initkit/initramfs/node';
 import { ModuleDatabase } from '@initkit/kmod';
 import { appError } from './errors.js';
 import type { ModuleFacts } from './facts.js';
@@ -30,9 +35,10 @@ const BUSYBOX_PATHS = ['bin/busybox', 'usr/bin/busybox', 'sbin/busybox'];
 export interface BuiltInitrd {
   initrd: Initrd;
   plan: EditPlan;
-  /** The output, in order; the provider's bytes as a payload range. */
-  chunks: () => Iterable<Uint8Array>;
-  length: number;
+  /** The whole output: a view of the provider's buffer when the member fitted after its payload. */
+  bytes: Uint8Array;
+  /** Whether `bytes` was assembled in the provider's buffer (false: a new copy). */
+  inPlace: boolean;
   memberLength: number;
   addedInsmodLink: string | undefined;
   provider: { size: number; payloadLength: number; compressions: string[]; uImageName: string | undefined };
@@ -91,11 +97,11 @@ export async function buildInitrd(options: BuildOptions): Promise<BuiltInitrd> {
   // The first part is the uImage header when the provider's initrd had one: kexec wants the bare initrd.
   const parts = initrd.wrapper ? written.parts.slice(1) : written.parts;
   const length = initrd.wrapper ? written.length - 64 : written.length;
+  const output = assemble(initrd, parts, length);
   return {
     initrd,
     plan,
-    chunks: () => outputChunks(initrd, parts),
-    length,
+    ...output,
     memberLength: written.memberLength,
     addedInsmodLink,
     provider: {
@@ -108,30 +114,86 @@ export async function buildInitrd(options: BuildOptions): Promise<BuiltInitrd> {
 }
 
 /**
- * Reads the written initrd back as the kernel would and checks that /init is the wrapper, the original
- * is at /init.scw, and every planned module and file is there with the planned bytes.
+ * The output in one array. Append mode's parts are the provider's payload then the new bytes: when the
+ * payload is a view of the fetched buffer and that buffer has room after it, the new bytes are copied
+ * there (nothing after the payload is read again) instead of into a second copy of the whole initrd.
  */
-export async function verifyInitrd(path: string, plan: EditPlan): Promise<{ entries: number; members: number }> {
-  const planned = new Map(plan.entries.map((entry) => [entry.path, entry]));
-  const reread = await openInitrdFile(path, { keepData: (entryPath) => planned.has(entryPath) });
-  if (reread.wrapper)
-    throw appError('ARCHKERNEL_VERIFY_FAILED', `${path} has a uImage header; kexec needs the bare initrd`);
-  for (const [entryPath, entry] of planned) {
-    const node = reread.tree.node(entryPath);
-    if (!node) throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entryPath} is missing after the rebuild`);
-    if (node.inode.mode !== entry.mode) {
+function assemble(
+  initrd: Initrd,
+  parts: readonly OutputPart[],
+  length: number,
+): { bytes: Uint8Array; inPlace: boolean } {
+  const [first, ...rest] = parts;
+  if (first && !(first instanceof Uint8Array) && first.payloadStart === 0 && initrd.payload) {
+    const payload = initrd.readPayload(0, first.payloadEnd);
+    const room = payload.buffer.byteLength - payload.byteOffset;
+    if (room >= length && rest.every((part) => part instanceof Uint8Array)) {
+      const bytes = new Uint8Array(payload.buffer, payload.byteOffset, length);
+      let at = payload.length;
+      for (const part of rest as Uint8Array[]) {
+        bytes.set(part, at);
+        at += part.length;
+      }
+      return { bytes, inPlace: true };
+    }
+  }
+  return { bytes: concatParts(parts, initrd), inPlace: false };
+}
+
+/** The SHA-256 of a file, read in pieces into one buffer. */
+function fileSha256(path: string): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  const buffer = new Uint8Array(256 << 10);
+  const fd = openSync(path, 'r');
+  let size = 0;
+  try {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      hash.update(buffer.subarray(0, read));
+      size += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Checks the written initrd: the file reads back with the size and SHA-256 of the output it was written
+ * from, and the output's appended member (the provider's part is its fetched bytes, CRCs checked) holds
+ * /init the wrapper, the original at /init.scw, and every planned module and file with the planned bytes.
+ */
+export function verifyInitrd(
+  path: string,
+  output: { bytes: Uint8Array; sha256: string; memberLength: number },
+  plan: EditPlan,
+): { entries: number } {
+  const file = fileSha256(path);
+  if (file.size !== output.bytes.length || file.sha256 !== output.sha256) {
+    throw appError(
+      'ARCHKERNEL_VERIFY_FAILED',
+      `${path} reads back as ${file.size} bytes with SHA-256 ${file.sha256}, written ${output.bytes.length} with ${output.sha256}`,
+    );
+  }
+  // The member is gzip (buildInitrd asks for it): inflated whole (it is small), its CRC checked by zlib.
+  const member = gunzipSync(output.bytes.subarray(output.bytes.length - output.memberLength));
+  const found = new Map(readCpio(member).entries.map((entry) => [entry.name.replace(/^\.\//, ''), entry]));
+  for (const entry of plan.entries) {
+    const read = found.get(entry.path);
+    if (!read) throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entry.path} is missing after the rebuild`);
+    if (read.mode !== entry.mode) {
       throw appError(
         'ARCHKERNEL_VERIFY_FAILED',
-        `${path}: /${entryPath} has mode ${node.inode.mode.toString(8)}, planned ${entry.mode.toString(8)}`,
+        `${path}: /${entry.path} has mode ${read.mode.toString(8)}, planned ${entry.mode.toString(8)}`,
       );
     }
-    const data = node.inode.data ?? new Uint8Array(0);
-    if (data.length !== entry.data.length || !data.every((byte, index) => byte === entry.data[index])) {
-      throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entryPath} differs from the planned contents`);
+    if (read.data.length !== entry.data.length || !read.data.every((byte, index) => byte === entry.data[index])) {
+      throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${entry.path} differs from the planned contents`);
     }
   }
-  if (!reread.tree.node(ORIGINAL_INIT)) {
+  if (!found.has(ORIGINAL_INIT)) {
     throw appError('ARCHKERNEL_VERIFY_FAILED', `${path}: /${ORIGINAL_INIT} (the provider's /init) is missing`);
   }
-  return { entries: planned.size, members: reread.members.length };
+  return { entries: plan.entries.length };
 }

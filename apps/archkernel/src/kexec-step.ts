@@ -54,13 +54,15 @@ const ARCH_OF_KIND: Record<string, KexecArch | undefined> = {
 /**
  * Plans the load (no system call); the plan keeps the buffers for `loadKexec`. The gzip decoder is
  * loaded only for a gzip kernel (an arm64 Image.gz): a zImage, the C1's kernel, never needs it.
+ * `initrdBytes`: the initrd file's contents when the caller holds them (just written), else it is read.
  */
 export async function planKexecLoad(
   paths: SystemPaths,
   input: KexecInput,
+  initrdBytes?: Uint8Array,
 ): Promise<{ plan: KexecPlan; summary: KexecSummary }> {
   const kernel = readInput(paths.at(input.kernel), 'kernel');
-  const initrd = readInput(paths.at(input.initrd), 'patched initrd');
+  const initrd = initrdBytes ?? readInput(paths.at(input.initrd), 'patched initrd');
   const gunzip = isGzip(kernel) ? await loadGunzip() : undefined;
   const kind = probeKernel(kernel, gunzip ? { gunzip } : {}).kind;
   const arch = ARCH_OF_KIND[kind];

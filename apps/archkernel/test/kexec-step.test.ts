@@ -48,6 +48,15 @@ describe('planKexecLoad', () => {
     expect(raw.plan.kernelKind).toBe('arm64-Image');
   });
 
+  it('plans the initrd bytes it is handed (just written) instead of reading the file again', async () => {
+    const root = rootWith(arm64Image());
+    rmSync(join(root, 'boot/initrd'));
+    const held = new Uint8Array(8192).fill(9);
+    const planned = await planKexecLoad(systemPaths(root), input, held);
+    expect(planned.summary.initrd.size).toBe(8192);
+    await expect(planKexecLoad(systemPaths(root), input)).rejects.toThrow(/cannot read the patched initrd/);
+  });
+
   it('refuses a file that is no kernel, naming it', async () => {
     await expect(planKexecLoad(systemPaths(rootWith(new TextEncoder().encode('not a kernel'))), input)).rejects.toThrow(
       /\/boot\/kernel is not a kernel image kexec can load/,

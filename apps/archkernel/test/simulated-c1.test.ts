@@ -73,6 +73,11 @@ describe.runIf(hasTools('gzip', 'cpio', 'modprobe', 'mkimage'))('archkernel-load
       expect(first.stderr).toContain('boot server: 127.0.0.1 (from /proc/net/pnp)');
       expect(first.stderr).toContain(`release ${RELEASE} (read from the image)`);
       expect(first.stderr).toContain('cache: miss: no cache record');
+      // The member is assembled after the fetched bytes (no second copy of the initrd), then checked.
+      expect(first.stderr).toMatch(/appended member .* after the fetched bytes/);
+      expect(first.stderr).toMatch(
+        /verified: read back equal to the written bytes \(SHA-256\), the appended member holds the \d+ planned entries/,
+      );
       expect(first.stderr).toContain('modules: mvneta_bm not in this kernel, skipped (optional)');
       const { plan, kexec } = JSON.parse(first.stdout);
       expect(plan.script.initrd).toBe('initrd/uInitrd-Linux-armv7l-v3.11.1');

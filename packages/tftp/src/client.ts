@@ -356,15 +356,27 @@ export interface TftpGetResult extends TftpTransferResult {
   data: Uint8Array;
 }
 
+export interface TftpGetOptions extends TftpClientOptions {
+  /**
+   * Bytes to leave free after the file in the same buffer (`data.buffer`), for a caller that appends to
+   * it in place instead of copying it; untouched, they cost address space, not resident memory.
+   */
+  spareBytes?: number;
+}
+
 /**
  * Reads a file into memory. Same shape as `tftpPut`: one options object in, the transfer's summary out,
  * with the bytes as `data` (where `tftpPut` takes them).
  */
-export async function tftpGet(options: TftpClientOptions): Promise<TftpGetResult> {
+export async function tftpGet(options: TftpGetOptions): Promise<TftpGetResult> {
   let sink: MemorySink | undefined;
   const maxBytes = readLimit(options);
+  const spareBytes = options.spareBytes ?? 0;
+  if (!Number.isSafeInteger(spareBytes) || spareBytes < 0) {
+    throw new TftpError('TFTP_BAD_OPTION', `spareBytes must be a whole number of bytes, got ${spareBytes}`);
+  }
   const result = await tftpRead(options, (tsize) => {
-    sink = new MemorySink(maxBytes, tsize);
+    sink = new MemorySink(maxBytes, tsize, spareBytes);
     return sink;
   });
   return { ...result, data: sink!.bytes() };

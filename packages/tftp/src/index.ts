@@ -5,6 +5,7 @@ export { type HostPort, parseHostPort, type ResolvedHost, resolveHost, TFTP_PORT
 export type { Endpoint } from './channel.js';
 export {
   type TftpClientOptions,
+  type TftpGetOptions,
   type TftpGetResult,
   type TftpProgress,
   type TftpPutData,

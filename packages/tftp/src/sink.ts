@@ -25,7 +25,11 @@ export function tooLarge(received: number, limit: number): TftpError {
   });
 }
 
-/** Collects the bytes in memory; `bytes()` returns them after end(). */
+/**
+ * Collects the bytes in memory; `bytes()` returns them after end(). With the announced size (tsize) the
+ * file lands in one buffer of that size (plus `spareBytes` left free after it, for a caller that appends
+ * in place: pages never written cost no resident memory); without it the buffer grows by doubling.
+ */
 export class MemorySink implements BlockSink {
   private buffer: Uint8Array;
   private length = 0;
@@ -33,16 +37,18 @@ export class MemorySink implements BlockSink {
   constructor(
     private readonly maxBytes: number,
     expectedSize?: number,
+    private readonly spareBytes = 0,
   ) {
     const initial = expectedSize !== undefined && expectedSize <= maxBytes ? expectedSize : 64 * 1024;
-    this.buffer = new Uint8Array(initial);
+    this.buffer = new Uint8Array(initial + spareBytes);
   }
 
   write(data: Uint8Array): void {
     const needed = this.length + data.length;
     if (needed > this.maxBytes) throw tooLarge(needed, this.maxBytes);
-    if (needed > this.buffer.length) {
-      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(needed, this.buffer.length * 2)));
+    const usable = this.buffer.length - this.spareBytes;
+    if (needed > usable) {
+      const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(needed, usable * 2)) + this.spareBytes);
       grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }

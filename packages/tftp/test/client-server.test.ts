@@ -69,6 +69,15 @@ describe('our client against our server', () => {
     }
   });
 
+  it('leaves spareBytes free after the data in its buffer (tsize or not); a bad count is refused', async () => {
+    for (const extra of [{}, { tsize: false }]) {
+      const got = await get('f100000', { ...extra, spareBytes: 4096 });
+      expect(Buffer.compare(Buffer.from(got), files.get('f100000')!)).toBe(0);
+      expect(got.buffer.byteLength - got.byteOffset - got.length).toBeGreaterThanOrEqual(4096);
+    }
+    expect((await failure(get('f511', { spareBytes: -1 }))).code).toBe('TFTP_BAD_OPTION');
+  });
+
   it('follows block numbers past 65535 (65537 blocks of 8 bytes)', async () => {
     const data = randomBytes(65536 * 8 + 3);
     writeFileSync(join(root, 'rollover'), data);
