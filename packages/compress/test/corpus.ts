@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concatBytes } from '@initkit/core';
+import { concatBytes, isInitkitError } from '@initkit/core';
 
 let cached: Uint8Array | undefined;
 
@@ -81,6 +81,18 @@ export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8A
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(chunk);
   return concat(...parts);
+}
+
+/**
+ * Runs `action` and rethrows any error that is not an InitkitError: the fast-check properties' rule
+ * that a decoder given any bytes returns or fails with a typed error.
+ */
+export function onlyTypedErrors(action: () => unknown): void {
+  try {
+    action();
+  } catch (error) {
+    if (!isInitkitError(error)) throw error;
+  }
 }
 
 /** Compares without vitest printing megabytes on failure. */
