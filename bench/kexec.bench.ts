@@ -46,9 +46,17 @@ interface Variant {
 
 /** Each variant that runs another bundle or other V8 flags keeps its own code cache (a cache is per build and flags). */
 const cacheHome = (label: string) => `XDG_CACHE_HOME=/root/.cache-${label}`;
-/** KEXEC_BENCH_BASELINE=<apps/cli/dist of an earlier build>: its kexec files run as the `baseline` row. */
-const BASELINE = process.env.KEXEC_BENCH_BASELINE;
-const BASELINE_DIR = '/usr/local/lib/node_modules/initkit-baseline';
+/**
+ * KEXEC_BENCH_BASELINE=<label>=<apps/cli/dist of another build>[,...]: each build's kexec files (with the
+ * bin/initkit.cjs beside its dist) run as a row of that label, e.g. the build before a change.
+ */
+const BASELINES = (process.env.KEXEC_BENCH_BASELINE ?? '')
+  .split(',')
+  .filter((entry) => entry !== '')
+  .map((entry) => {
+    const [label, dist] = entry.split('=') as [string, string];
+    return { label, dist, guestDir: `/usr/local/lib/node_modules/initkit-${label}` };
+  });
 const MINIMAL = `const fs = require('fs'); process.dlopen({ exports: {} }, '${KOFFI_NODE}'); fs.readFileSync('/kx/zImage')`;
 
 const VARIANTS: Variant[] = [
@@ -60,15 +68,11 @@ const VARIANTS: Variant[] = [
     command: `${cacheHome('commander')} initkit ${LOAD_ARGS.replace('-l /kx/', '-l/kx/')}`,
     loads: true,
   },
-  ...(BASELINE
-    ? [
-        {
-          label: 'baseline',
-          command: `${cacheHome('baseline')} ${NODE} ${BASELINE_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
-          loads: true,
-        },
-      ]
-    : []),
+  ...BASELINES.map((baseline) => ({
+    label: baseline.label,
+    command: `${cacheHome(baseline.label)} ${NODE} ${baseline.guestDir}/bin/initkit.cjs ${LOAD_ARGS}`,
+    loads: true,
+  })),
   { label: 'nativebare', command: `kexec -l /kx/zImage --append="${CMDLINE}"`, loads: true },
   { label: 'dry', command: `initkit ${LOAD_ARGS} --dry-run`, loads: false },
   ...(
@@ -160,14 +164,14 @@ try {
   rmSync(directory, { recursive: true, force: true });
 }
 
-/** The baseline build's command files (bin/initkit.cjs routes kexec to dist/kexec.cjs), for the guest. */
+/** The baseline builds' command files (bin/initkit.cjs routes kexec to dist/kexec.cjs), for the guest. */
 function baselineFiles(): Record<string, Uint8Array> {
-  if (!BASELINE) return {};
-  const files: Record<string, Uint8Array> = {
-    [`${BASELINE_DIR}/bin/initkit.cjs`]: new Uint8Array(readFileSync(join(BASELINE, '..', 'bin', 'initkit.cjs'))),
-  };
-  for (const name of ['kexec.cjs', 'kexec-command.cjs']) {
-    files[`${BASELINE_DIR}/dist/${name}`] = new Uint8Array(readFileSync(join(BASELINE, name)));
+  const files: Record<string, Uint8Array> = {};
+  for (const { dist, guestDir } of BASELINES) {
+    files[`${guestDir}/bin/initkit.cjs`] = new Uint8Array(readFileSync(join(dist, '..', 'bin', 'initkit.cjs')));
+    for (const name of ['kexec.cjs', 'kexec-command.cjs']) {
+      files[`${guestDir}/dist/${name}`] = new Uint8Array(readFileSync(join(dist, name)));
+    }
   }
   return files;
 }
@@ -273,7 +277,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
       ratio('ours') <= 3,
     ),
     row('the same through commander (-l/kx/zImage, which the kexec parser leaves to it)', 'commander'),
-    ...(BASELINE ? [row(`the same with the baseline build (${BASELINE})`, 'baseline')] : []),
+    ...BASELINES.map((baseline) => row(`the same with the ${baseline.label} build (${baseline.dist})`, baseline.label)),
     row('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
     row('initkit kexec -l --dry-run (plan only: no koffi, no system call)', 'dry'),
     row('ours with node --jitless --no-expose-wasm', 'jitless'),

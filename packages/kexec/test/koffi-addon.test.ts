@@ -2,8 +2,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { koffiAddonPath, loadKoffi } from '../src/node/koffi-addon.js';
+import { findKoffiDirectory, koffiAddonPath, loadKoffi } from '../src/node/koffi-addon.js';
 
 const koffiDirectory = dirname(createRequire(import.meta.url).resolve('koffi'));
 const koffiVersion = (JSON.parse(readFileSync(join(koffiDirectory, 'package.json'), 'utf8')) as { version: string })
@@ -22,6 +23,13 @@ describe('loadKoffi', () => {
     expect(readFileSync('/proc/self/maps', 'utf8')).toContain(realpathSync(addon as string));
     const getpid = koffi.load('libc.so.6').func('int getpid(void)');
     expect(getpid()).toBe(process.pid);
+  });
+
+  it('finds the koffi require() finds, by the node_modules walk alone', () => {
+    expect(findKoffiDirectory(fileURLToPath(new URL('../src/node/', import.meta.url)))).toBe(
+      realpathSync(koffiDirectory),
+    );
+    expect(findKoffiDirectory(tmpdir())).toBeUndefined();
   });
 
   it("leaves a koffi without its prebuilt package beside it to koffi's own loader", () => {

@@ -7,27 +7,42 @@
  * koffi's own version. Anywhere else (koffi built from source, another layout) koffi's own loader runs.
  * Its deprecated wrappers (koffi.resolve, lib.cdecl and the like) are not installed: nothing here uses them.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 
 export type Koffi = typeof import('koffi');
 
 /** koffi's API, from the prebuilt addon when it is where koffi's installer puts it. Throws as require() does. */
 export function loadKoffi(): Koffi {
-  const requireHere = createRequire(moduleFile());
-  const koffiMain = requireHere.resolve('koffi');
-  const addon = koffiAddonPath(dirname(koffiMain));
-  if (!addon) return requireHere('koffi') as Koffi;
+  const here = moduleFile();
+  const koffiDirectory = findKoffiDirectory(dirname(here));
+  const addon = koffiDirectory ? koffiAddonPath(koffiDirectory) : undefined;
+  if (!koffiDirectory || !addon) return createRequire(here)('koffi') as Koffi;
   const napi = Number(process.versions.napi);
   if (!(napi >= 8)) throw new Error(`koffi needs Node-API 8 or later; this Node ${process.version} has ${napi}`);
   const addonModule = { exports: {} as Koffi & { version?: string } };
   process.dlopen(addonModule, addon);
-  const { version } = JSON.parse(readFileSync(join(dirname(koffiMain), 'package.json'), 'utf8')) as { version: string };
+  const packageJson = readFileSync(join(koffiDirectory, 'package.json'), 'utf8');
+  const { version } = JSON.parse(packageJson) as { version: string };
   if (addonModule.exports.version !== version) {
     throw new Error(`${addon} is koffi ${addonModule.exports.version}, expected ${version} (the koffi beside it)`);
   }
   return addonModule.exports;
+}
+
+/**
+ * The koffi directory require('koffi') would use, by the same walk up the node_modules directories, its
+ * symbolic links resolved (pnpm). Not require.resolve: koffi's `exports` map loads Node's ES module
+ * resolver, about a third of a second under emulation; NODE_PATH and the like are left to require().
+ */
+export function findKoffiDirectory(from: string): string | undefined {
+  const lookupPaths = (Module as unknown as { _nodeModulePaths(from: string): string[] })._nodeModulePaths(from);
+  for (const modules of lookupPaths) {
+    const candidate = join(modules, 'koffi');
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync.native(candidate);
+  }
+  return undefined;
 }
 
 /** This file (ESM build and sources) or the CommonJS file it was bundled into. */
