@@ -6,12 +6,12 @@
  * resolution). Goal from the issue: at most 3x (Node's start-up under emulation is the known cost).
  *
  * Where the time goes, measured in the same rounds: the command through commander (its own parser
- * leaves combined flags to it), an earlier build (KEXEC_BENCH_BASELINE), --dry-run (no koffi, no system
- * call), V8 flags (--jitless, --max-lazy, --single-threaded, --no-opt), and the floor under any Node
- * program that makes the call: Node alone, Node with its fs module, Node with fs, koffi's addon and the
- * zImage read, and Node loading koffi through koffi's own loader. One traced run per round prints
- * in-process marks (process.uptime) from a preloaded script. Every round runs the commands in a rotated
- * order, so a neighbour's load spreads over all of them; the host's CPU time for each command (bootGuest) does not
+ * leaves combined flags to it), earlier builds (KEXEC_BENCH_BASELINE), kexec -l without the initrd, node
+ * --no-opt, and the floor under any Node program that makes the call: Node alone, Node with its fs
+ * module, Node with fs, koffi's addon and the zImage read, and Node loading koffi through koffi's own
+ * loader. One traced run per round prints in-process marks (process.uptime) from a preloaded script.
+ * Every round runs the commands in a rotated order, so a neighbour's load spreads over all of them; the
+ * host's CPU time for each command (bootGuest) does not
  * depend on that load as the guest's wall clock does.
  */
 import { execFileSync } from 'node:child_process';
@@ -74,19 +74,12 @@ const VARIANTS: Variant[] = [
     loads: true,
   })),
   { label: 'nativebare', command: `kexec -l /kx/zImage --append="${CMDLINE}"`, loads: true },
-  { label: 'dry', command: `initkit ${LOAD_ARGS} --dry-run`, loads: false },
-  ...(
-    [
-      ['jitless', '--jitless --no-expose-wasm'],
-      ['maxlazy', '--max-lazy'],
-      ['single', '--single-threaded'],
-      ['noopt', '--no-opt'],
-    ] as const
-  ).map(([label, flags]) => ({
-    label,
-    command: `${cacheHome(label)} ${NODE} ${flags} ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
+  // V8 flags measured on the command line (12-03 also --jitless, --max-lazy, --single-threaded: no gain).
+  {
+    label: 'noopt',
+    command: `${cacheHome('noopt')} ${NODE} --no-opt ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
     loads: true,
-  })),
+  },
   { label: 'node', command: `${NODE} -e 0`, loads: false },
   { label: 'nodefs', command: `${NODE} -e "require('fs')"`, loads: false },
   { label: 'minimal', command: `${NODE} -e "${MINIMAL}"`, loads: false },
@@ -279,10 +272,6 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
     row('the same through commander (-l/kx/zImage, which the kexec parser leaves to it)', 'commander'),
     ...BASELINES.map((baseline) => row(`the same with the ${baseline.label} build (${baseline.dist})`, baseline.label)),
     row('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
-    row('initkit kexec -l --dry-run (plan only: no koffi, no system call)', 'dry'),
-    row('ours with node --jitless --no-expose-wasm', 'jitless'),
-    row('ours with node --max-lazy', 'maxlazy'),
-    row('ours with node --single-threaded', 'single'),
     row('ours with node --no-opt', 'noopt'),
     row('floor: node -e 0 (Node start-up alone)', 'node'),
     row("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
