@@ -6,48 +6,10 @@
  */
 import type { Initrd, InitrdAnalysis } from '@initkit/initramfs';
 import { treeToJson } from '@initkit/initramfs';
-import { type CodeCategory, hasFileTable, shortName, UIMAGE_HEADER_SIZE, type UImage } from '@initkit/uimage';
+import { headerCodesToJson } from '@initkit/uimage';
 
-const hex32 = (value: number) => `0x${value.toString(16).padStart(8, '0')}`;
-
-/** A coded header field as `{ code, name }` (mkimage's short name, or null). */
-function namedCode(category: CodeCategory, code: number) {
-  return { code, name: shortName(category, code) ?? null };
-}
-
-function namedHeaderCodes(header: { os: number; arch: number; type: number; compression: number }) {
-  return {
-    os: namedCode('os', header.os),
-    arch: namedCode('arch', header.arch),
-    type: namedCode('type', header.type),
-    compression: namedCode('comp', header.compression),
-  };
-}
-
-/** `initkit uimage list --json`: every header field, codes as { code, name }, where each file lies in the image. */
-export function uimageToJson(image: Pick<UImage, 'header' | 'dataCrcOk'> & { files: readonly { length: number }[] }) {
-  const { header } = image;
-  let offset = UIMAGE_HEADER_SIZE + (hasFileTable(header.type) ? 4 * (image.files.length + 1) : 0);
-  const files = image.files.map((file, index) => {
-    const entry = { index, offset, size: file.length };
-    offset += file.length + ((4 - (file.length % 4)) % 4);
-    return entry;
-  });
-  return {
-    name: header.name,
-    created: new Date(header.time * 1000).toISOString(),
-    time: header.time,
-    ...namedHeaderCodes(header),
-    size: header.size,
-    payloadOffset: UIMAGE_HEADER_SIZE,
-    loadAddress: hex32(header.load),
-    entryPoint: hex32(header.entry),
-    headerCrc: hex32(header.headerCrc),
-    dataCrc: hex32(header.dataCrc),
-    dataCrcOk: image.dataCrcOk,
-    files,
-  };
-}
+/** `initkit uimage list --json` (the shape lives in @initkit/uimage, which the CLI prints too). */
+export { uimageToJson } from '@initkit/uimage';
 
 /** The analysis with member offsets in the file, as `initkit initramfs analyze` prints it (text and JSON). */
 export function analysisInFile(initrd: Initrd, analysis: InitrdAnalysis): InitrdAnalysis {
@@ -61,7 +23,7 @@ export function analysisInFile(initrd: Initrd, analysis: InitrdAnalysis): Initrd
 
 /** `initkit initramfs analyze --json`: offsets in the file, the payload's offset, the wrapper's codes named. */
 export function analysisToJson(initrd: Initrd, analysis: InitrdAnalysis) {
-  const wrapper = analysis.wrapper && { ...analysis.wrapper, ...namedHeaderCodes(analysis.wrapper) };
+  const wrapper = analysis.wrapper && { ...analysis.wrapper, ...headerCodesToJson(analysis.wrapper) };
   return { ...analysisInFile(initrd, analysis), payloadOffset: initrd.payloadOffset, wrapper };
 }
 

@@ -43,5 +43,6 @@ export {
   parseUImage,
   type UImage,
 } from './image.js';
+export { codeToJson, headerCodesToJson, type NamedCode, uimageToJson } from './json.js';
 export { formatCtime, formatFixed2, formatListing, formatSize, type ListingOptions } from './listing.js';
 export { buildMultiPayload, splitMultiPayload } from './multi.js';
