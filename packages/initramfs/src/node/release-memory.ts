@@ -24,7 +24,18 @@ function collector(): Collect | null {
   return collect;
 }
 
-/** Collects the young generation (the dropped chunk wrappers and, with them, their buffers). */
+/**
+ * Every this many releases the collection is a full one: chunks that survived a young collection (the
+ * reader still held them) are promoted, and only a full collection frees their buffers. Listing the
+ * 88 MiB xz variant on Node 24 ran one full collection in all and peaked at 85 MiB; with one every 8th
+ * release, 82-83 MiB at the same CPU time.
+ */
+const MAJOR_EVERY = 8;
+
+let releases = 0;
+
+/** Collects the young generation (the dropped chunk wrappers and, with them, their buffers), now and then all of it. */
 export function releaseDroppedBuffers(): void {
-  collector()?.({ type: 'minor' });
+  releases++;
+  collector()?.({ type: releases % MAJOR_EVERY === 0 ? 'major' : 'minor' });
 }
