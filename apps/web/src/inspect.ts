@@ -7,10 +7,17 @@ import { type BootPlan, evaluate, planWarnings, unwrapScriptImage } from '@initk
 import { decode, detect } from '@initkit/compress';
 import { InitkitError } from '@initkit/core';
 import { fdtToJson, formatDts, parseFdt } from '@initkit/fdt';
-import { analyzeInitrd, formatAnalysis, type Initrd, parseInitrd } from '@initkit/initramfs';
+import {
+  analysisInFile,
+  analysisToJson,
+  analyzeInitrd,
+  formatAnalysis,
+  type Initrd,
+  initrdTreeToJson,
+  parseInitrd,
+} from '@initkit/initramfs';
 import { formatModinfo, type KernelVersion, kernelVersion, modinfoEntries, readKernelModule } from '@initkit/kmod';
-import { formatListing, isUImage, parseUImage, UIMAGE_TYPE } from '@initkit/uimage';
-import { analysisInFile, analysisToJson, treeToCliJson, uimageToJson } from './cli-json.js';
+import { formatListing, isUImage, parseUImage, UIMAGE_TYPE, uimageToJson } from '@initkit/uimage';
 
 export type Kind = 'initrd' | 'cpio' | 'uimage' | 'bootscript' | 'fdt' | 'kmod' | 'kernel' | 'compressed';
 
@@ -107,7 +114,7 @@ export function analysisSection(initrd: Initrd, onStage: (stage: string) => void
   return {
     analysis: plainJson(analysisToJson(initrd, analysis)),
     text: formatAnalysis(analysisInFile(initrd, analysis)),
-    tree: plainJson(treeToCliJson(initrd)) as unknown as TreeRow[],
+    tree: plainJson(initrdTreeToJson(initrd)) as unknown as TreeRow[],
   };
 }
 

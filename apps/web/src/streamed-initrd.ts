@@ -19,8 +19,15 @@ import {
   type TreeDiff,
   type TreeInode,
 } from '@initkit/initramfs';
-import { formatListing, isUImage, parseHeader, UIMAGE_HEADER_SIZE, UIMAGE_TYPE, type UImage } from '@initkit/uimage';
-import { uimageToJson } from './cli-json.js';
+import {
+  formatListing,
+  isUImage,
+  parseHeader,
+  UIMAGE_HEADER_SIZE,
+  UIMAGE_TYPE,
+  type UImage,
+  uimageToJson,
+} from '@initkit/uimage';
 import { analysisSection, type Inspection, isCompressedModule } from './inspect.js';
 
 /** An initrd as the worker keeps it: the parsed metadata and the File to read contents from. */

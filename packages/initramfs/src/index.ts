@@ -34,6 +34,7 @@ export {
   type ReadInitrdOptions,
   readInitrd,
 } from './initrd.js';
+export { analysisInFile, analysisToJson, initrdTreeToJson } from './json.js';
 export { listMember, listTree, memberEntriesToJson, treeToJson } from './listing.js';
 export type { InitrdMember, InitrdSegment, KeepData, MemberEntry } from './member.js';
 export { isCpioMagic } from './member-walk.js';

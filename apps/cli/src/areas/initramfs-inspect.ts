@@ -5,15 +5,17 @@
 import { InitkitError } from '@initkit/core';
 import { S_IFMT, S_IFREG } from '@initkit/cpio';
 import {
+  analysisInFile,
+  analysisToJson,
   analyzeInitrd,
   diffTrees,
   formatAnalysis,
   formatDiff,
   type Initrd,
+  initrdTreeToJson,
   listMember,
   listTree,
   memberEntriesToJson,
-  treeToJson,
 } from '@initkit/initramfs';
 import { type OpenInitrdOptions, openInitrdFile } from '@initkit/initramfs/node';
 import { withFile } from '../file-errors.js';
@@ -50,7 +52,7 @@ export interface ListFlags {
 export async function listAction(file: string, flags: ListFlags): Promise<void> {
   const initrd = await openInitrd(file, 'the initrd', { keepData: () => false, verifyDataCrc: flags.verify });
   if (flags.json) {
-    printJson(flags.members ? membersToJson(initrd) : treeJson(initrd));
+    printJson(flags.members ? membersToJson(initrd) : initrdTreeToJson(initrd));
     return;
   }
   const long = { long: flags.verbose, ...ownerNames(flags.numericUidGid) };
@@ -81,20 +83,6 @@ function membersToJson(initrd: Initrd) {
   };
 }
 
-/**
- * The merged tree as JSON. The root "." has no inode of its own in the merge: it shows the ino and
- * nlink of the root entry of the member it came from, as `list --members --json` shows it.
- */
-function treeJson(initrd: Initrd): Record<string, unknown>[] {
-  const records = treeToJson(initrd.tree);
-  const root = records.find((record) => record.name === '.');
-  if (root && typeof root.member === 'number') {
-    const entry = initrd.members[root.member]?.entries.find((candidate) => candidate.name === '.');
-    if (entry) Object.assign(root, { ino: entry.ino, nlink: entry.nlink });
-  }
-  return records;
-}
-
 export async function catAction(file: string, path: string): Promise<void> {
   const initrd = await openInitrd(file, 'the initrd');
   const node = initrd.tree.lookup(path.replace(/^\/+/, '') || '.');
@@ -120,16 +108,6 @@ export async function analyzeAction(file: string, flags: { json?: boolean }): Pr
     path === 'init' || size <= 1 << 20 || /(^|\/)lib\/modules\/[^/]+\/modules\.dep$/.test(path);
   const initrd = await openInitrd(file, 'the initrd', { keepData: keep });
   const analysis = analyzeInitrd(initrd);
-  // Offsets in the file (as `list --members --json` gives them), the payload's own beside them.
-  const members = analysis.members.map((member) => ({
-    ...member,
-    offset: initrd.payloadOffset + member.offset,
-    offsetInPayload: member.offset,
-  }));
-  if (!flags.json) {
-    await writeStdout(formatAnalysis({ ...analysis, members }));
-    return;
-  }
-  const wrapper = analysis.wrapper && { ...analysis.wrapper, ...namedHeaderCodes(analysis.wrapper) };
-  printJson({ ...analysis, payloadOffset: initrd.payloadOffset, wrapper, members });
+  if (flags.json) printJson(analysisToJson(initrd, analysis));
+  else await writeStdout(formatAnalysis(analysisInFile(initrd, analysis)));
 }
