@@ -76,16 +76,20 @@ describe.runIf(hasTools('mkimage', 'script'))(
           '',
         ].join('\n'),
       );
-      const plan = initkit([
-        'bootscript',
-        'plan',
-        '--no-defaults',
-        '--env',
-        'serverip=10.0.0.1',
-        '--file-size',
-        root,
-        script,
-      ]);
+      // `bootscript plan` of this script against a TFTP server at 10.0.0.1 whose file sizes come from `sizes`.
+      const planWithSizes = (sizes: string, ...flags: string[]) =>
+        initkit([
+          'bootscript',
+          'plan',
+          '--no-defaults',
+          '--env',
+          'serverip=10.0.0.1',
+          '--file-size',
+          sizes,
+          ...flags,
+          script,
+        ]);
+      const plan = planWithSizes(root);
       expect(plan.status, plan.stderr).toBe(0);
       expect(plan.stdout).toContain('load: tftpboot zImage from 10.0.0.1 -> 0x42000000 (8388608 bytes)');
       expect(plan.stdout).toContain(
@@ -93,17 +97,7 @@ describe.runIf(hasTools('mkimage', 'script'))(
       );
       // The kernel (8 MiB at 0x42000000) is overwritten by the initrd loaded at 0x42400000.
       expect(plan.stdout).toContain('warning: line 3: tftpboot uInitrd at 0x42400000 overwrites part of the kernel');
-      const single = initkit([
-        'bootscript',
-        'plan',
-        '--no-defaults',
-        '--env',
-        'serverip=10.0.0.1',
-        '--file-size',
-        `zImage=${join(root, 'zImage')}`,
-        '--json',
-        script,
-      ]);
+      const single = planWithSizes(`zImage=${join(root, 'zImage')}`, '--json');
       expect(JSON.parse(single.stdout).loads[0].size).toBe(8 << 20);
       const noServer = initkit(['bootscript', 'plan', '--no-defaults', script]);
       expect(noServer.stdout).toContain(

@@ -51,18 +51,13 @@ describe('initkit tftp', () => {
     }
   });
 
+  /** `initkit tftp get` of the served initrd.img into `output`. */
+  const getInitrd = (output: string, ...flags: string[]) =>
+    initkit(['tftp', 'get', `127.0.0.1:${server.port}`, 'initrd.img', '-o', output, ...flags]);
+
   it('get writes the file and reports the transfer; serve logs it', async () => {
     const output = join(temp(), 'fetched');
-    const result = initkit([
-      'tftp',
-      'get',
-      `127.0.0.1:${server.port}`,
-      'initrd.img',
-      '-o',
-      output,
-      '--blksize',
-      '1468',
-    ]);
+    const result = getInitrd(output, '--blksize', '1468');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/tftp get initrd\.img: 300001 bytes in .* blksize 1468, windowsize 16/);
     expect(Buffer.compare(readFileSync(output), data)).toBe(0);
@@ -76,16 +71,7 @@ describe('initkit tftp', () => {
     expect(result.status).toBe(0);
     expect(Buffer.compare(result.stdoutBytes, data)).toBe(0);
     const output = join(temp(), 'fetched-json');
-    const json = initkit([
-      'tftp',
-      'get',
-      `127.0.0.1:${server.port}`,
-      'initrd.img',
-      '-o',
-      output,
-      '--json',
-      '--no-options',
-    ]);
+    const json = getInitrd(output, '--json', '--no-options');
     expect(JSON.parse(json.stdout)).toMatchObject({ bytes: 300_001, negotiated: false, blksize: 512 });
   });
 
