@@ -1,13 +1,15 @@
 /**
  * The raw system calls, through koffi and the C library's syscall(): kexec_load, kexec_file_load,
  * memfd_create, sync and reboot; and the C library's mmap for map-file.ts. koffi is loaded on first use
- * only (koffi-addon.ts), so planning and --dry-run work where it is missing. Each function returns 0 or
- * the errno; it never throws for a failed call.
+ * only (@initkit/core/node's loadKoffi), so planning and --dry-run work where it is missing. Each
+ * function returns 0 or the errno; it never throws for a failed call.
  */
+import { loadKoffi } from '@initkit/core/node';
 import { kexecError } from '../errors.js';
 import type { KexecArch } from '../plan.js';
-import { type Koffi, loadKoffi } from './koffi-addon.js';
 import { hostArch } from './state.js';
+
+type Koffi = typeof import('koffi');
 
 const SYSCALL_NUMBERS: Record<KexecArch, { kexecLoad: number; kexecFileLoad?: number; memfdCreate: number }> = {
   arm: { kexecLoad: 347, memfdCreate: 385 },
@@ -48,7 +50,8 @@ export async function kexecBindings(): Promise<Bindings> {
   if (!arch) throw kexecError('KEXEC_UNSUPPORTED', `kexec system calls are not wired for ${process.arch}`);
   let koffi: Koffi;
   try {
-    koffi = loadKoffi();
+    // The walk for koffi starts from this package (or the bundle it is in), which depends on it.
+    koffi = loadKoffi<Koffi>(typeof __filename === 'string' ? __filename : import.meta.url);
   } catch (error) {
     throw kexecError('KEXEC_NO_FFI', `cannot load koffi: ${(error as Error).message}`, {
       hint: 'install koffi beside initkit (its prebuilt for this architecture is needed)',

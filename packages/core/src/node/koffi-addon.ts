@@ -6,29 +6,36 @@
  * under emulation (bench/RESULTS.md, kexec). Its checks are kept: Node-API 8 or later and an addon of
  * koffi's own version. Anywhere else (koffi built from source, another layout) koffi's own loader runs.
  * Its deprecated wrappers (koffi.resolve, lib.cdecl and the like) are not installed: nothing here uses them.
+ * Shared by @initkit/kexec (system calls) and @initkit/compress (libzstd, liblzma); core itself does not
+ * depend on koffi: the caller names the file its node_modules walk starts from (its own module), since
+ * under pnpm's strict layout only a package that depends on koffi has it in reach.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 
-export type Koffi = typeof import('koffi');
-
-/** koffi's API, from the prebuilt addon when it is where koffi's installer puts it. Throws as require() does. */
-export function loadKoffi(): Koffi {
-  const here = moduleFile();
+/**
+ * koffi's API (typed by the caller: `loadKoffi<typeof import('koffi')>(...)`), from the prebuilt addon
+ * when it is where koffi's installer puts it. `from` is the file (a path or a file: URL, e.g. the
+ * caller's import.meta.url or __filename) whose node_modules directories are searched, as require()
+ * from that file would; by default this module's own file (in a bundle, the bundle). Throws as
+ * require() does.
+ */
+export function loadKoffi<Koffi = unknown>(from: string | undefined = moduleFile()): Koffi {
+  const here = from.startsWith('file:') ? decodeURIComponent(new URL(from).pathname) : from;
   const koffiDirectory = findKoffiDirectory(dirname(here));
   const addon = koffiDirectory ? koffiAddonPath(koffiDirectory) : undefined;
   if (!koffiDirectory || !addon) return createRequire(here)('koffi') as Koffi;
   const napi = Number(process.versions.napi);
   if (!(napi >= 8)) throw new Error(`koffi needs Node-API 8 or later; this Node ${process.version} has ${napi}`);
-  const addonModule = { exports: {} as Koffi & { version?: string } };
+  const addonModule = { exports: {} as { version?: string } };
   process.dlopen(addonModule, addon);
   const packageJson = readFileSync(join(koffiDirectory, 'package.json'), 'utf8');
   const { version } = JSON.parse(packageJson) as { version: string };
   if (addonModule.exports.version !== version) {
     throw new Error(`${addon} is koffi ${addonModule.exports.version}, expected ${version} (the koffi beside it)`);
   }
-  return addonModule.exports;
+  return addonModule.exports as Koffi;
 }
 
 /**

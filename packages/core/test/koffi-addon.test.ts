@@ -17,7 +17,7 @@ describe('loadKoffi', () => {
     ];
     const addon = koffiAddonPath(koffiDirectory);
     expect(addon).toBe(join(koffiDirectory, '..', '@koromix', `koffi-linux-${expected}`, 'koffi.node'));
-    const koffi = loadKoffi();
+    const koffi = loadKoffi<typeof import('koffi')>(import.meta.url);
     expect(koffi.version).toBe(koffiVersion);
     // The file itself is mapped into this process, not one found elsewhere.
     expect(readFileSync('/proc/self/maps', 'utf8')).toContain(realpathSync(addon as string));
@@ -30,6 +30,10 @@ describe('loadKoffi', () => {
       realpathSync(koffiDirectory),
     );
     expect(findKoffiDirectory(tmpdir())).toBeUndefined();
+  });
+
+  it('walks from the file the caller names, and throws as require() does where no koffi is in reach', () => {
+    expect(() => loadKoffi(join(tmpdir(), 'no-koffi-here', 'caller.js'))).toThrow(/Cannot find module 'koffi'/);
   });
 
   it("leaves a koffi without its prebuilt package beside it to koffi's own loader", () => {
