@@ -1,9 +1,11 @@
 /**
  * /chosen, where a boot loader (or kexec) tells the kernel its command line and where the initrd lies.
  * setChosen writes bootargs, then linux,initrd-start, then linux,initrd-end with libfdt's semantics,
- * in the order kexec-tools sets them, creating /chosen as the root's first child when missing.
+ * in the order kexec-tools sets them, creating /chosen as the root's first child when missing; on a tree
+ * (setChosen) or in place on a blob (setChosenInBlob).
  */
 
+import type { FdtBlob } from './blob-rw.js';
 import { ensureNode, setProperty } from './edit.js';
 import { fdtError } from './errors.js';
 import type { Fdt } from './model.js';
@@ -26,19 +28,39 @@ export interface SetChosenOptions {
 }
 
 export function setChosen(tree: Fdt, values: ChosenValues, options: SetChosenOptions = {}): void {
+  // Encode everything first so a bad value leaves the tree untouched.
+  const encoded = encodeChosen(values, options);
+  const chosen = ensureNode(tree, '/chosen');
+  for (const [name, value] of encoded) setProperty(chosen, name, value);
+}
+
+/**
+ * setChosen on a blob opened with FdtBlob.open, edited in place as libfdt (and kexec-tools) edit it:
+ * /chosen added as the root's first child when missing, then each property set in the same order.
+ * With no value to set nothing changes (kexec-tools' setup_dtb_prop adds /chosen only with a property).
+ */
+export function setChosenInBlob(blob: FdtBlob, values: ChosenValues, options: SetChosenOptions = {}): void {
+  const encoded = encodeChosen(values, options);
+  if (encoded.length === 0) return;
+  const chosen = blob.subnode(blob.root, 'chosen') ?? blob.addSubnode(blob.root, 'chosen');
+  for (const [name, value] of encoded) blob.setProperty(chosen, name, value);
+}
+
+/** The /chosen properties to set, in kexec-tools' order: bootargs, linux,initrd-start, linux,initrd-end. */
+function encodeChosen(values: ChosenValues, options: SetChosenOptions): Array<[string, Uint8Array]> {
   const cellBytes = options.cellBytes ?? 4;
   if (cellBytes !== 4 && cellBytes !== 8) {
     throw fdtError('FDT_BAD_OPTION', `cellBytes: expected 4 or 8, found ${String(cellBytes)}`);
   }
-  // Encode everything first so a bad value leaves the tree untouched.
-  const bootargs = values.bootargs === undefined ? undefined : encodeString(values.bootargs);
-  const start =
-    values.initrdStart === undefined ? undefined : encodeAddress(values.initrdStart, cellBytes, 'initrdStart');
-  const end = values.initrdEnd === undefined ? undefined : encodeAddress(values.initrdEnd, cellBytes, 'initrdEnd');
-  const chosen = ensureNode(tree, '/chosen');
-  if (bootargs !== undefined) setProperty(chosen, 'bootargs', bootargs);
-  if (start !== undefined) setProperty(chosen, 'linux,initrd-start', start);
-  if (end !== undefined) setProperty(chosen, 'linux,initrd-end', end);
+  const encoded: Array<[string, Uint8Array]> = [];
+  if (values.bootargs !== undefined) encoded.push(['bootargs', encodeString(values.bootargs)]);
+  if (values.initrdStart !== undefined) {
+    encoded.push(['linux,initrd-start', encodeAddress(values.initrdStart, cellBytes, 'initrdStart')]);
+  }
+  if (values.initrdEnd !== undefined) {
+    encoded.push(['linux,initrd-end', encodeAddress(values.initrdEnd, cellBytes, 'initrdEnd')]);
+  }
+  return encoded;
 }
 
 function encodeAddress(value: number | bigint, cellBytes: 4 | 8, what: string): Uint8Array {

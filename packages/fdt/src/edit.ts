@@ -74,7 +74,7 @@ export function createNode(tree: Fdt, path: string): FdtNode {
   return addNode(parent, path.slice(slash + 1));
 }
 
-function checkNodeName(name: string): void {
+export function checkNodeName(name: string): void {
   if (name === '' || name.includes('/') || name.includes('\0')) {
     throw fdtError('FDT_BAD_PATH', `node name "${name}": expected a non-empty name without "/" or NUL`);
   }

@@ -2,7 +2,8 @@
  * @initkit/fdt: flattened device trees (.dtb) read, edited and written exactly as dtc and libfdt do.
  * Isomorphic: Uint8Array in and out, nothing from `node:`.
  */
-export { type ChosenValues, getChosen, type SetChosenOptions, setChosen } from './chosen.js';
+export { FdtBlob, type FdtBlobOptions, type FdtBlobProperty } from './blob-rw.js';
+export { type ChosenValues, getChosen, type SetChosenOptions, setChosen, setChosenInBlob } from './chosen.js';
 export { formatDts, formatValue } from './dts.js';
 export { addNode, createNode, deleteNode, deleteProperty, ensureNode, setProperty } from './edit.js';
 export { FDT_ERROR_CODES, type FdtErrorCode } from './errors.js';

@@ -109,7 +109,8 @@ function measureNode(node: FdtNode, table: StringTable): number {
   return size;
 }
 
-function checkName(name: string, what: string): void {
+/** Names are stored one byte per character: NUL and characters above U+00FF cannot be. */
+export function checkName(name: string, what: string): void {
   for (let index = 0; index < name.length; index++) {
     const code = name.charCodeAt(index);
     if (code === 0 || code > 0xff) {

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { InitkitError } from '@initkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   addNode,
@@ -37,18 +34,7 @@ import {
   setProperty,
   walkNodes,
 } from '../src/index.js';
-
-const fixture = (name: string) =>
-  new Uint8Array(readFileSync(fileURLToPath(new URL(`../../../fixtures/fdt/${name}`, import.meta.url))));
-const codeOf = (action: () => unknown): string | undefined => {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InitkitError) return error.code;
-    throw error;
-  }
-  return undefined;
-};
+import { codeOf, fixture } from './helpers.js';
 
 describe('lookup', () => {
   const tree = parseFdt(fixture('labels.dtb'));

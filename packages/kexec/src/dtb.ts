@@ -9,7 +9,7 @@
  * The blob's totalsize becomes that length; the bytes past the edited tree are zero.
  */
 import { isInitkitError } from '@initkit/core';
-import { findNode, parseFdt, serializeFdt, setChosen } from '@initkit/fdt';
+import { FdtBlob, findNode, parseFdt, serializeFdt, setChosen, setChosenInBlob } from '@initkit/fdt';
 import { kexecError } from './errors.js';
 import type { ChosenPlan } from './plan.js';
 
@@ -22,40 +22,47 @@ export interface KexecDtb {
 const align4 = (value: number) => (value + 3) & ~3;
 const encoder = new TextEncoder();
 
-/** The blob with /chosen edited as `kexec -l` edits it (bootargs only when a command line is given). */
+/**
+ * The blob with /chosen edited as `kexec -l` edits it (bootargs only when a command line is given):
+ * in place, as libfdt does for kexec-tools (bench/kexec: parsing and re-serializing QEMU's 1 MiB blob
+ * cost more than the rest of the plan under emulation); through the tree for a blob whose blocks are
+ * not in libfdt's read-write order (a version 16 header, reordered blocks), packed as fdt_open_into
+ * would pack it.
+ */
 export function editDtbForKexec(original: Uint8Array, chosen: ChosenPlan): KexecDtb {
+  const values = {
+    ...(chosen.bootargs !== undefined ? { bootargs: chosen.bootargs } : {}),
+    ...(chosen.initrdStart !== undefined ? { initrdStart: chosen.initrdStart, initrdEnd: chosen.initrdEnd } : {}),
+  };
+  let blob: FdtBlob;
+  try {
+    blob = FdtBlob.open(original);
+  } catch (error) {
+    if (isInitkitError(error) && error.code === 'FDT_UNSUPPORTED') return editThroughTree(original, chosen, values);
+    throw badDtb(error);
+  }
+  const node = blob.subnode(blob.root, 'chosen');
+  const length = kexecDtbLength(original.length, chosen, (name) =>
+    node === undefined ? null : (blob.property(node, name)?.length ?? undefined),
+  );
+  const edited = blob.resize(length);
+  setChosenInBlob(edited, values);
+  return { bytes: edited.bytes, length };
+}
+
+/** The same edit through parseFdt, setChosen and serializeFdt, for blobs FdtBlob does not edit in place. */
+function editThroughTree(original: Uint8Array, chosen: ChosenPlan, values: Parameters<typeof setChosen>[1]): KexecDtb {
   let tree: ReturnType<typeof parseFdt>;
   try {
     tree = parseFdt(original);
   } catch (error) {
-    if (isInitkitError(error)) throw kexecError('KEXEC_BAD_DTB', `device tree: ${error.message}`, { cause: error });
-    throw error;
+    throw badDtb(error);
   }
-  let length = original.length;
-  // Property lengths /chosen has so far (undefined: no /chosen yet), updated as kexec-tools sets them.
   const existing = findNode(tree, '/chosen');
-  let lengths: Map<string, number> | undefined = existing
-    ? new Map(existing.properties.map((property) => [property.name, property.value.length]))
-    : undefined;
-  const grow = (name: string, valueLength: number) => {
-    if (lengths === undefined) {
-      length += 8 + align4('chosen'.length + 1) + 4;
-      lengths = new Map();
-    }
-    const old = lengths.get(name);
-    if (old === undefined) length += name.length + 1 + 12 + align4(valueLength);
-    else if (old < valueLength) length += align4(valueLength - old);
-    lengths.set(name, valueLength);
-  };
-  if (chosen.bootargs !== undefined) grow('bootargs', encoder.encode(chosen.bootargs).length + 1);
-  if (chosen.initrdStart !== undefined) {
-    grow('linux,initrd-start', 4);
-    grow('linux,initrd-end', 4);
-  }
-  setChosen(tree, {
-    ...(chosen.bootargs !== undefined ? { bootargs: chosen.bootargs } : {}),
-    ...(chosen.initrdStart !== undefined ? { initrdStart: chosen.initrdStart, initrdEnd: chosen.initrdEnd } : {}),
-  });
+  const length = kexecDtbLength(original.length, chosen, (name) =>
+    existing === undefined ? null : existing.properties.find((property) => property.name === name)?.value.length,
+  );
+  setChosen(tree, values);
   const written = serializeFdt(tree);
   if (written.length > length) {
     // A blob with slack inside it (NOPs, gaps) can serialize larger than kexec-tools' arithmetic expects
@@ -66,4 +73,41 @@ export function editDtbForKexec(original: Uint8Array, chosen: ChosenPlan): Kexec
   bytes.set(written);
   new DataView(bytes.buffer).setUint32(4, length);
   return { bytes, length };
+}
+
+/**
+ * kexec-tools' setup_dtb_prop arithmetic (header comment) from the file's length. `lengthOf(name)` is
+ * the value length /chosen has for that property: undefined when it has none, null when there is no
+ * /chosen at all.
+ */
+function kexecDtbLength(
+  fileLength: number,
+  chosen: ChosenPlan,
+  lengthOf: (name: string) => number | null | undefined,
+): number {
+  let length = fileLength;
+  let hasChosen = lengthOf('bootargs') !== null;
+  // What kexec-tools has set so far: a later property sees the earlier ones.
+  const set = new Map<string, number>();
+  const grow = (name: string, valueLength: number) => {
+    if (!hasChosen) {
+      length += 8 + align4('chosen'.length + 1) + 4;
+      hasChosen = true;
+    }
+    const old = set.has(name) ? set.get(name) : (lengthOf(name) ?? undefined);
+    if (old === undefined) length += name.length + 1 + 12 + align4(valueLength);
+    else if (old < valueLength) length += align4(valueLength - old);
+    set.set(name, valueLength);
+  };
+  if (chosen.bootargs !== undefined) grow('bootargs', encoder.encode(chosen.bootargs).length + 1);
+  if (chosen.initrdStart !== undefined) {
+    grow('linux,initrd-start', 4);
+    grow('linux,initrd-end', 4);
+  }
+  return length;
+}
+
+function badDtb(error: unknown): unknown {
+  if (isInitkitError(error)) return kexecError('KEXEC_BAD_DTB', `device tree: ${error.message}`, { cause: error });
+  return error;
 }

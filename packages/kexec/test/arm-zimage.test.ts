@@ -24,6 +24,20 @@ function dtbWithChosen(bootargs: string, initrdCellBytes?: 4 | 8): Uint8Array {
   return serializeFdt(tree);
 }
 
+/**
+ * QEMU -M virt's /sys/firmware/fdt in the guest of test/kexec: a 1 MiB blob whose /chosen already has
+ * bootargs "console=ttyAMA0 panic=-1" and 8-byte linux,initrd-start/-end.
+ */
+const qemuDtb = () => {
+  const tree = createFdt();
+  setChosen(
+    tree,
+    { bootargs: 'console=ttyAMA0 panic=-1', initrdStart: 0x48000000, initrdEnd: 0x4a000000 },
+    { cellBytes: 8 },
+  );
+  return serializeFdt(tree, { minSize: 0x100000 });
+};
+
 describe('planArmZImage (kexec-tools 2.0.25 zImage_arm_load)', () => {
   it('KLSZ zImage with an initrd: the Debian 6.1 armmp figures', () => {
     // L = 0x537200 and KLSZ text+data 20583080, bss 385888: the Debian 12 armmp 6.1.0 zImage.
@@ -151,15 +165,6 @@ describe('planArmZImage against kexec-tools 2.0.25 in the armhf QEMU guest (figu
   // text+data 0x013a12a8, bss 0x5e360), /sys/firmware/fdt = QEMU's 1 MiB blob whose /chosen already has
   // bootargs "console=ttyAMA0 panic=-1" and 8-byte linux,initrd-start/-end. /proc/iomem: 40000000-7fffffff.
   const kernel = syntheticZImage({ length: 0x537200, klsz: { dataSize: 0x013a12a8, bssSize: 0x5e360 } });
-  const qemuDtb = () => {
-    const tree = createFdt();
-    setChosen(
-      tree,
-      { bootargs: 'console=ttyAMA0 panic=-1', initrdStart: 0x48000000, initrdEnd: 0x4a000000 },
-      { cellBytes: 8 },
-    );
-    return serializeFdt(tree, { minSize: 0x100000 });
-  };
   const cmdline = 'console=ttyAMA0 panic=-1 kxparity=1';
 
   it('with a 0x5a02a00-byte initrd: kernel, initrd and DT exactly where kexec -l put them', () => {
@@ -229,5 +234,40 @@ describe('editDtbForKexec (setup_dtb_prop sizing)', () => {
 
   it('a blob that is not a device tree is KEXEC_BAD_DTB', () => {
     expect(() => editDtbForKexec(new Uint8Array(64), {})).toThrow(KexecError);
+  });
+
+  // The edit is made in place in the blob (libfdt's way); for blobs laid out as QEMU, dtc and libfdt lay
+  // them out it gives the bytes the tree path (parse, setChosen, serialize, pad to the length) gave.
+  const treePath = (dtb: Uint8Array, chosen: Parameters<typeof editDtbForKexec>[1], length: number) => {
+    const tree = parseFdt(dtb);
+    setChosen(tree, chosen);
+    const bytes = new Uint8Array(length);
+    bytes.set(serializeFdt(tree));
+    new DataView(bytes.buffer).setUint32(4, length);
+    return bytes;
+  };
+
+  it.each([
+    [
+      'the QEMU-like 1 MiB blob, bootargs and initrd',
+      qemuDtb,
+      { bootargs: 'console=ttyAMA0 kx=1', initrdStart: 0x48000000, initrdEnd: 0x4da02a00 },
+    ],
+    ['the QEMU-like 1 MiB blob, initrd only', qemuDtb, { initrdStart: 0x48000000, initrdEnd: 0x48001000 }],
+    ['an existing /chosen, bootargs only', () => dtbWithChosen('root=/dev/vda'), { bootargs: 'root=/dev/vda2 rw' }],
+  ])('%s: the same bytes as the tree path', (_name, make, chosen) => {
+    const dtb = make();
+    const edited = editDtbForKexec(dtb, chosen);
+    expect(edited.bytes).toEqual(treePath(dtb, chosen, edited.length));
+  });
+
+  it('a version 16 blob (not editable in place) goes through the tree, sized the same way', () => {
+    const dtb = dtbWithChosen('console=ttyAMA0', 8);
+    const v16 = dtb.slice();
+    new DataView(v16.buffer).setUint32(20, 16);
+    const edited = editDtbForKexec(v16, { bootargs: 'console=ttyAMA0 more' });
+    expect(edited.length).toBe(dtb.length + 8);
+    expect(getChosen(parseFdt(edited.bytes)).bootargs).toBe('console=ttyAMA0 more');
+    expect(edited.bytes).toEqual(editDtbForKexec(dtb, { bootargs: 'console=ttyAMA0 more' }).bytes);
   });
 });
