@@ -8,7 +8,6 @@
  * this user, never a shared /tmp (runWithCodeCache refuses a directory others can write).
  * INITKIT_NO_CODE_CACHE=1 turns it off.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runWithCodeCache } from '@initkit/core/node';
 
@@ -21,7 +20,9 @@ runWithCodeCache({
 
 function userCacheDirectory(): string | undefined {
   try {
-    return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'initkit');
+    // node:os only when $HOME is unset (os.homedir() reads $HOME first too): one module less to load.
+    const home = process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
+    return join(process.env.XDG_CACHE_HOME || join(home, '.cache'), 'initkit');
   } catch {
     // No home directory for this user: no cache.
     return undefined;

@@ -18,10 +18,13 @@ const DESCRIPTION =
 async function main(argv: string[]): Promise<void> {
   const parsed = argv[2] === 'kexec' ? parseKexecArgv(argv.slice(3)) : undefined;
   if (!parsed) return runWithCommander(argv);
-  handleOutputErrors();
+  // process.stdout and process.stderr are created on first use (a tty stream loads net and tty): a
+  // load that prints nothing never creates them, so their error handlers are added only with output.
+  if (parsed.options.json || parsed.options.dryRun) handleOutputErrors();
   try {
     await kexecAction(parsed.kernel, parsed.options);
   } catch (error) {
+    if (!(parsed.options.json || parsed.options.dryRun)) handleOutputErrors();
     process.exitCode = (await import('./run.js')).report(error);
   }
 }

@@ -121,9 +121,11 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
       throw new KexecError('KEXEC_TOO_LARGE', `${initrdPath} is ${size} bytes, more than the ${ram} bytes of RAM`);
     }
   }
-  const kernel = readWhole(kernelPath);
-  // A load maps the initrd as kexec-tools does (the kernel copies it from the page cache); only its size is planned with.
-  const initrd = initrdPath ? (options.dryRun ? readWhole(initrdPath) : await mapFileReadOnly(initrdPath)) : undefined;
+  // A load maps the kernel and the initrd (kexec-tools maps the initrd): the kernel copies them from the
+  // page cache, and this process reads only the pages the planner looks at. A dry run reads them.
+  const fileBytes = (path: string) => (options.dryRun ? readWhole(path) : mapFileReadOnly(path));
+  const kernel = await fileBytes(kernelPath);
+  const initrd = initrdPath ? await fileBytes(initrdPath) : undefined;
   const dtb = arch === 'arm' ? (options.dtb ? readWhole(options.dtb) : readCurrentDtb()) : undefined;
   // Only an Image.gz loads the decompressors (most of this command's code once bundled).
   const gunzip = isGzip(kernel) ? await loadGunzip() : undefined;

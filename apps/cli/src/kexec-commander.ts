@@ -1,0 +1,2 @@
+/** dist/kexec-commander.cjs: commander for the one-file kexec command (tsup.config.ts says why). */
+export * from 'commander';
