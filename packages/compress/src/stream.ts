@@ -37,7 +37,24 @@ const TRUNCATED_CODES: Partial<Record<CompressionFormat, CompressErrorCode>> = {
  * is detected from the first bytes unless options.format names it. Checksums are verified as each
  * member, block or frame ends; a mismatch throws before the stream completes.
  */
-export async function* decodeStream(
+export function decodeStream(source: ByteSource, options: DecodeOptions = {}): AsyncGenerator<Uint8Array, void, void> {
+  return decodeStreamWith(undefined, source, options);
+}
+
+/**
+ * A streaming decoder of one format over a queue, emitting its output (and yielding at `need` while the
+ * queue is paused), or undefined to use this package's own: the Node build passes native ones.
+ */
+export type StreamingEngine = (
+  format: CompressionFormat,
+  queue: InputQueue,
+  emit: (chunk: Uint8Array) => void,
+  limits: OutputLimits,
+) => Generator<void, unknown, void> | undefined;
+
+/** decodeStream with decoders from `engine` where it has them. */
+export async function* decodeStreamWith(
+  engine: StreamingEngine | undefined,
   source: ByteSource,
   options: DecodeOptions = {},
 ): AsyncGenerator<Uint8Array, void, void> {
@@ -58,7 +75,7 @@ export async function* decodeStream(
     );
   }
   const pending: Uint8Array[] = [];
-  const { decoder, flush } = createStreamingDecoder(format as CompressionFormat, queue, pending, limits);
+  const { decoder, flush } = createStreamingDecoder(format as CompressionFormat, queue, pending, limits, engine);
   for (;;) {
     const step = decoder.next();
     flush();
@@ -78,6 +95,7 @@ function createStreamingDecoder(
   queue: InputQueue,
   pending: Uint8Array[],
   limits: OutputLimits,
+  engine: StreamingEngine | undefined,
 ): { decoder: Generator<void, unknown, void>; flush: () => void } {
   (queue as { truncatedCode: CompressErrorCode }).truncatedCode = TRUNCATED_CODES[format]!;
   let waiting = 0;
@@ -89,6 +107,8 @@ function createStreamingDecoder(
     waiting += chunk.length;
     if (waiting >= PENDING_OUTPUT_LIMIT) queue.paused = true;
   };
+  const native = engine?.(format, queue, emit, limits);
+  if (native) return { decoder: native, flush: () => {} };
   if (format === 'gzip') {
     const target = new SlidingGzipTarget(emit, limits, queue);
     return { decoder: readGzipMembers(queue, target), flush: () => target.flush() };
@@ -110,7 +130,16 @@ const CHUNKED_INPUT_PIECE = 1 << 20;
  * known: the output never has to exist in one piece (write it to a file as it comes). gzip, xz, lzma and
  * zstd stream this way; other formats are decoded whole and yielded as one chunk.
  */
-export function* decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): Generator<Uint8Array, void, void> {
+export function decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): Generator<Uint8Array, void, void> {
+  return decodeChunksWith(undefined, bytes, options);
+}
+
+/** decodeChunks with decoders from `engine` where it has them. */
+export function* decodeChunksWith(
+  engine: StreamingEngine | undefined,
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Generator<Uint8Array, void, void> {
   const limits = outputLimits(options, true);
   const format = resolveFormat(bytes, options);
   if (!STREAMING_FORMATS.includes(format)) {
@@ -119,7 +148,7 @@ export function* decodeChunks(bytes: Uint8Array, options: DecodeOptions = {}): G
   }
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
   const pending: Uint8Array[] = [];
-  const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits);
+  const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
   let fed = 0;
   for (;;) {
     const step = decoder.next();
@@ -158,6 +187,16 @@ export function decodeStreamExtent(
   format: CompressionFormat,
   options: DecodeOptions = {},
 ): StreamDecoding {
+  return decodeStreamExtentWith(undefined, source, format, options);
+}
+
+/** decodeStreamExtent with decoders from `engine` where it has them. */
+export function decodeStreamExtentWith(
+  engine: StreamingEngine | undefined,
+  source: ByteSource,
+  format: CompressionFormat,
+  options: DecodeOptions = {},
+): StreamDecoding {
   if (!STREAMING_FORMATS.includes(format)) {
     throw compressError(
       'COMPRESS_UNSUPPORTED',
@@ -169,7 +208,7 @@ export function decodeStreamExtent(
   async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
     const input = sourceChunks(source)[Symbol.asyncIterator]();
     const pending: Uint8Array[] = [];
-    const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits);
+    const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
     for (;;) {
       const step = decoder.next();
       flush();

@@ -104,3 +104,13 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
     ) === 0
   );
 }
+
+/** The code of the InitkitError `run` throws, or 'ok'. */
+export async function outcome(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    return isInitkitError(error) ? error.code : `not an InitkitError: ${String(error)}`;
+  }
+}

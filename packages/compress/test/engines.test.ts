@@ -1,49 +1,19 @@
 /**
- * zstd through node:zlib (the Node build, where the runtime has it) and through this package's
- * TypeScript give the same results, limits and errors on the same cases, one-shot and streaming; the
- * runtime matrix (test/node-runtimes.test.ts) runs this file on Node 22 and 24, where libzstd is used.
- * Also: the default limits never refuse real data, and the formats' edges (trailing bytes, lzop
- * concatenations, .lzma and skippable-frame detection, xz strictness) behave as the native tools.
+ * Which runtimes have zstd in node:zlib, and zstd encoding through it (the runtime matrix,
+ * test/node-runtimes.test.ts, runs this file on Node 22 and 24; the decoders themselves on every
+ * engine are in native.test.ts). Also: the default limits never refuse real data, and the formats'
+ * edges (trailing bytes, lzop concatenations, .lzma and skippable-frame detection, xz strictness)
+ * behave as the native tools.
  */
 import * as zlib from 'node:zlib';
-import { crc32, isInitkitError } from '@initkit/core';
+import { crc32 } from '@initkit/core';
 import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import * as pure from '../src/index.js';
 import * as node from '../src/node/index.js';
 import { collect, concat, corpus, native, nativeOnFile, pieces, sameBytes } from './corpus.js';
 
-type Engine = 'typescript' | 'node:zlib';
 const runtimeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-
-/** Every way to decode zstd: both engines, one-shot and streaming (the engine list is this runtime's). */
-function zstdDecoders(): [
-  string,
-  (bytes: Uint8Array, options?: pure.DecodeOptions) => Promise<{ output: Uint8Array; consumed: number }>,
-][] {
-  const engines: [Engine, typeof pure][] = [['typescript', pure]];
-  if (node.NODE_HAS_ZSTD) engines.push(['node:zlib', node as unknown as typeof pure]);
-  return engines.flatMap(([name, api]) => [
-    [`${name} one-shot`, async (bytes, options) => api.decodeZstd(bytes, options)],
-    [
-      `${name} streaming`,
-      async (bytes, options) => {
-        const decoding = api.decodeStreamExtent(pieces(bytes, 4099), 'zstd', options);
-        const output = await collect(decoding.chunks);
-        return { output, consumed: decoding.consumed() };
-      },
-    ],
-  ]);
-}
-
-async function outcome(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    return isInitkitError(error) ? error.code : `not an InitkitError: ${String(error)}`;
-  }
-}
 
 describe('zstd engines', () => {
   it('node:zlib is used exactly when the runtime has zstd (always from Node 24)', () => {
@@ -55,51 +25,7 @@ describe('zstd engines', () => {
     expect(pure.ENCODABLE_FORMATS.includes('zstd')).toBe(false);
   });
 
-  describe.runIf(hasTools('zstd'))('same results, limits and errors', () => {
-    const input = corpus();
-    const multi = concat(
-      new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]),
-      native('zstd', ['-q', '-c'], input.subarray(0, 300_000)),
-      native('sh', ['-c', 'cat | zstd -q -19 -c'], input.subarray(300_000)),
-    );
-    const tail = new Uint8Array([0, 0, 0, 0, 0x1f, 0x8b]);
-    const corruptChecksum = multi.slice();
-    corruptChecksum[corruptChecksum.length - 1]! ^= 0xff;
-    const cases: [string, Uint8Array, pure.DecodeOptions, string][] = [
-      ['skippable + two frames (one without a content size)', multi, {}, 'ok'],
-      ['trailing bytes after the last frame', concat(multi, tail), {}, 'ok'],
-      ['a wrong content checksum', corruptChecksum, {}, 'ZSTD_BAD_CHECKSUM'],
-      ['truncated in a block', multi.subarray(0, multi.length - 1000), {}, 'ZSTD_TRUNCATED'],
-      ['truncated in a frame header', multi.subarray(0, 11 + 6), {}, 'ZSTD_TRUNCATED'],
-      ['over maxOutputBytes', multi, { maxOutputBytes: 100_000 }, 'COMPRESS_OUTPUT_TOO_LARGE'],
-      ['over an explicit maxRatio', multi, { maxRatio: 1.01 }, 'COMPRESS_RATIO_TOO_LARGE'],
-    ];
-    for (const [name, bytes, options, expected] of cases) {
-      it(name, async () => {
-        for (const [engine, decodeWith] of zstdDecoders()) {
-          expect(`${engine}: ${await outcome(() => decodeWith(bytes, options))}`).toBe(`${engine}: ${expected}`);
-          if (expected !== 'ok') continue;
-          const { output, consumed } = await decodeWith(bytes, options);
-          expect(sameBytes(output, input), engine).toBe(true);
-          expect(consumed, engine).toBe(multi.length);
-        }
-      });
-    }
-
-    it('the one-shot errors are identical, message and offset', () => {
-      for (const bytes of [corruptChecksum, multi.subarray(0, multi.length - 1000)]) {
-        const messages = [pure, node].map((api) => {
-          try {
-            api.decodeZstd(bytes);
-            return 'ok';
-          } catch (error) {
-            return `${(error as Error).message} @${(error as { offset?: number }).offset}`;
-          }
-        });
-        expect(messages[1]).toBe(messages[0]);
-      }
-    });
-  });
+  // Decoding zstd on every engine (TypeScript, node:zlib, libzstd) against the same cases: native.test.ts.
 
   it('encodes zstd through node:zlib where the runtime has it, else names the requirement', () => {
     const data = new TextEncoder().encode('initkit zstd '.repeat(10_000));

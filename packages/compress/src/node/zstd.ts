@@ -13,7 +13,7 @@ import type { DecodeOptions, EncodeOptions } from '../format.js';
 import { InputQueue } from '../input-queue.js';
 import { checkOutput, outputLimits } from '../limits.js';
 import { type ByteSource, decodeStreamExtent, type StreamDecoding } from '../stream.js';
-import { isZstdFrameStart, scanZstdFrame, walkZstdFrames } from '../zstd/zstd.js';
+import { walkZstdFrames, zstdExtent } from '../zstd/zstd.js';
 
 interface ZstdZlib {
   zstdDecompressSync(buffer: Uint8Array, options?: object): Buffer;
@@ -63,18 +63,8 @@ function decoderOptions(): object {
 export function decodeZstdNode(bytes: Uint8Array, options: DecodeOptions = {}): FormatDecodeResult {
   if (!zstdZlib) return decodeZstdPure(bytes, options);
   const limits = outputLimits(options);
-  let at = 0;
-  let declared = 0;
-  let allDeclared = true;
-  do {
-    const frame = scanZstdFrame(bytes, at);
-    if (!frame.skippable) {
-      if (frame.contentSize === undefined) allDeclared = false;
-      else declared += frame.contentSize;
-    }
-    at = frame.end;
-  } while (isZstdFrameStart(bytes, at));
-  if (allDeclared) checkOutput(limits, declared, at, 0);
+  const { end: at, declared } = zstdExtent(bytes);
+  if (declared !== undefined) checkOutput(limits, declared, at, 0);
   const maxOutputLength = Math.max(1, Math.min(limits.maxOutputBytes + 1, bufferConstants.MAX_LENGTH));
   let buffer: Buffer;
   try {

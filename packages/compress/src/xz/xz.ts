@@ -41,7 +41,18 @@ export interface XzBlockSink {
 
 /** Decodes every xz stream at the queue's position (with stream padding between them). */
 export function* readXzStreams(queue: InputQueue, sink: XzBlockSink): Generator<void, void, void> {
-  yield* decodeStream(queue, sink);
+  yield* eachXzStream(queue, () => decodeStream(queue, sink));
+}
+
+/**
+ * Runs `decodeOne` for the xz stream at the queue's position and for each further one after zero
+ * padding (the extent every xz decoder here shares: this package's and liblzma's).
+ */
+export function* eachXzStream(
+  queue: InputQueue,
+  decodeOne: () => Generator<void, void, void>,
+): Generator<void, void, void> {
+  yield* decodeOne();
   // Further streams may follow after zero padding in 4-byte groups; anything else ends the xz data.
   for (;;) {
     let zeros = 0;
@@ -54,7 +65,7 @@ export function* readXzStreams(queue: InputQueue, sink: XzBlockSink): Generator<
     }
     for (let i = 0; i < XZ_MAGIC.length; i++) if (queue.bytes[queue.position + zeros + i] !== XZ_MAGIC[i]) return;
     queue.position += zeros;
-    yield* decodeStream(queue, sink);
+    yield* decodeOne();
   }
 }
 

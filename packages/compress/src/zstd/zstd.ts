@@ -234,6 +234,23 @@ export function decodeZstdFrameInto(
   }
 }
 
+/**
+ * Walks the frames at the start of `input` (validating them as scanZstdFrame does): where they end and
+ * the sum of their declared content sizes, undefined when a frame does not declare one.
+ */
+export function zstdExtent(input: Uint8Array): { end: number; declared: number | undefined } {
+  let at = 0;
+  let declared: number | undefined = 0;
+  do {
+    const frame = scanZstdFrame(input, at);
+    if (!frame.skippable && declared !== undefined) {
+      declared = frame.contentSize === undefined ? undefined : declared + frame.contentSize;
+    }
+    at = frame.end;
+  } while (isZstdFrameStart(input, at));
+  return { end: at, declared };
+}
+
 /** Whether a zstd or skippable frame starts at `at`. */
 export function isZstdFrameStart(input: Uint8Array, at: number): boolean {
   if (at + 4 > input.length) return false;
