@@ -3,6 +3,7 @@
  * bench/work/compress/): decode speed per format, LZMA-JS as the slow baseline for xz/lzma, gzip -9
  * encode, and peak memory of `initkit compress decode`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
@@ -11,6 +12,7 @@ import {
   ensureWorkDir,
   initkitCommand,
   measured,
+  median,
   peakRssKiB,
   type Row,
   report,
@@ -164,25 +166,60 @@ rows.push(
     runs: 3,
   }),
 );
-// The streaming decoders (what an initrd reader runs on xz members, and on zstd without node:zlib's zstd).
+// The pure build's streaming decoders (browsers; Node where neither koffi nor node:zlib's zstd is there).
 /** The decoded bytes of a streaming decode, drained chunk by chunk, against `native` (reported). */
-const streamed = (name: string, compressed: Uint8Array, native: string) =>
+const streamed = (name: string, compressed: Uint8Array, native: string, decodeChunks = pure.decodeChunks) =>
   compare({
     name,
     goal: 'reported',
     maxRatio: Number.POSITIVE_INFINITY,
     ours: () => {
       let total = 0;
-      for (const chunk of pure.decodeChunks(compressed)) total += chunk.length;
+      for (const chunk of decodeChunks(compressed)) total += chunk.length;
       return total;
     },
     native: shell(`${native} > /dev/null`),
     runs: 3,
   });
 rows.push(
-  await streamed('xz stream decode (decodeChunks)', xz, `xz -dc ${path('system.cpio.xz')}`),
+  await streamed('xz stream decode, pure build (decodeChunks)', xz, `xz -dc ${path('system.cpio.xz')}`),
   await streamed('zstd stream decode, pure build (decodeChunks)', zst, `zstd -q -dc ${path('system.cpio.zst')}`),
 );
+// The Node build's streaming decoders: the system's liblzma and libzstd through koffi where they load.
+const nodeBuild = (await import(compressModule)) as typeof import('../packages/compress/src/node/index.js');
+const engines = nodeBuild.decodingEngines();
+rows.push(
+  await streamed(
+    `xz stream decode, Node build (${engines.xz}, decodeChunks)`,
+    xz,
+    `xz -dc ${path('system.cpio.xz')}`,
+    nodeBuild.decodeChunks,
+  ),
+  await streamed(
+    `zstd stream decode, Node build (${engines.zstd}, decodeChunks)`,
+    zst,
+    `zstd -q -dc ${path('system.cpio.zst')}`,
+    nodeBuild.decodeChunks,
+  ),
+);
+// What the first zstd/xz decode pays in a fresh process: koffi's addon, libzstd and liblzma (deep-bound).
+if (wanted('koffi load')) {
+  const probe = `const c = await import(${JSON.stringify(new URL(compressModule, import.meta.url).pathname)}); const t = performance.now(); const e = c.decodingEngines(); console.log(performance.now() - t, e.zstd, e.xz);`;
+  const loads = Array.from({ length: 7 }, () =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim().split(' '),
+  );
+  const ms = median(loads.map((load) => Number(load[0])));
+  rows.push(
+    measured(
+      `koffi load: koffi + ${loads[0]![1]} + ${loads[0]![2]} at the first zstd/xz decode (fresh process, median of 7)`,
+      `${ms.toFixed(1)} ms`,
+      'none',
+      Number.NaN,
+      'reported',
+      true,
+    ),
+  );
+}
 rows.push(
   await compare({
     name: 'lz4 legacy decode',
