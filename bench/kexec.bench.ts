@@ -64,7 +64,7 @@ const BASELINES = (process.env.KEXEC_BENCH_BASELINE ?? '')
   });
 const MINIMAL = `const fs = require('fs'); process.dlopen({ exports: {} }, '${KOFFI_NODE}'); fs.readFileSync('/kx/zImage')`;
 
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { label: 'native', command: `kexec -l /kx/zImage --initrd=/kx/stage2.img --append="${CMDLINE}"`, loads: true },
   { label: 'ours', command: `initkit ${LOAD_ARGS}`, loads: true },
   // -l/kx/zImage (flag and value in one argument) is left to commander by the kexec command's own parser.
@@ -90,6 +90,17 @@ const VARIANTS: Variant[] = [
   { label: 'minimal', command: `${NODE} -e "${MINIMAL}"`, loads: false },
   { label: 'koffi', command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi')"`, loads: false },
 ];
+/**
+ * KEXEC_BENCH_ONLY=label,...: only these commands (native, ours and the baselines always run), for more
+ * rounds in the same time on a busy machine.
+ */
+const ONLY = process.env.KEXEC_BENCH_ONLY?.split(',');
+const VARIANTS = ALL_VARIANTS.filter(
+  (variant) =>
+    ONLY === undefined ||
+    ONLY.includes(variant.label) ||
+    ['native', 'ours', ...BASELINES.map((baseline) => baseline.label)].includes(variant.label),
+);
 
 /**
  * Preloaded into one traced run per round: marks (ms since Node started) at the preload, the one-file
@@ -131,9 +142,17 @@ process.on('exit', () => { mark('exit'); fs.writeFileSync('/tmp/kx-trace', marks
 const timed = (label: string, variant: Variant) =>
   `echo KX-S; a=$(cut -d' ' -f1 /proc/uptime); ${variant.command} >/dev/null 2>&1 || echo "KX-FAIL ${label}"; b=$(cut -d' ' -f1 /proc/uptime); echo "KX-T ${label} $a $b"${variant.loads ? '; kexec -u >/dev/null 2>&1' : ''}\n`;
 
+/**
+ * Warm-up rounds before the measured ones (page cache, the first Node start, the code cache written),
+ * two by default (KEXEC_BENCH_WARMUP). On 12-03 the first 3-4 minutes of every boot ran every command
+ * 5-10x slower, `node -e 0` included, whatever the warm-up (one or two rounds, also with -accel
+ * tcg,tb-size=2048): read the per-round ratios and leave such rounds out (bench/RESULTS.md, kexec).
+ */
+const WARMUP = Number(process.env.KEXEC_BENCH_WARMUP ?? 2);
+
 let stage1 = '';
-// Run 0 is the warm-up (page cache, the first Node start, the code cache written); 1..RUNS are measured.
-for (let run = 0; run <= RUNS; run++) {
+// Rounds 1-WARMUP..0 warm up (logged with labels <= 0, never measured); 1..RUNS are measured.
+for (let run = 1 - WARMUP; run <= RUNS; run++) {
   const shift = run % VARIANTS.length;
   const order = [...VARIANTS.slice(shift), ...VARIANTS.slice(0, shift)];
   for (const variant of order) stage1 += timed(`${variant.label}${run}`, variant);
@@ -288,6 +307,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
     ...measured(name, cell(label), cell('native'), ratio(label), goal, met),
     ...(hasCpu ? { ratio: `${ratio(label).toFixed(2)} (CPU ${cpuRatio(label).toFixed(2)})` } : {}),
   });
+  const rowIf = (name: string, label: string): Row[] => (label in walls ? [row(name, label)] : []);
   const rows = [
     row(
       `kexec -l Debian armmp zImage + ${initrdMiB.toFixed(1)} MiB initrd, armhf guest under TCG (whole process)`,
@@ -295,17 +315,22 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
       '<= 3x',
       ratio('ours') <= 3,
     ),
-    row('the same through commander (-l/kx/zImage, which the kexec parser leaves to it)', 'commander'),
+    ...rowIf('the same through commander (-l/kx/zImage, which the kexec parser leaves to it)', 'commander'),
     ...BASELINES.map((baseline) => row(`the same with the ${baseline.label} build (${baseline.dist})`, baseline.label)),
-    row('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
-    row('ours with node --no-opt', 'noopt'),
-    row('floor: node -e 0 (Node start-up alone)', 'node'),
-    row("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
-    row('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),
-    row("floor: node loading koffi through its own loader (require('koffi'))", 'koffi'),
+    ...rowIf('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
+    ...rowIf('ours with node --no-opt', 'noopt'),
+    ...rowIf('floor: node -e 0 (Node start-up alone)', 'node'),
+    ...rowIf("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
+    ...rowIf('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),
+    ...rowIf("floor: node loading koffi through its own loader (require('koffi'))", 'koffi'),
   ];
-  const traces = [...log.matchAll(/KX-TRACE ([1-9]\d*) (.*)/g)].map((match) => match[2]!.trim());
   const others = VARIANTS.filter((variant) => variant.label !== 'native');
+  // Per round, each command's CPU over kexec -l's in the same round: a neighbour's load hits one round.
+  const perRound = (hasCpu ? others : []).map((variant) => {
+    const ratios = cpus[variant.label]!.all.map((value, index) => value / cpus.native!.all[index]!);
+    return `${variant.label} ${ratios.map((value) => value.toFixed(2)).join('/')} (median ${median(ratios).toFixed(2)}x)`;
+  });
+  const traces = [...log.matchAll(/KX-TRACE ([1-9]\d*) (.*)/g)].map((match) => match[2]!.trim());
   const minima = others.map(
     (variant) => `${variant.label} ${(walls[variant.label]!.min / walls.native!.min).toFixed(2)}x`,
   );
@@ -314,7 +339,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
   return [
     rows,
     [
-      `Median (and minimum) of ${rounds} rounds after one warm-up round, every command once per round in a rotated`,
+      `Median (and minimum) of ${rounds} rounds after ${WARMUP} warm-up round(s), every command once per round in a rotated`,
       'order, timed inside the guest from /proc/uptime (10 ms steps); ratios are of medians. Ratios of the minima:',
       `${minima.join(', ')}.`,
       ...(hasCpu
@@ -326,7 +351,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
       `qemu-system-arm -M virt -smp 1 -m 1024 (-accel ${ACCEL ?? 'tcg'}) on this machine, Node 20.11.0 armv7l with koffi 3 armhf,`,
       "kexec-tools 2.0.25 from Debian 12 armhf. Each load goes through the kernel's kexec_load and is unloaded after.",
       `Raw wall ms: ${raw(walls)}.`,
-      ...(hasCpu ? [`Raw CPU ms: ${raw(cpus)}.`] : []),
+      ...(hasCpu ? [`Raw CPU ms: ${raw(cpus)}.`, `Per-round CPU ratios to kexec -l: ${perRound.join('; ')}.`] : []),
       'In-process marks of the traced runs (ms since Node started: preload, the one-file entry, reads, koffi or its dlopen, exit):',
       ...traces.map((trace) => `- ${trace}`),
     ],
