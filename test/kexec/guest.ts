@@ -170,11 +170,13 @@ export interface ArmhfGuestInput {
   stage2: string;
   /** Guest path -> bytes of extra payload files (kernels to load). */
   payload: Record<string, Uint8Array>;
+  /** The guest's Node (armhfNode's version argument: bench/kexec's KEXEC_BENCH_NODE); ARMHF_NODE_VERSION if not given. */
+  nodeVersion?: string;
 }
 
 /** The armhf guest: Node armv7l + koffi armhf + the CLI + busybox + Debian's kexec-tools. */
 export async function buildArmhfGuest(input: ArmhfGuestInput): Promise<GuestInitrds> {
-  const node = await armhfNode();
+  const node = await armhfNode(input.nodeVersion);
   const debs = await debianArmhfPackages(ARMHF_GUEST_PACKAGES);
   const common = new GuestTree();
   common.copyTree(node.root, node.files);
