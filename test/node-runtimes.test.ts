@@ -4,11 +4,12 @@
  * Node 22 and 24 (zstd in node:zlib) also run the compress, cpio and initramfs tests and the CLI's end
  * to end tests. The whole suite runs on the machine's Node (this process).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE_RUNTIMES, type NodeMajor, nodeBinary } from './harness/node-runtimes.js';
 import { cliPath, repoRoot, run } from './harness/run.js';
+import { useTempDir } from './harness/temp.js';
 
 /** The test files each newer runtime runs: the packages that decode and write initrds, and the CLI. */
 const MATRIX_TESTS = [
@@ -18,6 +19,8 @@ const MATRIX_TESTS = [
   'apps/cli/test/compress.test.ts',
   'apps/cli/test/cpio.test.ts',
 ];
+
+const temp = useTempDir();
 
 for (const major of Object.keys(NODE_RUNTIMES).map(Number) as NodeMajor[]) {
   describe(`Node ${major}`, () => {
@@ -75,6 +78,32 @@ for (const major of Object.keys(NODE_RUNTIMES).map(Number) as NodeMajor[]) {
     });
 
     if (major >= 22) {
+      it('keeps the CLI compiled in a cache only in a directory private to this user', () => {
+        const list = (cacheHome: string, extra: NodeJS.ProcessEnv = {}) => {
+          const result = run(node, [cliPath, 'uimage', 'list', join(repoRoot, 'fixtures/uimage/script.uimg')], {
+            env: { TZ: 'UTC', XDG_CACHE_HOME: cacheHome, ...extra },
+          });
+          expect(result.stderr).toBe('');
+          expect(result.stdout).toContain('Image Type:   ARM Linux Script (uncompressed)');
+          return result.stdout;
+        };
+        const cached = (cacheHome: string) => existsSync(join(cacheHome, 'initkit', 'compile-cache'));
+        const fresh = join(temp(), `fresh-${major}`);
+        const first = list(fresh);
+        expect(statSync(join(fresh, 'initkit')).mode & 0o777).toBe(0o700);
+        expect(readdirSync(join(fresh, 'initkit', 'compile-cache')).length).toBeGreaterThan(0);
+        expect(list(fresh)).toBe(first);
+        // A directory others can write would run their code: compiled again instead.
+        const shared = join(temp(), `shared-${major}`);
+        mkdirSync(join(shared, 'initkit'), { recursive: true });
+        chmodSync(join(shared, 'initkit'), 0o777);
+        expect(list(shared)).toBe(first);
+        expect(cached(shared)).toBe(false);
+        const off = join(temp(), `off-${major}`);
+        expect(list(off, { INITKIT_NO_CODE_CACHE: '1' })).toBe(first);
+        expect(existsSync(off)).toBe(false);
+      });
+
       it(
         'passes the compress, cpio, initramfs and CLI end-to-end tests',
         () => {
