@@ -12,8 +12,10 @@
  * grep, gunzip | cpio -i, the modules copied, /init renamed and rewritten, find | cpio -o | gzip -9;
  * kexec -l left out on both sides) against `archkernel-load run --dry-run` with an empty cache (whole
  * process: Node's start, guards, metadata, fetch, rebuild, written and verified, kexec planned), goal
- * at least 10x faster (a first boot without the launcher's V8 code cache, and a later rebuild with it), `node -e 0`
- * against the original (the floor of any Node program), and the cached path (`run --dry-run` on a hit) and
+ * at least 10x faster (a first boot without the launcher's V8 code cache, and a later rebuild with it; the
+ * kernel's release record is on the disk as the package's pacman hook leaves it, and one more first boot
+ * runs without it), `node -e 0` and `node -e 0` + the original's two tftp-hpa fetches against the original
+ * (the floors of any Node program, and of one that fetches the same file), and the cached path (`run --dry-run` on a hit) and
  * `--version` against `node -e 0`, in the guest; then one first boot with each log line stamped as it arrives.
  * Needs the artefacts of `npx tsx test/c1/prepare.ts`; takes ~20 minutes here.
  */
@@ -66,6 +68,12 @@ async function powerOn(rig: C1Rig): Promise<Timing> {
 const RIG_MODULES = 'failover net_failover virtio_net virtio_mmio nbd crc16 mbcache jbd2 ext4 crc32c_generic';
 /** Runs of each side in the guest (C1_BENCH_RUNS; each first-boot run is minutes under TCG on a loaded machine). */
 const RUNS = Number(process.env.C1_BENCH_RUNS ?? 3);
+/**
+ * C1_BENCH_BEFORE=DIR: another build of the app (DIR holds its archkernel-load.cjs and
+ * archkernel-load-app.cjs, e.g. a clone's apps/archkernel/dist) also runs a first boot in each round, on
+ * the same disk: a before/after in one run.
+ */
+const before = process.env.C1_BENCH_BEFORE;
 /** C1_BENCH_ONLY=guest: only the in-guest comparison (the three power-on rows are left out of the report). */
 const guestOnly = process.env.C1_BENCH_ONLY === 'guest';
 
@@ -95,13 +103,20 @@ original() { # stuffo/scaleway-archkernel's rebuild, its module names replaced b
   (cd root && find . | cpio -o -H newc --quiet | gzip -9 > /boot/uInitrd.gz) || return 1
   cd / && echo "C1-BENCH-INFO: original wrote $(stat -c %s /boot/uInitrd.gz) bytes from $initrd"
 }
+fetch_only() {
+  rm -rf /tmp/fetch && mkdir -p /tmp/fetch && cd /tmp/fetch || return 1
+  tftp -m binary $server -c get uboot.bootscript uboot.bootscript || return 1
+  initrd=$(dd if=uboot.bootscript bs=72 skip=1 2>/dev/null | grep -a 'tftp .* initrd/uInitrd-Linux-armv7l' | awk '{ print $3 }')
+  tftp -m binary $server -c get "$initrd" uInitrd || return 1
+  cd / && rm -rf /tmp/fetch
+}
 # Each line prefixed with /proc/uptime as it arrives, with shell builtins only (no fork per line).
 stamp() { while IFS= read -r line; do read up _ < /proc/uptime; echo "$up $line"; done; }
 ours() { # PREFIX: print every stamped line under it (the first, cold run), else the summary lines
   read up _ < /proc/uptime; echo "$up start" > /tmp/ours.log
-  { archkernel-load run --dry-run 2>&1; echo "exit $?"; } | stamp >> /tmp/ours.log
+  { \${AK:-archkernel-load} run --dry-run 2>&1; echo "exit $?"; } | stamp >> /tmp/ours.log
   if [ -n "$1" ]; then cut -c1-140 /tmp/ours.log | sed "s/^/$1: /"
-  else grep -E 'cache: |patched initrd: |done in ' /tmp/ours.log | sed 's/^[0-9.]* /C1-BENCH-INFO: /'; fi
+  else grep -E 'distribution kernel: |cache: |patched initrd: |done in ' /tmp/ours.log | sed 's/^[0-9.]* /C1-BENCH-INFO: /'; fi
   st=$(sed -n 's/^[0-9.]* exit //p' /tmp/ours.log | tail -n 1); [ -n "$st" ] || st=1
   return $st
 }
@@ -116,10 +131,28 @@ for run in $(seq ${RUNS}); do
   rm -f /boot/archkernel-initrd.img /boot/archkernel-initrd.json /var/cache/archkernel-load/*
   # The first run after power-on reads the app, the kernel and the modules from NBD for the first time.
   [ "$run" = 1 ] && timed first-boot ours C1-BENCH-COLD || timed first-boot ours
+  if [ -x /usr/lib/archkernel-load-before/archkernel-load.cjs ]; then
+    # The build named by C1_BENCH_BEFORE, on the same disk and page cache: no code cache, koffi from the
+    # installed app's node_modules, its first run stamped.
+    rm -f /boot/archkernel-initrd.img /boot/archkernel-initrd.json
+    AK=/usr/lib/archkernel-load-before/archkernel-load.cjs
+    export ARCHKERNEL_LOAD_CODE_CACHE=/nonexistent NODE_PATH=/usr/lib/archkernel-load/node_modules
+    [ "$run" = 1 ] && timed first-boot-before ours C1-BENCH-BEFORE || timed first-boot-before ours
+    unset ARCHKERNEL_LOAD_CODE_CACHE NODE_PATH AK
+  fi
   # A later rebuild (a new provider initrd): the code cache is there.
   rm -f /boot/archkernel-initrd.img /boot/archkernel-initrd.json
   timed rebuild ours
+  # A first boot after a kernel copied in without the package's pacman hook (no release record): the
+  # release is read from the image again.
+  rm -f /boot/archkernel-initrd.img /boot/archkernel-initrd.json /var/cache/archkernel-load/*
+  mv /var/lib/archkernel-load/kernel-release.json /tmp/kernel-release.json
+  timed first-boot-unrecorded ours
+  mv /tmp/kernel-release.json /var/lib/archkernel-load/kernel-release.json
   timed node-e-0 node -e 0
+  # The original's two fetches alone (tftp-hpa's client, lock-step): with node -e 0, the floor of any
+  # Node program that fetches the same file.
+  timed original-fetch fetch_only
 done
 for run in $(seq ${RUNS}); do
   timed cached ours
@@ -134,7 +167,13 @@ echo "C1-BENCH: end"
 interface GuestBench {
   original: number[];
   firstBoot: number[];
+  /** A first boot without the release record (the kernel installed without the pacman hook). */
+  firstBootUnrecorded: number[];
   rebuild: number[];
+  /** The original's two tftp-hpa fetches alone. */
+  originalFetch: number[];
+  /** The build C1_BENCH_BEFORE names (a first boot without its code cache), when given. */
+  firstBootBefore: number[];
   cached: number[];
   nodeE0: number[];
   version: number[];
@@ -142,6 +181,8 @@ interface GuestBench {
   timeline: Timeline | undefined;
   /** The same for the first run after power-on (cold page cache). */
   cold: Timeline | undefined;
+  /** The same for the C1_BENCH_BEFORE build's first run (warm page cache). */
+  before: Timeline | undefined;
 }
 
 /** The fourth power-on: the comparison inside the guest, on a bench-only disk. */
@@ -157,6 +198,14 @@ async function guestBench(directory: string): Promise<GuestBench> {
     ],
     extraUnits: { 'c1-bench': GUEST_BENCH },
     masked: ['archkernel-load.service'],
+    extraFiles: before
+      ? Object.fromEntries(
+          ['archkernel-load.cjs', 'archkernel-load-app.cjs'].map((name) => [
+            `usr/lib/archkernel-load-before/${name}`,
+            join(before, name),
+          ]),
+        )
+      : {},
   });
   const rig = await C1Rig.start({
     rootImage: image,
@@ -186,12 +235,16 @@ async function guestBench(directory: string): Promise<GuestBench> {
   return {
     original: times('original'),
     firstBoot: times('first-boot'),
+    firstBootUnrecorded: times('first-boot-unrecorded'),
     rebuild: times('rebuild'),
+    originalFetch: times('original-fetch'),
+    firstBootBefore: before ? times('first-boot-before') : [],
     cached: times('cached'),
     nodeE0: times('node-e-0'),
     version: times('version'),
     timeline: timeline(log, 'C1-BENCH-LINE'),
     cold: timeline(log, 'C1-BENCH-COLD'),
+    before: timeline(log, 'C1-BENCH-BEFORE'),
   };
 }
 
@@ -316,6 +369,26 @@ report(
       0.1,
     ),
     guestRow(
+      'in the guest: first-boot rebuild of a kernel installed without the pacman hook (no release record: the release read from the image) vs the original script',
+      inGuest!.firstBootUnrecorded,
+      inGuest!.original,
+      'original',
+      'reported',
+      Number.POSITIVE_INFINITY,
+    ),
+    ...(before
+      ? [
+          guestRow(
+            `in the guest: first-boot rebuild by the build before the change (${before}; release read from the image, no code cache) vs the original script`,
+            inGuest!.firstBootBefore,
+            inGuest!.original,
+            'original',
+            'reported',
+            Number.POSITIVE_INFINITY,
+          ),
+        ]
+      : []),
+    guestRow(
       'in the guest: a later rebuild (code cache present), `run --dry-run` with an empty initrd cache vs the original script',
       inGuest!.rebuild,
       inGuest!.original,
@@ -332,7 +405,15 @@ report(
       Number.POSITIVE_INFINITY,
     ),
     guestRow(
-      'in the guest: `archkernel-load --version` (code cache present) vs node -e 0',
+      "in the guest: the floor of a Node program that fetches, `node -e 0` + the original's two tftp-hpa fetches, vs the original script",
+      inGuest!.nodeE0.map((seconds, index) => seconds + inGuest!.originalFetch[index]!),
+      inGuest!.original,
+      'original',
+      'reported',
+      Number.POSITIVE_INFINITY,
+    ),
+    guestRow(
+      'in the guest: `archkernel-load --version` (no code cache: only `run` uses it) vs node -e 0',
       inGuest!.version,
       inGuest!.nodeE0,
       'node -e 0',
@@ -352,14 +433,15 @@ report(
     'Host clock from QEMU start to the report unit (multi-user); qemu-system-arm TCG, one vCPU, on a shared 2-core machine.',
     'The kexec paths boot twice (provider kernel to the kexec, then the distribution kernel): the ratio is mostly that second boot.',
     `In the guest: medians of ${RUNS} alternated runs each (date +%s.%N around each command, emulated Cortex-A15, 1 vCPU, TCG), the provider uInitrd the rig serves (${(provider.image.length / 1048576).toFixed(1)} MiB); the original's kexec -l is left out as --dry-run leaves out the load.`,
-    "A first boot runs without the launcher's V8 code cache (deleted before each); a later rebuild (a new provider initrd) has it. 10x needs the whole process within a tenth of the original's time, and `node -e 0` alone is the floor row's share of it.",
+    "A first boot runs without the launcher's V8 code cache (deleted before each); a later rebuild (a new provider initrd) has it. Both have the kernel release record that `archkernel-load prepare` (the package's pacman hook, the rig's disk build) writes when the kernel is installed; the unrecorded row reads the release from the zImage. 10x needs the whole process within a tenth of the original's time, and `node -e 0` alone is the floor row's share of it.",
     ...[
       ['The first first-boot run after power-on (cold page cache, no code cache)', inGuest?.cold],
       ['One stamped first boot at the end (warm page cache, no code cache)', inGuest?.timeline],
+      ["The C1_BENCH_BEFORE build's first boot (warm page cache, no code cache)", inGuest?.before],
     ].flatMap(([what, stamped]) =>
       stamped && typeof stamped !== 'string'
         ? [
-            `${what}, each line stamped from /proc/uptime as it arrived: first log line after ${stamped.firstLine.toFixed(1)} s (Node's start and the bundle's load), the kernel release from the zImage ${stamped.release.toFixed(1)} s, last line at ${stamped.total.toFixed(1)} s; steps of 0.5 s or more: ${stamped.steps.join(', ')}.`,
+            `${what}, each line stamped from /proc/uptime as it arrived: first log line after ${stamped.firstLine.toFixed(1)} s (Node's start and the bundle's load), the kernel release step (the zImage read, or its record) ${stamped.release.toFixed(1)} s, last line at ${stamped.total.toFixed(1)} s; steps of 0.5 s or more: ${stamped.steps.join(', ')}.`,
           ]
         : [],
     ),

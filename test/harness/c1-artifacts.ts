@@ -12,6 +12,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -326,6 +327,9 @@ async function installDistributionKernel(staging: string): Promise<string> {
     recursive: true,
   });
   await command('depmod', ['-b', join(staging, 'usr'), kernel.release]);
+  // What the package's pacman hook does when a kernel image is installed: record its release with the
+  // image's hash (the app built for the rig, run here against the staging root).
+  await command(process.execPath, [join(ARCHKERNEL_APP, 'dist/archkernel-load-app.cjs'), 'prepare', '--root', staging]);
   return kernel.release;
 }
 
@@ -382,6 +386,8 @@ export interface RootDiskOptions {
   extraUnits?: Record<string, string>;
   /** Units masked (e.g. archkernel-load.service on a disk that runs the app by hand). */
   masked?: string[];
+  /** Host files copied in, mode kept: path on the disk -> host path (e.g. another build of the app). */
+  extraFiles?: Record<string, string>;
 }
 
 /** Copies a Debian package tree into the staging root, mapping /bin, /sbin and /lib into the merged /usr. */
@@ -421,8 +427,9 @@ export async function buildRootDisk(options: RootDiskOptions = {}): Promise<Root
   const base = await baseSystem();
   const staging = join(c1CacheDir, `${basename(options.output ?? 'root.ext4')}.staging`);
   rmSync(staging, { recursive: true, force: true });
-  // cp -a keeps device nodes, owners and hard links, which fs.cpSync does not.
-  await command('cp', ['-a', base, staging]);
+  // cp -a keeps device nodes, owners and hard links, which fs.cpSync does not. The real path: cp -a
+  // copies a symlinked cache's base as a symlink, and the staging writes would land in the shared base.
+  await command('cp', ['-a', realpathSync(base), staging]);
   writeFileSync(join(staging, 'etc/hostname'), 'c1\n');
   writeFileSync(join(staging, 'etc/fstab'), '/dev/nbd0 / ext4 defaults 0 1\n');
   mkdirSync(join(staging, 'usr/local/sbin'), { recursive: true });
@@ -460,6 +467,10 @@ export async function buildRootDisk(options: RootDiskOptions = {}): Promise<Root
     );
   }
   for (const unit of options.masked ?? []) symlink('/dev/null', join(staging, 'etc/systemd/system', unit));
+  for (const [path, from] of Object.entries(options.extraFiles ?? {})) {
+    mkdirSync(join(staging, path, '..'), { recursive: true });
+    cpSync(from, join(staging, path));
+  }
   if (!options.output) writeFileSync(join(c1CacheDir, 'distribution-release'), `${release}\n`);
   const image = options.output ?? join(c1CacheDir, 'root.ext4');
   const partial = `${image}.partial`;

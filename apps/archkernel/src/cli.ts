@@ -3,16 +3,18 @@
  * --json and --verbose. Exit codes: 0 done (or nothing to do), 1 failure or refusal, 2 usage error.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isInitkitError } from '@initkit/core';
 import { checkBootLoop, confirmBoot, EMPTY_STATE, readState, writeState } from './boot-loop.js';
 import { readCacheRecord } from './cache.js';
 import { inKexecKernel } from './cmdline.js';
 import { type Config, DEFAULT_CONFIG_PATH, formatDefaultConfig, loadConfig } from './config.js';
+import { readKernelFacts } from './facts.js';
 import { formatPlan } from './format.js';
 import { createLogger, type Logger } from './log.js';
 import { KERNEL_FILES, type SystemPaths, systemPaths } from './paths.js';
+import { readReleaseRecord, writeReleaseRecord } from './release-record.js';
 import { decide, perform } from './run.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 
@@ -28,6 +30,8 @@ Commands:
   status     configuration, cache, boot-loop state, guards and what run would do
   confirm    mark this boot good (archkernel-load-confirm.service runs it in the kexec'd kernel)
   reset      clear the boot-loop guard after it stopped kexec'ing
+  prepare    read the distribution kernel's release from its image and record it with the image's
+             SHA-256 (the pacman hook runs it when the kernel is installed: the next boot skips the read)
   default-config  print the default configuration file
 
 Options:
@@ -53,7 +57,7 @@ export interface CliIo {
   tty?: boolean;
 }
 
-const COMMANDS = ['run', 'plan', 'status', 'confirm', 'reset', 'default-config'] as const;
+const COMMANDS = ['run', 'plan', 'status', 'confirm', 'reset', 'prepare', 'default-config'] as const;
 type Command = (typeof COMMANDS)[number];
 
 class UsageError extends Error {}
@@ -114,11 +118,12 @@ function parseOptions(argv: readonly string[]) {
     },
   });
   if (values.help || values.version) return { values, command: 'run' as Command };
-  if (positionals.length === 0) throw new UsageError('a command is required (run, plan, status, confirm, reset)');
+  if (positionals.length === 0)
+    throw new UsageError('a command is required (run, plan, status, confirm, reset, prepare)');
   if (positionals.length > 1) throw new UsageError(`one command at a time, got ${positionals.join(' ')}`);
   const command = positionals[0] as Command;
   if (!COMMANDS.includes(command))
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (run, plan, status, confirm, reset)`);
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (run, plan, status, confirm, reset, prepare)`);
   return { values, command };
 }
 
@@ -221,6 +226,36 @@ async function dispatch(command: Command, d: Dispatch): Promise<number> {
       }
       await writeState(path, state);
       log.info(`boot-loop guard cleared: the next boot kexecs again`);
+      return 0;
+    }
+    case 'prepare': {
+      const path = paths.at(config.files.release_record);
+      const kernel = readKernelFacts(paths, config, undefined, readReleaseRecord(path));
+      if (kernel.releaseFrom === 'release-record') {
+        log.info(
+          `${config.kernel.image}: release ${kernel.release} already recorded in ${config.files.release_record}`,
+        );
+        return 0;
+      }
+      const modulesDep = `${config.kernel.modules_dir}/${kernel.release}/modules.dep`;
+      if (!existsSync(paths.at(modulesDep))) log.notice(`${modulesDep} is missing: run depmod ${kernel.release}`);
+      if (d.dryRun) {
+        log.info(
+          `dry run: would record release ${kernel.release} of ${config.kernel.image} in ${config.files.release_record}`,
+        );
+        return 0;
+      }
+      await writeReleaseRecord(path, {
+        format: 1,
+        image: config.kernel.image,
+        size: kernel.size,
+        sha256: kernel.sha256,
+        release: kernel.release,
+        readAt: new Date().toISOString(),
+      });
+      log.info(
+        `${config.kernel.image}: release ${kernel.release} (read from the image) recorded in ${config.files.release_record}`,
+      );
       return 0;
     }
     default:

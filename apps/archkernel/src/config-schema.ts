@@ -204,4 +204,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     doc: "The boot-loop guard's state: kexec attempts and the last confirmed boot.",
     check: absolute,
   },
+  {
+    section: 'files',
+    key: 'release_record',
+    type: 'string',
+    default: '/var/lib/archkernel-load/kernel-release.json',
+    doc: "The distribution kernel's release with its image's SHA-256, written by `archkernel-load prepare` (the pacman hook) when the kernel is installed; used only for the image with that hash.",
+    check: absolute,
+  },
 ];

@@ -35,7 +35,7 @@ export interface Config {
     when_unreachable: 'proceed' | 'refuse';
   };
   kexec: { cmdline_append: string[]; dtb: string; max_unconfirmed: number };
-  files: { initrd: string; cache_record: string; state: string };
+  files: { initrd: string; cache_record: string; state: string; release_record: string };
 }
 
 export function defaultConfig(): Config {

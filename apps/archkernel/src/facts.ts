@@ -16,6 +16,7 @@ import { appError } from './errors.js';
 import { EXITRD_KEXEC_PATHS, type ExitrdFacts } from './exitrd.js';
 import { youngCollectionEvery } from './memory.js';
 import { KERNEL_FILES, type SystemPaths } from './paths.js';
+import { type ReleaseRecord, readReleaseRecord, recordedRelease } from './release-record.js';
 
 function readText(path: string): string | undefined {
   try {
@@ -158,14 +159,22 @@ export interface KernelFacts {
   size: number;
   sha256: string;
   release: string;
-  /** 'image' when read from the image now, 'cache' when the image's hash matched the cache record. */
-  releaseFrom: 'image' | 'cache';
+  /**
+   * 'image' when read from the image now, 'cache' when the image's hash matched the cache record,
+   * 'release-record' when it matched the record `prepare` wrote when the kernel was installed.
+   */
+  releaseFrom: 'image' | 'cache' | 'release-record';
 }
 
 /** Kernel bytes decoded between two young-generation collections while its release is read (memory.ts). */
 const COLLECT_EVERY = 1 << 20;
 
-export function readKernelFacts(paths: SystemPaths, config: Config, record: CacheRecord | undefined): KernelFacts {
+export function readKernelFacts(
+  paths: SystemPaths,
+  config: Config,
+  record: CacheRecord | undefined,
+  releaseRecord: ReleaseRecord | undefined = readReleaseRecord(paths.at(config.files.release_record)),
+): KernelFacts {
   const path = paths.at(config.kernel.image);
   let bytes: Uint8Array;
   try {
@@ -187,6 +196,16 @@ export function readKernelFacts(paths: SystemPaths, config: Config, record: Cach
       sha256: hash,
       release: record.input.release,
       releaseFrom: 'cache',
+    };
+  }
+  const recorded = recordedRelease(releaseRecord, { size: bytes.length, sha256: hash });
+  if (recorded !== undefined) {
+    return {
+      image: config.kernel.image,
+      size: bytes.length,
+      sha256: hash,
+      release: recorded,
+      releaseFrom: 'release-record',
     };
   }
   let release: string;

@@ -17,6 +17,7 @@ import { appError } from './errors.js';
 import {
   evaluateScript,
   fetchFile,
+  type KernelFacts,
   readBootServer,
   readCache,
   readKernelFacts,
@@ -47,6 +48,12 @@ export interface Decided {
   /** The fetched boot script's bytes, kept for the build. */
   cacheRecord: CacheRecord | undefined;
 }
+
+const RELEASE_FROM: Record<KernelFacts['releaseFrom'], string> = {
+  image: 'read from the image',
+  cache: 'image unchanged since the last build',
+  'release-record': 'recorded for this image when it was installed',
+};
 
 const ms = (started: number) => `${(performance.now() - started).toFixed(0)} ms`;
 
@@ -94,9 +101,7 @@ export async function decide(context: Context): Promise<RunPlan> {
 
   const record = readCache(paths, config);
   const kernel = readKernelFacts(paths, config, record);
-  log.info(
-    `distribution kernel: ${kernel.image} release ${kernel.release} (${kernel.releaseFrom === 'image' ? 'read from the image' : 'image unchanged since the last build'})`,
-  );
+  log.info(`distribution kernel: ${kernel.image} release ${kernel.release} (${RELEASE_FROM[kernel.releaseFrom]})`);
   const modules = readModuleFacts(paths, config, kernel.release);
   log.info(
     `modules: ${modules.closure.map((module) => module.name).join(', ')} (closure of ${[...modules.required, ...modules.optionalFound].join(', ')} from ${modules.directory}/modules.dep)`,

@@ -132,6 +132,7 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
         expectMode('usr/lib/systemd/system/archkernel-load.service', '-rw-r--r--');
         expectMode('usr/lib/systemd/system/archkernel-load-confirm.service', '-rw-r--r--');
         expectMode('etc/archkernel-load.toml', '-rw-r--r--');
+        expectMode('usr/share/libalpm/hooks/90-archkernel-load.hook', '-rw-r--r--');
         expectMode('usr/lib/archkernel-load/node_modules/koffi/package.json', '-rw-r--r--');
         expectMode('usr/lib/archkernel-load/node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node', '-rw-r--r--');
         expectMode('var/lib/archkernel-load/', 'drwxr-xr-x');
@@ -157,6 +158,7 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
             'usr/lib/systemd/system/archkernel-load-confirm.service',
             'usr/lib/systemd/system/archkernel-load.service',
             'usr/share/doc/archkernel-load/README.md',
+            'usr/share/libalpm/hooks/90-archkernel-load.hook',
             'usr/share/licenses/archkernel-load/LICENSE',
           ].sort(),
         );
@@ -176,6 +178,14 @@ describe.runIf(haveTarballs && process.arch === 'x64' && hasTools('makepkg', 'fa
         expect(install).toMatch(
           /post_remove\(\) \{\n {2}rm -f \/boot\/archkernel-initrd\.img \/boot\/archkernel-initrd\.json\n {2}rm -rf \/var\/lib\/archkernel-load \/var\/cache\/archkernel-load\n\}/,
         );
+
+        // The kernel's release is recorded when pacman installs or upgrades a kernel image, and at install.
+        const hook = execFileSync('bsdtar', ['-xOf', pkg, 'usr/share/libalpm/hooks/90-archkernel-load.hook'], {
+          encoding: 'utf8',
+        }).split('\n');
+        expect(hook).toEqual(expect.arrayContaining(['Type = Path', 'Target = boot/zImage', 'When = PostTransaction']));
+        expect(hook).toContain('Exec = /usr/bin/archkernel-load prepare');
+        expect(install).toMatch(/post_install\(\) \{[^}]*\n {2}archkernel-load prepare /);
 
         // Installed, the app runs and finds koffi beside it.
         const installed = join(dir, 'root');

@@ -6,6 +6,7 @@
  * wrapper's load order against `modprobe --show-depends` on the same module tree.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +195,38 @@ describe.runIf(hasTools('gzip', 'cpio', 'modprobe', 'mkimage'))('archkernel-load
     } finally {
       rmSync(provider, { recursive: true, force: true });
     }
+  });
+
+  it('prepare records the release; a first boot takes it from there for that image only', SLOW, async () => {
+    const { root } = await start();
+    const recordPath = join(root, 'var/lib/archkernel-load/kernel-release.json');
+    const prepared = await cli(['prepare', '--root', root]);
+    expect(prepared.code).toBe(0);
+    expect(prepared.stderr).toContain(
+      `/boot/zImage: release ${RELEASE} (read from the image) recorded in /var/lib/archkernel-load/kernel-release.json`,
+    );
+    const image = readFileSync(join(root, 'boot/zImage'));
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    expect(record).toMatchObject({
+      format: 1,
+      image: '/boot/zImage',
+      size: image.length,
+      sha256: createHash('sha256').update(image).digest('hex'),
+      release: RELEASE,
+    });
+    expect((await cli(['prepare', '--root', root])).stderr).toContain(`release ${RELEASE} already recorded`);
+
+    const first = await run(root);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`release ${RELEASE} (recorded for this image when it was installed)`);
+
+    // A record for other bytes (the kernel was replaced without the hook) is not used: the image is read.
+    writeFileSync(recordPath, JSON.stringify({ ...record, sha256: '0'.repeat(64), release: '9.9.9-wrong' }));
+    rmSync(join(root, 'boot/archkernel-initrd.json'));
+    const again = await run(root);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`release ${RELEASE} (read from the image)`);
+    expect(again.stderr).not.toContain('9.9.9-wrong');
   });
 
   it('a damaged boot script (bad data CRC) is refused with the uImage error, nothing written', SLOW, async () => {
