@@ -76,16 +76,21 @@ export async function* decodeStreamWith(
   }
   const pending: Uint8Array[] = [];
   const { decoder, flush } = createStreamingDecoder(format as CompressionFormat, queue, pending, limits, engine);
-  for (;;) {
-    const step = decoder.next();
-    flush();
-    while (pending.length > 0) yield pending.shift()!;
-    if (step.done) break;
-    if (queue.paused) {
-      queue.paused = false;
-      continue;
+  try {
+    for (;;) {
+      const step = decoder.next();
+      flush();
+      while (pending.length > 0) yield pending.shift()!;
+      if (step.done) break;
+      if (queue.paused) {
+        queue.paused = false;
+        continue;
+      }
+      await pull();
     }
-    await pull();
+  } finally {
+    // A consumer that stops early must still end the decoder: a native one frees its context there.
+    decoder.return(undefined);
   }
 }
 
@@ -150,22 +155,27 @@ export function* decodeChunksWith(
   const pending: Uint8Array[] = [];
   const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
   let fed = 0;
-  for (;;) {
-    const step = decoder.next();
-    flush();
-    while (pending.length > 0) yield pending.shift()!;
-    if (step.done) return;
-    if (queue.paused) {
-      queue.paused = false;
-      continue;
+  try {
+    for (;;) {
+      const step = decoder.next();
+      flush();
+      while (pending.length > 0) yield pending.shift()!;
+      if (step.done) return;
+      if (queue.paused) {
+        queue.paused = false;
+        continue;
+      }
+      if (fed >= bytes.length) {
+        queue.final = true;
+        continue;
+      }
+      const piece = bytes.subarray(fed, fed + CHUNKED_INPUT_PIECE);
+      fed += piece.length;
+      queue.append(piece);
     }
-    if (fed >= bytes.length) {
-      queue.final = true;
-      continue;
-    }
-    const piece = bytes.subarray(fed, fed + CHUNKED_INPUT_PIECE);
-    fed += piece.length;
-    queue.append(piece);
+  } finally {
+    // A consumer that stops early (a kernel banner found) must still end the decoder (see decodeStreamWith).
+    decoder.return(undefined);
   }
 }
 
@@ -209,18 +219,23 @@ export function decodeStreamExtentWith(
     const input = sourceChunks(source)[Symbol.asyncIterator]();
     const pending: Uint8Array[] = [];
     const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
-    for (;;) {
-      const step = decoder.next();
-      flush();
-      while (pending.length > 0) yield pending.shift()!;
-      if (step.done) return;
-      if (queue.paused) {
-        queue.paused = false;
-        continue;
+    try {
+      for (;;) {
+        const step = decoder.next();
+        flush();
+        while (pending.length > 0) yield pending.shift()!;
+        if (step.done) return;
+        if (queue.paused) {
+          queue.paused = false;
+          continue;
+        }
+        const next = await input.next();
+        if (next.done) queue.final = true;
+        else if (next.value.length > 0) queue.append(next.value);
       }
-      const next = await input.next();
-      if (next.done) queue.final = true;
-      else if (next.value.length > 0) queue.append(next.value);
+    } finally {
+      // A consumer that stops early must still end the decoder (see decodeStreamWith).
+      decoder.return(undefined);
     }
   }
   return { chunks: chunks(), consumed: () => queue.offset };

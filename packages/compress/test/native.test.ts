@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
 import * as pure from '../src/index.js';
 import * as node from '../src/node/index.js';
-import { resetNativeLibraries } from '../src/node/native.js';
+import { liblzma, libzstd, resetNativeLibraries } from '../src/node/native.js';
 import { collect, concat, corpus, native, outcome, pieces, sameBytes } from './corpus.js';
 
 type Api = typeof pure;
@@ -221,6 +221,45 @@ describe('native engines', () => {
       () => input,
     );
   });
+
+  it.runIf(hasTools('zstd', 'xz'))(
+    'a consumer that stops after the first chunk still frees the native context',
+    async () => {
+      const input = corpus();
+      const encoded = { zstd: native('zstd', ['-q', '-c'], input), xz: native('xz', ['-c'], input) };
+      for (const format of ['zstd', 'xz'] as const) {
+        const ways: [string, () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>][] = [
+          ['decodeChunks', () => node.decodeChunks(encoded[format], { format })],
+          ['decodeStream', () => node.decodeStream(pieces(encoded[format], 1 << 16), { format })],
+          ['decodeStreamExtent', () => node.decodeStreamExtent(pieces(encoded[format], 1 << 16), format).chunks],
+        ];
+        for (const [way, chunks] of ways) {
+          resetNativeLibraries();
+          let freed = 0;
+          // What ends a native context: ZSTD_freeDCtx, lzma_end.
+          const lib = (format === 'zstd' ? libzstd() : liblzma()) as unknown as Record<
+            string,
+            (handle: unknown) => unknown
+          >;
+          const key = format === 'zstd' ? 'freeDCtx' : 'end';
+          const release = lib[key]!;
+          lib[key] = Object.assign((handle: unknown) => {
+            freed++;
+            return release(handle);
+          }, release);
+          let seen = 0;
+          for await (const chunk of chunks()) {
+            seen += chunk.length;
+            break;
+          }
+          expect(seen, `${format} ${way}`).toBeGreaterThan(0);
+          expect(seen, `${format} ${way}`).toBeLessThan(input.length);
+          expect(freed, `${format} ${way}`).toBe(1);
+        }
+      }
+      resetNativeLibraries();
+    },
+  );
 
   it('koffi is loaded by the first zstd or xz decode, not by importing the package or decoding gzip', () => {
     const entry = fileURLToPath(new URL('../dist/node/index.js', import.meta.url));
