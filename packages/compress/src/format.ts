@@ -34,6 +34,13 @@ export interface DecodeOptions {
    * a million-fold, so this is off unless asked for; maxOutputBytes is what bounds memory.
    */
   maxRatio?: number;
+  /**
+   * Streaming decoders only (decodeStream, decodeStreamExtent, decodeChunks): a chunk is yours until you
+   * ask for the next one, after which the decoder may write later output into the same memory. For
+   * consumers that parse as they go and copy what they keep (a cpio reader): no fresh buffer per chunk
+   * to allocate, fill and collect. Default false: every chunk is the caller's to keep.
+   */
+  reuseChunks?: boolean;
 }
 
 export interface DecodeResult {

@@ -43,14 +43,68 @@ export function decodeStream(source: ByteSource, options: DecodeOptions = {}): A
 
 /**
  * A streaming decoder of one format over a queue, emitting its output (and yielding at `need` while the
- * queue is paused), or undefined to use this package's own: the Node build passes native ones.
+ * queue is paused), or undefined to use this package's own: the Node build passes native ones. With
+ * `reuse` (DecodeOptions.reuseChunks) it may write into a chunk it emitted once it pauses the queue and
+ * is resumed: the drivers resume it only after the consumer asked for the chunk after that one.
  */
 export type StreamingEngine = (
   format: CompressionFormat,
   queue: InputQueue,
   emit: (chunk: Uint8Array) => void,
   limits: OutputLimits,
+  reuse: boolean,
 ) => Generator<void, unknown, void> | undefined;
+
+/** A decoder created for a driver, the output it pushed and not yet handed on, and its flush. */
+interface StreamingRun {
+  decoder: Generator<void, unknown, void>;
+  flush: () => void;
+  pending: Uint8Array[];
+}
+
+/**
+ * One turn of a driver: resumes the decoder and hands on what it pushed. Returns whether the decoder
+ * is done, waits for input, or only paused for its output to be taken (it resumes with no new input).
+ */
+function* turn({ decoder, flush, pending }: StreamingRun, queue: InputQueue): Generator<Uint8Array, Turn, void> {
+  const step = decoder.next();
+  flush();
+  while (pending.length > 0) yield pending.shift()!;
+  if (step.done) return 'done';
+  if (!queue.paused) return 'input';
+  queue.paused = false;
+  return 'resume';
+}
+
+type Turn = 'done' | 'input' | 'resume';
+
+/**
+ * The asynchronous drivers' loop (decodeStream, decodeStreamExtent): turns until the decoder is done,
+ * pulling input when it waits for some, and ends it when the consumer stops early (a native decoder
+ * frees its context there).
+ */
+async function* driveAsync(
+  run: StreamingRun,
+  queue: InputQueue,
+  pull: () => Promise<void>,
+): AsyncGenerator<Uint8Array, void, void> {
+  try {
+    for (;;) {
+      const next = yield* turn(run, queue);
+      if (next === 'done') return;
+      if (next === 'input') await pull();
+    }
+  } finally {
+    run.decoder.return(undefined);
+  }
+}
+
+/** Appends the source's next chunk to `queue`, or marks the queue final at the source's end. */
+async function pullInto(queue: InputQueue, input: AsyncIterator<Uint8Array>): Promise<void> {
+  const next = await input.next();
+  if (next.done) queue.final = true;
+  else if (next.value.length > 0) queue.append(next.value);
+}
 
 /** decodeStream with decoders from `engine` where it has them. */
 export async function* decodeStreamWith(
@@ -61,11 +115,7 @@ export async function* decodeStreamWith(
   const limits = outputLimits(options, true);
   const input = sourceChunks(source)[Symbol.asyncIterator]();
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
-  const pull = async (): Promise<void> => {
-    const next = await input.next();
-    if (next.done) queue.final = true;
-    else if (next.value.length > 0) queue.append(next.value);
-  };
+  const pull = () => pullInto(queue, input);
   while (!queue.final && queue.available < 6) await pull();
   const format = options.format ?? detect(queue.bytes.subarray(queue.position, queue.end)).format;
   if (format === 'unknown' || format === 'cpio' || !STREAMING_FORMATS.includes(format as CompressionFormat)) {
@@ -74,35 +124,20 @@ export async function* decodeStreamWith(
       `no streaming decoder for ${format}; stream ${STREAMING_FORMATS.join(', ')}`,
     );
   }
-  const pending: Uint8Array[] = [];
-  const { decoder, flush } = createStreamingDecoder(format as CompressionFormat, queue, pending, limits, engine);
-  try {
-    for (;;) {
-      const step = decoder.next();
-      flush();
-      while (pending.length > 0) yield pending.shift()!;
-      if (step.done) break;
-      if (queue.paused) {
-        queue.paused = false;
-        continue;
-      }
-      await pull();
-    }
-  } finally {
-    // A consumer that stops early must still end the decoder: a native one frees its context there.
-    decoder.return(undefined);
-  }
+  const run = createStreamingDecoder(format as CompressionFormat, queue, limits, engine, options);
+  yield* driveAsync(run, queue, pull);
 }
 
-/** The resumable decoder for `format` over `queue`; decoded chunks are pushed to `pending`. */
+/** The resumable decoder for `format` over `queue`; decoded chunks are pushed to the run's `pending`. */
 function createStreamingDecoder(
   format: CompressionFormat,
   queue: InputQueue,
-  pending: Uint8Array[],
   limits: OutputLimits,
   engine: StreamingEngine | undefined,
-): { decoder: Generator<void, unknown, void>; flush: () => void } {
+  options: DecodeOptions,
+): StreamingRun {
   (queue as { truncatedCode: CompressErrorCode }).truncatedCode = TRUNCATED_CODES[format]!;
+  const pending: Uint8Array[] = [];
   let waiting = 0;
   const emit = (chunk: Uint8Array) => {
     if (chunk.length === 0) return;
@@ -112,16 +147,17 @@ function createStreamingDecoder(
     waiting += chunk.length;
     if (waiting >= PENDING_OUTPUT_LIMIT) queue.paused = true;
   };
-  const native = engine?.(format, queue, emit, limits);
-  if (native) return { decoder: native, flush: () => {} };
+  const unflushed = { pending, flush: () => {} };
+  const native = engine?.(format, queue, emit, limits, options.reuseChunks === true);
+  if (native) return { decoder: native, ...unflushed };
   if (format === 'gzip') {
     const target = new SlidingGzipTarget(emit, limits, queue);
-    return { decoder: readGzipMembers(queue, target), flush: () => target.flush() };
+    return { decoder: readGzipMembers(queue, target), pending, flush: () => target.flush() };
   }
   if (format === 'xz')
-    return { decoder: readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)), flush: () => {} };
-  if (format === 'lzma') return { decoder: lzmaStream(queue, emit, limits), flush: () => {} };
-  return { decoder: zstdStream(queue, emit, limits), flush: () => {} };
+    return { decoder: readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)), ...unflushed };
+  if (format === 'lzma') return { decoder: lzmaStream(queue, emit, limits), ...unflushed };
+  return { decoder: zstdStream(queue, emit, limits), ...unflushed };
 }
 
 /** Decoded bytes a streaming decoder may hold before it pauses for the consumer. */
@@ -152,19 +188,13 @@ export function* decodeChunksWith(
     return;
   }
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
-  const pending: Uint8Array[] = [];
-  const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
+  const run = createStreamingDecoder(format, queue, limits, engine, options);
   let fed = 0;
   try {
     for (;;) {
-      const step = decoder.next();
-      flush();
-      while (pending.length > 0) yield pending.shift()!;
-      if (step.done) return;
-      if (queue.paused) {
-        queue.paused = false;
-        continue;
-      }
+      const next = yield* turn(run, queue);
+      if (next === 'done') return;
+      if (next === 'resume') continue;
       if (fed >= bytes.length) {
         queue.final = true;
         continue;
@@ -174,8 +204,8 @@ export function* decodeChunksWith(
       queue.append(piece);
     }
   } finally {
-    // A consumer that stops early (a kernel banner found) must still end the decoder (see decodeStreamWith).
-    decoder.return(undefined);
+    // A consumer that stops early (a kernel banner found) must still end the decoder (see driveAsync).
+    run.decoder.return(undefined);
   }
 }
 
@@ -217,26 +247,8 @@ export function decodeStreamExtentWith(
   const queue = new InputQueue(new Uint8Array(0), false, 'COMPRESS_TRUNCATED');
   async function* chunks(): AsyncGenerator<Uint8Array, void, void> {
     const input = sourceChunks(source)[Symbol.asyncIterator]();
-    const pending: Uint8Array[] = [];
-    const { decoder, flush } = createStreamingDecoder(format, queue, pending, limits, engine);
-    try {
-      for (;;) {
-        const step = decoder.next();
-        flush();
-        while (pending.length > 0) yield pending.shift()!;
-        if (step.done) return;
-        if (queue.paused) {
-          queue.paused = false;
-          continue;
-        }
-        const next = await input.next();
-        if (next.done) queue.final = true;
-        else if (next.value.length > 0) queue.append(next.value);
-      }
-    } finally {
-      // A consumer that stops early must still end the decoder (see decodeStreamWith).
-      decoder.return(undefined);
-    }
+    const run = createStreamingDecoder(format, queue, limits, engine, options);
+    yield* driveAsync(run, queue, () => pullInto(queue, input));
   }
   return { chunks: chunks(), consumed: () => queue.offset };
 }

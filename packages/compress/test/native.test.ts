@@ -90,6 +90,23 @@ function checkCases(
 
 const tail = new Uint8Array([0, 0, 0, 1, 0x1f, 0x8b]);
 
+/** `input` compressed by the zstd and xz tools. */
+function nativeEncodings(input: Uint8Array) {
+  return { zstd: native('zstd', ['-q', '-c'], input), xz: native('xz', ['-c'], input) };
+}
+
+/** The Node build's three streaming drivers over `encoded`, each started with extra options. */
+function streamingWays(
+  encoded: Uint8Array,
+  format: 'zstd' | 'xz',
+): [string, (options?: pure.DecodeOptions) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>][] {
+  return [
+    ['decodeChunks', (options) => node.decodeChunks(encoded, { ...options, format })],
+    ['decodeStream', (options) => node.decodeStream(pieces(encoded, 1 << 16), { ...options, format })],
+    ['decodeStreamExtent', (options) => node.decodeStreamExtent(pieces(encoded, 1 << 16), format, options).chunks],
+  ];
+}
+
 describe('native engines', () => {
   it('libzstd and liblzma are used where koffi and the libraries load, else node:zlib, else TypeScript', () => {
     resetNativeLibraries();
@@ -226,14 +243,9 @@ describe('native engines', () => {
     'a consumer that stops after the first chunk still frees the native context',
     async () => {
       const input = corpus();
-      const encoded = { zstd: native('zstd', ['-q', '-c'], input), xz: native('xz', ['-c'], input) };
+      const encoded = nativeEncodings(input);
       for (const format of ['zstd', 'xz'] as const) {
-        const ways: [string, () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>][] = [
-          ['decodeChunks', () => node.decodeChunks(encoded[format], { format })],
-          ['decodeStream', () => node.decodeStream(pieces(encoded[format], 1 << 16), { format })],
-          ['decodeStreamExtent', () => node.decodeStreamExtent(pieces(encoded[format], 1 << 16), format).chunks],
-        ];
-        for (const [way, chunks] of ways) {
+        for (const [way, chunks] of streamingWays(encoded[format], format)) {
           resetNativeLibraries();
           let freed = 0;
           // What ends a native context: ZSTD_freeDCtx, lzma_end.
@@ -258,6 +270,32 @@ describe('native engines', () => {
         }
       }
       resetNativeLibraries();
+    },
+  );
+
+  it.runIf(hasTools('zstd', 'xz'))(
+    'reuseChunks: libzstd and liblzma hand every chunk out of one buffer, each whole until the next is asked for',
+    async () => {
+      const input = corpus();
+      const encoded = nativeEncodings(input);
+      for (const format of ['zstd', 'xz'] as const) {
+        for (const [way, chunks] of streamingWays(encoded[format], format)) {
+          for (const reuseChunks of [true, false]) {
+            resetNativeLibraries();
+            const label = `${format} ${way} reuseChunks ${reuseChunks}`;
+            const copies: Uint8Array[] = [];
+            const buffers = new Set<ArrayBufferLike>();
+            // Copied as each arrives: with reuseChunks, a chunk held past the next one would be overwritten.
+            for await (const chunk of chunks({ reuseChunks })) {
+              copies.push(chunk.slice());
+              buffers.add(chunk.buffer);
+            }
+            expect(sameBytes(concat(...copies), input), label).toBe(true);
+            expect(copies.length, label).toBeGreaterThan(2);
+            expect(buffers.size, label).toBe(reuseChunks ? 1 : copies.length);
+          }
+        }
+      }
     },
   );
 

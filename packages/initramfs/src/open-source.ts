@@ -124,6 +124,8 @@ async function readMember(
     const decoding = decodeStreamExtent(pieces(source, absolute, source.size, context.onRead), format, {
       maxOutputBytes: options.maxMemberBytes,
       maxRatio: options.maxRatio,
+      // The cpio reader copies what it keeps before it asks for the next chunk.
+      reuseChunks: true,
     });
     const read = await readArchives(namedDecodeErrors(decoding.chunks, format, absolute), absolute, true, context);
     return { ...read, length: decoding.consumed(), uncompressedSize: read.end };
@@ -181,7 +183,7 @@ export async function readEntryData(
         ? pieces(source, absolute, end)
         : STREAMING_FORMATS.includes(format)
           ? namedDecodeErrors(
-              decodeStreamExtent(pieces(source, absolute, end), format, options).chunks,
+              decodeStreamExtent(pieces(source, absolute, end), format, { ...options, reuseChunks: true }).chunks,
               format,
               absolute,
             )

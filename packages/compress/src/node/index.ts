@@ -77,14 +77,14 @@ export function decodingEngines(): { zstd: 'libzstd' | 'node:zlib' | 'typescript
 }
 
 /** The native streaming decoders stream.ts's drivers use where the libraries load. */
-const nativeEngine: StreamingEngine = (format, queue, emit, limits) => {
+const nativeEngine: StreamingEngine = (format, queue, emit, limits, reuse) => {
   if (format === 'zstd') {
     const lib = libzstd();
-    return lib && libzstdFrames(lib, queue, emit, limits);
+    return lib && libzstdFrames(lib, queue, emit, limits, reuse);
   }
   if (format === 'xz' || format === 'lzma') {
     const lib = liblzma();
-    return lib && liblzmaStreams(lib, format, queue, emit, limits);
+    return lib && liblzmaStreams(lib, format, queue, emit, limits, reuse);
   }
   return undefined;
 };

@@ -125,14 +125,18 @@ class LzmaStream {
     this.setWord(this.lib.layout.availIn, count);
   }
 
-  /** One lzma_code call into the empty output buffer: its lzma_ret and a copy of what it wrote. */
-  code(action: number): { ret: number; output: Uint8Array } {
+  /**
+   * One lzma_code call into the empty output buffer: its lzma_ret and what it wrote, copied, or with
+   * `inPlace` a view of the native buffer that the next call overwrites (and end() frees).
+   */
+  code(action: number, inPlace: boolean): { ret: number; output: Uint8Array } {
     const { layout } = this.lib;
     this.setWord(layout.nextOut, this.outputAddress);
     this.setWord(layout.availOut, OUTPUT_BUFFER);
     const ret = this.lib.code(this.memory, action) as number;
     const written = OUTPUT_BUFFER - this.word(layout.availOut);
-    return { ret, output: written > 0 ? this.output.slice(0, written) : new Uint8Array(0) };
+    const output = inPlace ? this.output.subarray(0, written) : this.output.slice(0, written);
+    return { ret, output };
   }
 
   end(): void {
@@ -146,6 +150,8 @@ class LzmaStream {
 /**
  * The streaming decoder for stream.ts's drivers: xz streams (with the padding and further streams the
  * TypeScript decoder accepts) or one .lzma stream, emitting each output piece (yielding while paused).
+ * With `reuse` each piece is a view of liblzma's output buffer, emitted with the queue paused: the
+ * next lzma_code call (or the stream's end) comes only once the driver resumes the decoder.
  */
 export function* liblzmaStreams(
   lib: Liblzma,
@@ -153,9 +159,10 @@ export function* liblzmaStreams(
   queue: InputQueue,
   emit: (chunk: Uint8Array) => void,
   limits: OutputLimits,
+  reuse = false,
 ): Generator<void, void, void> {
   const total = { bytes: 0 };
-  const decodeOne = () => oneStream(lib, kind, queue, emit, limits, total);
+  const decodeOne = () => oneStream(lib, kind, queue, emit, limits, total, reuse);
   // .lzma has one stream; xz's further streams and padding are read as the TypeScript decoder reads them.
   yield* kind === 'lzma' ? decodeOne() : eachXzStream(queue, decodeOne);
 }
@@ -167,6 +174,7 @@ function* oneStream(
   emit: (chunk: Uint8Array) => void,
   limits: OutputLimits,
   total: { bytes: number },
+  reuse: boolean,
 ): Generator<void, void, void> {
   if (kind === 'xz' && differsFromMagic(queue.bytes, queue.position, queue.end, XZ_MAGIC)) {
     throw compressError('XZ_BAD_MAGIC', 'not an xz stream', { offset: queue.offset });
@@ -181,12 +189,13 @@ function* oneStream(
       // With no input left and none to come, liblzma answers LZMA_BUF_ERROR at its second call without progress.
       const pending = stream.pendingInput;
       const finishing = queue.final && queue.available === pending;
-      const { ret, output } = stream.code(finishing ? LZMA_FINISH : LZMA_RUN);
+      const { ret, output } = stream.code(finishing ? LZMA_FINISH : LZMA_RUN, reuse);
       queue.position += pending - stream.pendingInput;
       if (output.length > 0) {
         total.bytes += output.length;
         checkOutput(limits, total.bytes, queue.received, queue.offset);
         emit(output);
+        if (reuse) queue.paused = true;
         while (queue.paused) yield;
       }
       if (ret === LZMA_STREAM_END) return;

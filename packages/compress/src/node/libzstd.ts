@@ -50,13 +50,15 @@ function libzstdErrorCode(lib: Libzstd, result: unknown, offset: number): Initki
 /**
  * The streaming decoder for stream.ts's drivers: walks the frames on `queue` and feeds each stretch
  * walked to libzstd, emitting full output chunks (yielding while the driver is paused) and the rest
- * at the end.
+ * at the end. With `reuse`, one output buffer serves every chunk: each is emitted with the queue
+ * paused, and written again once the driver resumes the decoder (the consumer is done with it).
  */
 export function* libzstdFrames(
   lib: Libzstd,
   queue: InputQueue,
   emit: (chunk: Uint8Array) => void,
   limits: OutputLimits,
+  reuse = false,
 ): Generator<void, void, void> {
   const context = createContext(lib);
   try {
@@ -76,7 +78,8 @@ export function* libzstdFrames(
           if (outPos[0] === out.length) {
             total += out.length;
             emit(out);
-            out = new Uint8Array(OUTPUT_CHUNK);
+            if (reuse) queue.paused = true;
+            else out = new Uint8Array(OUTPUT_CHUNK);
             outPos[0] = 0;
             while (queue.paused) yield;
           }
@@ -97,7 +100,8 @@ export function* libzstdFrames(
     }
     // The walk ended on a whole frame: libzstd must have finished it too.
     if (Number(result) !== 0) throw compressError('ZSTD_CORRUPT', 'zstd frame did not end where its blocks end');
-    if (outPos[0]! > 0) emit(outPos[0]! > OUTPUT_CHUNK >> 1 ? out.subarray(0, outPos[0]) : out.slice(0, outPos[0]));
+    const keepWhole = reuse || outPos[0]! > OUTPUT_CHUNK >> 1;
+    if (outPos[0]! > 0) emit(keepWhole ? out.subarray(0, outPos[0]) : out.slice(0, outPos[0]));
   } finally {
     lib.freeDCtx(context);
   }

@@ -245,6 +245,8 @@ async function streamDecodedMember(
   const decoding = decodeStreamExtent(pieces, format, {
     maxOutputBytes: options.maxMemberBytes,
     maxRatio: options.maxRatio,
+    // The cpio reader copies what it keeps before it asks for the next chunk.
+    reuseChunks: true,
   });
   const chunks = namedDecodeErrors(decoding.chunks, format, absolute);
   const read = await readArchivesReleasing(chunks, absolute, true, keep, options);
