@@ -16,6 +16,9 @@ runWithCodeCache({
   directory: process.env.INITKIT_NO_CODE_CACHE === '1' ? undefined : userCacheDirectory(),
   name: 'kexec.v8cache',
   create: true,
+  // The bundle and its cache read through the C library (koffi, beside this file): on Node 20.11 the
+  // first require('node:fs') costs more than both reads (libc-files.ts of @initkit/core/node).
+  koffiFrom: __filename,
 });
 
 function userCacheDirectory(): string | undefined {

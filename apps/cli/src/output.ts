@@ -2,8 +2,8 @@
  * Writing results: JSON for --json, output files that are replaced atomically or go to stdout, and a
  * reader that went away (`initkit ... | head -1`), which stops the command quietly as coreutils do.
  */
-import { statSync } from 'node:fs';
-import { writeFileAtomic } from '@initkit/core/node';
+// node:fs when first used, not with this module: on Node 20.11 `initkit kexec` prints without it.
+import { nodeFs, writeFileAtomic } from '@initkit/core/node';
 
 /** Prints a value as indented JSON; bigints become decimal strings and Uint8Arrays are omitted. */
 export function printJson(value: unknown): void {
@@ -23,7 +23,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  */
 export function outputMode(path: string, created = 0o666 & ~process.umask()): number {
   try {
-    return statSync(path).mode & 0o7777;
+    return nodeFs().statSync(path).mode & 0o7777;
   } catch {
     return created;
   }

@@ -99,4 +99,13 @@ describe('the one-file kexec command', () => {
     expect(node(kexecEntry, dryRun, off, { INITKIT_NO_CODE_CACHE: '1' }).status).toBe(0);
     expect(() => readdirSync(join(off, 'initkit'))).toThrow(/ENOENT/);
   });
+
+  it("requires no node:fs at load: Node 20.11 builds fs's ES module facade (streams, fs/promises) on the first", () => {
+    // Bundled imports become require("fs") at load; the lazy nodeFs() of @initkit/core/node is
+    // createRequire(...)("node:fs") inside a function, on failures and writes only.
+    for (const file of ['kexec.cjs', 'kexec-command.cjs', 'kexec-core.cjs']) {
+      const text = readFileSync(join(repoRoot, 'apps/cli/dist', file), 'utf8');
+      expect(text, file).not.toMatch(/\brequire\("(node:)?(fs|fs\/promises|stream)"\)/);
+    }
+  });
 });

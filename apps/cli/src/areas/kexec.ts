@@ -3,8 +3,8 @@
  * --append/--command-line, --reuse-cmdline, --dtb, -s/-c, -u, -e, -S), plus --dry-run (print the plan,
  * load nothing: with --iomem FILE and --arch it runs unprivileged on any machine) and --json.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { InitkitError } from '@initkit/core';
+import { libcFiles, nodeFs, readFileFast } from '@initkit/core/node';
 import {
   formatPlan,
   isGzip,
@@ -115,7 +115,7 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
   const ranges = arch === 'arm' ? readMemoryRanges(options.iomem) : undefined;
   // Refuse an initrd that cannot fit before reading it into memory.
   if (initrdPath && ranges) {
-    const size = statSync(initrdPath).size;
+    const size = (libcFiles()?.status(initrdPath) ?? nodeFs().statSync(initrdPath)).size;
     const ram = totalRam(ranges);
     if (size > ram) {
       throw new KexecError('KEXEC_TOO_LARGE', `${initrdPath} is ${size} bytes, more than the ${ram} bytes of RAM`);
@@ -158,13 +158,13 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
 
 /**
  * A whole file in one read(2), the bytes then handed to the planner and the system call without another
- * copy. fs.promises.readFile reads in 512 KiB steps through the thread pool: ~180 round trips for a
+ * copy (through the C library where it can: @initkit/core/node's libcFiles). fs.promises.readFile reads in 512 KiB steps through the thread pool: ~180 round trips for a
  * 90 MiB initrd, which cost seconds under emulation. A directory fails as EISDIR, named by run.ts.
  */
 function readWhole(path: string): Uint8Array {
   let buffer: Buffer;
   try {
-    buffer = readFileSync(path);
+    buffer = readFileFast(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE')
       throw new InitkitError('FILE_TOO_LARGE', `${path} is over 2 GiB, more than one read can hold`);

@@ -13,20 +13,10 @@
  * an upgrade never runs stale code. Any cache problem (none yet, a read-only disk, a cache V8 rejects)
  * falls back to compiling: it only costs time.
  */
-import {
-  closeSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { type FileStatus, libcFiles, nodeFs } from './libc-files.js';
 
 export interface CodeCacheRun {
   /** The CommonJS file to run (a bundle: its require() resolves from its own directory). */
@@ -39,15 +29,30 @@ export interface CodeCacheRun {
   create?: boolean;
   /** A process event after which the cache is written at once (before an exit that may never come). */
   writeOn?: string;
+  /**
+   * Read the file and the cache through the C library, koffi found from this file (libc-files.ts: on
+   * Node 20.11 the first require('node:fs') costs more than the reads). Writing the cache, the first
+   * run's, and any failure still go through node:fs.
+   */
+  koffiFrom?: string;
+}
+
+/** The few file operations the runner needs, through the C library or node:fs. */
+interface Files {
+  /** lstat (follow: false) or stat; undefined when the file is missing or cannot be looked at. */
+  status(path: string, follow: boolean): FileStatus | undefined;
+  /** The whole file; undefined on failure. */
+  read(path: string): Buffer | undefined;
 }
 
 /** Runs `run.file` as a CommonJS module, through the code cache when one can be used safely. */
 export function runWithCodeCache(run: CodeCacheRun): void {
-  const source = readFileSync(run.file, 'utf8');
-  const cacheFile = run.directory !== undefined ? usableCacheFile(run) : undefined;
-  const built = statSync(run.file);
+  const files = runFiles(run);
+  const source = (files.read(run.file) ?? nodeFs().readFileSync(run.file)).toString('utf8');
+  const cacheFile = run.directory !== undefined ? usableCacheFile(run, files) : undefined;
+  const built = files.status(run.file, true) ?? nodeFs().statSync(run.file);
   const key = `${run.name} ${process.version} ${process.arch} ${built.size} ${Math.trunc(built.mtimeMs)}\n`;
-  const cachedData = cacheFile ? readCache(cacheFile, key) : undefined;
+  const cachedData = cacheFile ? readCache(cacheFile, key, files) : undefined;
   const script = new Script(Module.wrap(source), { filename: run.file, ...(cachedData ? { cachedData } : {}) });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     let written = false;
@@ -75,17 +80,45 @@ export function runWithCodeCache(run: CodeCacheRun): void {
   );
 }
 
+/** libc's file calls when asked for and available, else node:fs's. */
+function runFiles(run: CodeCacheRun): Files {
+  const libc = run.koffiFrom !== undefined ? libcFiles(run.koffiFrom) : undefined;
+  if (libc) return { status: (path, follow) => libc.status(path, { follow }), read: (path) => libc.readFile(path) };
+  const fs = nodeFs();
+  return {
+    status(path, follow) {
+      try {
+        const info = follow ? fs.statSync(path) : fs.lstatSync(path);
+        return { ...info, mtimeMs: info.mtimeMs, isFile: info.isFile(), isDirectory: info.isDirectory() };
+      } catch {
+        return undefined;
+      }
+    },
+    read(path) {
+      try {
+        return fs.readFileSync(path);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 /** The cache file's path when its directory is this user's and closed to others; undefined otherwise. */
-function usableCacheFile(run: CodeCacheRun): string | undefined {
+function usableCacheFile(run: CodeCacheRun, files: Files): string | undefined {
   const directory = run.directory as string;
-  try {
-    if (run.create) mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const info = lstatSync(directory);
-    if (!info.isDirectory() || !ownedByMe(info.uid) || (info.mode & 0o022) !== 0) return undefined;
-    return join(directory, run.name);
-  } catch {
-    return undefined;
+  let info = files.status(directory, false);
+  if (!info && run.create) {
+    try {
+      // The first run (or a removed cache): node:fs, whose cost then does not matter.
+      nodeFs().mkdirSync(directory, { recursive: true, mode: 0o700 });
+    } catch {
+      return undefined;
+    }
+    info = files.status(directory, false);
   }
+  if (!info?.isDirectory || !ownedByMe(info.uid) || (info.mode & 0o022) !== 0) return undefined;
+  return join(directory, run.name);
 }
 
 function ownedByMe(uid: number): boolean {
@@ -94,20 +127,17 @@ function ownedByMe(uid: number): boolean {
 }
 
 /** The cached code after the key line, when the file is this user's and its key is this run's. */
-function readCache(path: string, key: string): Buffer | undefined {
-  try {
-    const info = lstatSync(path);
-    if (!info.isFile() || !ownedByMe(info.uid)) return undefined;
-    const file = readFileSync(path);
-    return file.subarray(0, key.length).toString('latin1') === key ? file.subarray(key.length) : undefined;
-  } catch {
-    return undefined;
-  }
+function readCache(path: string, key: string, files: Files): Buffer | undefined {
+  const info = files.status(path, false);
+  if (!info?.isFile || !ownedByMe(info.uid)) return undefined;
+  const file = files.read(path);
+  return file && file.subarray(0, key.length).toString('latin1') === key ? file.subarray(key.length) : undefined;
 }
 
 /** Written to a temporary name then renamed: a concurrent run reads the old cache or the new one. */
 function writeCache(path: string, key: string, data: Buffer): void {
   const temporary = `${path}.${process.pid}.tmp`;
+  const { closeSync, openSync, renameSync, unlinkSync, writeSync } = nodeFs();
   try {
     const fd = openSync(temporary, 'wx', 0o600);
     try {

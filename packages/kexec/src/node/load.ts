@@ -3,10 +3,11 @@
  * initrd as file descriptors), unload, and jump. On any failure nothing stays loaded: the image is
  * unloaded before the error is thrown.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { nodeFs } from '@initkit/core/node';
 import { kexecError } from '../errors.js';
 import { KEXEC_FILE_UNLOAD, type KexecPlan } from '../plan.js';
 import { syscallError } from './errno.js';
+import { closeDescriptor, openForReading } from './files.js';
 import { readKexecState } from './state.js';
 import { kexecBindings, type RawSegment } from './syscalls.js';
 
@@ -49,12 +50,12 @@ export async function loadFile(plan: KexecPlan, options: LoadFileOptions = {}): 
     const kernelFd =
       plan.kernelKind.startsWith('gzip') || !options.kernelPath
         ? memfdWith(sys.memfdCreate('kernel'), plan.buffers.kernel)
-        : openSync(options.kernelPath, 'r');
+        : openForReading(options.kernelPath);
     descriptors.push(kernelFd);
     let initrdFd = -1;
     if (plan.buffers.initrd) {
       initrdFd = options.initrdPath
-        ? openSync(options.initrdPath, 'r')
+        ? openForReading(options.initrdPath)
         : memfdWith(sys.memfdCreate('initrd'), plan.buffers.initrd);
       descriptors.push(initrdFd);
     }
@@ -62,12 +63,13 @@ export async function loadFile(plan: KexecPlan, options: LoadFileOptions = {}): 
     const errno = sys.kexecFileLoad(kernelFd, initrdFd, cmdline, plan.flags);
     if (errno !== 0) await failed('kexec_file_load', errno);
   } finally {
-    for (const fd of descriptors) closeSync(fd);
+    for (const fd of descriptors) closeDescriptor(fd);
   }
 }
 
 function memfdWith(fd: number, bytes: Uint8Array): number {
   if (fd < 0) throw syscallError('memfd_create', -fd);
+  const { writeSync } = nodeFs();
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, written);
   return fd;

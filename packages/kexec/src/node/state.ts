@@ -3,10 +3,19 @@
  * the VALUE of kexec_load_disabled (a one-way switch: its existence says nothing), the command line,
  * the lockdown mode, the memory map and the device tree the boot loader passed.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { nodeFs } from '@initkit/core/node';
 import { kexecError } from '../errors.js';
 import { type MemoryRange, parseIomem } from '../iomem.js';
 import type { KexecArch } from '../plan.js';
+import {
+  closeDescriptor,
+  descriptorSize,
+  openForReading,
+  pathExists,
+  readDescriptor,
+  readOptionalFile,
+  readWholeFile,
+} from './files.js';
 
 export const KEXEC_PATHS = {
   iomem: '/proc/iomem',
@@ -47,7 +56,7 @@ export function readKexecState(): KexecState {
     loadDisabled: loadDisabled === undefined ? undefined : Number.parseInt(loadDisabled.trim(), 10),
     lockdown: lockdown === undefined ? undefined : /\[(\w+)\]/.exec(lockdown)?.[1],
     cmdline: (readOptional(KEXEC_PATHS.cmdline) ?? '').replace(/[\r\n].*$/s, ''),
-    hasFdt: existsSync(KEXEC_PATHS.fdt),
+    hasFdt: pathExists(KEXEC_PATHS.fdt),
     arch: hostArch(),
     root: typeof process.getuid === 'function' && process.getuid() === 0,
   };
@@ -68,7 +77,7 @@ export function hostArch(): KexecArch | undefined {
 export function readMemoryRanges(path: string = KEXEC_PATHS.iomem): MemoryRange[] {
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readWholeFile(path).toString('latin1');
   } catch (error) {
     throw kexecError('KEXEC_NO_MEMORY', `cannot read ${path}: ${(error as Error).message}`);
   }
@@ -102,7 +111,7 @@ export function reusableCmdline(cmdline: string = readKexecState().cmdline): str
 export function readCurrentDtb(path: string = KEXEC_PATHS.fdt): Uint8Array {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openForReading(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw kexecError('KEXEC_NO_DTB', `cannot read ${path}: ${code ?? (error as Error).message}`, {
@@ -110,8 +119,8 @@ export function readCurrentDtb(path: string = KEXEC_PATHS.fdt): Uint8Array {
     });
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return new Uint8Array(readFileSync(fd));
+    const size = descriptorSize(fd);
+    if (size === 0) return new Uint8Array(nodeFs().readFileSync(fd));
     const bytes = new Uint8Array(size);
     const first = readAt(fd, bytes, 0, Math.min(size, 4096));
     const used = Math.min(size, usedLength(bytes, first) ?? size);
@@ -120,7 +129,7 @@ export function readCurrentDtb(path: string = KEXEC_PATHS.fdt): Uint8Array {
     if (first > used) bytes.fill(0, used, first);
     return bytes;
   } finally {
-    closeSync(fd);
+    closeDescriptor(fd);
   }
 }
 
@@ -128,7 +137,7 @@ export function readCurrentDtb(path: string = KEXEC_PATHS.fdt): Uint8Array {
 function readAt(fd: number, bytes: Uint8Array, from: number, to: number): number {
   let at = from;
   while (at < to) {
-    const count = readSync(fd, bytes, at, to - at, null);
+    const count = readDescriptor(fd, bytes, at, to - at);
     if (count === 0) break;
     at += count;
   }
@@ -150,9 +159,5 @@ function usedLength(bytes: Uint8Array, filled: number): number | undefined {
 }
 
 function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
+  return readOptionalFile(path)?.toString('latin1');
 }

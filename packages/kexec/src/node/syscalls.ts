@@ -7,6 +7,7 @@
 import { loadKoffi } from '@initkit/core/node';
 import { kexecError } from '../errors.js';
 import type { KexecArch } from '../plan.js';
+import { KOFFI_FROM, kexecFiles } from './files.js';
 import { hostArch } from './state.js';
 
 type Koffi = typeof import('koffi');
@@ -50,8 +51,8 @@ export async function kexecBindings(): Promise<Bindings> {
   if (!arch) throw kexecError('KEXEC_UNSUPPORTED', `kexec system calls are not wired for ${process.arch}`);
   let koffi: Koffi;
   try {
-    // The walk for koffi starts from this package (or the bundle it is in), which depends on it.
-    koffi = loadKoffi<Koffi>(typeof __filename === 'string' ? __filename : import.meta.url);
+    // The instance the file reads loaded, if any (one addon initialisation per process).
+    koffi = kexecFiles()?.koffi ?? loadKoffi<Koffi>(KOFFI_FROM);
   } catch (error) {
     throw kexecError('KEXEC_NO_FFI', `cannot load koffi: ${(error as Error).message}`, {
       hint: 'install koffi beside initkit (its prebuilt for this architecture is needed)',
