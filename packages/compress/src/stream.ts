@@ -220,7 +220,8 @@ export interface StreamDecoding {
 /**
  * Decodes the `format` stream at the start of `source` as chunks, stopping at its end (bytes after it,
  * such as the next member of an initrd, are left alone and counted by neither `chunks` nor `consumed`).
- * gzip, xz, lzma and zstd; other formats throw COMPRESS_UNSUPPORTED.
+ * gzip, xz, lzma and zstd; other formats throw COMPRESS_UNSUPPORTED. Each source chunk is copied into
+ * the decoder's input queue before the next is asked for, so a source may read into one buffer.
  */
 export function decodeStreamExtent(
   source: ByteSource,

@@ -76,6 +76,18 @@ export function* pieces(bytes: Uint8Array, size: number): Generator<Uint8Array> 
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
+/**
+ * The same pieces copied one after another into one buffer, as a file reader that reuses its buffer
+ * gives them: each is overwritten when the next is asked for.
+ */
+export function* lentPieces(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  const buffer = new Uint8Array(size);
+  for (const piece of pieces(bytes, size)) {
+    buffer.set(piece);
+    yield buffer.subarray(0, piece.length);
+  }
+}
+
 /** A decoder's streamed output in one array. */
 export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

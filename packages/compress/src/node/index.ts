@@ -149,7 +149,10 @@ function zstdThroughZlib(): boolean {
   return NODE_HAS_ZSTD && !libzstd();
 }
 
-/** decodeStreamExtent with the native decoders (libzstd, liblzma; node:zlib for zstd without libzstd). */
+/**
+ * decodeStreamExtent with the native decoders (libzstd, liblzma; node:zlib for zstd without libzstd). As
+ * there, each source chunk is copied before the next is asked for (a source may read into one buffer).
+ */
 export function decodeStreamExtent(
   source: ByteSource,
   format: CompressionFormat,
