@@ -173,7 +173,8 @@ export function readKernelFacts(
   paths: SystemPaths,
   config: Config,
   record: CacheRecord | undefined,
-  releaseRecord: ReleaseRecord | undefined = readReleaseRecord(paths.at(config.files.release_record)),
+  /** The record `prepare` wrote; read from the configured path when not given (and only on a cache miss). */
+  releaseRecord?: ReleaseRecord,
 ): KernelFacts {
   const path = paths.at(config.kernel.image);
   let bytes: Uint8Array;
@@ -198,7 +199,10 @@ export function readKernelFacts(
       releaseFrom: 'cache',
     };
   }
-  const recorded = recordedRelease(releaseRecord, { size: bytes.length, sha256: hash });
+  const recorded = recordedRelease(releaseRecord ?? readReleaseRecord(paths.at(config.files.release_record)), {
+    size: bytes.length,
+    sha256: hash,
+  });
   if (recorded !== undefined) {
     return {
       image: config.kernel.image,
