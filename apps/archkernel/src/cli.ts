@@ -4,8 +4,8 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isInitkitError } from '@initkit/core';
+import { type Command, parseOptions } from './argv.js';
 import { checkBootLoop, confirmBoot, EMPTY_STATE, readState, writeState } from './boot-loop.js';
 import { readCacheRecord } from './cache.js';
 import { inKexecKernel } from './cmdline.js';
@@ -57,11 +57,6 @@ export interface CliIo {
   tty?: boolean;
 }
 
-const COMMANDS = ['run', 'plan', 'status', 'confirm', 'reset', 'prepare', 'default-config'] as const;
-type Command = (typeof COMMANDS)[number];
-
-class UsageError extends Error {}
-
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parseOptions>;
   try {
@@ -101,30 +96,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     log.error(isInitkitError(error) ? `${error.message} [${error.code}]` : ((error as Error).stack ?? String(error)));
     return 1;
   }
-}
-
-function parseOptions(argv: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      root: { type: 'string' },
-      config: { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean' },
-    },
-  });
-  if (values.help || values.version) return { values, command: 'run' as Command };
-  if (positionals.length === 0)
-    throw new UsageError('a command is required (run, plan, status, confirm, reset, prepare)');
-  if (positionals.length > 1) throw new UsageError(`one command at a time, got ${positionals.join(' ')}`);
-  const command = positionals[0] as Command;
-  if (!COMMANDS.includes(command))
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (run, plan, status, confirm, reset, prepare)`);
-  return { values, command };
 }
 
 interface Dispatch {

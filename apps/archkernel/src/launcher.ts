@@ -9,9 +9,10 @@
  */
 import { join } from 'node:path';
 import { runWithCodeCache } from '@initkit/core/node';
+import { isBootRun } from './argv.js';
 import { CODE_CACHE_EVENT } from './code-cache-event.js';
 
-const boot = process.argv.slice(2).includes('run');
+const boot = isBootRun(process.argv.slice(2));
 
 runWithCodeCache({
   file: join(__dirname, 'archkernel-load-app.cjs'),

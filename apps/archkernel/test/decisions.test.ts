@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasTools } from '../../../test/harness/tools.js';
+import { isBootRun } from '../src/argv.js';
 import { checkBootLoop, confirmBoot, EMPTY_STATE, recordAttempt } from '../src/boot-loop.js';
 import { chooseBootServer } from '../src/boot-server.js';
 import { inKexecKernel, kexecCmdline } from '../src/cmdline.js';
@@ -202,5 +203,19 @@ describe('logging', () => {
     plainLog.info('fine');
     plainLog.progress('x')(1, 2);
     expect(plain).toBe('warning: careful\nfine\n');
+  });
+});
+
+describe('launcher', () => {
+  it('writes the code cache only for a boot: `run` as the command, not as an option value, --help or a usage error', () => {
+    expect(isBootRun(['run'])).toBe(true);
+    expect(isBootRun(['--root', '/tmp/x', 'run', '--json'])).toBe(true);
+    expect(isBootRun(['--config', 'run', 'plan'])).toBe(false);
+    expect(isBootRun(['--root', 'run', 'prepare'])).toBe(false);
+    expect(isBootRun(['run', '--help'])).toBe(false);
+    expect(isBootRun(['--version'])).toBe(false);
+    expect(isBootRun(['run', 'plan'])).toBe(false);
+    expect(isBootRun(['run', '--bogus'])).toBe(false);
+    expect(isBootRun(['status'])).toBe(false);
   });
 });
