@@ -191,7 +191,8 @@ function searchWhileDecoding(
   const carrySize = BANNER.length + BANNER_MAX_TEXT;
   let carry = new Uint8Array(0);
   let decoded = 0;
-  for (const chunk of decodeChunks(payload, { format, maxOutputBytes })) {
+  // Chunks lent back (reuseChunks): only the carry outlives a chunk, and it is a copy.
+  for (const chunk of decodeChunks(payload, { format, maxOutputBytes, reuseChunks: true })) {
     decoded += chunk.length;
     onDecoded?.(decoded);
     if (carry.length > 0) {
