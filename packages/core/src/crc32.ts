@@ -6,8 +6,12 @@
 const POLYNOMIAL = 0xedb88320;
 const SLICES = 16;
 
-/** SLICES tables of 256 entries, back to back: table k advances a byte by k further positions. */
-const TABLES: Int32Array = buildTables();
+/**
+ * SLICES tables of 256 entries, back to back: table k advances a byte by k further positions. Built at
+ * the first checksum, not when the module loads: every process that loads core (`initkit kexec` under
+ * emulation, 15-25 ms there) would pay for them, and most never compute a CRC.
+ */
+let tables: Int32Array | undefined;
 
 function buildTables(): Int32Array {
   const tables = new Int32Array(SLICES * 256);
@@ -30,7 +34,8 @@ function buildTables(): Int32Array {
  * `data`; 0 to start). Returns an unsigned 32-bit number.
  */
 export function crc32(data: Uint8Array, previous = 0): number {
-  const t = TABLES;
+  tables ??= buildTables();
+  const t = tables;
   let crc = ~previous;
   let i = 0;
   const length = data.length;
