@@ -92,6 +92,12 @@ const ALL_VARIANTS: Variant[] = [
     command: `${cacheHome('noopt')} ${NODE} --no-opt ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
     loads: true,
   },
+  // The same build started by node directly: without the V8 flags of bin/initkit.cjs's #! line.
+  {
+    label: 'plainnode',
+    command: `${cacheHome('plainnode')} ${NODE} ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
+    loads: true,
+  },
   { label: 'node', command: `${NODE} -e 0`, loads: false },
   { label: 'nodefs', command: `${NODE} -e "require('fs')"`, loads: false },
   { label: 'minimal', command: `${NODE} -e "${MINIMAL}"`, loads: false },
