@@ -112,6 +112,21 @@ function nativeEncodings(input: Uint8Array) {
   return { zstd: native('zstd', ['-q', '-c'], input), xz: native('xz', ['-c'], input) };
 }
 
+/** zstd and xz (compressed by the tools) x the three drivers x reuseChunks on and off, with a label. */
+function streamingCases(input: Uint8Array) {
+  const encoded = nativeEncodings(input);
+  return (['zstd', 'xz'] as const).flatMap((format) =>
+    streamingWays(encoded[format], format).flatMap(([way, chunks]) =>
+      [true, false].map((reuseChunks) => ({
+        format,
+        chunks,
+        reuseChunks,
+        label: `${format} ${way} reuseChunks ${reuseChunks}`,
+      })),
+    ),
+  );
+}
+
 /** The Node build's three streaming drivers over `encoded`, each started with extra options. */
 function streamingWays(
   encoded: Uint8Array,
@@ -260,34 +275,28 @@ describe('native engines', () => {
     'a consumer that stops after the first chunk still frees the native context',
     async () => {
       const input = largeCorpus();
-      const encoded = nativeEncodings(input);
-      for (const format of ['zstd', 'xz'] as const) {
-        for (const [way, chunks, reuseChunks] of streamingWays(encoded[format], format).flatMap(([way, chunks]) =>
-          [true, false].map((reuse) => [way, chunks, reuse] as const),
-        )) {
-          const label = `${format} ${way} reuseChunks ${reuseChunks}`;
-          resetNativeLibraries();
-          let freed = 0;
-          // What ends a native context: ZSTD_freeDCtx, lzma_end.
-          const lib = (format === 'zstd' ? libzstd() : liblzma()) as unknown as Record<
-            string,
-            (handle: unknown) => unknown
-          >;
-          const key = format === 'zstd' ? 'freeDCtx' : 'end';
-          const release = lib[key]!;
-          lib[key] = Object.assign((handle: unknown) => {
-            freed++;
-            return release(handle);
-          }, release);
-          let seen = 0;
-          for await (const chunk of chunks({ reuseChunks })) {
-            seen += chunk.length;
-            break;
-          }
-          expect(seen, label).toBeGreaterThan(0);
-          expect(seen, label).toBeLessThan(input.length);
-          expect(freed, label).toBe(1);
+      for (const { format, chunks, reuseChunks, label } of streamingCases(input)) {
+        resetNativeLibraries();
+        let freed = 0;
+        // What ends a native context: ZSTD_freeDCtx, lzma_end.
+        const lib = (format === 'zstd' ? libzstd() : liblzma()) as unknown as Record<
+          string,
+          (handle: unknown) => unknown
+        >;
+        const key = format === 'zstd' ? 'freeDCtx' : 'end';
+        const release = lib[key]!;
+        lib[key] = Object.assign((handle: unknown) => {
+          freed++;
+          return release(handle);
+        }, release);
+        let seen = 0;
+        for await (const chunk of chunks({ reuseChunks })) {
+          seen += chunk.length;
+          break;
         }
+        expect(seen, label).toBeGreaterThan(0);
+        expect(seen, label).toBeLessThan(input.length);
+        expect(freed, label).toBe(1);
       }
       resetNativeLibraries();
     },
@@ -297,24 +306,18 @@ describe('native engines', () => {
     'reuseChunks: libzstd and liblzma write every chunk into one buffer, each whole until the next is asked for',
     async () => {
       const input = largeCorpus();
-      const encoded = nativeEncodings(input);
-      for (const format of ['zstd', 'xz'] as const) {
-        for (const [way, chunks] of streamingWays(encoded[format], format)) {
-          for (const reuseChunks of [true, false]) {
-            resetNativeLibraries();
-            const label = `${format} ${way} reuseChunks ${reuseChunks}`;
-            const copies: Uint8Array[] = [];
-            const buffers = new Set<ArrayBufferLike>();
-            // Copied as each arrives: with reuseChunks, a chunk held past the next one would be overwritten.
-            for await (const chunk of chunks({ reuseChunks })) {
-              copies.push(chunk.slice());
-              buffers.add(chunk.buffer);
-            }
-            expect(sameBytes(concat(...copies), input), label).toBe(true);
-            expect(copies.length, label).toBeGreaterThan(2);
-            expect(buffers.size, label).toBe(reuseChunks ? 1 : copies.length);
-          }
+      for (const { chunks, reuseChunks, label } of streamingCases(input)) {
+        resetNativeLibraries();
+        const copies: Uint8Array[] = [];
+        const buffers = new Set<ArrayBufferLike>();
+        // Copied as each arrives: with reuseChunks, a chunk held past the next one would be overwritten.
+        for await (const chunk of chunks({ reuseChunks })) {
+          copies.push(chunk.slice());
+          buffers.add(chunk.buffer);
         }
+        expect(sameBytes(concat(...copies), input), label).toBe(true);
+        expect(copies.length, label).toBeGreaterThan(2);
+        expect(buffers.size, label).toBe(reuseChunks ? 1 : copies.length);
       }
     },
   );
