@@ -147,17 +147,20 @@ function createStreamingDecoder(
     waiting += chunk.length;
     if (waiting >= PENDING_OUTPUT_LIMIT) queue.paused = true;
   };
-  const unflushed = { pending, flush: () => {} };
+  const run = (decoder: Generator<void, unknown, void>, flush = () => {}): StreamingRun => ({
+    decoder,
+    flush,
+    pending,
+  });
   const native = engine?.(format, queue, emit, limits, options.reuseChunks === true);
-  if (native) return { decoder: native, ...unflushed };
+  if (native) return run(native);
   if (format === 'gzip') {
     const target = new SlidingGzipTarget(emit, limits, queue);
-    return { decoder: readGzipMembers(queue, target), pending, flush: () => target.flush() };
+    return run(readGzipMembers(queue, target), () => target.flush());
   }
-  if (format === 'xz')
-    return { decoder: readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)), ...unflushed };
-  if (format === 'lzma') return { decoder: lzmaStream(queue, emit, limits), ...unflushed };
-  return { decoder: zstdStream(queue, emit, limits), ...unflushed };
+  if (format === 'xz') return run(readXzStreams(queue, new StreamingBlockSink(emit, limits, queue)));
+  if (format === 'lzma') return run(lzmaStream(queue, emit, limits));
+  return run(zstdStream(queue, emit, limits));
 }
 
 /** Decoded bytes a streaming decoder may hold before it pauses for the consumer. */

@@ -158,8 +158,9 @@ async function load(kernelPath: string, options: KexecOptions): Promise<void> {
 
 /**
  * A whole file in one read(2), the bytes then handed to the planner and the system call without another
- * copy (through the C library where it can: @initkit/core/node's libcFiles). fs.promises.readFile reads in 512 KiB steps through the thread pool: ~180 round trips for a
- * 90 MiB initrd, which cost seconds under emulation. A directory fails as EISDIR, named by run.ts.
+ * copy (through the C library where it can: @initkit/core/node's libcFiles). fs.promises.readFile reads
+ * in 512 KiB steps through the thread pool: ~180 round trips for a 90 MiB initrd, which cost seconds
+ * under emulation. A directory fails as EISDIR, named by run.ts.
  */
 function readWhole(path: string): Uint8Array {
   let buffer: Buffer;
