@@ -69,6 +69,20 @@ const BASELINES = (process.env.KEXEC_BENCH_BASELINE ?? '')
     const [label, dist] = entry.split('=') as [string, string];
     return { label, dist, guestDir: `/usr/local/lib/node_modules/initkit-${label}` };
   });
+/**
+ * KEXEC_BENCH_EXTRA='<label>=<guest shell command>;;...': more commands timed in every round, to try a
+ * lever without a code change (say `exit=/usr/local/bin/node -e "process.reallyExit(0)"`). A command
+ * that runs `kexec -l` or `initkit kexec` is unloaded after each run, as the others are.
+ */
+const EXTRA: Variant[] = (process.env.KEXEC_BENCH_EXTRA ?? '')
+  .split(';;')
+  .filter((entry) => entry.trim() !== '')
+  .map((entry) => {
+    const split = entry.indexOf('=');
+    if (split <= 0) throw new Error(`KEXEC_BENCH_EXTRA: expected <label>=<command>, got ${entry}`);
+    const command = entry.slice(split + 1);
+    return { label: entry.slice(0, split).trim(), command, loads: /\bkexec -l\b/.test(command) };
+  });
 const MINIMAL = `const fs = require('fs'); process.dlopen({ exports: {} }, '${KOFFI_NODE}'); fs.readFileSync('/kx/zImage')`;
 
 const ALL_VARIANTS: Variant[] = [
@@ -102,6 +116,7 @@ const ALL_VARIANTS: Variant[] = [
   { label: 'nodefs', command: `${NODE} -e "require('fs')"`, loads: false },
   { label: 'minimal', command: `${NODE} -e "${MINIMAL}"`, loads: false },
   { label: 'koffi', command: `${NODE} -e "require('/usr/local/lib/node_modules/koffi')"`, loads: false },
+  ...EXTRA,
 ];
 /**
  * KEXEC_BENCH_ONLY=label,...: only these commands (native, ours and the baselines always run), for more
@@ -112,7 +127,9 @@ const VARIANTS = ALL_VARIANTS.filter(
   (variant) =>
     ONLY === undefined ||
     ONLY.includes(variant.label) ||
-    ['native', 'ours', ...BASELINES.map((baseline) => baseline.label)].includes(variant.label),
+    ['native', 'ours', ...BASELINES.map((baseline) => baseline.label), ...EXTRA.map((extra) => extra.label)].includes(
+      variant.label,
+    ),
 );
 
 /**
@@ -338,6 +355,7 @@ function results(log: string, initrdMiB: number, nodeLabel: string): [Row[], str
     ...rowIf("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
     ...rowIf('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),
     ...rowIf("floor: node loading koffi through its own loader (require('koffi'))", 'koffi'),
+    ...EXTRA.map((extra) => row(`KEXEC_BENCH_EXTRA ${extra.label}: ${extra.command}`, extra.label)),
   ];
   const others = VARIANTS.filter((variant) => variant.label !== 'native');
   // Per round, each command's CPU over kexec -l's in the same round: a neighbour's load hits one round.

@@ -2,7 +2,8 @@
  * The one-file kexec command (dist/kexec.cjs running dist/kexec-command.cjs through V8's code cache):
  * it says and does what the chunked CLI's kexec area does, bin/initkit.cjs routes `kexec` to it, an arm64
  * Image.gz still plans (@initkit/compress loaded on demand inside the one file), and the code cache is
- * written once into a private directory, reused, never taken from a directory other users can write.
+ * written once into a private directory, reused, never taken from a directory other users can write,
+ * also by a command that leaves through process.exit().
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,6 +88,18 @@ describe('the one-file kexec command', () => {
     expect(second.stdout).toBe(first.stdout);
     // Accepted, so not written again: the same file (a rewrite renames a new one into place).
     expect(statSync(cachePath).ino).toBe(cache.ino);
+  });
+
+  it('leaves at once after a command that prints nothing, with the exit status and the cache of a normal end', () => {
+    // -S prints nothing and exits 0 or 1 (this machine's /sys/kernel/kexec_loaded): process.exit() takes
+    // the status the action set, and the 'exit' handler that writes the first run's code cache still runs.
+    const home = join(temp(), 'silent');
+    const quick = node(kexecEntry, ['kexec', '-S'], home);
+    const chunked = node(chunkedMain, ['kexec', '-S'], join(temp(), 'chunked'));
+    expect([0, 1]).toContain(quick.status);
+    expect(quick.status).toBe(chunked.status);
+    expect(quick.stdout + quick.stderr).toBe('');
+    expect(statSync(join(home, 'initkit', 'kexec.v8cache')).size).toBeGreaterThan(10_000);
   });
 
   it('uses no cache from a directory others can write, nor with INITKIT_NO_CODE_CACHE=1', () => {
