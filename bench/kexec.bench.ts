@@ -106,6 +106,12 @@ const ALL_VARIANTS: Variant[] = [
     command: `${cacheHome('noopt')} ${NODE} --no-opt ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
     loads: true,
   },
+  // The same build without libuv's io_uring (SETTLE below says why: no cost left after 5 minutes?).
+  {
+    label: 'nouring',
+    command: `${cacheHome('nouring')} UV_USE_IO_URING=0 initkit ${LOAD_ARGS}`,
+    loads: true,
+  },
   // The same build started by node directly: without the V8 flags of bin/initkit.cjs's #! line.
   {
     label: 'plainnode',
@@ -174,13 +180,21 @@ const timed = (label: string, variant: Variant) =>
 
 /**
  * Warm-up rounds before the measured ones (page cache, the first Node start, the code cache written),
- * two by default (KEXEC_BENCH_WARMUP). On 12-03 the first 3-4 minutes of every boot ran every command
- * 5-10x slower, `node -e 0` included, whatever the warm-up (one or two rounds, also with -accel
- * tcg,tb-size=2048): read the per-round ratios and leave such rounds out (bench/RESULTS.md, kexec).
+ * two by default (KEXEC_BENCH_WARMUP), after the guest has settled (SETTLE below).
  */
 const WARMUP = Number(process.env.KEXEC_BENCH_WARMUP ?? 2);
+/**
+ * The guest's uptime (s) before the first round, 305 by default (KEXEC_BENCH_SETTLE; 0 starts at once).
+ * Node 20.11.0's libuv sets up an io_uring with a kernel polling thread (SQPOLL) in every process, and
+ * Linux's io_sq_thread starts with an idle deadline of 0 jiffies, which a 32-bit kernel's jiffies (they
+ * start 300 s before wrapping) stay before until 5 minutes after boot: until then that thread spins for
+ * as long as the process lives and Node's start-up costs 4x the CPU on one vCPU (measured with
+ * UV_USE_IO_URING=0 beside it on 12-04: `node -e 0` 3.6-4.0 s against 0.9 s; kexec-tools unaffected).
+ * These were the "cold rounds" of the earlier runs. Before the measured rounds, the guest waits them out.
+ */
+const SETTLE = Number(process.env.KEXEC_BENCH_SETTLE ?? 305);
 
-let stage1 = '';
+let stage1 = `while [ "$(cut -d. -f1 /proc/uptime)" -lt ${SETTLE} ]; do sleep 2; done\n`;
 // Rounds 1-WARMUP..0 warm up (logged with labels <= 0, never measured); 1..RUNS are measured.
 for (let run = 1 - WARMUP; run <= RUNS; run++) {
   const shift = run % VARIANTS.length;
@@ -351,6 +365,7 @@ function results(log: string, initrdMiB: number, nodeLabel: string): [Row[], str
     ...BASELINES.map((baseline) => row(`the same with the ${baseline.label} build (${baseline.dist})`, baseline.label)),
     ...rowIf('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
     ...rowIf('ours with node --no-opt', 'noopt'),
+    ...rowIf("ours without libuv's io_uring (UV_USE_IO_URING=0)", 'nouring'),
     ...rowIf('floor: node -e 0 (Node start-up alone)', 'node'),
     ...rowIf("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
     ...rowIf('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),

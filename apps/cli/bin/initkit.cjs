@@ -1,9 +1,12 @@
-#!/usr/bin/env -S node --no-concurrent-recompilation --max-semi-space-size=1
+#!/usr/bin/env -S UV_USE_IO_URING=0 node --no-concurrent-recompilation --max-semi-space-size=1
 // The V8 flags bound memory, and only apply when initkit is run as a command (`node bin/initkit.cjs`
 // reads the line above as a comment): V8's background compiler threads keep ~13 MiB of malloc arenas
 // alive, and a small young generation collects dropped decoder chunks sooner. Listing the 88 MiB xz and
 // zstd initrds peaks 14 and 11 MiB lower with them on Node 24 (bench/RESULTS, issue 19). `env -S` needs
 // coreutils 8.30+, BSD or macOS env; busybox's env has no -S (run `node bin/initkit.cjs` there).
+// UV_USE_IO_URING=0: no io_uring in libuv; Node 20.0-20.11.0's polling thread for it spins on a 32-bit
+// kernel for the first 5 minutes after boot, when `initkit kexec` may run (4x the CPU in the armhf guest,
+// bench/RESULTS, kexec); later Nodes leave it off anyway.
 // CommonJS, not an ES module: `initkit kexec` then never starts Node's ES module loader, which cost it
 // about a second under emulation (bench/RESULTS, kexec); every other command imports the chunked ESM CLI.
 'use strict';
