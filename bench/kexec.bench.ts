@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { ARMHF_NODE_VERSION, armhfNode } from '../test/harness/armhf-node.js';
 import { debianKernel } from '../test/harness/debian-kernels.js';
 import { bootArmLinux } from '../test/harness/qemu-arm-linux.js';
-import { buildArmhfGuest, GUEST_CLI_DIR } from '../test/kexec/guest.js';
+import { buildArmhfGuest, GUEST_CLI_DIR, initkitLaunch } from '../test/kexec/guest.js';
 import { measured, median, type Row, report } from './harness.js';
 
 const RUNS = Number(process.env.KEXEC_BENCH_RUNS ?? 3);
@@ -96,7 +96,7 @@ const ALL_VARIANTS: Variant[] = [
   },
   ...BASELINES.map((baseline) => ({
     label: baseline.label,
-    command: `${cacheHome(baseline.label)} ${NODE} ${baseline.guestDir}/bin/initkit.cjs ${LOAD_ARGS}`,
+    command: `${cacheHome(baseline.label)} ${baselineLaunch(baseline.dist)} ${baseline.guestDir}/bin/initkit.cjs ${LOAD_ARGS}`,
     loads: true,
   })),
   { label: 'nativebare', command: `kexec -l /kx/zImage --append="${CMDLINE}"`, loads: true },
@@ -106,13 +106,7 @@ const ALL_VARIANTS: Variant[] = [
     command: `${cacheHome('noopt')} ${NODE} --no-opt ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
     loads: true,
   },
-  // The same build without libuv's io_uring (SETTLE below says why: no cost left after 5 minutes?).
-  {
-    label: 'nouring',
-    command: `${cacheHome('nouring')} UV_USE_IO_URING=0 initkit ${LOAD_ARGS}`,
-    loads: true,
-  },
-  // The same build started by node directly: without the V8 flags of bin/initkit.cjs's #! line.
+  // The same build started by node directly: without the environment and V8 flags of bin/initkit.cjs's #! line.
   {
     label: 'plainnode',
     command: `${cacheHome('plainnode')} ${NODE} ${GUEST_CLI_DIR}/bin/initkit.cjs ${LOAD_ARGS}`,
@@ -225,6 +219,11 @@ try {
   report('kexec', ...results(log, readFileSync(initrds.common).length / 2 ** 20, nodeLabel));
 } finally {
   rmSync(directory, { recursive: true, force: true });
+}
+
+/** How a baseline build's bin/initkit.cjs runs: as its own #! line says, as `initkit` runs ours (test/kexec/guest.ts). */
+function baselineLaunch(dist: string): string {
+  return initkitLaunch(NODE, readFileSync(join(dist, '..', 'bin', 'initkit.cjs'), 'utf8')).join(' ');
 }
 
 /** The baseline builds' command files (bin/initkit.cjs routes kexec to dist/kexec.cjs and its kexec-*.cjs), for the guest. */
@@ -365,7 +364,6 @@ function results(log: string, initrdMiB: number, nodeLabel: string): [Row[], str
     ...BASELINES.map((baseline) => row(`the same with the ${baseline.label} build (${baseline.dist})`, baseline.label)),
     ...rowIf('kexec -l without the initrd (vs kexec -l with it)', 'nativebare'),
     ...rowIf('ours with node --no-opt', 'noopt'),
-    ...rowIf("ours without libuv's io_uring (UV_USE_IO_URING=0)", 'nouring'),
     ...rowIf('floor: node -e 0 (Node start-up alone)', 'node'),
     ...rowIf("floor: node -e \"require('fs')\" (Node's fs module, which any loader needs)", 'nodefs'),
     ...rowIf('floor: node requiring fs, dlopen of koffi.node, reading the zImage (no kexec_load)', 'minimal'),

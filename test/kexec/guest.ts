@@ -9,7 +9,7 @@
  *
  * /init mounts proc, sys and devtmpfs, then sources /stage2.sh when the command line has KXSTAGE=2, else
  * /stage1.sh, prints KX-DONE and powers off. `initkit` on the guest's PATH runs the bundled CLI on the
- * guest's Node. Used by test/kexec/*.test.ts and bench/kexec.bench.ts.
+ * guest's Node as bin/initkit.cjs's #! line would. Used by test/kexec/*.test.ts and bench/kexec.bench.ts.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -143,7 +143,12 @@ function addCommon(tree: GuestTree, stage1: string, stage2: string, nodePath: st
     .trim()
     .split('\n');
   for (const file of dist) tree.file(`${GUEST_CLI_DIR}/dist/${relative(join(cli, 'dist'), file)}`, readFileSync(file));
-  tree.file('/usr/local/bin/initkit', `#!/bin/sh\nexec ${nodePath} ${GUEST_CLI_DIR}/bin/initkit.cjs "$@"\n`, 0o755);
+  const launch = initkitLaunch(nodePath, readFileSync(join(cli, 'bin', 'initkit.cjs'), 'utf8'));
+  tree.file(
+    '/usr/local/bin/initkit',
+    `#!/bin/sh\nexec ${launch.join(' ')} ${GUEST_CLI_DIR}/bin/initkit.cjs "$@"\n`,
+    0o755,
+  );
   tree.file('/init', INIT, 0o755);
   tree.file('/etc/passwd', PASSWD);
   tree.file('/etc/group', GROUP);
@@ -155,6 +160,19 @@ function addCommon(tree: GuestTree, stage1: string, stage2: string, nodePath: st
   view.setUint32(0x24, 0x016f2818, true);
   view.setUint32(0x2c, tiny.length, true);
   tree.file('/kx/tiny-zImage', tiny);
+}
+
+/**
+ * The words that run a bin/initkit.cjs as its `#!/usr/bin/env -S` line does (the environment and the V8
+ * flags that line sets) with the guest's Node, spelled out for busybox's env, which has no -S:
+ * `env NAME=VALUE... <nodePath> <flags...>`, the script's path to follow. bench/kexec runs other builds so.
+ */
+export function initkitLaunch(nodePath: string, source: string): string[] {
+  const line = /^#!\/usr\/bin\/env(?: -S)? (.+)\n/.exec(source)?.[1];
+  const words = line?.trim().split(/\s+/) ?? [];
+  const node = words.indexOf('node');
+  if (node < 0) throw new Error(`bin/initkit.cjs: expected a "#!/usr/bin/env [-S] ... node ..." line, got ${line}`);
+  return ['env', ...words.slice(0, node), nodePath, ...words.slice(node + 1)];
 }
 
 export interface GuestInitrds {
