@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   // A load (or -u, -S) that printed nothing leaves without Node's teardown of its environment and heap,
-  // which a one-shot command does not need: 60 ms of CPU per `kexec -l` under emulation (bench/RESULTS.md,
+  // which a one-shot command does not need: 10-60 ms of CPU per `kexec -l` under emulation (bench/RESULTS.md,
   // kexec). 'exit' handlers still run (the first run writes the code cache there). Output is left to the
   // normal end, which waits for it wherever writes are asynchronous.
   if (!(parsed.options.json || parsed.options.dryRun)) process.exit();
