@@ -387,7 +387,8 @@ function results(log: string, initrdMiB: number, nodeLabel: string): [Row[], str
   return [
     rows,
     [
-      `Median (and minimum) of ${rounds} rounds after ${WARMUP} warm-up round(s), every command once per round in a rotated`,
+      `Median (and minimum) of ${rounds} rounds after ${SETTLE} s of guest uptime (io_uring, see KEXEC_BENCH_SETTLE) and`,
+      `${WARMUP} warm-up round(s), every command once per round in a rotated`,
       'order, timed inside the guest from /proc/uptime (10 ms steps); ratios are of medians. Ratios of the minima:',
       `${minima.join(', ')}.`,
       ...(hasCpu
