@@ -83,6 +83,9 @@ const guestOnly = process.env.C1_BENCH_ONLY === 'guest';
  */
 const GUEST_BENCH = `#!/bin/sh
 # bench/c1 in the guest: the original script's rebuild against archkernel-load's first-boot rebuild.
+# Node as archkernel-load.service runs it: without libuv's io_uring, whose polling thread spins on this
+# 32-bit kernel for the first 5 minutes after boot (the service's comment; bench/RESULTS.md, kexec).
+export UV_USE_IO_URING=0
 server=10.1.31.34
 release=$(ls /usr/lib/modules | head -n 1)
 now() { date +%s.%N; }
