@@ -20,11 +20,12 @@ async function main(argv: string[]): Promise<void> {
   if (!parsed) return runWithCommander(argv);
   // process.stdout and process.stderr are created on first use (a tty stream loads net and tty): a
   // load that prints nothing never creates them, so their error handlers are added only with output.
-  if (parsed.options.json || parsed.options.dryRun) handleOutputErrors();
+  const prints = parsed.options.json || parsed.options.dryRun;
+  if (prints) handleOutputErrors();
   try {
     await kexecAction(parsed.kernel, parsed.options);
   } catch (error) {
-    if (!(parsed.options.json || parsed.options.dryRun)) handleOutputErrors();
+    if (!prints) handleOutputErrors();
     process.exitCode = (await import('./run.js')).report(error);
     return;
   }
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
   // which a one-shot command does not need: 10-60 ms of CPU per `kexec -l` under emulation (bench/RESULTS.md,
   // kexec). 'exit' handlers still run (the first run writes the code cache there). Output is left to the
   // normal end, which waits for it wherever writes are asynchronous.
-  if (!(parsed.options.json || parsed.options.dryRun)) process.exit();
+  if (!prints) process.exit();
 }
 
 /** The whole program as main.ts declares it, kexec its only command. */
